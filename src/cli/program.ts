@@ -1,0 +1,152 @@
+// The command table. Each action lazily imports the one module that implements the command, so `--version` and
+// `--help` load nothing but commander (start-up time is a feature).
+import { Command, Option } from "commander";
+import type { CliContext } from "./context.js";
+
+/** Signature every command module exports: parsed options and positionals in, exit code out. */
+export type CommandRunner = (ctx: CliContext, options: Record<string, unknown>, ...args: string[]) => Promise<number>;
+
+export type ContextFactory = (command: Command) => Promise<CliContext>;
+
+type Loader = () => Promise<CommandRunner>;
+
+export const COMMAND_NAMES = [
+  "diagnose",
+  "triage",
+  "runbooks",
+  "run",
+  "recover",
+  "rotate",
+  "revoke",
+  "restore",
+  "runs",
+  "audit",
+  "sandbox",
+  "slack",
+  "tui",
+  "help",
+] as const;
+
+export function buildProgram(version: string, makeContext: ContextFactory, onExit: (code: number) => void): Command {
+  const program = new Command("acr-cmk")
+    .description("Guided, auditable recovery for Azure Container Registry encrypted with a customer-managed key.")
+    .version(version, "-V, --version")
+    .option("--subscription <id>", "Azure subscription id (env AZURE_SUBSCRIPTION_ID)")
+    .option("--sandbox [state-file]", "use the embedded simulated Azure (env ACR_CMK_SANDBOX)")
+    .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--no-color", "plain output (also NO_COLOR)")
+    .option("--verbose", "show stack traces and SDK details on failure")
+    .showHelpAfterError("(run with --help for usage)");
+
+  const action =
+    (load: Loader) =>
+    async (...raw: unknown[]): Promise<void> => {
+      // commander passes positionals, then the options object, then the command.
+      const command = raw[raw.length - 1] as Command;
+      const options = command.opts();
+      const positionals = raw.slice(0, -2).map((value) => (Array.isArray(value) ? value.join(" ") : value));
+      const ctx = await makeContext(command);
+      const runner = await load();
+      onExit(await runner(ctx, options, ...(positionals.filter((p) => p !== undefined) as string[])));
+    };
+
+  const target = (command: Command): Command =>
+    command
+      .option("-g, --resource-group <name>", "resource group of the registry")
+      .option("-r, --registry <name>", "registry name")
+      .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
+
+  target(program.command("diagnose").description("check a registry's CMK health and name the runbook that fixes it"))
+    .action(action(async () => (await import("./commands/diagnose.js")).diagnoseCommand));
+
+  program
+    .command("triage")
+    .description("name the cause of a pasted Azure error (argument or stdin)")
+    .argument("[text...]", "error text; read from stdin when absent")
+    .action(action(async () => (await import("./commands/triage.js")).triageCommand));
+
+  const runbooks = program.command("runbooks").description("list runbooks");
+  runbooks.action(action(async () => (await import("./commands/runbooks.js")).listRunbooksCommand));
+  runbooks
+    .command("show")
+    .argument("<id>", "runbook id")
+    .addOption(new Option("--format <format>", "table or mermaid").choices(["table", "mermaid"]).default("table"))
+    .action(action(async () => (await import("./commands/runbooks.js")).showRunbookCommand));
+
+  const runOptions = (command: Command): Command =>
+    target(command)
+      .option("--yes", "approve change steps where local policy allows self-approval")
+      .option("--dry-run", "show every step and its Azure CLI equivalent; change nothing")
+      .option("--requester <name>", "who is running this (default: the OS user)");
+
+  runOptions(program.command("run").description("run a runbook against a registry").argument("<runbook>", "runbook id"))
+    .action(action(async () => (await import("./commands/run.js")).runCommand));
+  runOptions(program.command("recover").description("diagnose, then run the runbook the diagnosis names"))
+    .action(action(async () => (await import("./commands/run.js")).recoverCommand));
+  for (const id of ["rotate", "revoke", "restore"] as const) {
+    runOptions(program.command(id).description(`run the ${id} runbook`))
+      .option("--method <method>", "revoke: access-policy | role-assignment | disable-key")
+      .action(action(async () => (await import("./commands/run.js")).runbookShortcut(id)));
+  }
+
+  const runs = program.command("runs").description("runs: list, show, resume");
+  runs.command("list").action(action(async () => (await import("./commands/runs.js")).listRunsCommand));
+  runs
+    .command("show")
+    .argument("<run-id>")
+    .action(action(async () => (await import("./commands/runs.js")).showRunCommand));
+  runs
+    .command("resume")
+    .argument("<run-id>")
+    .option("--yes", "approve change steps where local policy allows self-approval")
+    .action(action(async () => (await import("./commands/runs.js")).resumeRunCommand));
+
+  program
+    .command("audit")
+    .description("audit log")
+    .command("verify")
+    .description("check the audit log's hash chain")
+    .action(action(async () => (await import("./commands/audit.js")).verifyAuditCommand));
+
+  const sandbox = program.command("sandbox").description("the embedded simulated Azure");
+  sandbox
+    .command("init")
+    .description("create a fresh simulated world")
+    .option("--scenario <name>", "named scenario")
+    .option("--identity <kind>", "user | system")
+    .option("--access <kind>", "policy | rbac")
+    .option("--key-version <kind>", "latest | pinned")
+    .option("--registries <n>", "fleet of n CMK registries")
+    .action(action(async () => (await import("./commands/sandbox.js")).sandboxInitCommand));
+  sandbox
+    .command("break")
+    .argument("<incident>")
+    .option("-r, --registry <name>", "which registry's setup to break (default: the first)")
+    .action(action(async () => (await import("./commands/sandbox.js")).sandboxBreakCommand));
+  sandbox
+    .command("status")
+    .action(action(async () => (await import("./commands/sandbox.js")).sandboxStatusCommand));
+  sandbox
+    .command("advance")
+    .argument("<duration>", "e.g. 90d, 2h, 30m")
+    .action(action(async () => (await import("./commands/sandbox.js")).sandboxAdvanceCommand));
+  sandbox
+    .command("serve")
+    .option("--port <n>", "port (default: any free port)")
+    .option("--latency <ms>", "delay every response by this many milliseconds")
+    .action(action(async () => (await import("./commands/sandbox.js")).sandboxServeCommand));
+
+  program
+    .command("slack")
+    .description("start the Slack app")
+    .option("--socket-mode", "connect with SLACK_APP_TOKEN instead of serving HTTP")
+    .action(action(async () => (await import("./commands/slack.js")).slackCommand));
+
+  program
+    .command("tui", { hidden: true })
+    .description("the terminal UI (the default on a TTY)")
+    .action(action(async () => (await import("./commands/tui.js")).tuiCommand));
+
+  program.action(action(async () => (await import("./commands/tui.js")).homeCommand));
+  return program;
+}

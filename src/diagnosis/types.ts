@@ -1,0 +1,40 @@
+// The diagnosis vocabulary shared by diagnose, the machines and the drivers.
+import type { AzureCause } from "../azure/types.js";
+
+export type RunbookId = "key-deleted" | "identity-removed" | "firewall-403" | "revoke" | "restore" | "rotate";
+export const RUNBOOK_IDS: readonly RunbookId[] = ["key-deleted", "identity-removed", "firewall-403", "revoke", "restore", "rotate"];
+
+export type Severity = "critical" | "warning" | "info";
+
+/** One fact about a registry's CMK setup (CONTRACT.md: id, severity, title, detail, evidence, runbook). */
+export interface Finding {
+  /** Stable id, e.g. KEY_SOFT_DELETED. */
+  id: string;
+  severity: Severity;
+  title: string;
+  /** What it means and what to do next. */
+  detail: string;
+  /** Which field or error said so. */
+  evidence: Record<string, unknown>;
+  runbook: RunbookId | null;
+  /** The exact command to run next, when there is one. */
+  command?: string;
+}
+
+export type TriageCause = "key-deleted" | "identity-removed" | "firewall-403" | "access-revoked" | "key-disabled" | "unknown";
+
+export interface TriageResult {
+  cause: TriageCause;
+  runbook: RunbookId | null;
+  /** The matched part of the text. */
+  evidence: string;
+}
+
+/** A read that failed is evidence, not a crash. */
+export interface ReadFailure {
+  kind: AzureCause;
+  statusCode?: number;
+  code?: string;
+  innerCode?: string;
+  message: string;
+}

@@ -1,0 +1,68 @@
+// The contract between runbook machines and the RunEngine. Machines import xstate and our own types only.
+import type { AnyStateMachine } from "xstate";
+import type { CmkAzure } from "../azure/types.js";
+import type { RunbookId } from "../diagnosis/types.js";
+import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../runs/types.js";
+
+/** Input every runbook machine is created with. */
+export interface RunbookInput {
+  target: RunTarget;
+  requester: string;
+  dryRun: boolean;
+}
+
+/** Events the engine sends. Machines never run timers of their own for durable deadlines (see DEADLINE). */
+export type RunbookEvent =
+  | { type: "APPROVE"; by: string; fingerprint: string }
+  | { type: "REJECT"; by: string; reason: string }
+  | { type: "RETRY"; by: string }
+  | { type: "ABORT"; by: string; reason: string }
+  | { type: "INPUT"; by: string; value: string }
+  /** The engine's stored absolute deadline (context.deadline) has passed: approval expiry, rotation wait. */
+  | { type: "DEADLINE" }
+  /** The engine asks a waiting state to look again now (rotation pickup poll). */
+  | { type: "POLL" };
+
+/** The change the requester asks an approver for; the engine adds requester and timestamps. */
+export type PendingApproval = Omit<ApprovalRequest, "requester" | "requestedAt" | "expiresAt">;
+
+/** Context fields every runbook machine keeps (the snapshot is the run: the engine holds no state of its own). */
+export interface RunbookContextBase {
+  target: RunTarget;
+  requester: string;
+  dryRun: boolean;
+  /** Set while the machine waits in an approval state. */
+  pendingApproval?: PendingApproval;
+  /** Set while the machine waits for the operator to choose. */
+  pendingInput?: InputRequest;
+  /** ISO time the engine must send DEADLINE at (re-armed on resume). */
+  deadline?: string;
+  /** Evidence found by check and verify steps, by state id. */
+  evidence: Record<string, string[]>;
+  /** Before-states recorded ahead of each change, by step id (JSON-able). */
+  before: Record<string, unknown>;
+  /** Exact commands that undo what this run changed, newest last. */
+  rollback: string[];
+  /** Human log lines the drivers show. */
+  log: Array<{ at: string; level: "info" | "warn" | "error"; message: string }>;
+  /** Last error of a failed step, for RETRY and for the final message. */
+  lastError?: { step: string; cause: string; message: string; requestId?: string };
+  /** For final states: what happened, what to do next. */
+  outcome?: { summary: string; nextSteps: string[] };
+}
+
+/** What a runbook module exports. */
+export interface RunbookDefinition {
+  id: RunbookId;
+  title: string;
+  summary: string;
+  /** The machine with placeholder actors; the engine and tests call `.provide({ actors: actors(azure) })`. */
+  machine: AnyStateMachine;
+  /** Actor implementations over the CmkAzure port. */
+  actors: (azure: CmkAzure) => Record<string, unknown>;
+  /** Checklist order: state ids with their meta, as the drivers and generated docs show them. */
+  steps: Array<{ id: string } & StepMeta>;
+}
+
+/** Final state ids shared by every runbook (top-level states). */
+export const FINAL_STATE_IDS = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted", "failed"] as const;

@@ -1,0 +1,158 @@
+// What drivers (terminal, Slack, plain CLI) see of a run, and the only way they may act on one.
+import type { RunbookId } from "../diagnosis/types.js";
+
+export type StepKind = "check" | "change" | "wait" | "verify" | "manual" | "approval" | "final";
+export type Risk = "none" | "low" | "medium" | "high";
+export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed";
+
+/** The text every driver shows for a state; it comes from the state's `meta`. */
+export interface StepMeta {
+  title: string;
+  why: string;
+  kind: StepKind;
+  risk: Risk;
+  /** Equivalent Azure CLI command (may contain <placeholders> filled from the run's context). */
+  az?: string;
+  /** Cannot be undone: needs the stronger approval (typing the registry name). */
+  irreversible?: boolean;
+}
+
+export interface StepView extends StepMeta {
+  id: string;
+  status: StepStatus;
+  evidence?: string[];
+}
+
+export interface ApprovalRequest {
+  stepId: string;
+  title: string;
+  resource: string;
+  before: string;
+  after: string;
+  az: string;
+  risk: Risk;
+  irreversible: boolean;
+  /** Fingerprint of the Azure state the change was computed from; an approval is void when it no longer matches. */
+  fingerprint: string;
+  requester: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+export interface InputRequest {
+  stepId: string;
+  prompt: string;
+  options: Array<{ id: string; label: string }>;
+}
+
+export type RunStatus =
+  | "running"
+  | "awaiting-approval"
+  | "awaiting-input"
+  | "waiting"
+  | "succeeded"
+  | "unrecoverable"
+  | "escalated"
+  | "rejected"
+  | "aborted"
+  | "failed";
+
+export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted", "failed"];
+
+export interface RunTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  registry: string;
+}
+
+export interface RunLogEntry {
+  at: string;
+  level: "info" | "warn" | "error";
+  message: string;
+}
+
+export interface RunView {
+  id: string;
+  runbook: RunbookId;
+  target: RunTarget;
+  requester: string;
+  driver: "cli" | "tui" | "slack";
+  dryRun: boolean;
+  status: RunStatus;
+  /** An Azure call is in flight. */
+  busy: boolean;
+  steps: StepView[];
+  currentStepId?: string;
+  approval?: ApprovalRequest;
+  input?: InputRequest;
+  log: RunLogEntry[];
+  /** Plain words for final states: what happened and what to do next (support request text for escalations). */
+  outcome?: { summary: string; nextSteps: string[] };
+  /** Exact commands that undo the changes made so far. */
+  rollback: string[];
+  startedAt: string;
+  updatedAt: string;
+}
+
+export interface RunSummary {
+  id: string;
+  runbook: RunbookId;
+  target: RunTarget;
+  requester: string;
+  status: RunStatus;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  runId: string | null;
+  actor: string;
+  action: string;
+  outcome: string;
+  azureRequestId?: string;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export interface StartRunParams {
+  runbook: RunbookId;
+  target: RunTarget;
+  requester: string;
+  driver: RunView["driver"];
+  dryRun?: boolean;
+  /** Local policy: the requester may approve their own changes (`--yes` on a terminal). */
+  selfApprove?: boolean;
+}
+
+/** Thrown when an actor may not do what they asked (self-approval, not an approver, stale approval). */
+export class RunRefused extends Error {
+  override readonly name = "RunRefused";
+  constructor(
+    message: string,
+    readonly reason: "not-approver" | "self-approval" | "stale" | "expired" | "not-awaiting" | "locked" | "unknown-run" | "final",
+  ) {
+    super(message);
+  }
+}
+
+export interface RunEngine {
+  start(params: StartRunParams): Promise<RunView>;
+  resume(runId: string, by: string): Promise<RunView>;
+  approve(runId: string, by: string, options?: { fingerprint?: string; confirmation?: string }): Promise<RunView>;
+  reject(runId: string, by: string, reason: string): Promise<RunView>;
+  retry(runId: string, by: string): Promise<RunView>;
+  abort(runId: string, by: string, reason: string): Promise<RunView>;
+  input(runId: string, by: string, value: string): Promise<RunView>;
+  get(runId: string): RunView | undefined;
+  list(): RunSummary[];
+  /** Called with every new view of the run; returns the unsubscribe function. */
+  subscribe(runId: string, listener: (view: RunView) => void): () => void;
+  /** Resolves once the run waits for a person (approval, input) or has ended. */
+  settled(runId: string): Promise<RunView>;
+  auditTrail(runId: string): AuditEntry[];
+  verifyAudit(): { ok: boolean; entries: number; brokenAt?: number };
+  close(): Promise<void>;
+}

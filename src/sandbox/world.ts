@@ -1,0 +1,166 @@
+// The simulated Azure: one JSON document, persisted in the sandbox state file and shared by every command and a
+// running `sandbox serve`. Plain data only (no classes) so it round-trips through JSON unchanged.
+// Times are ISO-8601 strings against the sandbox clock (`clock.offsetMs` moves it forward: `sandbox advance`).
+
+export const WORLD_VERSION = 1;
+
+export interface World {
+  version: typeof WORLD_VERSION;
+  subscriptionId: string;
+  tenantId: string;
+  /** The operator (caller of every request): Owner + Key Vault Administrator unless a scenario says otherwise. */
+  operator: { objectId: string; appId: string };
+  clock: { offsetMs: number };
+  settings: WorldSettings;
+  resourceGroups: string[];
+  identities: Record<string, IdentityRecord>; // key: lower-cased resource id
+  registries: Record<string, RegistryRecord>; // key: lower-cased resource id
+  vaults: Record<string, VaultRecord>; // key: lower-cased vault name (vault names are global)
+  roleAssignments: Record<string, RoleAssignmentRecord>; // key: lower-cased assignment id
+  /** Everything a test may want to count (purge attempts must stay zero in acr-cmk's own suite). */
+  counters: { requests: number; purgeRequests: number; writes: number };
+  /** Pending long-running operations (registry updates, key recovery) by id. */
+  operations: Record<string, OperationRecord>;
+}
+
+export interface WorldSettings {
+  /** Delay (ms) added to every response; benchmarks set it. */
+  latencyMs: number;
+  /** How long after a new key version an auto-rotating registry picks it up (docs: within 1 hour). */
+  rotationPickupMs: number;
+  /** How long a removed CMK identity keeps working (docs: usually three months). */
+  identityGraceMs: number;
+  /** Injected faults, matched in order; each fires `remaining` times (or forever when absent). */
+  faults: FaultRule[];
+}
+
+export interface FaultRule {
+  /** Substring or /regex/ matched against "METHOD url". */
+  match: string;
+  status: 429 | 500 | 503;
+  retryAfterSeconds?: number;
+  remaining?: number;
+}
+
+export interface IdentityRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  principalId: string;
+  clientId: string;
+  tenantId: string;
+}
+
+export interface RegistryRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  sku: "Basic" | "Standard" | "Premium";
+  createdAt: string;
+  /** System-assigned identity, when enabled. */
+  systemIdentity?: { principalId: string; clientId: string; tenantId: string };
+  /** Lower-cased resource ids of assigned user-assigned identities (original casing kept in `identities`). */
+  userAssignedIdentities: string[];
+  encryption: {
+    status: "enabled" | "disabled";
+    /** As configured (versioned or versionless). */
+    keyIdentifier?: string;
+    /** The version in use. */
+    versionedKeyIdentifier?: string;
+    /** Client id of the UAI, or "system". */
+    identity?: string;
+    lastKeyRotationTimestamp?: string;
+  };
+  /** The CMK identity was removed from the registry: rotation fails now, data fails after `expiresAt`. */
+  identityDetached?: { identity: string; detachedAt: string; expiresAt: string };
+  /** The vault firewall was switched on after encryption: the registry stays out until its key is reconfigured. */
+  firewallStale?: boolean;
+  /** Repositories in the registry's data plane. */
+  repositories: string[];
+}
+
+export interface AccessPolicyRecord {
+  tenantId: string;
+  objectId: string;
+  permissions: { keys: string[]; secrets: string[]; certificates: string[] };
+}
+
+export interface VaultRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  tenantId: string;
+  sku: "standard" | "premium";
+  enableSoftDelete: boolean;
+  softDeleteRetentionInDays: number;
+  /** Once true, never false again. */
+  enablePurgeProtection: boolean;
+  enableRbacAuthorization: boolean;
+  publicNetworkAccess: "Enabled" | "Disabled";
+  networkAcls: { defaultAction: "Allow" | "Deny"; bypass: "AzureServices" | "None"; ipRules: string[]; virtualNetworkRules: string[] };
+  accessPolicies: AccessPolicyRecord[];
+  createdAt: string;
+  /** Soft-deleted vault: ARM 404 on GET, listed under deletedVaults, data plane gone (DNS). */
+  deleted?: { deletionDate: string; scheduledPurgeDate: string };
+  /** Purged (only through incidents): the name is free again and nothing can be recovered. */
+  purged?: boolean;
+  keys: Record<string, KeyRecord>; // key: lower-cased key name
+}
+
+export interface KeyVersionRecord {
+  version: string; // 32 hex chars
+  kty: "RSA" | "RSA-HSM" | "EC" | "EC-HSM";
+  keySize?: number;
+  crv?: string;
+  keyOps: string[];
+  enabled: boolean;
+  /** ISO times; `exp`/`nbf` optional. */
+  created: string;
+  updated: string;
+  exp?: string;
+  nbf?: string;
+  /** Public modulus (base64url) for the JWK; no private key material is ever kept or returned. */
+  n?: string;
+  e?: string;
+  tags?: Record<string, string>;
+}
+
+export interface KeyRecord {
+  name: string;
+  /** Oldest first; the last one is the current version. */
+  versions: KeyVersionRecord[];
+  deleted?: { deletedDate: string; scheduledPurgeDate: string };
+  purged?: boolean;
+}
+
+export interface RoleAssignmentRecord {
+  id: string;
+  name: string;
+  scope: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string;
+  createdAt: string;
+}
+
+export interface OperationRecord {
+  id: string;
+  kind: "registry-update" | "key-recover" | "key-delete";
+  resourceId: string;
+  /** Polls left before the operation reports Succeeded. */
+  pollsLeft: number;
+  status: "InProgress" | "Succeeded" | "Failed";
+  error?: { code: string; message: string };
+}
+
+/** Role definition ids (subscription-scoped in Azure). */
+export const ROLE = {
+  cryptoServiceEncryptionUser: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+  cryptoOfficer: "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+  cryptoUser: "12338af0-0e69-4776-bea7-57ae8d297424",
+  keyVaultAdministrator: "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+  owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+} as const;
