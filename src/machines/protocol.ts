@@ -64,5 +64,19 @@ export interface RunbookDefinition {
   steps: Array<{ id: string } & StepMeta>;
 }
 
+/**
+ * Shape rules the engine relies on:
+ * - states are flat (snapshot.value is a string) and every state has `meta: StepMeta` and a `description`;
+ * - tags: "approval" (waits for APPROVE/REJECT, context.pendingApproval set), "input" (waits for INPUT,
+ *   context.pendingInput set), "wait" (durable wait: context.deadline set; POLL re-checks, DEADLINE gives up),
+ *   "busy" (an Azure call is in flight), "change" (the state that performs a change; the engine persists before
+ *   and after it);
+ * - ABORT is accepted in every non-final state and ends in "aborted";
+ * - a change actor first checks whether its effect is already in place (resume after a crash), and before changing
+ *   anything re-reads the Azure state and rejects with a "stale" error when its fingerprint differs from the approved
+ *   one (the machine then goes back to its check).
+ */
+export const RUNBOOK_TAGS = ["approval", "input", "wait", "busy", "change"] as const;
+
 /** Final state ids shared by every runbook (top-level states). */
 export const FINAL_STATE_IDS = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted", "failed"] as const;
