@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { CommanderError, type Command } from "commander";
 import { buildProgram, COMMAND_NAMES } from "./cli/program.js";
 import { exitCodeFor, describeFailure } from "./cli/exit.js";
-import type { CliContext, GlobalOptions } from "./cli/context.js";
+import type { AzureResponse, CliContext, GlobalOptions } from "./cli/context.js";
 import type { CmkAzure } from "./azure/types.js";
 
 const version = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -62,18 +62,33 @@ export async function main(argv: string[], base: Pick<CliContext, "env" | "stdou
     const globals = globalsFrom(command, base.env);
     verbose = globals.verbose;
     let azure: Promise<CmkAzure> | undefined;
+    const responseListeners = new Set<(response: AzureResponse) => void>();
+    const onResponse = (response: AzureResponse) => {
+      for (const listener of responseListeners) listener(response);
+    };
     return {
       ...base,
       globals,
-      azure: () => (azure ??= import("./azure/factory.js").then((m) => m.createAzureForCli(globals, base.env))),
+      azure: () =>
+        (azure ??= import("./azure/factory.js").then((m) => m.createAzureForCli(globals, base.env, { onResponse }))),
+      onAzureResponse: (listener) => {
+        responseListeners.add(listener);
+        return () => responseListeners.delete(listener);
+      },
     };
   };
   const program = buildProgram(version, makeContext, (c) => (code = c));
-  program.exitOverride();
-  program.configureOutput({
-    writeOut: (s) => base.stdout.write(s),
-    writeErr: (s) => base.stderr.write(s),
-  });
+  // Subcommands copy these settings when they are created (inside buildProgram), so apply them to every command:
+  // otherwise a bad option on a subcommand calls process.exit(1) and writes to the real stderr.
+  const configure = (command: Command): void => {
+    command.exitOverride();
+    command.configureOutput({
+      writeOut: (s) => base.stdout.write(s),
+      writeErr: (s) => base.stderr.write(s),
+    });
+    for (const sub of command.commands) configure(sub);
+  };
+  configure(program);
   try {
     await program.parseAsync(normaliseArgv(argv), { from: "user" });
     return code;

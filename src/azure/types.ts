@@ -217,7 +217,8 @@ export interface CmkAzure {
   getDeletedVault(name: string, location: string, options?: CallOptions): Promise<DeletedVaultInfo>;
   /** PUT with createMode "recover". */
   recoverDeletedVault(
-    params: { resourceGroup: string; name: string; location: string },
+    /** `tenantId` defaults to the tenant of the subscription's other vaults / identities. */
+    params: { resourceGroup: string; name: string; location: string; tenantId?: string },
     options?: CallOptions,
   ): Promise<VaultInfo>;
 

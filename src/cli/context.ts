@@ -23,6 +23,19 @@ export interface CliContext {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   /** The Azure port for the chosen target (cloud or sandbox); built lazily, once. */
   azure(): Promise<CmkAzure>;
+  /**
+   * Hears every HTTP response of `azure()`'s port, so the run engine can put Azure request ids in its audit log.
+   * Returns the unsubscribe function. Absent in contexts whose port reports nothing (test fakes).
+   */
+  onAzureResponse?(listener: (response: AzureResponse) => void): () => void;
+}
+
+/** One HTTP response as the port reports it: no query string, no body, no headers but the request id. */
+export interface AzureResponse {
+  method: string;
+  url: string;
+  status: number;
+  requestId?: string;
 }
 
 export function printJson(ctx: CliContext, value: unknown): void {

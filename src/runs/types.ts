@@ -43,6 +43,8 @@ export interface InputRequest {
   stepId: string;
   prompt: string;
   options: Array<{ id: string; label: string }>;
+  /** The option an unattended run (`--yes`) may pick; absent when a person must choose. */
+  defaultOption?: string;
 }
 
 export type RunStatus =
@@ -57,7 +59,14 @@ export type RunStatus =
   | "aborted"
   | "failed";
 
-export const FINAL_STATUSES: readonly RunStatus[] = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted", "failed"];
+export const FINAL_STATUSES: readonly RunStatus[] = [
+  "succeeded",
+  "unrecoverable",
+  "escalated",
+  "rejected",
+  "aborted",
+  "failed",
+];
 
 export interface RunTarget {
   subscriptionId: string;
@@ -90,6 +99,8 @@ export interface RunView {
   outcome?: { summary: string; nextSteps: string[] };
   /** Exact commands that undo the changes made so far. */
   rollback: string[];
+  /** Why the run stopped when status is "failed" (an Azure error it can RETRY, or an internal error). */
+  error?: { step: string; cause: string; message: string; requestId?: string };
   startedAt: string;
   updatedAt: string;
 }
@@ -132,7 +143,17 @@ export class RunRefused extends Error {
   override readonly name = "RunRefused";
   constructor(
     message: string,
-    readonly reason: "not-approver" | "self-approval" | "stale" | "expired" | "not-awaiting" | "locked" | "unknown-run" | "final",
+    readonly reason:
+      | "not-approver"
+      | "self-approval"
+      | "stale"
+      | "expired"
+      | "not-awaiting"
+      | "locked"
+      | "unknown-run"
+      | "final"
+      | "confirmation-required"
+      | "invalid-input",
   ) {
     super(message);
   }
@@ -140,7 +161,8 @@ export class RunRefused extends Error {
 
 export interface RunEngine {
   start(params: StartRunParams): Promise<RunView>;
-  resume(runId: string, by: string): Promise<RunView>;
+  /** `selfApprove`: the person resuming allows self-approval for this session (local `--yes`). */
+  resume(runId: string, by: string, options?: { selfApprove?: boolean }): Promise<RunView>;
   approve(runId: string, by: string, options?: { fingerprint?: string; confirmation?: string }): Promise<RunView>;
   reject(runId: string, by: string, reason: string): Promise<RunView>;
   retry(runId: string, by: string): Promise<RunView>;

@@ -74,7 +74,13 @@ export interface RegistryRecord {
     lastKeyRotationTimestamp?: string;
   };
   /** The CMK identity was removed from the registry: rotation fails now, data fails after `expiresAt`. */
-  identityDetached?: { identity: string; detachedAt: string; expiresAt: string };
+  identityDetached?: {
+    identity: string;
+    detachedAt: string;
+    expiresAt: string;
+    /** Object id of the detached identity: its vault access keeps the data readable until `expiresAt`. */
+    principalId?: string;
+  };
   /** The vault firewall was switched on after encryption: the registry stays out until its key is reconfigured. */
   firewallStale?: boolean;
   /** Repositories in the registry's data plane. */
@@ -100,7 +106,12 @@ export interface VaultRecord {
   enablePurgeProtection: boolean;
   enableRbacAuthorization: boolean;
   publicNetworkAccess: "Enabled" | "Disabled";
-  networkAcls: { defaultAction: "Allow" | "Deny"; bypass: "AzureServices" | "None"; ipRules: string[]; virtualNetworkRules: string[] };
+  networkAcls: {
+    defaultAction: "Allow" | "Deny";
+    bypass: "AzureServices" | "None";
+    ipRules: string[];
+    virtualNetworkRules: string[];
+  };
   accessPolicies: AccessPolicyRecord[];
   createdAt: string;
   /** Soft-deleted vault: ARM 404 on GET, listed under deletedVaults, data plane gone (DNS). */

@@ -1,0 +1,217 @@
+// Every error that leaves src/azure is an AzureFailure with a typed `kind`, decided from the codes and statuses the
+// SDK's RestError carries (never from message text, with the one ACR exception documented below).
+import { isRestError, type RestError } from "@azure/core-rest-pipeline";
+import { UsageError } from "../cli/errors.js";
+import { AzureFailure, type AzureCause } from "./types.js";
+
+/** Input to a port method that Azure would refuse, caught before any call: exit 2, nothing changed. */
+export class InvalidRequestError extends UsageError {}
+
+const NOT_FOUND = new Set(["resourcenotfound", "resourcegroupnotfound", "notfound", "subscriptionnotfound"]);
+const DELETED_VAULT_NOT_FOUND = new Set(["deletedvaultnotfound", "softdeletedvaultdoesnotexist"]);
+const AUTHORIZATION_FAILED = new Set(["authorizationfailed", "linkedauthorizationfailed"]);
+const NETWORK_CODES = new Set([
+  "REQUEST_SEND_ERROR", // RestError.REQUEST_SEND_ERROR: the request never got an HTTP answer
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
+/** @azure/identity's error names; matched by name so this module does not load the identity package. */
+const CREDENTIAL_ERRORS = new Set([
+  "CredentialUnavailableError",
+  "AuthenticationError",
+  "AggregateAuthenticationError",
+  "AuthenticationRequiredError",
+]);
+
+interface ErrorBody {
+  code?: unknown;
+  message?: unknown;
+  innerError?: ErrorBody;
+  innererror?: ErrorBody;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Innermost code of `details.error.innerError` (keyvault-keys) / `innererror` (raw ARM and Key Vault bodies). */
+function innerCodeOf(error: RestError): string | undefined {
+  const details = asRecord(error.details);
+  const body = (asRecord(details?.error) ?? details) as ErrorBody | undefined;
+  let inner = body?.innerError ?? body?.innererror;
+  let code: string | undefined;
+  while (inner) {
+    if (typeof inner.code === "string") code = inner.code;
+    inner = inner.innerError ?? inner.innererror;
+  }
+  if (code) return code;
+  // Classic (core-client) clients that did not deserialize the body leave it as text.
+  const text = error.response?.bodyAsText;
+  if (text) {
+    try {
+      const parsed = JSON.parse(text) as { error?: ErrorBody };
+      const rawInner = parsed.error?.innererror ?? parsed.error?.innerError;
+      if (typeof rawInner?.code === "string") return rawInner.code;
+    } catch {
+      // Not JSON: no inner code.
+    }
+  }
+  return undefined;
+}
+
+/** ACR's registry data plane answers `{ errors: [ { code, message } ] }` (Docker registry v2 shape). */
+function codeOf(error: RestError): string | undefined {
+  if (error.code) return error.code;
+  const details = asRecord(error.details);
+  const errors = details?.errors;
+  if (Array.isArray(errors)) {
+    const first = asRecord(errors[0]);
+    if (typeof first?.code === "string") return first.code;
+  }
+  const code = asRecord(details?.error)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function requestIdOf(error: RestError): string | undefined {
+  const headers = error.response?.headers;
+  return headers?.get("x-ms-request-id") ?? headers?.get("x-ms-correlation-request-id") ?? undefined;
+}
+
+/**
+ * ACR publishes no error code for "Azure resource '…' does not have access to identity '…' Try forcibly adding the
+ * identity to the registry" (identity removal) nor for "The identity associated with the registry is inactive": this is
+ * the only place in acr-cmk that reads a message to decide a cause.
+ */
+const ACR_IDENTITY_INACCESSIBLE = [
+  /does not have access to identity/i,
+  /identity associated with the registry is inactive/i,
+];
+
+/** Tokens must never reach a log or a terminal, whatever a service or proxy echoes back. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/(Bearer|PoP)\s+[A-Za-z0-9\-._~+/]+=*/g, "$1 [redacted]")
+    .replace(/((?:access|refresh)_token|client_secret|assertion|sig)=([^&\s"']+)/gi, "$1=[redacted]")
+    .replace(/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g, "[redacted-jwt]");
+}
+
+function kindFor(
+  statusCode: number | undefined,
+  code: string | undefined,
+  innerCode: string | undefined,
+  message: string,
+  operation: string,
+): AzureCause {
+  const c = code?.toLowerCase() ?? "";
+  const inner = innerCode?.toLowerCase() ?? "";
+
+  if (ACR_IDENTITY_INACCESSIBLE.some((pattern) => pattern.test(message))) return "identity-inaccessible";
+  if (c === "keynotfound" || inner === "keynotfound") return "key-not-found";
+  if (DELETED_VAULT_NOT_FOUND.has(c) || DELETED_VAULT_NOT_FOUND.has(inner)) return "deleted-vault-not-found";
+  if (c === "objectisdeletedbutrecoverable" || inner === "objectisdeletedbutrecoverable") {
+    return "deleted-but-recoverable";
+  }
+  // Key Vault answers a vault create/recover over a soft-deleted name with ARM code ConflictError.
+  if (c === "conflicterror" && /vault/i.test(operation)) return "deleted-but-recoverable";
+  if (AUTHORIZATION_FAILED.has(c)) return "authorization-failed";
+
+  const forbidden = inner || c;
+  if (forbidden === "forbiddenbyfirewall") return "forbidden-by-firewall";
+  if (forbidden === "forbiddenbypolicy" || forbidden === "accessdenied") return "forbidden-by-policy";
+  if (forbidden === "forbiddenbyrbac") return "forbidden-by-rbac";
+  if (forbidden === "keydisabled") return "key-disabled";
+
+  if (NOT_FOUND.has(c)) return "not-found";
+  // A failed long-running operation reports its code without a status.
+  if (c === "internalservererror" || c === "serviceunavailable" || c === "gatewaytimeout") return "unavailable";
+  if (code && NETWORK_CODES.has(code)) return "network";
+  if (statusCode === undefined) return code ? "unknown" : "network";
+  if (statusCode === 401) return "auth";
+  if (statusCode === 404) return "not-found";
+  if (statusCode === 409) return "conflict";
+  if (statusCode === 429) return "throttled";
+  if (statusCode >= 500) return "unavailable";
+  if (statusCode === 400) return "bad-request";
+  return "unknown";
+}
+
+/** core-lro reports a failed operation as a plain Error in its own fixed format: "…has failed. <code>. <message>". */
+const LRO_FAILURE = /^The long-running operation has failed\. ([A-Za-z][\w.]*)\. ([\s\S]*)$/;
+
+function nodeCodeOf(error: unknown): string | undefined {
+  const code = asRecord(error)?.code;
+  if (typeof code === "string") return code;
+  const cause = asRecord(error)?.cause;
+  return cause && cause !== error ? nodeCodeOf(cause) : undefined;
+}
+
+/** Maps anything an SDK call threw to an AzureFailure; the original error travels along in `details.original`. */
+export function toAzureFailure(error: unknown, operation: string): AzureFailure {
+  if (error instanceof AzureFailure) return error;
+
+  if (isRestError(error)) {
+    const code = codeOf(error);
+    const innerCode = innerCodeOf(error);
+    const statusCode = error.statusCode;
+    const message = redactSecrets(error.message || `HTTP ${statusCode ?? "error"}`);
+    const kind = kindFor(statusCode, code, innerCode, message, operation);
+    return new AzureFailure(`${operation}: ${message}`, kind, {
+      statusCode,
+      code,
+      innerCode,
+      requestId: requestIdOf(error),
+      operation,
+      original: error,
+    });
+  }
+
+  const err = error instanceof Error ? error : new Error(String(error));
+  const message = redactSecrets(err.message);
+
+  if (CREDENTIAL_ERRORS.has(err.name)) {
+    return new AzureFailure(`${operation}: could not get an Azure token: ${message}`, "auth", {
+      code: err.name,
+      operation,
+      original: error,
+    });
+  }
+
+  const lro = LRO_FAILURE.exec(err.message);
+  if (lro) {
+    const [, code, lroMessage = ""] = lro;
+    return new AzureFailure(
+      `${operation}: ${redactSecrets(lroMessage)}`,
+      kindFor(undefined, code, undefined, lroMessage, operation),
+      { code, operation, original: error },
+    );
+  }
+
+  const nodeCode = nodeCodeOf(error);
+  if (nodeCode && NETWORK_CODES.has(nodeCode)) {
+    return new AzureFailure(`${operation}: ${message}`, "network", { code: nodeCode, operation, original: error });
+  }
+  return new AzureFailure(`${operation}: ${message}`, "unknown", { operation, original: error });
+}
+
+/** Aborts are the caller's own decision (a cancelled run), not an Azure failure: they pass through unchanged. */
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError";
+}
+
+/** Runs one SDK call; every failure but the caller's own abort and bad input comes out as an AzureFailure. */
+export async function callAzure<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isAbortError(error) || error instanceof UsageError) throw error;
+    throw toAzureFailure(error, operation);
+  }
+}

@@ -1,0 +1,8 @@
+// The public surface of src/azure: the port's types, the factories that build it, id parsing and error mapping.
+export * from "./types.js";
+export { createCmkAzure, type CmkAzureOptions, type ResponseRecord } from "./cmk-azure.js";
+export { createAzureForCli, createSandboxAzure, type SandboxAzureOptions } from "./factory.js";
+export { createRemoteSandboxAzure, type RemoteSandboxAzureOptions } from "./remote-sandbox.js";
+export { createCloudCredential, createSandboxCredential } from "./credentials.js";
+export { callAzure, InvalidRequestError, redactSecrets, toAzureFailure } from "./errors.js";
+export * from "./ids.js";

@@ -1,0 +1,33 @@
+// A pipeline policy that reports every HTTP response (retries and challenge round-trips included) to the RunEngine's
+// audit log: method, URL without its query (SAS signatures and skip tokens live there), status and request id.
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+
+export interface ResponseRecord {
+  method: string;
+  /** Scheme, host and path only. */
+  url: string;
+  status: number;
+  requestId?: string;
+}
+
+export function auditPolicy(onResponse: (record: ResponseRecord) => void): PipelinePolicy {
+  return {
+    name: "acrCmkAuditPolicy",
+    async sendRequest(request, next) {
+      const response = await next(request);
+      const url = new URL(request.url);
+      const requestId = response.headers.get("x-ms-request-id") ?? undefined;
+      try {
+        onResponse({
+          method: request.method,
+          url: `${url.protocol}//${url.host}${url.pathname}`,
+          status: response.status,
+          ...(requestId ? { requestId } : {}),
+        });
+      } catch {
+        // An audit sink that throws must not turn a successful Azure call into a failure.
+      }
+      return response;
+    },
+  };
+}

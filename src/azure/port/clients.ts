@@ -1,0 +1,94 @@
+// Construction of the real SDK clients, one set per port. Every client gets the same transport (the cloud's default
+// or the sandbox's HttpClient), retry options, TLS settings and the audit policy; nothing else differs between the
+// cloud and the sandbox.
+import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
+import { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import type { TokenCredential } from "@azure/core-auth";
+import type { HttpClient, PipelineRetryOptions, TlsSettings } from "@azure/core-rest-pipeline";
+import { ContainerRegistryClient } from "@azure/container-registry";
+import { KeyClient } from "@azure/keyvault-keys";
+import { parseVaultUrl } from "../ids.js";
+import { auditPolicy, type ResponseRecord } from "./audit-policy.js";
+
+export interface SdkClientOptions {
+  subscriptionId: string;
+  credential: TokenCredential;
+  httpClient?: HttpClient;
+  /** Resource Manager endpoint (sovereign clouds); default https://management.azure.com. */
+  armEndpoint?: string;
+  tlsOptions?: TlsSettings;
+  retryOptions?: PipelineRetryOptions;
+  /** Poll interval of long-running operations; the sandbox uses 0 (it answers Retry-After: 0 anyway). */
+  updateIntervalInMs?: number;
+  onResponse?: (record: ResponseRecord) => void;
+}
+
+export interface SdkClients {
+  subscriptionId: string;
+  armEndpoint: string;
+  updateIntervalInMs?: number;
+  registries: ContainerRegistryManagementClient;
+  vaults: KeyVaultManagementClient;
+  identities: ManagedServiceIdentityClient;
+  /** An identity may live in another subscription than the registry (its resource id says which). */
+  identitiesIn(subscriptionId: string): ManagedServiceIdentityClient;
+  authorization: AuthorizationManagementClient;
+  /** One KeyClient per vault (its challenge cache is per vault), created on first use. */
+  keyClient(vaultUrl: string): KeyClient;
+  registryDataPlane(loginServer: string): ContainerRegistryClient;
+}
+
+export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
+
+export function createSdkClients(options: SdkClientOptions): SdkClients {
+  const armEndpoint = (options.armEndpoint ?? PUBLIC_ARM_ENDPOINT).replace(/\/+$/, "");
+  const common = {
+    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+    ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+    ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
+    additionalPolicies: options.onResponse
+      ? [{ policy: auditPolicy(options.onResponse), position: "perRetry" as const }]
+      : [],
+  };
+  const { credential, subscriptionId } = options;
+
+  const keyClients = new Map<string, KeyClient>();
+  const identityClients = new Map<string, ManagedServiceIdentityClient>();
+  return {
+    subscriptionId,
+    armEndpoint,
+    ...(options.updateIntervalInMs === undefined ? {} : { updateIntervalInMs: options.updateIntervalInMs }),
+    registries: new ContainerRegistryManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    vaults: new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    identities: new ManagedServiceIdentityClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    authorization: new AuthorizationManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    identitiesIn(otherSubscriptionId: string): ManagedServiceIdentityClient {
+      const key = otherSubscriptionId.toLowerCase();
+      let client = identityClients.get(key);
+      if (!client) {
+        client = new ManagedServiceIdentityClient(credential, otherSubscriptionId, {
+          ...common,
+          endpoint: armEndpoint,
+        });
+        identityClients.set(key, client);
+      }
+      return client;
+    },
+    keyClient(vaultUrl: string): KeyClient {
+      const { vaultUrl: normalised } = parseVaultUrl(vaultUrl);
+      let client = keyClients.get(normalised);
+      if (!client) {
+        client = new KeyClient(normalised, credential, common);
+        keyClients.set(normalised, client);
+      }
+      return client;
+    },
+    registryDataPlane(loginServer: string): ContainerRegistryClient {
+      const endpoint = loginServer.startsWith("https://") ? loginServer : `https://${loginServer}`;
+      // The ARM audience works in every cloud; the registry exchanges the AAD token for its own refresh token.
+      return new ContainerRegistryClient(endpoint, credential, { ...common, audience: armEndpoint });
+    },
+  };
+}

@@ -1,0 +1,342 @@
+// `acr-cmk run <runbook>`, `recover` (diagnose, then the runbook the diagnosis names) and the `rotate` / `revoke` /
+// `restore` shortcuts: a guided run in the TUI on a terminal, the plain step log otherwise; `--dry-run` prints the plan.
+import { userInfo } from "node:os";
+import { z } from "zod";
+import { parseKeyId } from "../../azure/ids.js";
+import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
+import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
+import type { RunbookDefinition } from "../../machines/protocol.js";
+import { createRunEngine } from "../../runs/engine.js";
+import { planSteps, targetPlaceholders } from "../../runs/plan.js";
+import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../runs/types.js";
+import { printJson, type CliContext } from "../context.js";
+import { EXIT, UsageError } from "../errors.js";
+import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
+import type { CommandRunner } from "../program.js";
+import { parseTarget } from "./diagnose.js";
+
+const runOptionsSchema = z.object({
+  yes: z.boolean().optional(),
+  dryRun: z.boolean().optional(),
+  requester: z
+    .string()
+    .trim()
+    .min(1, "--requester must not be empty")
+    .max(128, "--requester is longer than 128 characters")
+    .regex(/^[^\p{Cc}]+$/u, "--requester must not contain control characters")
+    .optional(),
+  method: z
+    .enum(["access-policy", "role-assignment", "disable-key"], {
+      error: "--method must be access-policy, role-assignment or disable-key",
+    })
+    .optional(),
+});
+
+type RunOptions = z.infer<typeof runOptionsSchema>;
+
+const envSchema = z.object({
+  ACR_CMK_APPROVERS: z.string().optional(),
+  ACR_CMK_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
+  ACR_CMK_APPROVAL_TTL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3_600_000)
+    .optional(),
+});
+
+function parseRunOptions(options: Record<string, unknown>): RunOptions {
+  const parsed = runOptionsSchema.safeParse({
+    yes: options.yes,
+    dryRun: options.dryRun,
+    requester: options.requester,
+    method: options.method,
+  });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
+  return parsed.data;
+}
+
+/** The local user: who starts, approves and chooses in a terminal. */
+export function localUser(ctx: CliContext, requester?: string): string {
+  if (requester) return requester;
+  try {
+    return userInfo().username || ctx.env.USER || "local-user";
+  } catch {
+    return ctx.env.USER ?? "local-user";
+  }
+}
+
+export function invocationOf(ctx: CliContext): string {
+  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
+}
+
+export async function loadRunbooks(): Promise<Partial<Record<RunbookId, RunbookDefinition>>> {
+  // The runbook machines are their own module; a variable specifier keeps this file compiling while they are built.
+  const specifier = "../../machines/index.js";
+  const module = (await import(specifier)) as { RUNBOOKS?: Partial<Record<RunbookId, RunbookDefinition>> };
+  if (!module.RUNBOOKS) throw new Error("the runbook module does not export RUNBOOKS");
+  return module.RUNBOOKS;
+}
+
+export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine> {
+  const env = envSchema.safeParse(ctx.env);
+  if (!env.success) throw new UsageError(env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  const approvers = (env.data.ACR_CMK_APPROVERS ?? "")
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+  return createRunEngine({
+    home: ctx.globals.home,
+    azure: azure ?? (await ctx.azure()),
+    runbooks: await loadRunbooks(),
+    approvers,
+    // The sandbox picks rotations up in seconds; Azure within the hour.
+    pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
+    ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
+  });
+}
+
+/** Maps refusals to what the user can act on: unknown run or bad choice is bad input, the rest is "not done". */
+export function reportRefusal(ctx: CliContext, error: unknown): number {
+  if (!(error instanceof RunRefused)) throw error;
+  if (error.reason === "unknown-run" || error.reason === "invalid-input") throw new UsageError(error.message);
+  ctx.stderr.write(`${error.message}\n`);
+  return EXIT.problems;
+}
+
+async function targetOf(
+  ctx: CliContext,
+  options: Record<string, unknown>,
+): Promise<{ ref: RegistryRef; target: RunTarget; azure: CmkAzure }> {
+  const parsed = parseTarget(options);
+  if (parsed.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription)
+    ctx.globals.subscription = parsed.subscriptionId;
+  const azure = await ctx.azure();
+  if (parsed.subscriptionId && parsed.subscriptionId.toLowerCase() !== azure.subscriptionId.toLowerCase()) {
+    throw new UsageError(
+      `the registry id is in subscription ${parsed.subscriptionId}, but acr-cmk is using ${azure.subscriptionId}`,
+    );
+  }
+  return {
+    ref: parsed.ref,
+    target: {
+      subscriptionId: azure.subscriptionId,
+      resourceGroup: parsed.ref.resourceGroup,
+      registry: parsed.ref.name,
+    },
+    azure,
+  };
+}
+
+/** The sandbox's own clock (moved by `sandbox advance`) judges expiry in sandbox mode. */
+async function diagnosisClock(ctx: CliContext): Promise<(() => Date) | undefined> {
+  if (!ctx.globals.sandbox) return undefined;
+  const { fileStore, worldNow } = await import("../../sandbox/index.js");
+  try {
+    const world = fileStore(ctx.globals.sandbox).read();
+    return () => worldNow(world);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
+  const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
+  const now = await diagnosisClock(ctx);
+  try {
+    return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...(now ? { now } : {}) });
+  } catch (error) {
+    if (isAzureFailure(error, "not-found")) {
+      throw new UsageError(
+        `registry '${ref.name}' not found in resource group '${ref.resourceGroup}' (subscription ${azure.subscriptionId})`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Placeholders the diagnosis already knows (vault, key), so the dry-run plan shows runnable commands. */
+function knownValues(report: DiagnosisReport | undefined): Record<string, string | undefined> {
+  const kid = report?.registry.encryption.keyIdentifier;
+  if (!kid) return {};
+  try {
+    const key = parseKeyId(kid);
+    return {
+      "vault-name": key.vaultName,
+      "key-name": key.name,
+      "key-version": key.version,
+      "key-id": key.id,
+      identity: report.registry.encryption.identity ?? undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+async function printDryRun(
+  ctx: CliContext,
+  definition: RunbookDefinition,
+  ref: RegistryRef,
+  target: RunTarget,
+  azure: CmkAzure,
+): Promise<number> {
+  let report: DiagnosisReport | undefined;
+  let diagnosisError: string | undefined;
+  try {
+    report = await diagnose(ctx, azure, ref);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    diagnosisError = error instanceof Error ? error.message : String(error);
+  }
+  const steps = planSteps(definition, targetPlaceholders(target, knownValues(report)));
+  if (ctx.globals.output === "json") {
+    printJson(ctx, {
+      runbook: definition.id,
+      target,
+      dryRun: true,
+      steps,
+      diagnosis: report ?? null,
+      diagnosisError: diagnosisError ?? null,
+    });
+    return EXIT.ok;
+  }
+  const out = (line: string) => ctx.stdout.write(`${line}\n`);
+  out(
+    `Dry run of ${definition.id} (${definition.title}) on ${target.resourceGroup}/${target.registry}: nothing will be changed.`,
+  );
+  if (report) {
+    out(
+      report.healthy
+        ? "Diagnosis: healthy."
+        : `Diagnosis: ${report.findings.filter((f) => f.severity !== "info").length} problem(s).`,
+    );
+    for (const finding of report.findings) out(`  ${finding.severity}: ${finding.id} ${finding.title}`);
+  } else {
+    out(`Diagnosis failed (the plan below is still accurate): ${diagnosisError}`);
+  }
+  steps.forEach((step, index) => {
+    const flags = [
+      step.kind,
+      step.risk !== "none" ? `risk ${step.risk}` : "",
+      step.irreversible ? "irreversible" : "",
+    ].filter(Boolean);
+    out(`${String(index + 1).padStart(2)}. ${step.title} [${flags.join(", ")}]`);
+    if (step.az) out(`      az: ${step.az}`);
+  });
+  return EXIT.ok;
+}
+
+/** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
+export async function driveRun(
+  ctx: CliContext,
+  engine: RunEngine,
+  runId: string,
+  by: string,
+  options: { yes: boolean; answers: string[] },
+): Promise<number> {
+  const view = engine.get(runId);
+  if (!view) throw new UsageError(`no run with id ${runId}`);
+  const tui = ctx.globals.output === "text" && ctx.stdout.isTTY && ctx.stdin.isTTY ? await loadTuiDriver() : undefined;
+  let last: RunView;
+  if (tui) {
+    await tui(ctx, engine, runId);
+    last = engine.get(runId) ?? view;
+  } else {
+    const json = ctx.globals.output === "json";
+    last = await drivePlain({
+      engine,
+      runId,
+      // JSON mode prints exactly one document: the step log goes to stderr.
+      out: json ? ctx.stderr : ctx.stdout,
+      by,
+      yes: options.yes,
+      registry: view.target.registry,
+      answers: options.answers,
+      invocation: invocationOf(ctx),
+    });
+    if (json) printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
+    else printRunEnd(ctx.stdout, last, invocationOf(ctx));
+  }
+  return exitCodeForRun(last);
+}
+
+type TuiDriver = (ctx: CliContext, engine: RunEngine, runId: string) => Promise<unknown>;
+
+async function loadTuiDriver(): Promise<TuiDriver | undefined> {
+  const specifier = "./tui.js";
+  try {
+    const module = (await import(specifier)) as { runInTui?: TuiDriver };
+    return module.runInTui;
+  } catch {
+    return undefined;
+  }
+}
+
+async function runRunbook(
+  ctx: CliContext,
+  runbook: RunbookId | "recover",
+  rawOptions: Record<string, unknown>,
+): Promise<number> {
+  const options = parseRunOptions(rawOptions);
+  const { ref, target, azure } = await targetOf(ctx, rawOptions);
+  const requester = localUser(ctx, options.requester);
+  let id: RunbookId;
+  if (runbook === "recover") {
+    const report = await diagnose(ctx, azure, ref);
+    const named = report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info");
+    if (!named?.runbook) {
+      const problems = report.findings.filter((f) => f.severity !== "info");
+      if (ctx.globals.output === "json") printJson(ctx, { diagnosis: report, runbook: null });
+      else if (problems.length === 0)
+        ctx.stdout.write(`${target.resourceGroup}/${target.registry} is healthy: nothing to recover.\n`);
+      else {
+        ctx.stdout.write(`No runbook fixes what diagnose found on ${target.registry}:\n`);
+        for (const f of problems) ctx.stdout.write(`  ${f.severity}: ${f.id} ${f.title}\n    ${f.detail}\n`);
+      }
+      return problems.length === 0 ? EXIT.ok : EXIT.problems;
+    }
+    if (ctx.globals.output === "text")
+      ctx.stdout.write(`Diagnosis: ${named.id} (${named.title}) → runbook ${named.runbook}\n`);
+    id = named.runbook;
+  } else {
+    id = runbook;
+  }
+
+  const runbooks = await loadRunbooks();
+  const definition = runbooks[id];
+  if (!definition) throw new UsageError(`runbook ${id} is not available`);
+  if (options.dryRun) return printDryRun(ctx, definition, ref, target, azure);
+
+  const engine = await openEngine(ctx, azure);
+  try {
+    const started = await engine.start({
+      runbook: id,
+      target,
+      requester,
+      driver: "cli",
+      selfApprove: Boolean(options.yes),
+    });
+    return await driveRun(ctx, engine, started.id, requester, {
+      yes: Boolean(options.yes),
+      answers: options.method ? [options.method] : [],
+    });
+  } catch (error) {
+    return reportRefusal(ctx, error);
+  } finally {
+    await engine.close();
+  }
+}
+
+export const runCommand: CommandRunner = async (ctx, options, runbook) => {
+  const parsed = z.enum(RUNBOOK_IDS as [RunbookId, ...RunbookId[]]).safeParse(runbook);
+  if (!parsed.success)
+    throw new UsageError(`unknown runbook '${runbook ?? ""}'; choose one of: ${RUNBOOK_IDS.join(", ")}`);
+  return runRunbook(ctx, parsed.data, options);
+};
+
+export const recoverCommand: CommandRunner = (ctx, options) => runRunbook(ctx, "recover", options);
+
+export function runbookShortcut(id: "rotate" | "revoke" | "restore"): CommandRunner {
+  return (ctx, options) => runRunbook(ctx, id, options);
+}

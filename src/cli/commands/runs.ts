@@ -1,0 +1,130 @@
+// `acr-cmk runs list | show <run-id> | resume <run-id> [--yes]`.
+import { z } from "zod";
+import { openRunRecords } from "../../runs/run-records.js";
+import type { AuditEntry, RunView } from "../../runs/types.js";
+import { printJson, type CliContext } from "../context.js";
+import { EXIT, UsageError } from "../errors.js";
+import type { CommandRunner } from "../program.js";
+import { driveRun, invocationOf, localUser, openEngine, reportRefusal } from "./run.js";
+
+const runIdSchema = z
+  .string({ error: "name the run: acr-cmk runs show <run-id> (see acr-cmk runs list)" })
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, "a run id is letters, digits, '.', '_' or '-' (see acr-cmk runs list)");
+
+function parseRunId(value: string | undefined): string {
+  const parsed = runIdSchema.safeParse(value);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
+  return parsed.data;
+}
+
+function withRecords<T>(ctx: CliContext, work: (records: ReturnType<typeof openRunRecords>) => T): T {
+  const records = openRunRecords(ctx.globals.home);
+  try {
+    return work(records);
+  } finally {
+    records.close();
+  }
+}
+
+export const listRunsCommand: CommandRunner = async (ctx) =>
+  withRecords(ctx, (records) => {
+    const runs = records.list();
+    if (ctx.globals.output === "json") {
+      printJson(ctx, { runs });
+      return EXIT.ok;
+    }
+    if (runs.length === 0) {
+      ctx.stdout.write("No runs yet. Start one with: acr-cmk recover -g <resource-group> -r <registry>\n");
+      return EXIT.ok;
+    }
+    const rows = runs.map((run) => [
+      run.id,
+      run.runbook,
+      `${run.target.resourceGroup}/${run.target.registry}`,
+      run.status,
+      run.requester,
+      run.updatedAt,
+    ]);
+    const header = ["RUN", "RUNBOOK", "REGISTRY", "STATUS", "REQUESTER", "UPDATED"];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+    for (const row of [header, ...rows])
+      ctx.stdout.write(
+        `${row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd()}\n`,
+      );
+    return EXIT.ok;
+  });
+
+function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
+  const out = (line: string) => ctx.stdout.write(`${line}\n`);
+  out(`Run ${view.id}: ${view.runbook} on ${view.target.resourceGroup}/${view.target.registry}`);
+  out(
+    `  status ${view.status}; requested by ${view.requester} via ${view.driver}; started ${view.startedAt}; updated ${view.updatedAt}`,
+  );
+  out("Steps:");
+  for (const step of view.steps) {
+    out(`  [${step.status.padEnd(7)}] ${step.title}${step.az ? `\n              az: ${step.az}` : ""}`);
+    for (const evidence of step.evidence ?? []) out(`              - ${evidence}`);
+  }
+  if (view.approval) {
+    const a = view.approval;
+    out(
+      `Waiting for approval: ${a.title} (${a.resource}: ${a.before} → ${a.after}); risk ${a.risk}; expires ${a.expiresAt}`,
+    );
+  }
+  if (view.input) out(`Waiting for a choice: ${view.input.prompt} (${view.input.options.map((o) => o.id).join(", ")})`);
+  if (view.error) out(`Stopped at ${view.error.step}: ${view.error.message}`);
+  if (view.outcome) {
+    out(`Outcome: ${view.outcome.summary}`);
+    for (const step of view.outcome.nextSteps) out(`  next: ${step}`);
+  }
+  out("Approvals and audit trail:");
+  for (const entry of trail) {
+    out(
+      `  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action}: ${entry.outcome}${entry.azureRequestId ? ` (request id ${entry.azureRequestId})` : ""}`,
+    );
+  }
+  if (view.rollback.length > 0) {
+    out("Rollback commands:");
+    for (const command of view.rollback) out(`  ${command}`);
+  }
+}
+
+export const showRunCommand: CommandRunner = async (ctx, _options, runId) => {
+  const id = parseRunId(runId);
+  return withRecords(ctx, (records) => {
+    const view = records.get(id);
+    if (!view) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
+    const trail = records.auditTrail(id);
+    if (ctx.globals.output === "json") printJson(ctx, { run: view, audit: trail });
+    else printRun(ctx, view, trail);
+    return EXIT.ok;
+  });
+};
+
+export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
+  const id = parseRunId(runId);
+  const yes = z.boolean().optional().parse(options.yes) ?? false;
+  const known = withRecords(ctx, (records) => records.get(id));
+  if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
+  const by = localUser(ctx);
+  const engine = await openEngine(ctx);
+  try {
+    let view = await engine.resume(id, by, yes ? { selfApprove: true } : {});
+    // A run stopped at an Azure error continues by retrying the step that failed.
+    if (view.status === "failed" && view.error && view.error.cause !== "internal") {
+      view = await engine.settled(id);
+      if (view.status === "failed") await engine.retry(id, by);
+    }
+    if (ctx.globals.output === "text")
+      ctx.stdout.write(`Resuming run ${id} (${invocationOf(ctx)} runs show ${id} for the full trail)\n`);
+    return await driveRun(ctx, engine, id, by, { yes, answers: [] });
+  } catch (error) {
+    return reportRefusal(ctx, error);
+  } finally {
+    await engine.close();
+  }
+};

@@ -1,0 +1,315 @@
+// `acr-cmk sandbox init | break | status | advance | serve`: set up, break, inspect, age and serve the simulated Azure.
+// Every command works on the state file (ctx.globals.sandbox), so a running `sandbox serve` sees their changes.
+import { existsSync } from "node:fs";
+import { z } from "zod";
+import { printJson, type CliContext } from "../context.js";
+import { EXIT, UsageError } from "../errors.js";
+import type { CommandRunner } from "../program.js";
+import {
+  advanceClock,
+  applyTimeEffects,
+  breakWorld,
+  createWorld,
+  demoNames,
+  DurationError,
+  fileStore,
+  formatDuration,
+  formatStatus,
+  IncidentError,
+  initFileStore,
+  INCIDENT_NAMES,
+  MAX_REGISTRIES,
+  parseDuration,
+  planScenario,
+  resolveRegistryKey,
+  SandboxStateError,
+  sandboxStatus,
+  SCENARIO_DESCRIPTIONS,
+  SCENARIO_NAMES,
+  worldNow,
+  type SandboxStatus,
+  type World,
+  type WorldStore,
+} from "../../sandbox/index.js";
+
+function statePath(ctx: CliContext): string {
+  const path = ctx.globals.sandbox;
+  if (!path) throw new UsageError("no sandbox state file: pass --sandbox <file> or set ACR_CMK_HOME");
+  return path;
+}
+
+/** Errors the sandbox raises for bad input or a bad state file become usage errors: exit 2, nothing changed. */
+function asUsage<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (
+      error instanceof SandboxStateError ||
+      error instanceof IncidentError ||
+      error instanceof DurationError ||
+      error instanceof RangeError
+    ) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+}
+
+function parseOptions<T extends z.ZodType>(schema: T, options: Record<string, unknown>): z.output<T> {
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
+  return parsed.data;
+}
+
+const oneOf = <const T extends readonly [string, ...string[]]>(option: string, values: T) =>
+  z.enum(values, { error: (issue) => `${option} must be one of ${values.join(", ")} (got '${String(issue.input)}')` });
+
+const wholeNumber = (option: string, min: number, max: number) =>
+  z
+    .string({ error: `${option} needs a value` })
+    .refine((s) => /^\d+$/.test(s.trim()), {
+      error: (issue) => `${option} must be a whole number (got '${String(issue.input)}')`,
+    })
+    .transform((s) => Number(s.trim()))
+    .refine((n) => n >= min && n <= max, { error: `${option} must be from ${min} to ${max}` });
+
+// ---------------------------------------------------------------------------------------------------------------- init
+
+const initOptions = z.object({
+  scenario: z
+    .enum(SCENARIO_NAMES, {
+      error: (issue) =>
+        `unknown scenario '${String(issue.input)}'; scenarios: ${SCENARIO_NAMES.map((n) => `${n} (${SCENARIO_DESCRIPTIONS[n]})`).join("; ")}`,
+    })
+    .optional(),
+  identity: oneOf("--identity", ["user", "system"] as const).optional(),
+  access: oneOf("--access", ["policy", "rbac"] as const).optional(),
+  keyVersion: oneOf("--key-version", ["latest", "pinned"] as const).optional(),
+  registries: wholeNumber("--registries", 1, MAX_REGISTRIES).optional(),
+});
+
+function describeWorld(world: World, path: string, scenario: string) {
+  return {
+    stateFile: path,
+    scenario,
+    subscriptionId: world.subscriptionId,
+    tenantId: world.tenantId,
+    registries: Object.values(world.registries).map((registry) => {
+      const { vault, key } = resolveRegistryKey(world, registry);
+      const identity = Object.values(world.identities).find(
+        (i) => i.clientId.toLowerCase() === registry.encryption.identity?.toLowerCase(),
+      );
+      return {
+        id: registry.id,
+        name: registry.name,
+        resourceGroup: registry.resourceGroup,
+        vault: vault?.name ?? null,
+        key: key?.name ?? null,
+        keyIdentifier: registry.encryption.keyIdentifier ?? null,
+        identity: identity?.name ?? "system",
+        access: vault?.enableRbacAuthorization ? "rbac" : "policy",
+        purgeProtection: vault?.enablePurgeProtection ?? false,
+      };
+    }),
+  };
+}
+
+export const sandboxInitCommand: CommandRunner = async (ctx, options) => {
+  const parsed = parseOptions(initOptions, options);
+  const path = statePath(ctx);
+  const plan = asUsage(() => planScenario(parsed));
+  const world = createWorld(parsed);
+  const replaced = existsSync(path);
+  initFileStore(path, world);
+  const summary = describeWorld(world, path, plan.scenario);
+  if (ctx.globals.output === "json") {
+    printJson(ctx, summary);
+    return EXIT.ok;
+  }
+  const lines = [
+    `Sandbox ready: scenario '${plan.scenario}' (${SCENARIO_DESCRIPTIONS[plan.scenario]}).`,
+    `State file: ${path}${replaced ? " (the previous sandbox there was replaced)" : ""}`,
+    `Subscription ${world.subscriptionId}, tenant ${world.tenantId}`,
+    "",
+  ];
+  for (const r of summary.registries) {
+    const rotation =
+      plan.keyVersion === "pinned" ? "pinned version, manual rotation" : "versionless, automatic rotation";
+    lines.push(`registry ${r.name}  (resource group ${r.resourceGroup})`);
+    lines.push(`  vault ${r.vault}, key ${r.key} (${rotation}), purge protection ${r.purgeProtection ? "on" : "OFF"}`);
+    lines.push(
+      `  encryption identity: ${r.identity === "system" ? "system-assigned" : `user-assigned '${r.identity}'`}, access by ${r.access === "rbac" ? "Azure RBAC" : "access policy"}`,
+    );
+  }
+  const first = demoNames(1, plan.registries);
+  lines.push(
+    "",
+    "Next:",
+    "  acr-cmk sandbox status",
+    `  acr-cmk sandbox break key-deleted${plan.registries > 1 ? ` -r ${first.registry}` : ""}`,
+    `  acr-cmk --sandbox diagnose -g ${summary.registries[0]?.resourceGroup} -r ${first.registry}`,
+    "",
+  );
+  ctx.stdout.write(lines.join("\n"));
+  return EXIT.ok;
+};
+
+// --------------------------------------------------------------------------------------------------------------- break
+
+const breakOptions = z.object({
+  registry: z.string().trim().min(1, "-r/--registry needs a registry name").optional(),
+});
+
+const incidentName = z.enum(INCIDENT_NAMES, {
+  error: (issue) =>
+    issue.input === undefined
+      ? `name an incident: ${INCIDENT_NAMES.join(", ")}`
+      : `unknown incident '${String(issue.input)}'; valid incidents: ${INCIDENT_NAMES.join(", ")}`,
+});
+
+export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident) => {
+  const { registry } = parseOptions(breakOptions, options);
+  const parsedIncident = incidentName.safeParse(incident);
+  if (!parsedIncident.success) throw new UsageError(parsedIncident.error.issues[0]?.message ?? "unknown incident");
+  const store = fileStore(statePath(ctx));
+  // Thrown inside update → nothing is written: a refused incident leaves the world as it was.
+  const result = asUsage(() => store.update((world, now) => breakWorld(world, parsedIncident.data, now, registry)));
+  if (ctx.globals.output === "json") {
+    printJson(ctx, result);
+  } else {
+    ctx.stdout.write(
+      [`Broke registry '${result.registry}': ${result.incident}`, ...result.changes.map((c) => `  - ${c}`), ""].join(
+        "\n",
+      ),
+    );
+  }
+  return EXIT.ok;
+};
+
+// -------------------------------------------------------------------------------------------------------------- status
+
+/** The world as it is now, time effects included, without writing (status is a read). */
+function currentStatus(store: WorldStore): SandboxStatus {
+  const world = asUsage(() => store.read());
+  const now = worldNow(world);
+  applyTimeEffects(world, now);
+  return sandboxStatus(world, now);
+}
+
+export const sandboxStatusCommand: CommandRunner = async (ctx) => {
+  const status = currentStatus(fileStore(statePath(ctx)));
+  if (ctx.globals.output === "json") printJson(ctx, status);
+  else ctx.stdout.write(formatStatus(status));
+  // Like diagnose: the command worked; 1 tells a script that some registry cannot read its key.
+  return status.registries.every((r) => r.healthy) ? EXIT.ok : EXIT.problems;
+};
+
+// ------------------------------------------------------------------------------------------------------------- advance
+
+export const sandboxAdvanceCommand: CommandRunner = async (ctx, _options, duration) => {
+  if (duration === undefined) throw new UsageError("name a duration, e.g. `acr-cmk sandbox advance 90d`");
+  const ms = asUsage(() => parseDuration(duration));
+  const store = fileStore(statePath(ctx));
+  const { before, after, now, offsetMs } = asUsage(() =>
+    store.update((world, start) => {
+      const before = sandboxStatus(world, start);
+      const now = advanceClock(world, ms);
+      return { before, after: sandboxStatus(world, now), now, offsetMs: world.clock.offsetMs };
+    }),
+  );
+  const changed = after.registries.filter((r) => {
+    const was = before.registries.find((b) => b.id === r.id);
+    return !was || was.healthy !== r.healthy || was.reason !== r.reason;
+  });
+  if (ctx.globals.output === "json") {
+    printJson(ctx, { advancedMs: ms, now: now.toISOString(), offsetMs, changed, status: after });
+    return EXIT.ok;
+  }
+  const lines = [
+    `Sandbox clock moved forward ${formatDuration(ms)}: it is now ${now.toISOString()} (${formatDuration(offsetMs)} ahead of real time).`,
+  ];
+  if (changed.length === 0) lines.push("No registry changed state.");
+  for (const r of changed)
+    lines.push(`  ${r.name}: ${r.healthy ? "healthy" : "UNHEALTHY"}${r.reason ? ` — ${r.reason}` : ""}`);
+  ctx.stdout.write(lines.join("\n") + "\n");
+  return EXIT.ok;
+};
+
+// --------------------------------------------------------------------------------------------------------------- serve
+
+export interface RunningSandboxServer {
+  url: string;
+  caCertPath: string;
+  close(): Promise<void>;
+}
+
+export type StartSandboxServer = (options: {
+  store: WorldStore;
+  port?: number;
+  host?: string;
+  latencyMs?: number;
+}) => Promise<RunningSandboxServer>;
+
+const serveOptions = z.object({
+  port: wholeNumber("--port", 0, 65535).optional(),
+  latency: wholeNumber("--latency", 0, 60_000).optional(),
+});
+
+async function loadServer(): Promise<StartSandboxServer> {
+  // Loaded only here: the HTTPS server and certificate generation are not needed by the other sandbox commands.
+  return (await import("../../sandbox/server.js")).startSandboxServer;
+}
+
+/** Resolves with the signal's name on the first SIGINT or SIGTERM. */
+export function untilTerminated(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve(signal);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** `sandbox serve` with its stop condition and server injected (tests), printing exactly one JSON line on stdout. */
+export async function serveSandbox(
+  ctx: CliContext,
+  options: Record<string, unknown>,
+  deps: { stop: () => Promise<unknown>; start?: StartSandboxServer },
+): Promise<number> {
+  const { port, latency } = parseOptions(serveOptions, options);
+  const path = statePath(ctx);
+  const store = fileStore(path);
+  asUsage(() => store.read()); // a missing or corrupt state file fails here, before anything listens
+  const start = deps.start ?? (await loadServer());
+  let server: RunningSandboxServer;
+  try {
+    server = await start({
+      store,
+      host: "127.0.0.1",
+      ...(port !== undefined && { port }),
+      ...(latency !== undefined && { latencyMs: latency }),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      throw new UsageError(
+        `cannot listen on port ${port}: ${code === "EADDRINUSE" ? "it is in use" : "permission denied"}`,
+      );
+    }
+    throw error;
+  }
+  try {
+    ctx.stdout.write(JSON.stringify({ url: server.url, caCertPath: server.caCertPath }) + "\n");
+    ctx.stderr.write(`sandbox serving ${path} at ${server.url}; stop with Ctrl-C\n`);
+    await deps.stop();
+  } finally {
+    await server.close();
+  }
+  return EXIT.ok;
+}
+
+export const sandboxServeCommand: CommandRunner = (ctx, options) =>
+  serveSandbox(ctx, options, { stop: untilTerminated });

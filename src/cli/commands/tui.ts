@@ -1,0 +1,143 @@
+// `acr-cmk` with no command, `acr-cmk tui`, and the TUI driver the run commands use on a terminal.
+// Ink and React load here, lazily, and nowhere on the way to `--version` or `--help`.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import type { CmkAzure } from "../../azure/types.js";
+import { FINAL_STATUSES, type RunEngine } from "../../runs/types.js";
+import type { RegistryChoice, RegistryTarget, TuiDiagnosis } from "../../tui/types.js";
+import type { CliContext } from "../context.js";
+import { UsageError } from "../errors.js";
+import { buildProgram, type CommandRunner } from "../program.js";
+import { exitCodeForRun } from "../plain-driver.js";
+import { invocationOf, localUser, openEngine } from "./run.js";
+
+const targetSchema = z
+  .object({
+    resourceGroup: z.string().trim().min(1).max(90).optional(),
+    registry: z
+      .string()
+      .trim()
+      .regex(/^[a-zA-Z0-9]{5,50}$/, "a registry name is 5-50 letters and digits")
+      .optional(),
+  })
+  .refine((t) => (t.resourceGroup === undefined) === (t.registry === undefined), {
+    message: "name a registry with both -g <resource-group> and -r <registry>",
+  });
+
+function isTerminal(ctx: CliContext): boolean {
+  return Boolean(ctx.stdout.isTTY && ctx.stdin.isTTY);
+}
+
+/** Self-approval is the terminal's local policy unless the team named approvers (separation of duties). */
+function terminalSelfApproves(ctx: CliContext): boolean {
+  return (ctx.env.ACR_CMK_APPROVERS ?? "").trim() === "";
+}
+
+function printHelp(ctx: CliContext): void {
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const program = buildProgram(
+    pkg.version,
+    async () => {
+      throw new Error("help only");
+    },
+    () => {},
+  );
+  ctx.stdout.write(program.helpInformation());
+}
+
+/** The diagnosis the TUI shows; in sandbox mode expiry is judged by the sandbox's clock, read afresh each time. */
+async function diagnoseWith(ctx: CliContext, azure: CmkAzure, target: RegistryTarget): Promise<TuiDiagnosis> {
+  const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
+  let now: (() => Date) | undefined;
+  if (ctx.globals.sandbox) {
+    const { fileStore, worldNow } = await import("../../sandbox/index.js");
+    const world = fileStore(ctx.globals.sandbox).read();
+    now = () => worldNow(world);
+  }
+  return diagnoseRegistry(
+    azure,
+    { resourceGroup: target.resourceGroup, name: target.registry },
+    { invocation: invocationOf(ctx), ...(now ? { now } : {}) },
+  );
+}
+
+async function listRegistriesWith(azure: CmkAzure): Promise<RegistryChoice[]> {
+  const registries = await azure.listRegistries();
+  return registries
+    .map((r) => ({ resourceGroup: r.resourceGroup, registry: r.name, location: r.location, sku: r.sku }))
+    .sort((a, b) => `${a.resourceGroup}/${a.registry}`.localeCompare(`${b.resourceGroup}/${b.registry}`));
+}
+
+async function openTui(
+  ctx: CliContext,
+  engine: RunEngine,
+  azure: CmkAzure,
+  extra: { target?: RegistryTarget; runId?: string; requester: string },
+) {
+  const { renderTui } = await import("../../tui/app.js");
+  return renderTui({
+    engine,
+    diagnose: (target) => diagnoseWith(ctx, azure, target),
+    listRegistries: () => listRegistriesWith(azure),
+    subscriptionId: azure.subscriptionId,
+    sandbox: ctx.globals.sandbox !== undefined,
+    color: ctx.globals.color,
+    selfApprove: terminalSelfApproves(ctx),
+    stdout: ctx.stdout,
+    stdin: ctx.stdin,
+    stderr: ctx.stderr,
+    ...extra,
+  });
+}
+
+/** `acr-cmk tui`: home screen on a terminal; anywhere else a clear no. */
+export const tuiCommand: CommandRunner = async (ctx, options) => {
+  if (!isTerminal(ctx)) {
+    throw new UsageError(
+      "the terminal UI needs a terminal (stdin and stdout must be TTYs); in scripts use `acr-cmk diagnose` and `acr-cmk run`",
+    );
+  }
+  const parsed = targetSchema.safeParse({ resourceGroup: options.resourceGroup, registry: options.registry });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
+  const { resourceGroup, registry } = parsed.data;
+  const azure = await ctx.azure();
+  const engine = await openEngine(ctx, azure);
+  try {
+    const result = await openTui(ctx, engine, azure, {
+      requester: localUser(ctx),
+      ...(resourceGroup && registry ? { target: { resourceGroup, registry } } : {}),
+    });
+    return result.view ? exitCodeForRun(result.view) : 0;
+  } finally {
+    await engine.close();
+  }
+};
+
+/** `acr-cmk` alone: the TUI on a terminal, the help text (exit 0) when piped or asked for JSON. */
+export const homeCommand: CommandRunner = async (ctx, options) => {
+  if (!isTerminal(ctx) || ctx.globals.output === "json") {
+    printHelp(ctx);
+    return 0;
+  }
+  return tuiCommand(ctx, options);
+};
+
+/**
+ * The TUI driver of one run (`acr-cmk run` / `recover` / `runs resume` on a terminal): the run screen until the
+ * person leaves. `by` is who sits at the terminal (default: the local user). Returns the run's exit code.
+ */
+export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string, by?: string): Promise<number> {
+  const view = engine.get(runId);
+  if (!view) throw new UsageError(`no run with id ${runId}`);
+  const person = by ?? localUser(ctx);
+  // A keystroke (and the typed registry name for high risk) is a knowing approval: on a terminal the requester may
+  // approve their own change unless the team named approvers.
+  if (terminalSelfApproves(ctx) && view.requester === person && !FINAL_STATUSES.includes(view.status)) {
+    // A refusal here (say, the run ended meanwhile) shows on screen at the first approval, with the engine's words.
+    await engine.resume(runId, person, { selfApprove: true }).catch(() => undefined);
+  }
+  const azure = await ctx.azure();
+  const result = await openTui(ctx, engine, azure, { runId, requester: person });
+  const last = result.view ?? engine.get(runId) ?? view;
+  return exitCodeForRun(last);
+}

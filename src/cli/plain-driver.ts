@@ -1,0 +1,173 @@
+// The line-per-step driver for a stdout that is not a terminal (pipes, CI, scripts): one line when a step starts and
+// one when it ends, with its `az` equivalent and evidence; approvals and choices as plain prompts. It holds no runbook
+// logic: it only prints RunViews and sends the events a person would.
+import { RunRefused, type RunEngine, type RunView, type StepView } from "../runs/types.js";
+
+export interface PlainDriverOptions {
+  engine: RunEngine;
+  runId: string;
+  out: NodeJS.WritableStream;
+  /** Who approves and chooses (the local user). */
+  by: string;
+  /** `--yes`: approve change steps where policy allows self-approval, and take a choice's default. */
+  yes: boolean;
+  /** Typed back as the confirmation that high-risk steps need (the operator named it on the command line). */
+  registry: string;
+  /** Preset answers to choices, matched against the offered option ids (e.g. `--method disable-key`). */
+  answers?: readonly string[];
+  /** How the user invokes acr-cmk (with --sandbox …), for the commands we print. */
+  invocation: string;
+}
+
+const MARK: Record<StepView["status"], string> = {
+  done: "ok",
+  current: "..",
+  pending: "  ",
+  skipped: "--",
+  failed: "!!",
+};
+
+/** Prints what changed between two views of a run. */
+export class PlainPrinter {
+  private readonly seen = new Map<string, StepView["status"]>();
+  private logLines = 0;
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  header(view: RunView): void {
+    const { target } = view;
+    this.line(
+      `Run ${view.id}: ${view.runbook} on ${target.resourceGroup}/${target.registry} (requested by ${view.requester})`,
+    );
+  }
+
+  update(view: RunView): void {
+    for (const step of view.steps) {
+      const before = this.seen.get(step.id) ?? "pending";
+      if (before === step.status) continue;
+      this.seen.set(step.id, step.status);
+      if (step.status === "current") {
+        this.line(`[..] ${step.title}`);
+        if (step.az) this.line(`     az: ${step.az}`);
+      } else if (step.status === "done" || step.status === "failed") {
+        this.line(`[${MARK[step.status]}] ${step.title}`);
+        for (const evidence of step.evidence ?? []) this.line(`     - ${evidence}`);
+      }
+    }
+    for (const entry of view.log.slice(this.logLines)) {
+      if (entry.level !== "info") this.line(`     ${entry.level}: ${entry.message}`);
+    }
+    this.logLines = view.log.length;
+  }
+
+  line(text: string): void {
+    this.out.write(`${text}\n`);
+  }
+}
+
+function describeApproval(printer: PlainPrinter, view: RunView): void {
+  const request = view.approval!;
+  printer.line(`Approval needed: ${request.title}`);
+  printer.line(`     resource: ${request.resource}`);
+  printer.line(`     before:   ${request.before}`);
+  printer.line(`     after:    ${request.after}`);
+  printer.line(`     az:       ${request.az}`);
+  printer.line(
+    `     risk:     ${request.risk}${request.irreversible ? " (irreversible)" : ""}; expires ${request.expiresAt}`,
+  );
+}
+
+/** Drives a run until it ends or needs a person this driver cannot stand in for; returns the last view. */
+export async function drivePlain(options: PlainDriverOptions): Promise<RunView> {
+  const { engine, runId } = options;
+  const printer = new PlainPrinter(options.out);
+  const first = engine.get(runId);
+  if (first) {
+    printer.header(first);
+    printer.update(first);
+  }
+  const unsubscribe = engine.subscribe(runId, (view) => printer.update(view));
+  const approved = new Set<string>();
+  const answered = new Set<string>();
+  try {
+    for (;;) {
+      const view = await engine.settled(runId);
+      printer.update(view);
+      if (view.status === "awaiting-approval" && view.approval) {
+        const request = view.approval;
+        describeApproval(printer, view);
+        const key = `${request.stepId}:${request.fingerprint}`;
+        if (!options.yes || approved.has(key)) {
+          printer.line(
+            `Waiting for approval. To approve it yourself: ${options.invocation} runs resume ${runId} --yes`,
+          );
+          return view;
+        }
+        approved.add(key);
+        try {
+          await engine.approve(runId, options.by, { fingerprint: request.fingerprint, confirmation: options.registry });
+          printer.line(`     approved by ${options.by} (--yes)`);
+        } catch (error) {
+          if (!(error instanceof RunRefused)) throw error;
+          printer.line(`Approval refused: ${error.message}`);
+          return engine.get(runId) ?? view;
+        }
+        continue;
+      }
+      if (view.status === "awaiting-input" && view.input) {
+        const input = view.input;
+        const ids = input.options.map((option) => option.id);
+        const preset = options.answers?.find((answer) => ids.includes(answer));
+        const choice = preset ?? (options.yes ? input.defaultOption : undefined);
+        printer.line(`Choice needed: ${input.prompt}`);
+        for (const option of input.options) printer.line(`     ${option.id}: ${option.label}`);
+        if (!choice || answered.has(input.stepId + choice)) {
+          printer.line(
+            `Waiting for a choice: resume in a terminal (${options.invocation} runs resume ${runId}) or use Slack.`,
+          );
+          return view;
+        }
+        answered.add(input.stepId + choice);
+        printer.line(`     chose ${choice}${preset ? "" : " (the default, --yes)"}`);
+        await engine.input(runId, options.by, choice);
+        continue;
+      }
+      return view;
+    }
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** CONTRACT.md exit codes for where a run stopped. */
+export function exitCodeForRun(view: RunView): number {
+  switch (view.status) {
+    case "succeeded":
+      return 0;
+    case "failed":
+      return 3;
+    default:
+      // unrecoverable, escalated, rejected, aborted, or waiting for a person: not recovered (yet).
+      return view.dryRun ? 0 : 1;
+  }
+}
+
+/** The closing lines: what happened, what to do next, how to undo, how to continue. */
+export function printRunEnd(out: NodeJS.WritableStream, view: RunView, invocation: string): void {
+  const printer = new PlainPrinter(out);
+  printer.line(`Run ${view.id} ${view.status}.`);
+  if (view.status === "failed" && view.error) {
+    printer.line(
+      `Stopped at ${view.error.step}: ${view.error.message}${view.error.requestId ? ` (request id ${view.error.requestId})` : ""}`,
+    );
+    printer.line(`Fix the cause, then continue: ${invocation} runs resume ${view.id}`);
+  }
+  if (view.outcome) {
+    printer.line(view.outcome.summary);
+    for (const step of view.outcome.nextSteps) printer.line(`  next: ${step}`);
+  }
+  if (view.rollback.length > 0) {
+    printer.line("To undo what this run changed:");
+    for (const command of view.rollback) printer.line(`  ${command}`);
+  }
+}

@@ -1,0 +1,140 @@
+// Actors of the firewall-403 runbook (seed 001 "Enabling key vault firewall", seed 003 step 5): let trusted Azure
+// services through the vault firewall, then reconfigure the key and identity (rotate-key with the same values).
+// Key data-plane reads are avoided on purpose: the operator's own calls are subject to the same firewall.
+import type { CmkAzure } from "../../azure/types.js";
+import { AZ, fillAz } from "../az.js";
+import { StaleApprovalError } from "../build-machine.js";
+import { fingerprint } from "../fingerprint.js";
+import type { StepFn, StepInput } from "../steps.js";
+import { call, dataPlane, guardedChangeFn, readRegistry, registryFacts, vaultFacts } from "./common.js";
+
+async function networkView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
+  const registry = await readRegistry(azure, input, signal);
+  const { facts, key } = registryFacts(registry);
+  const vault = key ? await azure.findVaultByName(key.vaultName, call(signal)) : null;
+  return { registry, facts, vault };
+}
+const aclFingerprint = (view: Awaited<ReturnType<typeof networkView>>) =>
+  fingerprint({ acls: view.vault ? { d: view.vault.networkAcls.defaultAction, b: view.vault.networkAcls.bypass } : null });
+const blocks = (view: Awaited<ReturnType<typeof networkView>>) =>
+  !!view.vault && view.vault.networkAcls.defaultAction === "Deny" && view.vault.networkAcls.bypass !== "AzureServices";
+
+function reconfigurePlan(input: StepInput, view: Awaited<ReturnType<typeof networkView>>) {
+  const enc = view.registry.encryption;
+  const facts = { ...input.facts, ...view.facts };
+  return {
+    stepId: "reconfigure-key",
+    title: `Reconfigure ${view.registry.name}'s key and identity (rotate-key with the same values)`,
+    resource: view.registry.id,
+    before: `key ${enc.keyIdentifier}, identity ${enc.identity}; registry data plane refuses`,
+    after: `key ${enc.keyIdentifier}, identity ${enc.identity}; the registry re-validates access through the firewall`,
+    az: fillAz(AZ.rotateKey, input.target, facts),
+    risk: "medium" as const,
+    irreversible: false,
+    fingerprint: fingerprint({ key: enc.keyIdentifier, identity: enc.identity, acls: aclFingerprint(view) }),
+    beforeState: { encryption: enc },
+    params: { keyIdentifier: enc.keyIdentifier, identity: enc.identity },
+  };
+}
+
+const escalation = (input: StepInput, detail: string) => ({
+  summary: `The registry still cannot reach its key through the vault firewall: ${detail}. The documented fixes are applied; per the Azure docs, contact Azure Support.`,
+  nextSteps: [
+    "Open an Azure support request (service: Container Registry) with the registry id, the vault's network settings and this run's log.",
+    `Check for private endpoints or IP rules that replace trusted-service access: ${fillAz(AZ.showNetwork, input.target, input.facts)}`,
+  ],
+});
+
+const checkNetwork: StepFn = async (azure, input, signal) => {
+  const view = await networkView(azure, input, signal);
+  if (!view.vault) {
+    return {
+      outcome: "vault-missing",
+      facts: view.facts,
+      final: {
+        summary: `The key vault ${view.facts.vaultName ?? "(none configured)"} was not found: this is not a firewall problem.`,
+        nextSteps: [`Run: acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+      },
+    };
+  }
+  const facts = { ...view.facts, ...vaultFacts(view.vault) };
+  const acls = view.vault.networkAcls;
+  const evidence = [`Vault ${view.vault.name} network: defaultAction ${acls.defaultAction}, bypass ${acls.bypass}`];
+  if (blocks(view)) {
+    const f = { ...input.facts, ...facts };
+    return {
+      outcome: "blocked",
+      facts,
+      evidence: [...evidence, "Trusted Azure services (the registry) are not allowed through the firewall"],
+      plans: [
+        {
+          stepId: "allow-trusted-services",
+          title: `Allow trusted Azure services through ${view.vault.name}'s firewall`,
+          resource: view.vault.id,
+          before: `defaultAction ${acls.defaultAction}, bypass ${acls.bypass}`,
+          after: `defaultAction ${acls.defaultAction}, bypass AzureServices`,
+          az: fillAz(AZ.allowTrustedServices, input.target, f),
+          risk: "medium",
+          irreversible: false,
+          fingerprint: aclFingerprint(view),
+          beforeState: { networkAcls: acls },
+          rollback: `az keyvault update --name ${view.vault.name} --resource-group ${view.vault.resourceGroup} --bypass ${acls.bypass}`,
+        },
+      ],
+    };
+  }
+  const plane = await dataPlane(azure, view.registry, signal);
+  if (plane.ok) return { outcome: "not-blocked", facts, evidence: [...evidence, plane.text], final: { summary: "The vault firewall lets the registry in and the registry reads its content: nothing to fix.", nextSteps: [] } };
+  return { outcome: "stale-after-firewall", facts, evidence: [...evidence, plane.text], plans: [reconfigurePlan(input, view)] };
+};
+
+const allowTrustedServices: StepFn = guardedChangeFn({
+  read: networkView,
+  fingerprintOf: aclFingerprint,
+  done: (view) => !blocks(view),
+  describeDone: "the firewall already lets trusted Azure services in",
+  apply: async (azure, _input, view, signal) => {
+    const vault = view.vault;
+    if (!vault) throw Object.assign(new Error("the key vault disappeared"), { kind: "not-found" });
+    await azure.updateVaultNetworkAcls({ resourceGroup: vault.resourceGroup, name: vault.name }, { bypass: "AzureServices" }, call(signal));
+    return { evidence: [`Vault ${vault.name} now allows trusted Azure services`] };
+  },
+});
+
+const verifyTrustedServices: StepFn = async (azure, input, signal) => {
+  const view = await networkView(azure, input, signal);
+  return blocks(view)
+    ? { outcome: "still-blocked", message: "The vault firewall still does not allow trusted Azure services." }
+    : { outcome: "ok", evidence: [`Vault bypass: ${view.vault?.networkAcls.bypass}`] };
+};
+
+const checkRegistryAccess: StepFn = async (azure, input, signal) => {
+  const view = await networkView(azure, input, signal);
+  const plane = await dataPlane(azure, view.registry, signal);
+  if (plane.ok) return { outcome: "ok", evidence: [plane.text] };
+  return { outcome: "refused", evidence: [plane.text], plans: [reconfigurePlan(input, view)] };
+};
+
+const reconfigureKey: StepFn = async (azure, input, signal) => {
+  const view = await networkView(azure, input, signal);
+  const plane = await dataPlane(azure, view.registry, signal);
+  if (plane.ok) return { outcome: "done", evidence: ["Already in place: the registry reads its content. Nothing changed."] };
+  const expected = reconfigurePlan(input, view).fingerprint;
+  if (expected !== input.approvedFingerprint) {
+    throw new StaleApprovalError("The registry's key, identity or the vault firewall changed since the approval; the approval is void.");
+  }
+  const params = { keyIdentifier: String(input.plan?.params?.keyIdentifier), identity: String(input.plan?.params?.identity) };
+  await azure.rotateRegistryKey({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, params, call(signal));
+  return { outcome: "done", evidence: [`rotate-key with key ${params.keyIdentifier} and identity ${params.identity} accepted`] };
+};
+
+const verifyRegistry: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const plane = await dataPlane(azure, registry, signal);
+  if (plane.ok) return { outcome: "ok", evidence: [plane.text] };
+  return { outcome: "still-blocked", evidence: [plane.text], final: escalation(input, plane.text) };
+};
+
+export function firewall403Actors(): Record<string, StepFn> {
+  return { checkNetwork, allowTrustedServices, verifyTrustedServices, checkRegistryAccess, reconfigureKey, verifyRegistry };
+}

@@ -1,0 +1,302 @@
+// Actors of the identity-removed runbook (seed 001 "Removing managed identity"): a user-assigned identity is
+// re-assigned; optionally encryption moves to another identity (grant, rotate-key, remove the old one); a removed
+// system-assigned identity needs Microsoft, so the run hands over a ready-to-paste support request.
+import type { CmkAzure, IdentityInfo } from "../../azure/types.js";
+import { AZ, fillAz } from "../az.js";
+import { fingerprint } from "../fingerprint.js";
+import type { StepFn, StepInput } from "../steps.js";
+import {
+  call,
+  dataPlane,
+  encryptionIdentity,
+  grantAccess,
+  grantPlan,
+  guardedChangeFn,
+  identityFacts,
+  readAccess,
+  readRegistry,
+  registryFacts,
+  requireVault,
+  vaultFacts,
+  verifyAccess,
+} from "./common.js";
+
+const assignedIds = (ids: Array<{ id: string }>) => ids.map((u) => u.id.toLowerCase()).sort();
+
+async function identityView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
+  const registry = await readRegistry(azure, input, signal);
+  return { registry, assigned: assignedIds(registry.identity.userAssigned), encryptionIdentity: registry.encryption.identity ?? null };
+}
+const identityFingerprint = (view: Awaited<ReturnType<typeof identityView>>) =>
+  fingerprint({ assigned: view.assigned, encryptionIdentity: view.encryptionIdentity, type: view.registry.identity.type });
+
+function supportRequest(input: StepInput, registryId: string, identity: string, errorText: string): string {
+  return [
+    "Subject: Azure Container Registry: system-assigned identity used for customer-managed key encryption was removed",
+    `Registry resource id: ${registryId}`,
+    `Encryption identity: system-assigned (${identity})`,
+    `Error: ${errorText}`,
+    "Timeline:",
+    `  ${input.startedAt} acr-cmk run started by ${input.requester}; the registry's encryption uses its system-assigned identity, which is no longer enabled`,
+    `  ${new Date().toISOString()} escalated: per the Azure docs a removed system-assigned identity can only be restored by Azure Support`,
+    "Request: please restore the registry's system-assigned identity used for CMK encryption (https://aka.ms/acr/cmk).",
+  ].join("\n");
+}
+
+const findIdentity: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const { facts, key } = registryFacts(registry);
+  if (!key) {
+    return {
+      outcome: "not-cmk",
+      facts,
+      final: { summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`, nextSteps: [] },
+    };
+  }
+  const identity = await encryptionIdentity(azure, registry, signal);
+  const all = { ...facts, ...identityFacts(identity) };
+  if (identity.kind === "system") {
+    if (identity.assigned) return { outcome: "system-present", facts: all, evidence: ["Encryption uses the registry's system-assigned identity, which is enabled"] };
+    const plane = await dataPlane(azure, registry, signal);
+    const errorText = plane.ok
+      ? `Azure resource '${registry.id}' does not have access to identity '${identity.clientId}' (system-assigned identity removed; data keeps working until it expires)`
+      : plane.text;
+    return {
+      outcome: "system-missing",
+      facts: all,
+      evidence: ["Encryption uses the system-assigned identity, which is no longer enabled on the registry", plane.text],
+      final: {
+        summary: `Registry ${registry.name} encrypts with its system-assigned identity, which was removed. Only Azure Support can restore it; acr-cmk has changed nothing.`,
+        nextSteps: [
+          "Open an Azure support request (Azure portal > Help + support > Create a support request, service: Container Registry) and paste the text below.",
+          supportRequest(input, registry.id, identity.clientId, errorText),
+        ],
+      },
+    };
+  }
+  if (identity.assigned) return { outcome: "user-assigned", facts: all, evidence: [`Identity ${identity.resourceId} is assigned to the registry`] };
+  const view = await identityView(azure, input, signal);
+  return {
+    outcome: "user-not-assigned",
+    facts: all,
+    evidence: [`Encryption identity ${identity.resourceId} (client id ${identity.clientId}) is not assigned to ${registry.name}`],
+    plans: [
+      {
+        stepId: "reassign-identity",
+        title: `Re-assign identity ${identity.resourceId?.split("/").pop()} to ${registry.name}`,
+        resource: registry.id,
+        before: `user-assigned identities: ${view.assigned.join(", ") || "(none)"}`,
+        after: `user-assigned identities: ${[...view.assigned, String(identity.resourceId).toLowerCase()].join(", ")}`,
+        az: fillAz(AZ.assignIdentity, input.target, { ...input.facts, ...all }),
+        risk: "low",
+        irreversible: false,
+        fingerprint: identityFingerprint(view),
+        beforeState: { identity: registry.identity },
+        rollback: fillAz(AZ.removeIdentity, input.target, { ...input.facts, ...all }),
+        params: { resourceId: identity.resourceId },
+      },
+    ],
+  };
+};
+
+const assignIdentityFn = (param: "resourceId") =>
+  guardedChangeFn({
+    read: identityView,
+    fingerprintOf: identityFingerprint,
+    done: (view, input) => view.assigned.includes(String(input.plan?.params?.[param]).toLowerCase()),
+    describeDone: "the identity is assigned to the registry",
+    apply: async (azure, input, _view, signal) => {
+      const id = String(input.plan?.params?.[param]);
+      await azure.assignRegistryIdentities({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, { userAssigned: [id] }, call(signal));
+      return { evidence: [`Identity ${id} assigned to ${input.target.registry}`] };
+    },
+  });
+
+const verifyAssigned: StepFn = async (azure, input, signal) => {
+  const id = String(input.plan?.params?.resourceId).toLowerCase();
+  const view = await identityView(azure, input, signal);
+  return view.assigned.includes(id)
+    ? { outcome: "ok", evidence: [`Registry lists identity ${id}`] }
+    : { outcome: "missing", message: `The registry does not list identity ${id} yet.` };
+};
+
+const listTargetIdentities: StepFn = async (azure, input, signal) => {
+  const identities = await azure.listUserAssignedIdentities(call(signal));
+  const current = String(input.facts.identityResourceId ?? "").toLowerCase();
+  const others = identities.filter((i) => i.id.toLowerCase() !== current);
+  if (!others.length) {
+    return { outcome: "none", evidence: ["No other user-assigned identity exists in the subscription; keeping the current one"] };
+  }
+  return {
+    outcome: "found",
+    evidence: [`${others.length} other user-assigned identit${others.length === 1 ? "y" : "ies"} found`],
+    input: {
+      stepId: "choose-target-identity",
+      prompt: "Which identity should the registry use for its key from now on?",
+      options: others.map((i) => ({ id: i.id, label: `${i.name} (${i.resourceGroup}, client id ${i.clientId})` })),
+    },
+  };
+};
+
+async function targetIdentity(azure: CmkAzure, input: StepInput, signal: AbortSignal): Promise<IdentityInfo> {
+  const id = input.choices["choose-target-identity"];
+  if (!id) throw new Error("no target identity was chosen");
+  return azure.getUserAssignedIdentity(id, call(signal));
+}
+
+const checkTargetIdentity: StepFn = async (azure, input, signal) => {
+  const target = await targetIdentity(azure, input, signal);
+  const facts = { targetIdentityResourceId: target.id, targetIdentityClientId: target.clientId, targetPrincipalId: target.principalId };
+  const f = { ...input.facts, ...facts };
+  const view = await identityView(azure, input, signal);
+  if (!view.assigned.includes(target.id.toLowerCase())) {
+    return {
+      outcome: "needs-assignment",
+      facts,
+      evidence: [`${target.name} is not assigned to the registry yet`],
+      plans: [
+        {
+          stepId: "assign-target-identity",
+          title: `Assign identity ${target.name} to ${input.target.registry}`,
+          resource: view.registry.id,
+          before: `user-assigned identities: ${view.assigned.join(", ") || "(none)"}`,
+          after: `user-assigned identities: ${[...view.assigned, target.id.toLowerCase()].join(", ")}`,
+          az: fillAz(AZ.assignTargetIdentity, input.target, f),
+          risk: "low",
+          irreversible: false,
+          fingerprint: identityFingerprint(view),
+          beforeState: { identity: view.registry.identity },
+          rollback: fillAz(AZ.removeTargetIdentity, input.target, f),
+          params: { resourceId: target.id },
+        },
+      ],
+    };
+  }
+  const vault = await requireVault(azure, input.facts, signal);
+  const access = await readAccess(azure, vault, target.principalId, signal);
+  if (!access.ok) {
+    return {
+      outcome: "needs-access",
+      facts: { ...facts, ...vaultFacts(vault) },
+      evidence: [`${target.name} lacks ${access.missing.join(", ")} on ${vault.name}`],
+      plans: [grantPlan("grant-target-access", input, f, vault, access, `identity ${target.name}`)],
+    };
+  }
+  if ((view.encryptionIdentity ?? "").toLowerCase() !== target.clientId.toLowerCase()) {
+    return {
+      outcome: "ready",
+      facts,
+      evidence: [`${target.name} is assigned and has key access`],
+      plans: [
+        {
+          stepId: "rotate-to-target-identity",
+          title: `Switch the registry's encryption to identity ${target.name}`,
+          resource: view.registry.id,
+          before: `encryption identity ${view.encryptionIdentity}, key ${view.registry.encryption.keyIdentifier}`,
+          after: `encryption identity ${target.clientId}, same key ${view.registry.encryption.keyIdentifier}`,
+          az: fillAz(AZ.rotateToTargetIdentity, input.target, f),
+          risk: "medium",
+          irreversible: false,
+          fingerprint: identityFingerprint(view),
+          beforeState: { encryption: view.registry.encryption },
+          rollback: fillAz(AZ.rotateKey, input.target, input.facts),
+          params: { keyIdentifier: view.registry.encryption.keyIdentifier, identity: target.clientId },
+        },
+      ],
+    };
+  }
+  return { outcome: "switched", facts, evidence: [`Encryption already uses ${target.name}`] };
+};
+
+const rotateToTarget: StepFn = guardedChangeFn({
+  read: identityView,
+  fingerprintOf: identityFingerprint,
+  done: (view, input) => (view.encryptionIdentity ?? "").toLowerCase() === String(input.plan?.params?.identity).toLowerCase(),
+  describeDone: "encryption already uses the new identity",
+  apply: async (azure, input, _view, signal) => {
+    const params = { keyIdentifier: String(input.plan?.params?.keyIdentifier), identity: String(input.plan?.params?.identity) };
+    await azure.rotateRegistryKey({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, params, call(signal));
+    return { evidence: [`Encryption now uses identity ${params.identity} with key ${params.keyIdentifier}`] };
+  },
+});
+
+const verifyRotatedIdentity: StepFn = async (azure, input, signal) => {
+  const view = await identityView(azure, input, signal);
+  const expected = String(input.plan?.params?.identity).toLowerCase();
+  return (view.encryptionIdentity ?? "").toLowerCase() === expected
+    ? { outcome: "ok", evidence: [`Registry encryption identity is ${view.encryptionIdentity}`] }
+    : { outcome: "unchanged", message: `Registry encryption identity is still ${view.encryptionIdentity}.` };
+};
+
+const checkOldIdentity: StepFn = async (azure, input, signal) => {
+  const old = String(input.facts.identityResourceId ?? "").toLowerCase();
+  const view = await identityView(azure, input, signal);
+  if (!old || !view.assigned.includes(old)) return { outcome: "gone", evidence: ["The old identity is no longer assigned"] };
+  return {
+    outcome: "assigned",
+    evidence: [`The old identity ${old} is still assigned; encryption no longer uses it`],
+    plans: [
+      {
+        stepId: "remove-old-identity",
+        title: `Remove the old identity from ${input.target.registry}`,
+        resource: view.registry.id,
+        before: `user-assigned identities: ${view.assigned.join(", ")}`,
+        after: `user-assigned identities: ${view.assigned.filter((id) => id !== old).join(", ") || "(none)"}`,
+        az: fillAz(AZ.removeIdentity, input.target, input.facts),
+        risk: "medium",
+        irreversible: false,
+        fingerprint: identityFingerprint(view),
+        beforeState: { identity: view.registry.identity },
+        rollback: fillAz(AZ.assignIdentity, input.target, input.facts),
+        params: { resourceId: old },
+      },
+    ],
+  };
+};
+
+const removeOldIdentity: StepFn = guardedChangeFn({
+  read: identityView,
+  fingerprintOf: identityFingerprint,
+  done: (view, input) => !view.assigned.includes(String(input.plan?.params?.resourceId).toLowerCase()),
+  describeDone: "the old identity is not assigned",
+  apply: async (azure, input, view, signal) => {
+    const id = String(input.plan?.params?.resourceId);
+    // Never remove the identity the encryption still uses: that is the incident this runbook repairs.
+    if ((view.encryptionIdentity ?? "").toLowerCase() === String(input.facts.identity).toLowerCase()) {
+      throw Object.assign(new Error("encryption still uses the old identity; refusing to remove it"), { kind: "conflict" });
+    }
+    await azure.removeRegistryIdentities({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, { userAssigned: [id] }, call(signal));
+    return { evidence: [`Identity ${id} removed from ${input.target.registry}`] };
+  },
+});
+
+const verifyRemoved: StepFn = async (azure, input, signal) => {
+  const id = String(input.plan?.params?.resourceId).toLowerCase();
+  const view = await identityView(azure, input, signal);
+  return view.assigned.includes(id) ? { outcome: "still-assigned", message: `Identity ${id} is still assigned.` } : { outcome: "ok", evidence: [`Identity ${id} removed`] };
+};
+
+const verifyRegistry: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const plane = await dataPlane(azure, registry, signal);
+  return plane.ok ? { outcome: "ok", evidence: [plane.text] } : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
+};
+
+export function identityRemovedActors(): Record<string, StepFn> {
+  return {
+    findIdentity,
+    reassignIdentity: assignIdentityFn("resourceId"),
+    verifyAssigned,
+    listTargetIdentities,
+    checkTargetIdentity,
+    assignTargetIdentity: assignIdentityFn("resourceId"),
+    grantAccess,
+    verifyAccess,
+    rotateToTarget,
+    verifyRotatedIdentity,
+    checkOldIdentity,
+    removeOldIdentity,
+    verifyRemoved,
+    verifyRegistry,
+  };
+}

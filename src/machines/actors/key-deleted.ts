@@ -1,0 +1,289 @@
+// Actors of the key-deleted runbook: find whether the vault or the key is gone, recover what soft delete kept,
+// re-grant the access a recovered vault lost, and prove the registry reads its key again. Nothing here purges.
+import type { CmkAzure, DeletedVaultInfo } from "../../azure/types.js";
+import { AZ, fillAz } from "../az.js";
+import { resourceGroupOf } from "../facts.js";
+import { fingerprint } from "../fingerprint.js";
+import type { StepFn, StepInput } from "../steps.js";
+import {
+  call,
+  dataPlane,
+  encryptionIdentity,
+  grantAccess,
+  grantPlan,
+  guardedChangeFn,
+  identityFacts,
+  isFailure,
+  readAccess,
+  readRegistry,
+  registryFacts,
+  requireVault,
+  vaultFacts,
+  verifyAccess,
+} from "./common.js";
+
+const unrecoverable = (what: string, input: StepInput, name: string) => ({
+  summary: `The ${what} '${name}' was purged. Registry ${input.target.registry}'s content is encrypted with that key and cannot be decrypted by anyone: the data is lost unless a backup of the key exists.`,
+  nextSteps: [
+    "Open an Azure support request (severity A) quoting the registry id and the purged key id; Microsoft can confirm the purge but cannot bring the key back.",
+    `If a key backup exists: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)} (into a vault in the same subscription and geography), then run acr-cmk recover again.`,
+    "Otherwise rebuild the registry: create a new registry (with CMK and purge protection on) and push the images again from their source (CI pipelines, upstream registries).",
+  ],
+});
+
+async function deletedVaultView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
+  const name = String(input.facts.vaultName);
+  const live = await azure.findVaultByName(name, call(signal));
+  const deleted: DeletedVaultInfo | null = live ? null : await azure.findDeletedVault(name, call(signal));
+  return { live: live !== null, deleted };
+}
+const vaultFingerprint = (view: { live: boolean; deleted: DeletedVaultInfo | null }) =>
+  fingerprint({ live: view.live, deleted: view.deleted ? { id: view.deleted.id, deletionDate: view.deleted.deletionDate } : null });
+
+const checkVault: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const { facts, key } = registryFacts(registry);
+  if (!key) {
+    return {
+      outcome: "not-cmk",
+      facts,
+      final: { summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`, nextSteps: [`acr-cmk diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`] },
+    };
+  }
+  const f = { ...input.facts, ...facts };
+  const view = await deletedVaultView(azure, { ...input, facts: f }, signal);
+  if (view.live) {
+    const vault = await requireVault(azure, { vaultName: key.vaultName }, signal);
+    return { outcome: "vault-present", facts: { ...facts, ...vaultFacts(vault) }, evidence: [`Vault ${vault.name} exists`] };
+  }
+  if (!view.deleted) {
+    return { outcome: "vault-purged", facts, evidence: [`Vault ${key.vaultName} is neither live nor soft-deleted`], final: unrecoverable("key vault", { ...input, facts: f }, key.vaultName) };
+  }
+  const d = view.deleted;
+  const vf = { ...f, vaultResourceGroup: resourceGroupOf(d.vaultId), vaultLocation: d.location, vaultId: d.vaultId };
+  return {
+    outcome: "vault-soft-deleted",
+    facts: { ...facts, vaultResourceGroup: vf.vaultResourceGroup, vaultLocation: d.location, vaultId: d.vaultId },
+    evidence: [`Vault ${d.name} was deleted ${d.deletionDate ?? "recently"}; purge scheduled ${d.scheduledPurgeDate ?? "unknown"}`],
+    plans: [
+      {
+        stepId: "recover-vault",
+        title: `Recover key vault ${d.name}`,
+        resource: d.vaultId,
+        before: `soft-deleted on ${d.deletionDate ?? "?"}, purge scheduled ${d.scheduledPurgeDate ?? "?"}`,
+        after: "vault live again with its keys, access policies and settings (RBAC role assignments do not come back)",
+        az: fillAz(AZ.recoverVault, input.target, vf),
+        risk: "low",
+        irreversible: false,
+        fingerprint: vaultFingerprint(view),
+        beforeState: { deletedVault: d },
+        rollback: fillAz(AZ.deleteVault, input.target, vf),
+      },
+    ],
+  };
+};
+
+const recoverVault: StepFn = guardedChangeFn({
+  read: deletedVaultView,
+  fingerprintOf: vaultFingerprint,
+  done: (view) => view.live,
+  describeDone: "the vault is live",
+  apply: async (azure, input, view, signal) => {
+    const d = view.deleted;
+    if (!d) throw new Error("no soft-deleted vault to recover");
+    const vault = await azure.recoverDeletedVault(
+      { resourceGroup: resourceGroupOf(d.vaultId) ?? String(input.facts.vaultResourceGroup), name: d.name, location: d.location },
+      call(signal),
+    );
+    return { evidence: [`Vault ${vault.name} recovered`], facts: vaultFacts(vault) };
+  },
+});
+
+const verifyVault: StepFn = async (azure, input, signal) => {
+  const vault = await azure.findVaultByName(String(input.facts.vaultName), call(signal));
+  if (!vault) return { outcome: "missing", message: `Vault ${input.facts.vaultName} is not live yet.` };
+  return { outcome: "ok", facts: vaultFacts(vault), evidence: [`Vault ${vault.name} is live (${vault.vaultUri})`] };
+};
+
+async function deletedKeyView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
+  const { vaultUrl, keyName } = input.facts;
+  try {
+    const key = await azure.getKey(String(vaultUrl), String(keyName), undefined, call(signal));
+    return { live: true, version: key.version, deletedOn: undefined as string | undefined, recoveryId: undefined as string | undefined };
+  } catch (error) {
+    if (!isFailure(error, "key-not-found", "not-found")) throw error;
+  }
+  try {
+    const deleted = await azure.getDeletedKey(String(vaultUrl), String(keyName), call(signal));
+    return { live: false, version: deleted.version, deletedOn: deleted.deletedOn, recoveryId: deleted.recoveryId ?? deleted.id };
+  } catch (error) {
+    if (!isFailure(error, "key-not-found", "not-found")) throw error;
+    return { live: false, version: undefined, deletedOn: undefined, recoveryId: undefined };
+  }
+}
+const keyFingerprint = (view: Awaited<ReturnType<typeof deletedKeyView>>) =>
+  fingerprint({ live: view.live, recoveryId: view.recoveryId ?? null, deletedOn: view.deletedOn ?? null });
+
+const checkKey: StepFn = async (azure, input, signal) => {
+  const view = await deletedKeyView(azure, input, signal);
+  const name = String(input.facts.keyName);
+  if (view.live) return { outcome: "key-present", evidence: [`Key ${name} is live (version ${view.version})`] };
+  if (!view.recoveryId) {
+    return { outcome: "key-purged", evidence: [`Key ${name} is neither live nor soft-deleted in ${input.facts.vaultName}`], final: unrecoverable("key", input, name) };
+  }
+  return {
+    outcome: "key-soft-deleted",
+    evidence: [`Key ${name} was deleted ${view.deletedOn ?? "recently"}`],
+    plans: [
+      {
+        stepId: "recover-key",
+        title: `Recover key ${name} in ${input.facts.vaultName}`,
+        resource: view.recoveryId,
+        before: `soft-deleted on ${view.deletedOn ?? "?"}`,
+        after: "key live again with all its versions",
+        az: fillAz(AZ.recoverKey, input.target, input.facts),
+        risk: "low",
+        irreversible: false,
+        fingerprint: keyFingerprint(view),
+        beforeState: { deletedKey: view },
+        rollback: fillAz(AZ.deleteKey, input.target, input.facts),
+      },
+    ],
+  };
+};
+
+const recoverKey: StepFn = guardedChangeFn({
+  read: deletedKeyView,
+  fingerprintOf: keyFingerprint,
+  done: (view) => view.live,
+  describeDone: "the key is live",
+  apply: async (azure, input, _view, signal) => {
+    const key = await azure.recoverDeletedKey(String(input.facts.vaultUrl), String(input.facts.keyName), call(signal));
+    return { evidence: [`Key ${key.name} recovered (version ${key.version})`] };
+  },
+});
+
+const verifyKey: StepFn = async (azure, input, signal) => {
+  try {
+    const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+    return { outcome: "ok", evidence: [`Key ${key.name} readable (version ${key.version})`] };
+  } catch (error) {
+    if (isFailure(error, "key-not-found")) return { outcome: "missing", message: `Key ${input.facts.keyName} is not readable yet.` };
+    throw error;
+  }
+};
+
+/** A recovered vault keeps its access policies but not its RBAC role assignments: check the identity's access. */
+const checkAccess: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const identity = await encryptionIdentity(azure, registry, signal);
+  if (!identity.principalId) {
+    return {
+      outcome: "identity-missing",
+      facts: identityFacts(identity),
+      final: {
+        summary: `The registry's encryption identity (${identity.clientId}) no longer exists or is not assigned, so its key access cannot be checked.`,
+        nextSteps: [`Run: acr-cmk run identity-removed -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+      },
+    };
+  }
+  const vault = await requireVault(azure, input.facts, signal);
+  const access = await readAccess(azure, vault, identity.principalId, signal);
+  const facts = { ...identityFacts(identity), ...vaultFacts(vault) };
+  if (access.ok) return { outcome: "access-ok", facts, evidence: [`Identity ${identity.clientId} has key access (${access.mode})`] };
+  return {
+    outcome: "access-missing",
+    facts,
+    evidence: [`Identity ${identity.clientId} lacks ${access.missing.join(", ")} on ${vault.name}`],
+    plans: [grantPlan("grant-access", input, { ...input.facts, ...facts }, vault, access, `the registry's identity ${identity.clientId}`)],
+  };
+};
+
+const verifyRegistry: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const plane = await dataPlane(azure, registry, signal);
+  if (!plane.ok) return { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
+  const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+  return {
+    outcome: "ok",
+    evidence: [plane.text, `Key ${key.name} readable (version ${key.version})`],
+  };
+};
+
+const recommendBackup: StepFn = async (_azure, input) => ({
+  outcome: "noted",
+  evidence: [
+    `Keep a key backup outside the vault so a purge can never cost the registry: ${fillAz(AZ.backupKey, input.target, input.facts)}`,
+    `Restore with: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)}`,
+  ],
+});
+
+const checkPurgeProtection: StepFn = async (azure, input, signal) => {
+  const vault = await requireVault(azure, input.facts, signal);
+  if (vault.enablePurgeProtection) return { outcome: "on", facts: vaultFacts(vault), evidence: [`Purge protection is on for ${vault.name}`] };
+  return {
+    outcome: "off",
+    facts: vaultFacts(vault),
+    evidence: [`Purge protection is OFF for ${vault.name}: a deleted key could be purged before anyone notices`],
+    plans: [
+      {
+        stepId: "enable-purge-protection",
+        title: `Enable purge protection on ${vault.name}`,
+        resource: vault.id,
+        before: "purge protection off",
+        after: "purge protection on (cannot be turned off again)",
+        az: fillAz(AZ.enablePurgeProtection, input.target, { ...input.facts, ...vaultFacts(vault) }),
+        risk: "medium",
+        irreversible: true,
+        fingerprint: fingerprint({ vault: vault.id, purgeProtection: false }),
+        beforeState: { enablePurgeProtection: false },
+      },
+    ],
+    input: {
+      stepId: "offer-purge-protection",
+      prompt: `Purge protection is off on ${vault.name}. Enable it now? It cannot be turned off again.`,
+      options: [
+        { id: "enable", label: "Enable purge protection now (irreversible, needs approval)" },
+        { id: "later", label: "Not now: finish the run and recommend it" },
+      ],
+      defaultOption: "later",
+    },
+  };
+};
+
+const enablePurgeProtection: StepFn = guardedChangeFn({
+  read: (azure, input, signal) => requireVault(azure, input.facts, signal),
+  fingerprintOf: (vault) => fingerprint({ vault: vault.id, purgeProtection: vault.enablePurgeProtection }),
+  done: (vault) => vault.enablePurgeProtection,
+  describeDone: "purge protection is on",
+  apply: async (azure, _input, vault, signal) => {
+    await azure.enableVaultPurgeProtection({ resourceGroup: vault.resourceGroup, name: vault.name }, call(signal));
+    return { evidence: [`Purge protection enabled on ${vault.name}`] };
+  },
+});
+
+const verifyPurgeProtection: StepFn = async (azure, input, signal) => {
+  const vault = await requireVault(azure, input.facts, signal);
+  return vault.enablePurgeProtection
+    ? { outcome: "ok", evidence: [`Purge protection is on for ${vault.name}`] }
+    : { outcome: "off", message: `Purge protection still reads as off on ${vault.name}.` };
+};
+
+export function keyDeletedActors(): Record<string, StepFn> {
+  return {
+    checkVault,
+    recoverVault,
+    verifyVault,
+    checkKey,
+    recoverKey,
+    verifyKey,
+    checkAccess,
+    grantAccess,
+    verifyAccess,
+    verifyRegistry,
+    recommendBackup,
+    checkPurgeProtection,
+    enablePurgeProtection,
+    verifyPurgeProtection,
+  };
+}

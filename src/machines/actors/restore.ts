@@ -1,0 +1,165 @@
+// Actors of the restore runbook: give the registry back the documented minimum access (get, wrapKey, unwrapKey, or
+// the Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one; verify.
+import type { CmkAzure } from "../../azure/types.js";
+import { AZ, fillAz } from "../az.js";
+import { parseKeyIdentifier } from "../facts.js";
+import { fingerprint } from "../fingerprint.js";
+import type { StepFn, StepInput } from "../steps.js";
+import {
+  call,
+  dataPlane,
+  encryptionIdentity,
+  grantAccess,
+  grantPlan,
+  guardedChangeFn,
+  identityFacts,
+  isFailure,
+  readAccess,
+  readRegistry,
+  registryFacts,
+  vaultFacts,
+  verifyAccess,
+} from "./common.js";
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+const checkAccess: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const { facts, key } = registryFacts(registry);
+  const other = (summary: string, runbook: string) => ({
+    outcome: "other-runbook",
+    facts,
+    final: { summary, nextSteps: [`Run: acr-cmk run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`] },
+  });
+  if (!key) return { outcome: "not-cmk", facts, final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to restore.`, nextSteps: [] } };
+  const vault = await azure.findVaultByName(key.vaultName, call(signal));
+  if (!vault) return other(`Key vault ${key.vaultName} is gone: that is the key-deleted runbook's job.`, "key-deleted");
+  try {
+    await azure.getKey(key.vaultUrl, key.name, undefined, call(signal));
+  } catch (error) {
+    if (isFailure(error, "key-not-found")) return other(`Key ${key.name} is gone: that is the key-deleted runbook's job.`, "key-deleted");
+    throw error;
+  }
+  const identity = await encryptionIdentity(azure, registry, signal);
+  if (!identity.assigned || !identity.principalId) return other(`The encryption identity ${identity.clientId} is not assigned to the registry.`, "identity-removed");
+  const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
+  const access = await readAccess(azure, vault, identity.principalId, signal);
+  if (access.ok) return { outcome: "access-ok", facts: all, evidence: [`Identity ${identity.clientId} has key access (${access.mode})`] };
+  return {
+    outcome: "access-missing",
+    facts: all,
+    evidence: [`Identity ${identity.clientId} lacks ${access.missing.join(", ")} on ${vault.name}`],
+    plans: [grantPlan("grant-access", input, { ...input.facts, ...all }, vault, access, `the registry's identity ${identity.clientId}`)],
+  };
+};
+
+async function keyInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
+  const registry = await readRegistry(azure, input, signal);
+  const parsed = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier);
+  if (!parsed) throw new Error("the registry names no key");
+  return azure.getKey(parsed.vaultUrl, parsed.name, parsed.version, call(signal));
+}
+const keyPrint = (key: { version: string; enabled: boolean; expiresOn?: string }) =>
+  fingerprint({ version: key.version, enabled: key.enabled, expiresOn: key.expiresOn ?? null });
+const isExpired = (key: { expiresOn?: string }) => !!key.expiresOn && Date.parse(key.expiresOn) <= Date.now();
+
+const checkKeyState: StepFn = async (azure, input, signal) => {
+  const key = await keyInUse(azure, input, signal);
+  const f = { ...input.facts, keyVersion: key.version };
+  if (!key.enabled) {
+    return {
+      outcome: "disabled",
+      facts: { keyVersion: key.version },
+      evidence: [`Key ${key.name} version ${key.version} is disabled`],
+      plans: [
+        {
+          stepId: "enable-key",
+          title: `Re-enable version ${key.version} of key ${key.name}`,
+          resource: key.id,
+          before: "key version disabled",
+          after: "key version enabled",
+          az: fillAz(AZ.enableKeyVersion, input.target, f),
+          risk: "medium",
+          irreversible: false,
+          fingerprint: keyPrint(key),
+          beforeState: { keyId: key.id, enabled: false },
+          rollback: fillAz(AZ.disableKeyVersion, input.target, f),
+          params: { version: key.version },
+        },
+      ],
+    };
+  }
+  if (isExpired(key)) {
+    const expires = new Date(Date.now() + YEAR_MS).toISOString();
+    return {
+      outcome: "expired",
+      facts: { keyVersion: key.version },
+      evidence: [`Key ${key.name} version ${key.version} expired on ${key.expiresOn}: rotation and new writes fail`],
+      plans: [
+        {
+          stepId: "extend-key",
+          title: `Extend the expiry of key ${key.name} version ${key.version} by one year`,
+          resource: key.id,
+          before: `expires ${key.expiresOn}`,
+          after: `expires ${expires}`,
+          az: fillAz(AZ.extendKey, input.target, f, { expires }),
+          risk: "medium",
+          irreversible: false,
+          fingerprint: keyPrint(key),
+          beforeState: { keyId: key.id, expiresOn: key.expiresOn },
+          rollback: fillAz(AZ.extendKey, input.target, f, { expires: String(key.expiresOn) }),
+          params: { version: key.version, expiresOn: expires },
+        },
+      ],
+    };
+  }
+  return { outcome: "usable", facts: { keyVersion: key.version }, evidence: [`Key ${key.name} version ${key.version} is enabled and not expired`] };
+};
+
+const enableKey: StepFn = guardedChangeFn({
+  read: keyInUse,
+  fingerprintOf: keyPrint,
+  done: (key) => key.enabled,
+  describeDone: "the key version is enabled",
+  apply: async (azure, input, key, signal) => {
+    await azure.updateKey(key.vaultUrl, key.name, key.version, { enabled: true }, call(signal));
+    return { evidence: [`Key ${key.name} version ${key.version} enabled`] };
+  },
+});
+
+const extendKey: StepFn = guardedChangeFn({
+  read: keyInUse,
+  fingerprintOf: keyPrint,
+  done: (key) => !isExpired(key),
+  describeDone: "the key version is not expired",
+  apply: async (azure, input, key, signal) => {
+    const expiresOn = String(input.plan?.params?.expiresOn);
+    try {
+      await azure.updateKey(key.vaultUrl, key.name, key.version, { expiresOn }, call(signal));
+    } catch (error) {
+      if (isFailure(error, "bad-request", "forbidden-by-policy", "forbidden-by-rbac")) {
+        const message = `Key Vault refused to extend ${key.name} (${(error as Error).message}). Replace it instead: acr-cmk rotate -g ${input.target.resourceGroup} -r ${input.target.registry} creates a new version and moves the registry to it.`;
+        throw Object.assign(new Error(message), { kind: (error as { kind: string }).kind });
+      }
+      throw error;
+    }
+    return { evidence: [`Key ${key.name} version ${key.version} now expires ${expiresOn}`] };
+  },
+});
+
+const verifyKeyUsable: StepFn = async (azure, input, signal) => {
+  const key = await keyInUse(azure, input, signal);
+  if (!key.enabled) return { outcome: "unusable", message: `Key version ${key.version} still reads as disabled.` };
+  if (isExpired(key)) return { outcome: "unusable", message: `Key version ${key.version} still reads as expired (${key.expiresOn}).` };
+  return { outcome: "ok", evidence: [`Key version ${key.version} enabled${key.expiresOn ? `, expires ${key.expiresOn}` : ""}`] };
+};
+
+const verifyRegistry: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const plane = await dataPlane(azure, registry, signal);
+  return plane.ok ? { outcome: "ok", evidence: [plane.text] } : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
+};
+
+export function restoreActors(): Record<string, StepFn> {
+  return { checkAccess, grantAccess, verifyAccess, checkKeyState, enableKey, extendKey, verifyKeyUsable, verifyRegistry };
+}

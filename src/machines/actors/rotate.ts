@@ -1,0 +1,152 @@
+// Actors of the rotate runbook (seed 001 "Rotate key"): automatic rotation (versionless key id) is picked up by the
+// registry within an hour; manual rotation (versioned key id) needs rotate-key to the new version. Back up afterwards.
+import type { CmkAzure } from "../../azure/types.js";
+import { AZ, fillAz } from "../az.js";
+import { StaleApprovalError } from "../build-machine.js";
+import { keyIdFor, parseKeyIdentifier } from "../facts.js";
+import { fingerprint } from "../fingerprint.js";
+import type { ChangePlan, StepFn, StepInput } from "../steps.js";
+import { backupKey, backupPlan, call, readRegistry, registryFacts, verifyBackup } from "./common.js";
+
+const latest = (azure: CmkAzure, input: StepInput, signal: AbortSignal) =>
+  azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+
+const checkRotationMode: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const { facts, key } = registryFacts(registry);
+  if (!key) return { outcome: "not-cmk", facts, final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to rotate.`, nextSteps: [] } };
+  const mode = key.version ? "manual" : "automatic";
+  const f = { ...input.facts, ...facts, rotationMode: mode } as const;
+  const current = await latest(azure, { ...input, facts: f }, signal);
+  return {
+    outcome: mode,
+    facts: { ...facts, rotationMode: mode },
+    evidence: [
+      mode === "automatic"
+        ? `Key id ${registry.encryption.keyIdentifier} has no version: the registry follows new versions by itself (within an hour)`
+        : `Key id ${registry.encryption.keyIdentifier} is pinned to version ${key.version}: the registry needs rotate-key`,
+      `Newest key version: ${current.version}; in use: ${registry.encryption.versionedKeyIdentifier ?? "unknown"}`,
+    ],
+    plans: [
+      {
+        stepId: "create-key-version",
+        title: `Create a new version of key ${key.name} in ${key.vaultName}`,
+        resource: keyIdFor(key.vaultUrl, key.name),
+        before: `newest version ${current.version}`,
+        after: "a new RSA 2048 version becomes the newest",
+        az: fillAz(AZ.createKeyVersion, input.target, f),
+        risk: "low",
+        irreversible: false,
+        fingerprint: fingerprint({ newest: current.version }),
+        beforeState: { newestVersion: current.version },
+        params: { previousVersion: current.version },
+      },
+    ],
+  };
+};
+
+const createKeyVersion: StepFn = async (azure, input, signal) => {
+  const previous = String(input.plan?.params?.previousVersion);
+  const current = await latest(azure, input, signal);
+  const f = (version: string) => ({ ...input.facts, keyVersion: version });
+  if (current.version !== previous) {
+    // A newer version exists (created by this run before a crash, or by someone else): the goal is met, adopt it.
+    return {
+      outcome: "done",
+      facts: { newKeyVersion: current.version },
+      evidence: [`Already in place: version ${current.version} is newer than ${previous}. Nothing changed.`],
+      rollback: [fillAz(AZ.disableKeyVersion, input.target, f(current.version))],
+    };
+  }
+  if (fingerprint({ newest: current.version }) !== input.approvedFingerprint) {
+    throw new StaleApprovalError("The key changed since the new version was approved; the approval is void.");
+  }
+  const created = await azure.createKeyVersion(String(input.facts.vaultUrl), String(input.facts.keyName), { keySize: 2048 }, call(signal));
+  return {
+    outcome: "done",
+    facts: { newKeyVersion: created.version },
+    evidence: [`Created version ${created.version}`],
+    rollback: [fillAz(AZ.disableKeyVersion, input.target, f(created.version))],
+  };
+};
+
+function rotatePlans(input: StepInput, registryId: string, inUse: string | undefined): { plan: ChangePlan; versionless: ChangePlan } {
+  const vaultUrl = String(input.facts.vaultUrl);
+  const name = String(input.facts.keyName);
+  const identity = String(input.facts.identity ?? "system");
+  const make = (keyIdentifier: string, label: string): ChangePlan => ({
+    stepId: "rotate-key",
+    title: `Rotate ${input.target.registry} to ${label}`,
+    resource: registryId,
+    before: `key ${input.facts.keyIdentifier} (in use ${inUse ?? "?"})`,
+    after: `key ${keyIdentifier}, identity ${identity}`,
+    az: fillAz(AZ.rotateKey, input.target, { ...input.facts, keyIdentifier }),
+    risk: "medium",
+    irreversible: false,
+    fingerprint: fingerprint({ keyIdentifier: input.facts.keyIdentifier, newVersion: input.facts.newKeyVersion }),
+    beforeState: { keyIdentifier: input.facts.keyIdentifier, versionedKeyIdentifier: inUse },
+    rollback: fillAz(AZ.rotateKey, input.target, input.facts),
+    params: { keyIdentifier, identity },
+  });
+  return {
+    plan: make(keyIdFor(vaultUrl, name, input.facts.newKeyVersion), `version ${input.facts.newKeyVersion}`),
+    versionless: make(keyIdFor(vaultUrl, name), "the versionless key id (automatic rotation from now on)"),
+  };
+}
+
+const verifyNewVersion: StepFn = async (azure, input, signal) => {
+  const current = await latest(azure, input, signal);
+  if (current.version !== input.facts.newKeyVersion) {
+    return { outcome: "missing", message: `The newest version is ${current.version}, not ${input.facts.newKeyVersion}.` };
+  }
+  const evidence = [`Version ${current.version} is the newest and ${current.enabled ? "enabled" : "disabled"}`];
+  if (input.facts.rotationMode === "automatic") return { outcome: "automatic", evidence };
+  const registry = await readRegistry(azure, input, signal);
+  const { plan, versionless } = rotatePlans(input, registry.id, registry.encryption.versionedKeyIdentifier);
+  return { outcome: "manual", evidence, plans: [plan], candidates: { "rotate-versionless": versionless } };
+};
+
+const checkPickup: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const inUse = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier)?.version;
+  if (inUse && inUse === input.facts.newKeyVersion) {
+    return {
+      outcome: "picked-up",
+      facts: { versionedKeyIdentifier: registry.encryption.versionedKeyIdentifier },
+      evidence: [`The registry uses version ${inUse} since ${registry.encryption.lastKeyRotationTimestamp ?? "now"}`],
+      plans: [backupPlan("backup-key", input, input.facts, inUse)],
+    };
+  }
+  return { outcome: "not-yet", evidence: [`The registry still uses ${inUse ?? "an unknown version"}; Azure picks up new versions within an hour`] };
+};
+
+const rotateKey: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const wanted = String(input.plan?.params?.keyIdentifier);
+  if (registry.encryption.keyIdentifier?.toLowerCase() === wanted.toLowerCase()) {
+    return { outcome: "done", evidence: ["Already in place: the registry is configured with this key id. Nothing changed."] };
+  }
+  if (registry.encryption.keyIdentifier !== input.facts.keyIdentifier) {
+    throw new StaleApprovalError("The registry's key id changed since the rotation was approved; the approval is void.");
+  }
+  const params = { keyIdentifier: wanted, identity: String(input.plan?.params?.identity) };
+  await azure.rotateRegistryKey({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, params, call(signal));
+  return { outcome: "done", evidence: [`rotate-key to ${wanted} accepted`], facts: { keyIdentifier: wanted } };
+};
+
+const verifyRotated: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const inUse = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier)?.version;
+  if (inUse !== input.facts.newKeyVersion) {
+    return { outcome: "not-rotated", message: `The registry uses version ${inUse ?? "?"}, not ${input.facts.newKeyVersion}.` };
+  }
+  return {
+    outcome: "ok",
+    evidence: [`The registry uses version ${inUse} (configured key id ${registry.encryption.keyIdentifier})`],
+    plans: [backupPlan("backup-key", input, input.facts, String(inUse))],
+  };
+};
+
+export function rotateActors(): Record<string, StepFn> {
+  return { checkRotationMode, createKeyVersion, verifyNewVersion, checkPickup, rotateKey, verifyRotated, backupKey, verifyBackup };
+}

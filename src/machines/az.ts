@@ -1,0 +1,79 @@
+// Azure CLI equivalents of every step. Templates carry <placeholders>; `fillAz` fills the ones the run already knows,
+// so the static step table (docs, dry-run) and the live approval show the same command.
+import type { RunTarget } from "../runs/types.js";
+import type { RunFacts } from "./facts.js";
+
+export const AZ = {
+  showRegistryEncryption: "az acr encryption show --name <registry> --resource-group <resource-group>",
+  showVault: "az keyvault show --name <vault-name>",
+  listDeletedVaults: "az keyvault list-deleted --resource-type vault --query \"[?name=='<vault-name>']\"",
+  recoverVault: "az keyvault recover --name <vault-name> --resource-group <vault-resource-group> --location <vault-location>",
+  deleteVault: "az keyvault delete --name <vault-name> --resource-group <vault-resource-group>",
+  showKey: "az keyvault key show --vault-name <vault-name> --name <key-name>",
+  showDeletedKey: "az keyvault key show-deleted --vault-name <vault-name> --name <key-name>",
+  recoverKey: "az keyvault key recover --vault-name <vault-name> --name <key-name>",
+  deleteKey: "az keyvault key delete --vault-name <vault-name> --name <key-name>",
+  listRoleAssignments: "az role assignment list --assignee <principal-id> --scope <vault-id>",
+  grantRole:
+    'az role assignment create --assignee-object-id <principal-id> --assignee-principal-type ServicePrincipal --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
+  deleteRole:
+    'az role assignment delete --assignee <principal-id> --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
+  setPolicy: "az keyvault set-policy --name <vault-name> --object-id <principal-id> --key-permissions get unwrapKey wrapKey",
+  deletePolicy: "az keyvault delete-policy --name <vault-name> --object-id <principal-id>",
+  showPolicies: 'az keyvault show --name <vault-name> --query "properties.accessPolicies"',
+  checkRegistry: "az acr repository list --name <registry>",
+  backupKey: "az keyvault key backup --vault-name <vault-name> --name <key-name> --file <key-name>.keybackup",
+  restoreKeyBackup: "az keyvault key restore --vault-name <vault-name> --file <key-name>.keybackup",
+  enablePurgeProtection: "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --enable-purge-protection true",
+  showIdentity: "az acr identity show --name <registry> --resource-group <resource-group>",
+  listIdentities: "az identity list --query \"[?clientId=='<identity>']\"",
+  assignIdentity: "az acr identity assign --name <registry> --resource-group <resource-group> --identities <identity-id>",
+  removeIdentity: "az acr identity remove --name <registry> --resource-group <resource-group> --identities <identity-id>",
+  assignTargetIdentity: "az acr identity assign --name <registry> --resource-group <resource-group> --identities <target-identity-id>",
+  removeTargetIdentity: "az acr identity remove --name <registry> --resource-group <resource-group> --identities <target-identity-id>",
+  rotateKey: "az acr encryption rotate-key --name <registry> --resource-group <resource-group> --key-encryption-key <key-id> --identity <identity>",
+  rotateToTargetIdentity:
+    "az acr encryption rotate-key --name <registry> --resource-group <resource-group> --key-encryption-key <key-id> --identity <target-identity>",
+  showNetwork: 'az keyvault show --name <vault-name> --query "properties.networkAcls"',
+  allowTrustedServices: "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --bypass AzureServices",
+  disallowTrustedServices: "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --bypass None",
+  createKeyVersion: "az keyvault key create --vault-name <vault-name> --name <key-name> --kty RSA --size 2048",
+  disableKeyVersion: "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false",
+  enableKeyVersion: "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled true",
+  extendKey: "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --expires <expires>",
+  listKeyVersions: "az keyvault key list-versions --vault-name <vault-name> --name <key-name>",
+  supportRequest: "az support tickets create --ticket-name acr-cmk-<registry> --title \"ACR CMK identity\" --problem-classification <classification-id>",
+} as const;
+
+/** The values a run knows, by placeholder name. */
+export function placeholderValues(target: RunTarget, facts: RunFacts): Record<string, string | undefined> {
+  return {
+    registry: target.registry,
+    "resource-group": target.resourceGroup,
+    subscription: target.subscriptionId,
+    "vault-name": facts.vaultName,
+    "vault-resource-group": facts.vaultResourceGroup,
+    "vault-location": facts.vaultLocation,
+    "vault-id": facts.vaultId,
+    "key-name": facts.keyName,
+    "key-version": facts.keyVersion,
+    "new-key-version": facts.newKeyVersion,
+    "key-id": facts.keyIdentifier,
+    identity: facts.identity === "system" ? "[system]" : facts.identity,
+    "identity-id": facts.identityResourceId,
+    "principal-id": facts.principalId,
+    "target-identity-id": facts.targetIdentityResourceId,
+    "target-identity": facts.targetIdentityClientId,
+  };
+}
+
+/** Replaces every <placeholder> the run knows; unknown ones stay visible as <placeholder>. */
+export function fillAz(
+  template: string,
+  target: RunTarget,
+  facts: RunFacts,
+  extra: Record<string, string | undefined> = {},
+): string {
+  const values = { ...placeholderValues(target, facts), ...extra };
+  return template.replace(/<([a-z-]+)>/g, (whole, name: string) => values[name] ?? whole);
+}

@@ -1,0 +1,35 @@
+// Every runbook by id: what the engine, the CLI and the docs generator use.
+import type { RunbookId } from "../diagnosis/types.js";
+import type { RunbookDefinition } from "./protocol.js";
+import type { RunbookSpec } from "./steps.js";
+import { firewall403 } from "./firewall-403.js";
+import { identityRemoved } from "./identity-removed.js";
+import { keyDeleted } from "./key-deleted.js";
+import { restore } from "./restore.js";
+import { revoke } from "./revoke.js";
+import { rotate } from "./rotate.js";
+
+export type RunbookWithSpec = RunbookDefinition & { spec: RunbookSpec };
+
+export const RUNBOOKS: Record<RunbookId, RunbookWithSpec> = {
+  "key-deleted": keyDeleted,
+  "identity-removed": identityRemoved,
+  "firewall-403": firewall403,
+  revoke,
+  restore,
+  rotate,
+};
+
+export function isRunbookId(id: string): id is RunbookId {
+  return Object.prototype.hasOwnProperty.call(RUNBOOKS, id);
+}
+
+/** The runbook, or undefined for an unknown id (callers turn that into a usage error). */
+export function getRunbook(id: string): RunbookWithSpec | undefined {
+  return isRunbookId(id) ? RUNBOOKS[id] : undefined;
+}
+
+export { fillAz, AZ } from "./az.js";
+export { fingerprint } from "./fingerprint.js";
+export type { RunbookContext } from "./build-machine.js";
+export type { RunFacts } from "./facts.js";

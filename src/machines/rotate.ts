@@ -1,0 +1,84 @@
+// Runbook: rotate the registry's key (seed 001 "Rotate key" / "Update key version"). Create a new key version; an
+// automatic (versionless) registry picks it up within an hour — a durable wait with a deadline; a manual (versioned)
+// registry is rotated with rotate-key (or switched to the versionless id). Then back up the key.
+import { rotateActors } from "./actors/rotate.js";
+import { AZ } from "./az.js";
+import { buildRunbook } from "./build-machine.js";
+import { check, guardedChange, wait, type RunbookSpec } from "./steps.js";
+
+/** Azure documents pickup of a new version "within 1 hour". */
+export const ROTATION_PICKUP_DEADLINE_MS = 60 * 60 * 1000;
+
+export const rotateSpec: RunbookSpec = {
+  id: "rotate",
+  title: "Rotate the registry's key",
+  summary:
+    "Create a new key version. With automatic rotation (versionless key id) wait until the registry picks it up (Azure: within an hour); with manual rotation (versioned key id) run rotate-key to the new version, or switch to automatic. Verify, then back up the key.",
+  succeeded: "The registry encrypts with the new key version and the key is backed up.",
+  steps: [
+    check(
+      "check-rotation-mode",
+      { title: "Tell automatic from manual rotation", why: "A versionless key id means the registry follows new versions itself; a versioned one needs rotate-key.", risk: "none", az: AZ.showRegistryEncryption },
+      "checkRotationMode",
+      { automatic: "approve-create-key-version", manual: "approve-create-key-version", "not-cmk": "escalated" },
+    ),
+    ...guardedChange({
+      id: "create-key-version",
+      title: "Create a new key version",
+      why: "Rotation starts in Key Vault: a new version of the same key.",
+      risk: "low",
+      az: AZ.createKeyVersion,
+      actor: "createKeyVersion",
+      verifyActor: "verifyNewVersion",
+      verifyTitle: "Verify the new version exists",
+      verifyAz: AZ.listKeyVersions,
+      verifyOn: { automatic: "check-pickup", manual: "approve-rotate-key", missing: "failed" },
+      recheck: "check-rotation-mode",
+    }),
+    { ...check(
+      "check-pickup",
+      { title: "Check whether the registry uses the new version", why: "Automatic rotation is done when versionedKeyIdentifier names the new version.", risk: "none", az: AZ.showRegistryEncryption },
+      "checkPickup",
+      { "picked-up": "approve-backup-key", "not-yet": "wait-pickup" },
+    ), deadlineTarget: "escalated" },
+    wait(
+      "wait-pickup",
+      {
+        title: "Wait for the registry to pick up the new version",
+        why: "Azure documents pickup within one hour. Past that, check the vault firewall and the identity's access, then contact Azure Support.",
+        risk: "none",
+        az: AZ.showRegistryEncryption,
+      },
+      { poll: "check-pickup", onDeadline: "escalated", deadlineMs: ROTATION_PICKUP_DEADLINE_MS },
+    ),
+    ...guardedChange({
+      id: "rotate-key",
+      title: "Rotate the registry to the new version",
+      why: "A versioned key id stays on its version until rotate-key names the new one (INPUT switch-to-automatic uses the versionless id instead).",
+      risk: "medium",
+      az: AZ.rotateKey,
+      actor: "rotateKey",
+      verifyActor: "verifyRotated",
+      verifyTitle: "Verify the registry uses the new version",
+      verifyAz: AZ.showRegistryEncryption,
+      verifyOn: { ok: "approve-backup-key", "not-rotated": "failed" },
+      recheck: "check-rotation-mode",
+      alternatives: { "switch-to-automatic": "rotate-versionless" },
+    }),
+    ...guardedChange({
+      id: "backup-key",
+      title: "Back up the key",
+      why: "A backup taken after rotation includes the new version. acr-cmk records only its size and digest, never the blob.",
+      risk: "low",
+      az: AZ.backupKey,
+      actor: "backupKey",
+      verifyActor: "verifyBackup",
+      verifyTitle: "Verify the key is intact",
+      verifyAz: AZ.showKey,
+      verifyOn: { ok: "succeeded" },
+      recheck: "check-pickup",
+    }),
+  ],
+};
+
+export const rotate = buildRunbook(rotateSpec, () => rotateActors());

@@ -1,0 +1,228 @@
+// The shared step kinds of every runbook: check, change (approval gate → change → verify), wait, verify, manual, input,
+// and the final states. A runbook is a flat list of these; build-machine.ts turns it into an XState machine, so the
+// shape rules (approval before every change, verify after, onError everywhere, ABORT everywhere) hold by construction.
+import type { CmkAzure } from "../azure/types.js";
+import type { InputRequest, RunTarget, StepMeta } from "../runs/types.js";
+import type { RunFacts } from "./facts.js";
+
+/** A change as the approver sees it, plus what the change actor needs to perform it. */
+export interface ChangePlan {
+  /** The change state's id. */
+  stepId: string;
+  title: string;
+  resource: string;
+  before: string;
+  after: string;
+  az: string;
+  risk: StepMeta["risk"];
+  irreversible: boolean;
+  /** Fingerprint of the Azure state the plan was computed from. */
+  fingerprint: string;
+  /** JSON-able before-state, recorded in context.before[stepId] when the change starts. */
+  beforeState: unknown;
+  /** Exact command that undoes the change, when one exists. */
+  rollback?: string;
+  /** Free-form parameters for the change actor (JSON-able). */
+  params?: Record<string, unknown>;
+}
+
+/** What every step actor receives. */
+export interface StepInput {
+  stepId: string;
+  target: RunTarget;
+  requester: string;
+  startedAt: string;
+  facts: RunFacts;
+  choices: Record<string, string>;
+  /** The approved plan (change steps). */
+  plan?: ChangePlan;
+  /** The fingerprint the approver saw (change steps). */
+  approvedFingerprint?: string;
+}
+
+/** What every step actor returns; `outcome` picks the next state. */
+export interface StepOutput {
+  outcome: string;
+  evidence?: string[];
+  facts?: Partial<RunFacts>;
+  /** Plans for approval states that may follow, keyed by their change step id. */
+  plans?: ChangePlan[];
+  /** Alternative plans an input or approval can switch to, by key. */
+  candidates?: Record<string, ChangePlan>;
+  /** Options for an input state that follows. */
+  input?: InputRequest;
+  /** For outcomes that end the run (unrecoverable, escalated) or stop it (failed). */
+  final?: { summary: string; nextSteps: string[] };
+  /** For outcomes that lead to "failed": what went wrong. */
+  message?: string;
+  /** Rollback commands known only after the change ran. */
+  rollback?: string[];
+  log?: string[];
+}
+
+export type StepFn = (azure: CmkAzure, input: StepInput, signal: AbortSignal) => Promise<StepOutput>;
+
+interface StepBase {
+  id: string;
+  meta: StepMeta;
+}
+
+/** check, verify and manual steps: run one actor, branch on its outcome. */
+export interface InvokeStep extends StepBase {
+  type: "invoke";
+  actor: string;
+  /** outcome → target state id ("failed" records the output's message as the stop reason). */
+  on: Record<string, string>;
+  /** Also accepts the engine's DEADLINE while running (poll steps of a wait). */
+  deadlineTarget?: string;
+}
+
+export interface ApprovalStep extends StepBase {
+  type: "approval";
+  /** The change state this approval gates. */
+  change: string;
+  /** INPUT value → candidate plan key: the approver may switch the change (e.g. "switch-to-automatic"). */
+  alternatives?: Record<string, string>;
+}
+
+export interface ChangeStep extends StepBase {
+  type: "change";
+  actor: string;
+  /** The verify state that follows. */
+  next: string;
+  /** Where a stale approval sends the run (the check that computes the plan). */
+  recheck: string;
+}
+
+export interface InputStep extends StepBase {
+  type: "input";
+  /** Offered option id → target. */
+  on: Record<string, string>;
+  /** Any option not named in `on` (dynamic choices such as identity ids) goes here. */
+  otherwise?: string;
+  /** Copy candidates[value] into plans[planFor] (the change the choice configures). */
+  planFor?: string;
+  /** Options when no earlier step supplied them. */
+  options?: InputRequest["options"];
+  /** What an unattended run (--yes) picks. */
+  defaultOption?: string;
+  prompt: string;
+}
+
+export interface WaitStep extends StepBase {
+  type: "wait";
+  /** POLL goes here (the step that looks again). */
+  poll: string;
+  /** DEADLINE goes here. */
+  onDeadline: string;
+  /** The deadline, from when the wait first starts. */
+  deadlineMs: number;
+}
+
+export type StepSpec = InvokeStep | ApprovalStep | ChangeStep | InputStep | WaitStep;
+
+export interface RunbookSpec {
+  id: import("../diagnosis/types.js").RunbookId;
+  title: string;
+  summary: string;
+  steps: StepSpec[];
+  /** Default summaries of the final states. */
+  succeeded: string;
+}
+
+type Meta = Omit<StepMeta, "kind">;
+
+export function check(id: string, meta: Meta, actor: string, on: Record<string, string>): InvokeStep {
+  return { type: "invoke", id, meta: { ...meta, kind: "check" }, actor, on };
+}
+
+export function verify(id: string, meta: Meta, actor: string, on: Record<string, string>): InvokeStep {
+  return { type: "invoke", id, meta: { ...meta, kind: "verify" }, actor, on };
+}
+
+export function manual(id: string, meta: Meta, actor: string, on: Record<string, string>): InvokeStep {
+  return { type: "invoke", id, meta: { ...meta, kind: "manual" }, actor, on };
+}
+
+export function input(id: string, meta: Meta, options: Omit<InputStep, "type" | "id" | "meta">): InputStep {
+  return { type: "input", id, meta: { ...meta, kind: "manual" }, ...options };
+}
+
+export function wait(id: string, meta: Meta, options: Omit<WaitStep, "type" | "id" | "meta">): WaitStep {
+  return { type: "wait", id, meta: { ...meta, kind: "wait" }, ...options };
+}
+
+/** A change is always three states: approve-<id> → <id> → verify-<id>. */
+export function guardedChange(options: {
+  id: string;
+  title: string;
+  why: string;
+  risk: StepMeta["risk"];
+  az: string;
+  irreversible?: boolean;
+  actor: string;
+  verifyActor: string;
+  verifyTitle: string;
+  verifyAz?: string;
+  /** verify outcome → target; "ok" is the usual one. */
+  verifyOn: Record<string, string>;
+  recheck: string;
+  alternatives?: Record<string, string>;
+}): [ApprovalStep, ChangeStep, InvokeStep] {
+  const irreversible = options.irreversible ?? false;
+  const approval: ApprovalStep = {
+    type: "approval",
+    id: `approve-${options.id}`,
+    change: options.id,
+    alternatives: options.alternatives,
+    meta: {
+      title: `Approve: ${options.title.charAt(0).toLowerCase()}${options.title.slice(1)}`,
+      why: `Nothing changes in Azure without an approval bound to the state it was computed from. ${options.why}`,
+      kind: "approval",
+      risk: options.risk,
+      az: options.az,
+      ...(irreversible ? { irreversible: true } : {}),
+    },
+  };
+  const change: ChangeStep = {
+    type: "change",
+    id: options.id,
+    actor: options.actor,
+    next: `verify-${options.id}`,
+    recheck: options.recheck,
+    meta: { title: options.title, why: options.why, kind: "change", risk: options.risk, az: options.az, ...(irreversible ? { irreversible: true } : {}) },
+  };
+  const verifyStep = verify(
+    `verify-${options.id}`,
+    { title: options.verifyTitle, why: "A change counts only once Azure shows its effect.", risk: "none", az: options.verifyAz },
+    options.verifyActor,
+    options.verifyOn,
+  );
+  return [approval, change, verifyStep];
+}
+
+/** Final states shared by every runbook; `failed` is a resumable stop (RETRY / ABORT), not an end. */
+export const FINAL_META: Record<"succeeded" | "unrecoverable" | "escalated" | "rejected" | "aborted", StepMeta> = {
+  succeeded: { title: "Done", why: "Every step is verified against Azure.", kind: "final", risk: "none" },
+  unrecoverable: {
+    title: "Unrecoverable",
+    why: "What was lost cannot be brought back by any command; the run says so plainly and what to do next.",
+    kind: "final",
+    risk: "none",
+  },
+  escalated: {
+    title: "Escalated to Azure Support",
+    why: "The documented fix needs Microsoft (or it did not work); the run hands over everything support needs.",
+    kind: "final",
+    risk: "none",
+  },
+  rejected: { title: "Rejected", why: "An approver said no; nothing further was changed.", kind: "final", risk: "none" },
+  aborted: { title: "Aborted", why: "Someone stopped the run; changes already made stay and are listed with their rollback.", kind: "final", risk: "none" },
+};
+
+export const FAILED_META: StepMeta = {
+  title: "Stopped at an error",
+  why: "An Azure call or a verification failed. Nothing is half-done: RETRY repeats the step (changes check first whether they already happened), ABORT ends the run.",
+  kind: "manual",
+  risk: "none",
+};

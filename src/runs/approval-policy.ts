@@ -1,0 +1,59 @@
+// Who may approve which change. Pure: the engine passes in the request, the run's facts and the clock.
+import { RunRefused, type ApprovalRequest } from "./types.js";
+
+export interface ApprovalPolicyOptions {
+  /** People allowed to approve other people's changes (Slack passes ACR_CMK_APPROVERS); empty = anyone but the requester. */
+  approvers: readonly string[];
+}
+
+export interface ApprovalAttempt {
+  request: ApprovalRequest;
+  by: string;
+  /** The run allows its requester to approve their own changes (a local `--yes`). */
+  selfApprove: boolean;
+  registry: string;
+  now: Date;
+  fingerprint?: string;
+  confirmation?: string;
+}
+
+/** High-risk and irreversible steps need the registry name typed back: the stronger approval. */
+export function needsConfirmation(request: Pick<ApprovalRequest, "risk" | "irreversible">): boolean {
+  return request.risk === "high" || request.irreversible;
+}
+
+/** Throws RunRefused with a reason a driver can show; returns when the approval may be sent. */
+export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAttempt): void {
+  const { request, by } = attempt;
+  if (attempt.now.getTime() > Date.parse(request.expiresAt)) {
+    throw new RunRefused(
+      `The approval request for "${request.title}" expired at ${request.expiresAt}; resume the run to request it again.`,
+      "expired",
+    );
+  }
+  if (attempt.fingerprint !== undefined && attempt.fingerprint !== request.fingerprint) {
+    throw new RunRefused(
+      `The approval was given for a different Azure state than the one "${request.title}" now shows; review the new request.`,
+      "stale",
+    );
+  }
+  const isRequester = by === request.requester;
+  if (isRequester && !attempt.selfApprove) {
+    throw new RunRefused(
+      `${by} started this run and cannot approve its own change "${request.title}"; another approver must approve it.`,
+      "self-approval",
+    );
+  }
+  if (!isRequester && policy.approvers.length > 0 && !policy.approvers.includes(by)) {
+    throw new RunRefused(`${by} is not on the approvers list for change steps.`, "not-approver");
+  }
+  if (needsConfirmation(request)) {
+    const typed = attempt.confirmation?.trim().toLowerCase();
+    if (typed !== attempt.registry.toLowerCase()) {
+      throw new RunRefused(
+        `"${request.title}" is ${request.irreversible ? "irreversible" : "high risk"}: type the registry name "${attempt.registry}" to approve it.`,
+        "confirmation-required",
+      );
+    }
+  }
+}

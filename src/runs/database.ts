@@ -1,0 +1,91 @@
+// The one sqlite file under ACR_CMK_HOME that holds runs, the registry locks and the audit log.
+// WAL mode lets a driver read while another process writes; migrations run in order, once each.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     runbook TEXT NOT NULL,
+     registry_key TEXT NOT NULL,
+     target TEXT NOT NULL,
+     requester TEXT NOT NULL,
+     driver TEXT NOT NULL,
+     dry_run INTEGER NOT NULL,
+     self_approve INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     snapshot TEXT,
+     visited TEXT NOT NULL,
+     deadline TEXT,
+     approval TEXT,
+     view TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX runs_by_registry ON runs (registry_key, status);
+   CREATE TABLE registry_locks (
+     registry_key TEXT PRIMARY KEY,
+     run_id TEXT NOT NULL,
+     owner_pid INTEGER NOT NULL,
+     owner_host TEXT NOT NULL,
+     owner_token TEXT NOT NULL,
+     heartbeat_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   CREATE TABLE audit_log (
+     seq INTEGER PRIMARY KEY,
+     at TEXT NOT NULL,
+     run_id TEXT,
+     actor TEXT NOT NULL,
+     action TEXT NOT NULL,
+     outcome TEXT NOT NULL,
+     azure_request_id TEXT,
+     details TEXT NOT NULL,
+     prev_hash TEXT NOT NULL,
+     hash TEXT NOT NULL
+   );
+   CREATE INDEX audit_by_run ON audit_log (run_id, seq);
+   -- Append-only: the database itself refuses to rewrite history.
+   CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+   CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+];
+
+export const DATABASE_FILE = "runs.sqlite";
+
+export function openRunDatabase(home: string): DatabaseSync {
+  mkdirSync(home, { recursive: true });
+  const db = new DatabaseSync(join(home, DATABASE_FILE));
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+  migrate(db);
+  return db;
+}
+
+function migrate(db: DatabaseSync): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  inTransaction(db, () => {
+    const row = db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as { version: number | null };
+    const current = row.version ?? 0;
+    for (let version = current + 1; version <= MIGRATIONS.length; version++) {
+      db.exec(MIGRATIONS[version - 1]!);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
+        version,
+        new Date().toISOString(),
+      );
+    }
+  });
+}
+
+/** BEGIN IMMEDIATE takes the write lock up front, so two processes appending to the chain cannot interleave. */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  if (db.isTransaction) return work();
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}

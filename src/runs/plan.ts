@@ -1,0 +1,38 @@
+// A run's plan without running it: the runbook's steps in checklist order with their `az` equivalents filled in
+// from what is known about the target. Used by `--dry-run` and by the checklist of every RunView.
+import type { RunbookDefinition } from "../machines/protocol.js";
+import type { RunTarget, StepMeta } from "./types.js";
+
+export interface PlannedStep extends StepMeta {
+  id: string;
+}
+
+/** Values for `<placeholders>` in `az` commands, under the spellings runbook authors use. */
+export function targetPlaceholders(
+  target: RunTarget,
+  extra: Record<string, string | undefined> = {},
+): Record<string, string> {
+  const values: Record<string, string | undefined> = {
+    registry: target.registry,
+    "registry-name": target.registry,
+    name: target.registry,
+    "resource-group": target.resourceGroup,
+    rg: target.resourceGroup,
+    group: target.resourceGroup,
+    subscription: target.subscriptionId,
+    "subscription-id": target.subscriptionId,
+    ...extra,
+  };
+  return Object.fromEntries(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+/** Replaces the placeholders it knows and leaves the others visible, so nobody runs a half-filled command unaware. */
+export function fillPlaceholders(text: string, values: Record<string, string>): string {
+  return text.replace(/<([a-z][a-z0-9-]*)>/gi, (whole, name: string) => values[name.toLowerCase()] ?? whole);
+}
+
+export function planSteps(definition: RunbookDefinition, values: Record<string, string>): PlannedStep[] {
+  return definition.steps.map((step) => ({ ...step, ...(step.az ? { az: fillPlaceholders(step.az, values) } : {}) }));
+}

@@ -1,0 +1,126 @@
+// Runs as rows: the persisted XState snapshot (the run itself), the steps visited so far, the durable deadline as an
+// absolute time, and the last RunView so `runs list/show` need no machine to answer.
+import type { DatabaseSync } from "node:sqlite";
+import type { RunbookId } from "../diagnosis/types.js";
+import type { RunStatus, RunSummary, RunTarget, RunView } from "./types.js";
+import { registryKey } from "./registry-lock.js";
+
+/** When the engine asked for the pending approval; re-stamped when a resumed run asks again. */
+export interface ApprovalStamp {
+  stepId: string;
+  fingerprint: string;
+  requestedAt: string;
+  expiresAt: string;
+}
+
+export interface RunRecord {
+  id: string;
+  runbook: RunbookId;
+  target: RunTarget;
+  requester: string;
+  driver: RunView["driver"];
+  dryRun: boolean;
+  selfApprove: boolean;
+  status: RunStatus;
+  snapshot: unknown;
+  visited: string[];
+  deadline?: string;
+  approval?: ApprovalStamp;
+  view: RunView;
+  startedAt: string;
+  updatedAt: string;
+}
+
+interface RunRow {
+  id: string;
+  runbook: string;
+  target: string;
+  requester: string;
+  driver: string;
+  dry_run: number;
+  self_approve: number;
+  status: string;
+  snapshot: string | null;
+  visited: string;
+  deadline: string | null;
+  approval: string | null;
+  view: string;
+  started_at: string;
+  updated_at: string;
+}
+
+function fromRow(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    runbook: row.runbook as RunbookId,
+    target: JSON.parse(row.target) as RunTarget,
+    requester: row.requester,
+    driver: row.driver as RunView["driver"],
+    dryRun: row.dry_run === 1,
+    selfApprove: row.self_approve === 1,
+    status: row.status as RunStatus,
+    snapshot: row.snapshot === null ? null : (JSON.parse(row.snapshot) as unknown),
+    visited: JSON.parse(row.visited) as string[],
+    ...(row.deadline ? { deadline: row.deadline } : {}),
+    ...(row.approval ? { approval: JSON.parse(row.approval) as ApprovalStamp } : {}),
+    view: JSON.parse(row.view) as RunView,
+    startedAt: row.started_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class RunStore {
+  constructor(private readonly db: DatabaseSync) {}
+
+  save(record: RunRecord): void {
+    this.db
+      .prepare(
+        `INSERT INTO runs (id, runbook, registry_key, target, requester, driver, dry_run, self_approve, status, snapshot,
+           visited, deadline, approval, view, started_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot,
+           self_approve = excluded.self_approve, visited = excluded.visited, deadline = excluded.deadline,
+           approval = excluded.approval, view = excluded.view, updated_at = excluded.updated_at`,
+      )
+      .run(
+        record.id,
+        record.runbook,
+        registryKey(record.target),
+        JSON.stringify(record.target),
+        record.requester,
+        record.driver,
+        record.dryRun ? 1 : 0,
+        record.selfApprove ? 1 : 0,
+        record.status,
+        record.snapshot === null ? null : JSON.stringify(record.snapshot),
+        JSON.stringify(record.visited),
+        record.deadline ?? null,
+        record.approval ? JSON.stringify(record.approval) : null,
+        JSON.stringify(record.view),
+        record.startedAt,
+        record.updatedAt,
+      );
+  }
+
+  get(id: string): RunRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
+  list(): RunSummary[] {
+    const rows = this.db
+      .prepare(
+        "SELECT id, runbook, target, requester, status, started_at, updated_at FROM runs ORDER BY started_at DESC, id",
+      )
+      .all() as unknown as RunRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      runbook: row.runbook as RunbookId,
+      target: JSON.parse(row.target) as RunTarget,
+      requester: row.requester,
+      status: row.status as RunStatus,
+      startedAt: row.started_at,
+      updatedAt: row.updated_at,
+    }));
+  }
+}

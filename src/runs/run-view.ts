@@ -1,0 +1,109 @@
+// Snapshot → RunView: the one picture of a run every driver renders. Pure, so the terminal, Slack and the plain
+// driver cannot disagree about what a run looks like.
+import { FINAL_STATE_IDS, type RunbookContextBase, type RunbookDefinition } from "../machines/protocol.js";
+import type { ApprovalStamp } from "./run-store.js";
+import { planSteps, targetPlaceholders } from "./plan.js";
+import type { RunStatus, RunView, StepStatus, StepView } from "./types.js";
+
+/** What the view needs of a machine snapshot (live or restored). */
+export interface MachineFacts {
+  value: string;
+  /** The machine reached a final state. */
+  final: boolean;
+  /** The actor itself crashed (a bug in a machine, not an Azure failure). */
+  crashed?: string;
+  tags: readonly string[];
+  /** An invoked actor is running (an Azure call in flight). */
+  hasChildren: boolean;
+  context: RunbookContextBase;
+}
+
+export interface RunFacts {
+  id: string;
+  definition: RunbookDefinition;
+  requester: string;
+  driver: RunView["driver"];
+  dryRun: boolean;
+  visited: readonly string[];
+  approval?: ApprovalStamp;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export function statusOf(state: MachineFacts): RunStatus {
+  if (state.crashed !== undefined) return "failed";
+  if (state.final) {
+    return (FINAL_STATE_IDS as readonly string[]).includes(state.value) ? (state.value as RunStatus) : "failed";
+  }
+  if (state.tags.includes("approval")) return "awaiting-approval";
+  if (state.tags.includes("input")) return "awaiting-input";
+  if (state.tags.includes("wait")) return "waiting";
+  // Nothing in flight and nobody asked: the machine stopped at an error and waits for RETRY or ABORT.
+  if (!state.hasChildren && !state.tags.includes("busy")) return "failed";
+  return "running";
+}
+
+/** The run waits for a person (or for nothing, because it ended); the engine's timers drive "waiting". */
+export function isSettled(status: RunStatus): boolean {
+  return status !== "running" && status !== "waiting";
+}
+
+function stepStatus(id: string, state: MachineFacts, status: RunStatus, visited: ReadonlySet<string>): StepStatus {
+  const stoppedOnError = status === "failed" && !state.final;
+  if (stoppedOnError && state.context.lastError?.step === id) return "failed";
+  if (id === state.value) {
+    if (state.final) return status === "succeeded" ? "done" : "failed";
+    return stoppedOnError ? "failed" : "current";
+  }
+  if (visited.has(id)) return "done";
+  return state.final ? "skipped" : "pending";
+}
+
+function errorOf(state: MachineFacts): NonNullable<RunView["error"]> {
+  if (state.crashed !== undefined) return { step: state.value, cause: "internal", message: state.crashed };
+  return (
+    state.context.lastError ?? { step: state.value, cause: "unknown", message: `The run stopped at ${state.value}.` }
+  );
+}
+
+export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
+  const { context } = state;
+  const status = statusOf(state);
+  const visited = new Set(facts.visited);
+  const steps: StepView[] = planSteps(facts.definition, targetPlaceholders(context.target)).map((step) => {
+    const evidence = context.evidence[step.id];
+    return { ...step, status: stepStatus(step.id, state, status, visited), ...(evidence ? { evidence } : {}) };
+  });
+  const log = [...context.log];
+  if (state.crashed !== undefined) log.push({ at: facts.updatedAt, level: "error", message: state.crashed });
+  const pending = context.pendingApproval;
+  const approval =
+    status === "awaiting-approval" && pending
+      ? {
+          ...pending,
+          requester: facts.requester,
+          requestedAt: facts.approval?.requestedAt ?? facts.updatedAt,
+          expiresAt: facts.approval?.expiresAt ?? facts.updatedAt,
+        }
+      : undefined;
+  return {
+    id: facts.id,
+    runbook: facts.definition.id,
+    target: context.target,
+    requester: facts.requester,
+    driver: facts.driver,
+    dryRun: facts.dryRun,
+    status,
+    busy: state.tags.includes("busy"),
+    steps,
+    currentStepId: state.value,
+    ...(approval ? { approval } : {}),
+    ...(status === "awaiting-input" && context.pendingInput ? { input: context.pendingInput } : {}),
+    log,
+    ...(context.outcome ? { outcome: context.outcome } : {}),
+    rollback: [...context.rollback],
+    ...(status === "failed" ? { error: errorOf(state) } : {}),
+    startedAt: facts.startedAt,
+    updatedAt: facts.updatedAt,
+  };
+}

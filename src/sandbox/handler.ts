@@ -1,0 +1,166 @@
+// The sandbox's front door: one transport-neutral function that answers a request the way Azure would. It routes by
+// host (management.azure.com, <vault>.vault.azure.net, <registry>.azurecr.io) or, on the sandbox server's own host,
+// by a leading /vault/<name> or /registry/<name> segment; ARM paths start with /subscriptions on any host.
+import { randomUUID } from "node:crypto";
+import { handleArm, isPurgeRequest } from "./http/arm.js";
+import type { RouteContext, RouteResult } from "./http/context.js";
+import { faultResponse, sleep, takeFault } from "./http/faults.js";
+import { handleKeyVault, isKeyPurgeRequest } from "./http/keys.js";
+import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
+import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
+import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
+import type { WorldStore } from "./store.js";
+
+export { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
+
+export interface SandboxHandler {
+  handle(req: SandboxRequest): Promise<SandboxResponse>;
+}
+
+type Target =
+  | { service: "arm"; prefix: "" }
+  | { service: "keyvault"; name: string; prefix: string }
+  | { service: "acr"; name: string; prefix: string };
+
+const VAULT_HOST = /^([a-z0-9-]+)\.vault\.azure\.net$/i;
+const REGISTRY_HOST = /^([a-z0-9]+)\.azurecr\.io$/i;
+const PREFIXED = /^\/(vault|registry)\/([^/]+)(\/.*)?$/i;
+
+function locate(url: URL): { target: Target; path: string } | null {
+  const vault = VAULT_HOST.exec(url.hostname);
+  if (vault) return { target: { service: "keyvault", name: vault[1] as string, prefix: "" }, path: url.pathname };
+  const registry = REGISTRY_HOST.exec(url.hostname);
+  if (registry) return { target: { service: "acr", name: registry[1] as string, prefix: "" }, path: url.pathname };
+  const prefixed = PREFIXED.exec(url.pathname);
+  if (prefixed) {
+    const name = decodeURIComponent(prefixed[2] as string);
+    const prefix = `/${prefixed[1]}/${prefixed[2]}`;
+    const path = prefixed[3] ?? "/";
+    return prefixed[1]?.toLowerCase() === "vault"
+      ? { target: { service: "keyvault", name, prefix }, path }
+      : { target: { service: "acr", name, prefix }, path };
+  }
+  if (url.hostname.toLowerCase() === "management.azure.com" || /^\/+subscriptions\//i.test(url.pathname)) {
+    return { target: { service: "arm", prefix: "" }, path: url.pathname };
+  }
+  return null;
+}
+
+function styleOf(target: Target | undefined): ErrorStyle {
+  if (!target || target.service === "arm") return "arm";
+  return target.service === "keyvault" ? "keyvault" : "acr";
+}
+
+function requestIds(req: SandboxRequest, target: Target | undefined): Record<string, string> {
+  const requestId = randomUUID();
+  const headers: Record<string, string> = {
+    "x-ms-request-id": requestId,
+    "x-ms-correlation-request-id": req.headers["x-ms-correlation-request-id"] ?? requestId,
+    "cache-control": "no-cache",
+    date: new Date().toUTCString(),
+  };
+  const clientRequestId = req.headers["x-ms-client-request-id"];
+  if (clientRequestId) headers["x-ms-client-request-id"] = clientRequestId;
+  if (target?.service === "keyvault") headers["x-ms-keyvault-service-version"] = "1.9.0.0-sandbox";
+  return headers;
+}
+
+function toResponse(result: RouteResult, base: Record<string, string>): SandboxResponse {
+  const headers = { ...base, ...(result.headers ?? {}) };
+  if (result.body === undefined) return { status: result.status, headers: { ...headers, "content-length": "0" } };
+  return {
+    status: result.status,
+    headers: { ...headers, "content-type": "application/json; charset=utf-8" },
+    body: JSON.stringify(result.body),
+  };
+}
+
+function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+export function createSandboxHandler(options: { store: WorldStore; latencyMs?: number }): SandboxHandler {
+  const { store } = options;
+  return {
+    async handle(incoming: SandboxRequest): Promise<SandboxResponse> {
+      const req: SandboxRequest = {
+        ...incoming,
+        method: incoming.method.toUpperCase(),
+        headers: lowerCaseHeaders(incoming.headers),
+      };
+      let url: URL;
+      try {
+        url = new URL(req.url);
+      } catch {
+        return toResponse(
+          { status: 400, body: { error: { code: "InvalidUrl", message: `'${req.url}' is not an absolute URL.` } } },
+          requestIds(req, undefined),
+        );
+      }
+      const located = locate(url);
+      const target = located?.target;
+      const ids = requestIds(req, target);
+
+      // Bookkeeping first: every request counts, purge attempts are counted whatever the answer, faults fire.
+      const purge =
+        located !== null &&
+        ((target?.service === "arm" && isPurgeRequest(req.method, located.path)) ||
+          (target?.service === "keyvault" && isKeyPurgeRequest(req.method, located.path)));
+      const { fault, latencyMs } = store.update((world) => {
+        world.counters.requests += 1;
+        if (purge) world.counters.purgeRequests += 1;
+        return {
+          fault: takeFault(world, req.method, req.url),
+          latencyMs: options.latencyMs ?? world.settings.latencyMs,
+        };
+      });
+      await sleep(latencyMs);
+      if (fault) return { ...faultResponse(fault), headers: { ...ids, ...faultResponse(fault).headers } };
+
+      if (!located || !target) {
+        return toResponse(
+          {
+            status: 404,
+            body: {
+              error: {
+                code: "SandboxRouteNotFound",
+                message: `The sandbox does not serve ${url.host}${url.pathname}: use ARM paths (/subscriptions/...), <vault>.vault.azure.net or /vault/<name>, <registry>.azurecr.io or /registry/<name>.`,
+              },
+            },
+          },
+          ids,
+        );
+      }
+      const ctx: RouteContext = {
+        method: req.method,
+        url,
+        headers: req.headers,
+        rawBody: req.body,
+        path: located.path,
+        linkBase: `${url.protocol}//${url.host}${target.prefix}`,
+        store,
+      };
+      try {
+        let result: RouteResult;
+        if (target.service === "arm") result = handleArm(ctx);
+        else if (target.service === "keyvault") result = await handleKeyVault(ctx, target.name);
+        else result = handleRegistryDataPlane(ctx, target.name);
+        return toResponse(result, ids);
+      } catch (error) {
+        if (error instanceof SandboxNetworkError) throw error;
+        if (error instanceof ServiceError) {
+          return toResponse(
+            { status: error.status, body: errorBody(styleOf(target), error), headers: error.extra.headers ?? {} },
+            ids,
+          );
+        }
+        // A bug in the sandbox, not an Azure answer: say so plainly (no stack trace in the body).
+        const message = error instanceof Error ? error.message : String(error);
+        return toResponse(
+          { status: 500, body: { error: { code: "SandboxInternalError", message: `The sandbox failed: ${message}` } } },
+          ids,
+        );
+      }
+    },
+  };
+}

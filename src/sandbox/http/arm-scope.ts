@@ -1,0 +1,23 @@
+// Checks ARM makes before it looks at a resource: the subscription, then the resource group.
+import type { World } from "../world.js";
+import { ServiceError } from "./problems.js";
+
+export function requireSubscription(world: World, subscriptionId: string): void {
+  if (subscriptionId.toLowerCase() !== world.subscriptionId.toLowerCase()) {
+    throw new ServiceError(404, "SubscriptionNotFound", `The subscription '${subscriptionId}' could not be found.`);
+  }
+}
+
+/** Returns the group's name as the world spells it. */
+export function requireResourceGroup(world: World, subscriptionId: string, resourceGroup: string): string {
+  requireSubscription(world, subscriptionId);
+  const found = world.resourceGroups.find((rg) => rg.toLowerCase() === resourceGroup.toLowerCase());
+  if (!found) {
+    throw new ServiceError(404, "ResourceGroupNotFound", `Resource group '${resourceGroup}' could not be found.`);
+  }
+  return found;
+}
+
+export function sameText(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}

@@ -1,0 +1,57 @@
+// ARM long-running operations: `Azure-AsyncOperation` status documents (research §0.2). The change itself is already
+// in the world; the status reports InProgress for a poll or two, then Succeeded, so the SDK's poller really polls.
+import { newGuid } from "../ids.js";
+import type { OperationRecord, World } from "../world.js";
+import type { RouteContext, RouteResult } from "./context.js";
+import { ServiceError } from "./problems.js";
+
+/** Keep the newest operations only: a long-running server must not grow its state file forever. */
+const MAX_OPERATIONS = 200;
+const POLLS_BEFORE_DONE = 1;
+
+/** Records a running operation and returns its status URL on the caller's own host. */
+export function startOperation(
+  world: World,
+  ctx: RouteContext,
+  resourceId: string,
+  kind: OperationRecord["kind"],
+): string {
+  const id = `registries-${newGuid()}`;
+  world.operations[id] = { id, kind, resourceId, pollsLeft: POLLS_BEFORE_DONE, status: "InProgress" };
+  const ids = Object.keys(world.operations);
+  for (const old of ids.slice(0, Math.max(0, ids.length - MAX_OPERATIONS))) delete world.operations[old];
+  const apiVersion = ctx.url.searchParams.get("api-version") ?? "2025-11-01";
+  return `${ctx.linkBase}${resourceId}/operationStatuses/${id}?api-version=${encodeURIComponent(apiVersion)}`;
+}
+
+export function getOperationStatus(ctx: RouteContext, params: Record<string, string>): RouteResult {
+  return ctx.store.update((world, now) => {
+    const operation = world.operations[params.operation as string];
+    const resource = `/subscriptions/${params.sub}/resourceGroups/${params.rg}/providers/Microsoft.ContainerRegistry/registries/${params.name}`;
+    if (!operation || operation.resourceId.toLowerCase() !== resource.toLowerCase()) {
+      throw new ServiceError(404, "OperationNotFound", `The operation '${params.operation}' was not found.`);
+    }
+    const body: Record<string, unknown> = {
+      id: `${operation.resourceId}/operationStatuses/${operation.id}`,
+      name: operation.id,
+    };
+    if (operation.status === "InProgress" && operation.pollsLeft > 0) {
+      operation.pollsLeft -= 1;
+      return {
+        status: 200,
+        body: { ...body, status: "InProgress", startTime: now.toISOString() },
+        headers: { "retry-after": "0" },
+      };
+    }
+    if (operation.status === "InProgress") operation.status = "Succeeded";
+    return {
+      status: 200,
+      body: {
+        ...body,
+        status: operation.status,
+        endTime: now.toISOString(),
+        ...(operation.error ? { error: operation.error } : {}),
+      },
+    };
+  });
+}

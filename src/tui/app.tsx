@@ -1,0 +1,118 @@
+// Entry of the terminal UI: mount the shell on the given streams, wait until the person leaves, put the terminal
+// back, and leave a closing note on the primary screen (how the run ended, or the command that resumes it).
+import { render } from "ink";
+import type { RunEngine, RunView } from "../runs/types.js";
+import { AppShell } from "./components/AppShell.js";
+import { isFinal, resumeCommand, statusWords, targetLabel } from "./format.js";
+import { guardTerminal, type GuardedProcess } from "./terminal.js";
+import type { RegistryChoice, RegistryTarget, TuiDiagnosis, TuiExit } from "./types.js";
+
+export interface RenderTuiOptions {
+  engine: RunEngine;
+  diagnose: (target: RegistryTarget) => Promise<TuiDiagnosis>;
+  listRegistries: () => Promise<RegistryChoice[]>;
+  subscriptionId: string;
+  requester: string;
+  /** Registry from the command line: Home diagnoses it at once. */
+  target?: RegistryTarget;
+  /** Open this run directly (`acr-cmk run` / `recover` / `runs resume` on a TTY); leaving it leaves the TUI. */
+  runId?: string;
+  sandbox: boolean;
+  color: boolean;
+  /** Local policy: the person at this terminal may approve their own changes. Default true. */
+  selfApprove?: boolean;
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stderr?: NodeJS.WritableStream;
+  /** Draw on the alternate screen (default: when stdout is a TTY). */
+  alternateScreen?: boolean;
+  /** Write every frame whole (tests read frames from a fake stdout). */
+  debug?: boolean;
+  /** Process events for the terminal guard (tests pass a fake). */
+  proc?: GuardedProcess;
+  /** Called once the first frame is on the terminal (start-up benchmark, tests). */
+  onFirstFrame?: () => void;
+}
+
+export interface TuiResult extends TuiExit {
+  /** The last view of the run that was on screen. */
+  view?: RunView;
+}
+
+/** What the person reads after the TUI is gone: the end of the run or how to pick it up again. */
+export function closingNote(view: RunView | undefined): string {
+  if (!view) return "";
+  const lines: string[] = [];
+  if (isFinal(view)) {
+    lines.push(`Run ${view.id} (${view.runbook}, ${targetLabel(view.target)}): ${statusWords(view.status)}.`);
+    if (view.outcome) {
+      lines.push(view.outcome.summary);
+      for (const step of view.outcome.nextSteps) lines.push(`  - ${step}`);
+    }
+    if (view.rollback.length > 0 && view.status !== "succeeded") {
+      lines.push("Commands that undo this run's changes:");
+      for (const command of view.rollback) lines.push(`  ${command}`);
+    }
+  } else {
+    lines.push(`Run ${view.id} (${view.runbook}, ${targetLabel(view.target)}) is ${statusWords(view.status)}; nothing is lost.`);
+    lines.push(`Resume it with: ${resumeCommand(view.id)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
+  const interactive = Boolean(options.stdout.isTTY);
+  const alternateScreen = options.alternateScreen ?? interactive;
+  const guard = guardTerminal(options, { alternateScreen, proc: options.proc });
+  let exit: TuiExit = { reason: "quit" };
+  let firstFrame = options.onFirstFrame;
+  const instance = render(
+    <AppShell
+      session={{
+        engine: options.engine,
+        diagnose: options.diagnose,
+        listRegistries: options.listRegistries,
+        subscriptionId: options.subscriptionId,
+        requester: options.requester,
+        sandbox: options.sandbox,
+        selfApprove: options.selfApprove ?? true,
+      }}
+      initial={options.runId ? { name: "run", runId: options.runId } : { name: "home" }}
+      target={options.target}
+      canGoHome={options.runId === undefined}
+      color={options.color}
+      onExit={(value) => (exit = value)}
+    />,
+    {
+      stdout: options.stdout,
+      stdin: options.stdin,
+      stderr: options.stderr,
+      // Ctrl-C is ours: it leaves like q does, with the resume note, instead of killing the process mid-frame.
+      exitOnCtrlC: false,
+      patchConsole: false,
+      // Ink turns itself non-interactive when CI is set; a real terminal is interactive whatever the environment says.
+      interactive,
+      alternateScreen,
+      debug: options.debug,
+      onRender: () => {
+        if (!firstFrame) return;
+        const notify = firstFrame;
+        firstFrame = undefined;
+        notify();
+      },
+    },
+  );
+  try {
+    await instance.waitUntilExit();
+  } catch (error) {
+    // Ink unmounted on a render error; make sure nothing of the TUI's terminal state survives it.
+    guard.restore();
+    throw error;
+  } finally {
+    guard.dispose();
+  }
+  const view = exit.runId ? options.engine.get(exit.runId) : undefined;
+  const note = closingNote(view);
+  if (note) options.stdout.write(note);
+  return { ...exit, ...(view ? { view } : {}) };
+}

@@ -1,0 +1,19 @@
+// Top line of every screen: where you are and what you are looking at.
+import { Box, Text } from "ink";
+import { useTheme } from "../theme.js";
+
+export function HeaderBar({ title, detail }: { title: string; detail?: string }) {
+  const theme = useTheme();
+  return (
+    <Box>
+      <Text bold color={theme.tone("accent")}>
+        acr-cmk
+      </Text>
+      <Text wrap="truncate-end">
+        {" · "}
+        <Text bold>{title}</Text>
+        {detail ? ` · ${detail}` : ""}
+      </Text>
+    </Box>
+  );
+}

@@ -1,0 +1,65 @@
+// Plain text helpers the components share: words for states and the commands a person types next.
+import type { RunStatus, RunView } from "../runs/types.js";
+import type { Finding, Severity } from "../diagnosis/types.js";
+import { FINAL_STATUSES } from "../runs/types.js";
+
+export const SEVERITY_ORDER: readonly Severity[] = ["critical", "warning", "info"];
+
+export function sortBySeverity(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
+}
+
+/** The runbook the diagnosis recommends: the most severe finding that names one. */
+export function recommendedRunbook(findings: readonly Finding[]): Finding | undefined {
+  return sortBySeverity(findings).find((finding) => finding.runbook !== null);
+}
+
+const STATUS_WORDS: Record<RunStatus, string> = {
+  running: "running",
+  "awaiting-approval": "waiting for your approval",
+  "awaiting-input": "waiting for your choice",
+  waiting: "waiting for Azure",
+  succeeded: "recovered",
+  unrecoverable: "cannot be recovered here",
+  escalated: "escalated to Microsoft support",
+  rejected: "rejected",
+  aborted: "aborted",
+  failed: "stopped at an error",
+};
+
+export function statusWords(status: RunStatus): string {
+  return STATUS_WORDS[status];
+}
+
+export function isFinal(view: Pick<RunView, "status">): boolean {
+  return FINAL_STATUSES.includes(view.status);
+}
+
+export function resumeCommand(runId: string): string {
+  return `acr-cmk runs resume ${runId}`;
+}
+
+/** Elapsed time as a person reads it: 4s, 1m 05s, 1h 02m. */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
+  return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
+}
+
+/** Evidence as `key: value` pairs on one line; nested values as compact JSON. */
+export function evidenceLine(evidence: Record<string, unknown>): string {
+  return Object.entries(evidence)
+    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .join(" · ");
+}
+
+export function truncate(text: string, width: number): string {
+  if (width <= 0) return "";
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
+}
+
+export function targetLabel(target: { resourceGroup: string; registry: string }): string {
+  return `${target.resourceGroup}/${target.registry}`;
+}

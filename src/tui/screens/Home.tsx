@@ -1,0 +1,242 @@
+// Home: which registry, what is wrong with it and why, and the runbook that fixes it — one Enter away.
+import { useCallback, useEffect, useState } from "react";
+import { Box, Text, useInput, useWindowSize } from "ink";
+import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
+import type { RunSummary } from "../../runs/types.js";
+import { BusyLine } from "../components/BusyLine.js";
+import { FindingList } from "../components/FindingList.js";
+import { HeaderBar } from "../components/HeaderBar.js";
+import { KeyHints } from "../components/KeyHints.js";
+import { SelectList, type SelectItem } from "../components/SelectList.js";
+import { isFinal, recommendedRunbook, statusWords, targetLabel } from "../format.js";
+import { useSession, useShell } from "../session.js";
+import { useTheme } from "../theme.js";
+import type { RegistryChoice, RegistryTarget, TuiDiagnosis } from "../types.js";
+
+type Phase =
+  | { name: "loading-registries"; since: number }
+  | { name: "choose-registry"; registries: RegistryChoice[] }
+  | { name: "diagnosing"; target: RegistryTarget; since: number }
+  | { name: "report"; target: RegistryTarget; report: TuiDiagnosis }
+  | { name: "choose-runbook"; target: RegistryTarget; report: TuiDiagnosis }
+  | { name: "starting"; target: RegistryTarget; report: TuiDiagnosis; label: string; since: number }
+  | { name: "failed"; message: string; target?: RegistryTarget };
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function sameTarget(run: RunSummary, target: RegistryTarget): boolean {
+  return run.target.resourceGroup === target.resourceGroup && run.target.registry === target.registry;
+}
+
+/** Rows Home needs besides findings and the menu: header, target line, blank lines, message, keys. */
+const CHROME_ROWS = 6;
+
+export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; reserveRows?: number }) {
+  const session = useSession();
+  const shell = useShell();
+  const theme = useTheme();
+  const { rows } = useWindowSize();
+  const [phase, setPhase] = useState<Phase>(() =>
+    target ? { name: "diagnosing", target, since: Date.now() } : { name: "loading-registries", since: Date.now() },
+  );
+  const [notice, setNotice] = useState<string | undefined>();
+
+  const diagnose = useCallback(
+    (chosen: RegistryTarget) => {
+      setNotice(undefined);
+      setPhase({ name: "diagnosing", target: chosen, since: Date.now() });
+      session.diagnose(chosen).then(
+        (report) => setPhase({ name: "report", target: chosen, report }),
+        (error: unknown) => setPhase({ name: "failed", target: chosen, message: `Diagnosis failed: ${messageOf(error)}` }),
+      );
+    },
+    [session],
+  );
+
+  const loadRegistries = useCallback(() => {
+    setPhase({ name: "loading-registries", since: Date.now() });
+    session.listRegistries().then(
+      (registries) => setPhase({ name: "choose-registry", registries }),
+      (error: unknown) => setPhase({ name: "failed", message: `Could not list registries: ${messageOf(error)}` }),
+    );
+  }, [session]);
+
+  // Runs once: the first thing on screen is either the diagnosis of the named registry or the registry list.
+  useEffect(() => {
+    if (target) diagnose(target);
+    else loadRegistries();
+  }, []);
+
+  const start = (chosen: RegistryTarget, report: TuiDiagnosis, runbook: RunbookId) => {
+    setPhase({ name: "starting", target: chosen, report, label: `Starting ${runbook}…`, since: Date.now() });
+    session.engine
+      .start({
+        runbook,
+        target: { subscriptionId: session.subscriptionId, resourceGroup: chosen.resourceGroup, registry: chosen.registry },
+        requester: session.requester,
+        driver: "tui",
+        selfApprove: session.selfApprove,
+      })
+      .then(
+        (view) => shell.go({ name: "run", runId: view.id }),
+        (error: unknown) => {
+          setNotice(`Could not start ${runbook}: ${messageOf(error)}`);
+          setPhase({ name: "report", target: chosen, report });
+        },
+      );
+  };
+
+  const resume = (chosen: RegistryTarget, report: TuiDiagnosis, runId: string) => {
+    setPhase({ name: "starting", target: chosen, report, label: `Resuming ${runId}…`, since: Date.now() });
+    session.engine.resume(runId, session.requester, { selfApprove: session.selfApprove }).then(
+      (view) => shell.go({ name: "run", runId: view.id }),
+      (error: unknown) => {
+        setNotice(`Could not resume ${runId}: ${messageOf(error)}`);
+        setPhase({ name: "report", target: chosen, report });
+      },
+    );
+  };
+
+  useInput(
+    (_input, key) => {
+      if (key.escape && phase.name === "choose-runbook") setPhase({ ...phase, name: "report" });
+    },
+    { isActive: phase.name === "choose-runbook" && !shell.paused },
+  );
+  useInput(
+    (input, key) => {
+      if (key.return || input === "d") {
+        if (phase.name === "failed" && phase.target) diagnose(phase.target);
+        else loadRegistries();
+      }
+    },
+    { isActive: phase.name === "failed" && !shell.paused },
+  );
+
+  const header = (
+    <HeaderBar
+      title="home"
+      detail={"target" in phase && phase.target ? targetLabel(phase.target) : `subscription ${session.subscriptionId}`}
+    />
+  );
+  const noticeLine = notice ? (
+    <Text wrap="wrap" color={theme.tone("danger")}>
+      {notice}
+    </Text>
+  ) : null;
+
+  switch (phase.name) {
+    case "loading-registries":
+      return (
+        <Box flexDirection="column">
+          {header}
+          <BusyLine label="Listing container registries" since={phase.since} />
+        </Box>
+      );
+    case "choose-registry": {
+      const items: SelectItem[] = phase.registries.map((r) => ({
+        key: `${r.resourceGroup}/${r.registry}`,
+        label: targetLabel(r),
+        hint: [r.sku, r.location].filter(Boolean).join(" · "),
+      }));
+      return (
+        <Box flexDirection="column">
+          {header}
+          {items.length === 0 ? (
+            <Text wrap="wrap">No container registries in subscription {session.subscriptionId}.</Text>
+          ) : (
+            <>
+              <Text>Which registry? (↑↓ / j k, Enter)</Text>
+              <SelectList
+                items={items}
+                maxRows={Math.max(3, rows - reserveRows - CHROME_ROWS)}
+                onChoose={(item) => {
+                  const chosen = phase.registries.find((r) => `${r.resourceGroup}/${r.registry}` === item.key);
+                  if (chosen) diagnose({ resourceGroup: chosen.resourceGroup, registry: chosen.registry });
+                }}
+              />
+            </>
+          )}
+          <KeyHints hints={[{ key: "Enter", label: "diagnose" }, { key: "R", label: "runs" }, { key: "q", label: "quit" }, { key: "?", label: "help" }]} />
+        </Box>
+      );
+    }
+    case "diagnosing":
+      return (
+        <Box flexDirection="column">
+          {header}
+          <BusyLine label={`Diagnosing ${targetLabel(phase.target)} (registry, identity, vault, key, network)`} since={phase.since} />
+        </Box>
+      );
+    case "failed":
+      return (
+        <Box flexDirection="column">
+          {header}
+          <Text wrap="wrap" color={theme.tone("danger")}>
+            ✖ {phase.message}
+          </Text>
+          <KeyHints hints={[{ key: "Enter", label: "try again" }, { key: "R", label: "runs" }, { key: "q", label: "quit" }]} />
+        </Box>
+      );
+    case "starting":
+      return (
+        <Box flexDirection="column">
+          {header}
+          <BusyLine label={phase.label} since={phase.since} />
+        </Box>
+      );
+    case "choose-runbook":
+      return (
+        <Box flexDirection="column">
+          {header}
+          <Text>Which runbook for {targetLabel(phase.target)}? (Esc: back)</Text>
+          <SelectList
+            items={RUNBOOK_IDS.map((id) => ({ key: id, label: id }))}
+            onChoose={(item) => start(phase.target, phase.report, item.key as RunbookId)}
+          />
+        </Box>
+      );
+    case "report": {
+      const { target: chosen, report } = phase;
+      const recommended = recommendedRunbook(report.findings);
+      const active = session.engine.list().find((run) => sameTarget(run, chosen) && !isFinal(run));
+      const items: SelectItem[] = [];
+      if (active) items.push({ key: "resume", label: `Resume run ${active.id} (${active.runbook}, ${statusWords(active.status)})` });
+      if (recommended?.runbook && !active)
+        items.push({ key: "recommended", label: `Start recovery: ${recommended.runbook}`, hint: `fixes ${recommended.id}` });
+      items.push({ key: "other", label: "Start another runbook…" });
+      items.push({ key: "again", label: "Diagnose again" });
+      items.push({ key: "registry", label: "Choose another registry" });
+      items.push({ key: "runs", label: "Runs: list, resume, audit trail" });
+      items.push({ key: "quit", label: "Quit" });
+      const findingRows = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0);
+      return (
+        <Box flexDirection="column">
+          {header}
+          <Text bold color={theme.tone(report.healthy ? "success" : "danger")} wrap="truncate-end">
+            {report.healthy ? "✔ Healthy" : "✖ Not healthy"}: {targetLabel(chosen)} · {report.findings.length} finding
+            {report.findings.length === 1 ? "" : "s"}
+          </Text>
+          <FindingList findings={report.findings} maxFindings={Math.max(1, Math.floor(findingRows / 3))} />
+          <Text> </Text>
+          <SelectList
+            items={items}
+            onChoose={(item) => {
+              if (item.key === "resume" && active) resume(chosen, report, active.id);
+              else if (item.key === "recommended" && recommended?.runbook) start(chosen, report, recommended.runbook);
+              else if (item.key === "other") setPhase({ name: "choose-runbook", target: chosen, report });
+              else if (item.key === "again") diagnose(chosen);
+              else if (item.key === "registry") loadRegistries();
+              else if (item.key === "runs") shell.go({ name: "runs" });
+              else if (item.key === "quit") shell.leave();
+            }}
+          />
+          {noticeLine}
+          <KeyHints hints={[{ key: "Enter", label: "choose" }, { key: "R", label: "runs" }, { key: "q", label: "quit" }, { key: "?", label: "help" }]} />
+        </Box>
+      );
+    }
+  }
+}

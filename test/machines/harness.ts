@@ -1,0 +1,93 @@
+// Test harness for runbook machines: a sandbox world behind the real SDK clients, a real actor, and helpers that
+// wait for the machine to settle (waiting for a person, or ended) the way the engine would.
+import { createActor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom } from "xstate";
+import { createSandboxAzure } from "../../src/azure/factory.js";
+import type { CmkAzure } from "../../src/azure/types.js";
+import { createWorld, type ScenarioOptions } from "../../src/sandbox/scenarios.js";
+import { breakWorld, findRegistry } from "../../src/sandbox/incidents.js";
+import { memoryStore, type WorldStore } from "../../src/sandbox/store.js";
+import type { World } from "../../src/sandbox/world.js";
+import type { RunbookWithSpec } from "../../src/machines/index.js";
+import type { RunbookContext } from "../../src/machines/build-machine.js";
+import type { RunTarget } from "../../src/runs/types.js";
+
+export interface Sandbox {
+  store: WorldStore;
+  azure: CmkAzure;
+  target: RunTarget;
+  world(): World;
+}
+
+export function sandbox(options: ScenarioOptions = {}, incidents: string[] = []): Sandbox {
+  const world = createWorld(options);
+  const store = memoryStore(world);
+  for (const incident of incidents) store.update((w, now) => breakWorld(w, incident, now));
+  const registry = findRegistry(store.read());
+  const azure = createSandboxAzure({ store });
+  return {
+    store,
+    azure,
+    target: { subscriptionId: store.read().subscriptionId, resourceGroup: registry.resourceGroup, registry: registry.name },
+    world: () => store.read(),
+  };
+}
+
+export type RunSnapshot = { value: unknown; status: string; context: RunbookContext; hasTag(tag: string): boolean };
+
+export function startRun(definition: RunbookWithSpec, azure: CmkAzure, target: RunTarget, actors?: Record<string, unknown>) {
+  const machine = (definition.machine as AnyStateMachine).provide({ actors: (actors ?? definition.actors(azure)) as never });
+  const actor = createActor(machine, { input: { target, requester: "alice@example.com", dryRun: false } });
+  const visited: string[] = [];
+  actor.subscribe({ next: (s: SnapshotFrom<AnyStateMachine>) => {
+    const value = String(s.value);
+    if (visited[visited.length - 1] !== value) visited.push(value);
+  }, error: () => undefined });
+  actor.start();
+  return { actor, visited, snapshot: () => actor.getSnapshot() as unknown as RunSnapshot };
+}
+
+/** Resolves when the run waits for a person (approval, input, wait, failed) or has ended. */
+export function settled(actor: AnyActorRef, timeoutMs = 10_000): Promise<RunSnapshot> {
+  return new Promise((resolve, reject) => {
+    const isSettled = (s: RunSnapshot) => s.status !== "active" || !s.hasTag("busy");
+    const now = actor.getSnapshot() as RunSnapshot;
+    if (isSettled(now)) return resolve(now);
+    const timer = setTimeout(() => {
+      sub.unsubscribe();
+      reject(new Error(`run did not settle in ${timeoutMs} ms (at ${String((actor.getSnapshot() as RunSnapshot).value)})`));
+    }, timeoutMs);
+    const sub = actor.subscribe((s: RunSnapshot) => {
+      if (isSettled(s)) {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(s);
+      }
+    });
+  });
+}
+
+/** Drives a run like `--yes`: approves every change with the shown fingerprint, picks the default (or given) input. */
+export async function autoRun(
+  run: ReturnType<typeof startRun>,
+  choices: Record<string, string> = {},
+  maxSteps = 60,
+): Promise<RunSnapshot> {
+  for (let i = 0; i < maxSteps; i++) {
+    const s = await settled(run.actor);
+    if (s.status !== "active") return s;
+    const value = String(s.value);
+    if (s.hasTag("approval")) {
+      run.actor.send({ type: "APPROVE", by: "bob@example.com", fingerprint: String(s.context.pendingApproval?.fingerprint) });
+    } else if (s.hasTag("input")) {
+      const pending = s.context.pendingInput;
+      const choice = choices[value] ?? pending?.defaultOption ?? pending?.options[0]?.id;
+      if (!choice) throw new Error(`no choice for ${value}`);
+      run.actor.send({ type: "INPUT", by: "bob@example.com", value: choice });
+    } else if (s.hasTag("wait")) {
+      run.actor.send({ type: "POLL" });
+    } else {
+      return s; // failed: a person decides
+    }
+  }
+  throw new Error("run did not end");
+}

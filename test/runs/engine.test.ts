@@ -1,0 +1,315 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRunEngine, type RunEngineOptions } from "../../src/runs/engine.js";
+import { DATABASE_FILE } from "../../src/runs/database.js";
+import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../src/runs/types.js";
+import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+
+const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
+
+let home: string;
+let engines: RunEngine[];
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "acr-cmk-engine-"));
+  engines = [];
+});
+afterEach(async () => {
+  for (const engine of engines) await engine.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function engineFor(vault: FakeKeyVault, options: Partial<RunEngineOptions> = {}): RunEngine {
+  const engine = createRunEngine({
+    home,
+    azure: fakeAzure(vault),
+    runbooks: { "key-deleted": toyRunbook(vault) },
+    pollIntervalMs: 5,
+    ...options,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+async function startToy(engine: RunEngine, extra: { selfApprove?: boolean } = {}): Promise<RunView> {
+  const view = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli", ...extra });
+  return engine.settled(view.id);
+}
+
+describe("RunEngine", () => {
+  it("runs check → approval → change → verify → input to success, with a complete audit trail", async () => {
+    const vault = fakeVault();
+    const engine = engineFor(vault);
+    const waiting = await startToy(engine);
+    expect(waiting.status).toBe("awaiting-approval");
+    expect(waiting.approval).toMatchObject({ stepId: "recoverKey", requester: "alice", fingerprint: "fp-deleted" });
+    expect(Date.parse(waiting.approval!.expiresAt) - Date.parse(waiting.approval!.requestedAt)).toBe(15 * 60_000);
+    expect(waiting.steps.find((s) => s.id === "check")).toMatchObject({
+      status: "done",
+      evidence: ["key cmk is soft-deleted"],
+    });
+    expect(waiting.steps.find((s) => s.id === "recoverKey")?.az).toBe(
+      "az keyvault key recover --vault-name kv-toy --name cmk -g rg-acr",
+    );
+
+    await engine.approve(waiting.id, "bob", { fingerprint: "fp-deleted" });
+    const choosing = await engine.settled(waiting.id);
+    expect(choosing.status).toBe("awaiting-input");
+    expect(choosing.rollback).toEqual(["az keyvault key delete --vault-name kv-toy --name cmk"]);
+    await engine.input(waiting.id, "alice", "skip");
+    const done = await engine.settled(waiting.id);
+
+    expect(done.status).toBe("succeeded");
+    expect(done.outcome?.summary).toBe("The key is back.");
+    expect(done.steps.find((s) => s.id === "waitPickup")?.status).toBe("skipped");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+    const actions = engine.auditTrail(waiting.id).map((e) => `${e.action}:${e.outcome}`);
+    expect(actions).toEqual([
+      "run-start:started",
+      "approval-requested:waiting",
+      "approve:approved",
+      "change-start:started",
+      "azure-write:ok",
+      "change-end:succeeded",
+      "input:chosen",
+      "run-end:succeeded",
+    ]);
+    expect(engine.auditTrail(waiting.id).find((e) => e.action === "approve")?.actor).toBe("bob");
+    expect(engine.verifyAudit()).toMatchObject({ ok: true, entries: 8 });
+    expect(engine.list()).toEqual([
+      expect.objectContaining({ id: waiting.id, status: "succeeded", requester: "alice" }),
+    ]);
+  });
+
+  it("a requester cannot approve their own change unless local policy allows it", async () => {
+    const engine = engineFor(fakeVault());
+    const view = await startToy(engine);
+    await expect(engine.approve(view.id, "alice")).rejects.toMatchObject({ reason: "self-approval" });
+    expect(engine.get(view.id)?.status).toBe("awaiting-approval");
+    expect(engine.auditTrail(view.id).some((e) => e.outcome === "refused: self-approval")).toBe(true);
+
+    const local = await startToy(engineFor(fakeVault(), { home: mkdtempSync(join(tmpdir(), "acr-cmk-engine-")) }), {
+      selfApprove: true,
+    });
+    const localEngine = engines[1]!;
+    await localEngine.approve(local.id, "alice");
+    expect((await localEngine.settled(local.id)).status).toBe("awaiting-input");
+  });
+
+  it("only listed approvers may approve, and a stale fingerprint is refused", async () => {
+    const engine = engineFor(fakeVault(), { approvers: ["U-BOB"] });
+    const view = await startToy(engine);
+    await expect(engine.approve(view.id, "U-MALLORY")).rejects.toMatchObject({ reason: "not-approver" });
+    await expect(engine.approve(view.id, "U-BOB", { fingerprint: "fp-other" })).rejects.toMatchObject({
+      reason: "stale",
+    });
+    await engine.approve(view.id, "U-BOB", { fingerprint: "fp-deleted" });
+    expect((await engine.settled(view.id)).status).toBe("awaiting-input");
+  });
+
+  it("a double approval runs the change once", async () => {
+    const vault = fakeVault();
+    const engine = engineFor(vault);
+    const view = await startToy(engine);
+    await engine.approve(view.id, "bob", { fingerprint: "fp-deleted" });
+    const again = await engine.approve(view.id, "bob", { fingerprint: "fp-deleted" });
+    expect(again.id).toBe(view.id);
+    await engine.settled(view.id);
+    expect(vault.writes).toHaveLength(1);
+    expect(engine.auditTrail(view.id).filter((e) => e.action === "approve")).toHaveLength(1);
+    await expect(engine.approve(view.id, "bob")).rejects.toBeInstanceOf(RunRefused);
+  });
+
+  it("an expired approval is refused, and resuming asks again", async () => {
+    let now = Date.parse("2030-01-01T00:00:00Z");
+    const clock = { now: () => new Date(now) };
+    const engine = engineFor(fakeVault(), { clock, approvalTtlMs: 60_000 });
+    const view = await startToy(engine);
+    now += 61_000;
+    await expect(engine.approve(view.id, "bob")).rejects.toMatchObject({ reason: "expired" });
+    const again = await engine.resume(view.id, "alice");
+    expect(again.approval?.requestedAt).toBe(new Date(now).toISOString());
+    await engine.approve(view.id, "bob");
+    expect((await engine.settled(view.id)).status).toBe("awaiting-input");
+  });
+
+  it("rejection ends the run as rejected and is audited", async () => {
+    const engine = engineFor(fakeVault());
+    const view = await startToy(engine);
+    await engine.reject(view.id, "bob", "not during business hours");
+    const ended = await engine.settled(view.id);
+    expect(ended.status).toBe("rejected");
+    expect(engine.auditTrail(view.id).find((e) => e.action === "reject")?.details).toMatchObject({
+      reason: "not during business hours",
+    });
+    await expect(engine.retry(view.id, "alice")).rejects.toMatchObject({ reason: "final" });
+  });
+
+  it("an Azure failure stops at a resumable state; RETRY finishes the change", async () => {
+    const vault = fakeVault({ failRecover: 1 });
+    const engine = engineFor(vault);
+    const view = await startToy(engine);
+    await engine.approve(view.id, "bob");
+    const stopped = await engine.settled(view.id);
+    expect(stopped.status).toBe("failed");
+    expect(stopped.steps.find((s) => s.id === "recoverKey")?.status).toBe("failed");
+    const failedEnd = engine.auditTrail(view.id).find((e) => e.action === "change-end");
+    expect(failedEnd).toMatchObject({ outcome: "failed: unavailable", azureRequestId: "req-503" });
+    await engine.retry(view.id, "alice");
+    expect((await engine.settled(view.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+  });
+
+  it("a durable wait polls and gives up at its stored deadline", async () => {
+    const vault = fakeVault();
+    const engine = engineFor(vault);
+    const view = await startToy(engine, { selfApprove: true });
+    await engine.approve(view.id, "alice");
+    await engine.settled(view.id);
+    await engine.input(view.id, "alice", "wait");
+    expect(engine.get(view.id)?.status).toBe("waiting");
+    vault.pickedUp = true;
+    expect((await engine.settled(view.id)).status).toBe("succeeded");
+
+    // A deadline already past when the engine (re)arms it fires at once.
+    const late = engineFor(fakeVault(), {
+      home: mkdtempSync(join(tmpdir(), "acr-cmk-engine-")),
+      clock: { now: () => new Date(Date.now() + 3_600_000) },
+    });
+    const lateView = await startToy(late, { selfApprove: true });
+    await late.approve(lateView.id, "alice");
+    await late.settled(lateView.id);
+    await late.input(lateView.id, "alice", "wait");
+    const escalated = await late.settled(lateView.id);
+    expect(escalated.status).toBe("escalated");
+    expect(escalated.outcome?.nextSteps).toEqual(["Contact Azure support"]);
+  });
+
+  it("input outside the offered choices is refused", async () => {
+    const engine = engineFor(fakeVault());
+    const view = await startToy(engine, { selfApprove: true });
+    await engine.approve(view.id, "alice");
+    await engine.settled(view.id);
+    await expect(engine.input(view.id, "alice", "purge")).rejects.toMatchObject({ reason: "invalid-input" });
+  });
+});
+
+describe("registry lock", () => {
+  it("allows one active run per registry and frees it when the run ends", async () => {
+    const engine = engineFor(fakeVault());
+    const first = await startToy(engine);
+    const other = engineFor(fakeVault());
+    await expect(
+      other.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" }),
+    ).rejects.toMatchObject({
+      reason: "locked",
+    });
+    await engine.abort(first.id, "alice", "wrong registry");
+    expect((await engine.settled(first.id)).status).toBe("aborted");
+    const second = await other.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" });
+    expect((await other.settled(second.id)).status).toBe("awaiting-approval");
+  });
+
+  it("a lock whose owner stopped heart-beating is taken over after it expires", async () => {
+    const stuck = engineFor(fakeVault(), { lockTtlMs: 60_000 });
+    const first = await startToy(stuck);
+    // The same database seen from a process whose clock is past the lock's expiry.
+    const later = engineFor(fakeVault(), { clock: { now: () => new Date(Date.now() + 120_000) } });
+    const second = await later.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" });
+    expect(later.auditTrail(second.id).map((e) => e.action)).toContain("lock-takeover");
+    expect(later.auditTrail(second.id).find((e) => e.action === "lock-takeover")?.details).toMatchObject({
+      from: first.id,
+    });
+  });
+});
+
+describe("crash and resume", () => {
+  it("a new engine resumes a run stopped in the middle of its change without repeating it", async () => {
+    let release!: () => void;
+    const vault = fakeVault({ gate: new Promise<void>((resolve) => (release = resolve)) });
+    const engine = engineFor(vault);
+    const view = await startToy(engine);
+    await engine.approve(view.id, "bob");
+    expect(engine.get(view.id)?.currentStepId).toBe("recoverKey");
+    while (vault.recoverCalls === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    await engine.close(); // the process dies while the recover call is in flight
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(vault.writes).toEqual(["recoverDeletedKey"]); // the call already on the wire landed
+
+    const next = engineFor(vault);
+    expect(next.get(view.id)?.currentStepId).toBe("recoverKey");
+    await next.resume(view.id, "alice");
+    expect((await next.settled(view.id)).status).toBe("awaiting-input");
+    await next.input(view.id, "alice", "skip");
+    expect((await next.settled(view.id)).status).toBe("succeeded");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+    const trail = next.auditTrail(view.id);
+    expect(trail.find((e) => e.action === "change-start" && e.details.resumed === true)).toBeDefined();
+    expect(next.verifyAudit().ok).toBe(true);
+  });
+
+  it("stopping at every boundary and resuming in a new engine reaches the same end with one write", async () => {
+    // Boundaries: waiting for approval, after approval (change done), waiting for input.
+    const script: Array<(engine: RunEngine, id: string) => Promise<unknown>> = [
+      (engine, id) => engine.approve(id, "bob"),
+      (engine, id) => engine.input(id, "alice", "skip"),
+    ];
+    for (let stopAfter = 0; stopAfter <= script.length; stopAfter++) {
+      const vault = fakeVault();
+      const runHome = mkdtempSync(join(tmpdir(), "acr-cmk-engine-"));
+      let engine = engineFor(vault, { home: runHome });
+      const { id } = await startToy(engine);
+      for (let i = 0; i < script.length; i++) {
+        if (i === stopAfter) {
+          await engine.close();
+          engine = engineFor(vault, { home: runHome });
+          await engine.resume(id, "alice");
+        }
+        await engine.settled(id);
+        await script[i]!(engine, id);
+      }
+      const end = await engine.settled(id);
+      expect(end.status).toBe("succeeded");
+      expect(vault.writes).toEqual(["recoverDeletedKey"]);
+      expect(engine.verifyAudit().ok).toBe(true);
+    }
+  });
+
+  it("a stopped engine sends no write from a change that had not reached Azure yet", async () => {
+    const vault = fakeVault();
+    const engine = engineFor(vault);
+    const view = await startToy(engine);
+    // Stop synchronously right after approving: the change's first read is in flight, its write not yet sent.
+    const approving = engine.approve(view.id, "bob");
+    await approving;
+    await engine.close();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(vault.writes).toEqual([]);
+    const next = engineFor(vault);
+    await next.resume(view.id, "alice");
+    expect((await next.settled(view.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+  });
+});
+
+describe("audit log", () => {
+  it("refuses rewrites and detects a tampered entry", async () => {
+    const engine = engineFor(fakeVault());
+    const view = await startToy(engine);
+    await engine.reject(view.id, "bob", "no");
+    await engine.settled(view.id);
+    const db = new DatabaseSync(join(home, DATABASE_FILE));
+    try {
+      expect(() => db.exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")).toThrow(/append-only/);
+      db.exec("DROP TRIGGER audit_log_no_update");
+      db.exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2");
+    } finally {
+      db.close();
+    }
+    expect(engine.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+});

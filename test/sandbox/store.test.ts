@@ -1,0 +1,140 @@
+import { spawn } from "node:child_process";
+import { readFileSync, utimesSync, writeFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createWorld, fileStore, initFileStore, memoryStore, SandboxStateError } from "../../src/sandbox/index.js";
+import { tempDir } from "./helpers.js";
+
+let temp: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  temp = tempDir();
+});
+afterEach(() => temp.cleanup());
+
+describe("memoryStore", () => {
+  it("keeps what an update leaves in the world", () => {
+    const store = memoryStore(createWorld());
+    store.update((world) => {
+      world.counters.requests = 7;
+    });
+    expect(store.read().counters.requests).toBe(7);
+  });
+
+  it("changes nothing when the update throws", () => {
+    const store = memoryStore(createWorld());
+    expect(() =>
+      store.update((world) => {
+        world.counters.requests = 7;
+        throw new Error("refused");
+      }),
+    ).toThrow("refused");
+    expect(store.read().counters.requests).toBe(0);
+  });
+});
+
+describe("fileStore", () => {
+  it("round-trips the world through the state file", () => {
+    const path = join(temp.dir, "nested", "sandbox.json");
+    const world = createWorld();
+    initFileStore(path, world);
+    expect(fileStore(path).read()).toEqual(world);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("says how to start when there is no state file", () => {
+    const path = join(temp.dir, "sandbox.json");
+    expect(() => fileStore(path).read()).toThrow(SandboxStateError);
+    expect(() => fileStore(path).read()).toThrow(`no sandbox at ${path}: run \`acr-cmk sandbox init\``);
+    expect(() => fileStore(path).update(() => 1)).toThrow(/no sandbox at/);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("refuses a corrupt state file, names it, and leaves it untouched", () => {
+    const path = join(temp.dir, "sandbox.json");
+    writeFileSync(path, '{"version": 1, "regis');
+    expect(() => fileStore(path).update((w) => (w.counters.requests = 1))).toThrow(
+      new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} is not valid JSON.*sandbox init`),
+    );
+    expect(readFileSync(path, "utf8")).toBe('{"version": 1, "regis');
+  });
+
+  it("refuses a state file from another version or of another shape", () => {
+    const path = join(temp.dir, "sandbox.json");
+    writeFileSync(path, JSON.stringify({ ...createWorld(), version: 99 }));
+    expect(() => fileStore(path).read()).toThrow(/has version 99, this acr-cmk reads version 1/);
+    writeFileSync(path, JSON.stringify({ version: 1, registries: [] }));
+    expect(() => fileStore(path).read()).toThrow(/is not a sandbox world/);
+  });
+
+  it("does not write when the update throws", () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    const before = readFileSync(path, "utf8");
+    expect(() =>
+      fileStore(path).update((world) => {
+        world.counters.requests = 5;
+        throw new Error("half-done");
+      }),
+    ).toThrow("half-done");
+    expect(readFileSync(path, "utf8")).toBe(before);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("breaks a lock left by a dead process", () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    writeFileSync(`${path}.lock`, "2147483646 2020-01-01T00:00:00.000Z");
+    const started = Date.now();
+    fileStore(path).update((world) => (world.counters.writes = 3));
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(fileStore(path).read().counters.writes).toBe(3);
+  });
+
+  it("breaks a lock older than ten seconds even if its pid is alive", () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    writeFileSync(`${path}.lock`, `${process.pid} 2020-01-01T00:00:00.000Z`);
+    const old = new Date(Date.now() - 20_000);
+    utimesSync(`${path}.lock`, old, old);
+    fileStore(path).update((world) => (world.counters.writes = 4));
+    expect(fileStore(path).read().counters.writes).toBe(4);
+  });
+
+  it("loses no update when two processes write at once (2 × 50 increments)", async () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    // The child runs store.ts directly with Node's type stripping; the hook maps our `.js` specifiers to `.ts`.
+    const storeUrl = pathToFileURL(join(import.meta.dirname, "../../src/sandbox/store.ts")).href;
+    const startAt = Date.now() + 2000;
+    const script = `
+      import { registerHooks } from "node:module";
+      registerHooks({
+        resolve(specifier, context, next) {
+          try { return next(specifier, context); }
+          catch (error) { if (specifier.startsWith(".") && specifier.endsWith(".js")) return next(specifier.slice(0, -3) + ".ts", context); throw error; }
+        },
+      });
+      const { fileStore } = await import(${JSON.stringify(storeUrl)});
+      const store = fileStore(${JSON.stringify(path)});
+      // Both writers start at the same instant, whatever their start-up time, so they really contend.
+      const cell = new Int32Array(new SharedArrayBuffer(4));
+      while (Date.now() < ${startAt}) Atomics.wait(cell, 0, 0, 5);
+      for (let i = 0; i < 50; i++) store.update((world) => { world.counters.requests += 1; });
+    `;
+    const run = () =>
+      new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--input-type=module", "--no-warnings", "-e", script], {
+          cwd: join(import.meta.dirname, "../.."),
+          stdio: ["ignore", "ignore", "pipe"],
+        });
+        let stderr = "";
+        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on("error", reject);
+        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`))));
+      });
+    await Promise.all([run(), run()]);
+    expect(fileStore(path).read().counters.requests).toBe(100);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+});
