@@ -1,6 +1,7 @@
 // Start-up figures: `acr-cmk --version` against a bare `node -e 0`, and the time until the TUI's first frame is on a
 // real pseudo-terminal (util-linux `script`). Prints figures; asserts nothing. Usage: node scripts/bench/startup.js [runs]
 import { spawn, spawnSync } from "node:child_process";
+import { clearTimeout } from "node:timers";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -47,13 +48,15 @@ function firstFrameOnce(home) {
       stdio: ["pipe", "pipe", "pipe"],
     });
     let output = "";
+    let done = false;
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
       reject(new Error(`no first frame within 10 s; output so far: ${JSON.stringify(output.slice(-300))}`));
     }, 10_000);
     child.stdout.on("data", (chunk) => {
       output += chunk.toString("utf8");
-      if (output.includes("acr-cmk") && output.includes("home")) {
+      if (!done && output.includes("acr-cmk") && output.includes("home")) {
+        done = true;
         const elapsed = nowMs() - start;
         clearTimeout(timer);
         child.stdin.write("q");
@@ -72,7 +75,10 @@ async function firstFrame() {
   if (spawnSync("script", ["--version"], { stdio: "ignore" }).status !== 0) return undefined;
   const home = mkdtempSync(join(tmpdir(), "acr-cmk-bench-"));
   try {
-    const init = spawnSync(node, [bin, "sandbox", "init"], { env: { ...process.env, ACR_CMK_HOME: home }, stdio: "ignore" });
+    const init = spawnSync(node, [bin, "sandbox", "init"], {
+      env: { ...process.env, ACR_CMK_HOME: home },
+      stdio: "ignore",
+    });
     if (init.status !== 0) throw new Error("sandbox init failed");
     const samples = [];
     for (let i = 0; i < runs + 1; i++) {

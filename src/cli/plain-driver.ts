@@ -104,9 +104,10 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
           return view;
         }
         approved.add(key);
+        // Said before the call: the engine reports the next step while approve() is still returning.
+        printer.line(`     approving as ${options.by} (--yes)`);
         try {
           await engine.approve(runId, options.by, { fingerprint: request.fingerprint, confirmation: options.registry });
-          printer.line(`     approved by ${options.by} (--yes)`);
         } catch (error) {
           if (!(error instanceof RunRefused)) throw error;
           printer.line(`Approval refused: ${error.message}`);
@@ -121,6 +122,10 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         const choice = preset ?? (options.yes ? input.defaultOption : undefined);
         printer.line(`Choice needed: ${input.prompt}`);
         for (const option of input.options) printer.line(`     ${option.id}: ${option.label}`);
+        const unoffered = (options.answers ?? []).filter((answer) => !ids.includes(answer));
+        if (!preset && unoffered.length > 0) {
+          printer.line(`     ${unoffered.join(", ")} does not apply here; the options above are what this setup allows.`);
+        }
         if (!choice || answered.has(input.stepId + choice)) {
           printer.line(
             `Waiting for a choice: resume in a terminal (${options.invocation} runs resume ${runId}) or use Slack.`,
@@ -167,7 +172,11 @@ export function printRunEnd(out: NodeJS.WritableStream, view: RunView, invocatio
     for (const step of view.outcome.nextSteps) printer.line(`  next: ${step}`);
   }
   if (view.rollback.length > 0) {
-    printer.line("To undo what this run changed:");
+    printer.line(
+      view.status === "failed"
+        ? "To undo this run's changes (the step that failed may not have changed anything; check before undoing it):"
+        : "To undo what this run changed:",
+    );
     for (const command of view.rollback) printer.line(`  ${command}`);
   }
 }

@@ -348,7 +348,10 @@ function deadlinePassed(spec: RunbookSpec, target: string): Update {
 }
 
 /** Builds the machine (with placeholder actors) and the checklist of a runbook. */
-export function buildRunbook(spec: RunbookSpec, stepFns: (azure: CmkAzure) => Record<string, StepFn>): RunbookDefinition & { spec: RunbookSpec } {
+export function buildRunbook(
+  spec: RunbookSpec,
+  stepFns: (azure: CmkAzure) => Record<string, StepFn>,
+): RunbookDefinition & { spec: RunbookSpec; stepFunctions: (azure: CmkAzure) => Record<string, StepFn> } {
   const ids = new Set(spec.steps.map((s) => s.id));
   const finals = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted"] as const;
   const known = new Set<string>([...ids, ...finals, "failed"]);
@@ -444,5 +447,6 @@ export function buildRunbook(spec: RunbookSpec, stepFns: (azure: CmkAzure) => Re
     actors: (azure: CmkAzure) => actorsFrom(azure, stepFns(azure)),
     steps,
     spec,
+    stepFunctions: stepFns,
   };
 }

@@ -1,7 +1,8 @@
 // Every runbook by id: what the engine, the CLI and the docs generator use.
 import type { RunbookId } from "../diagnosis/types.js";
 import type { RunbookDefinition } from "./protocol.js";
-import type { RunbookSpec } from "./steps.js";
+import type { CmkAzure } from "../azure/types.js";
+import type { RunbookSpec, StepFn } from "./steps.js";
 import { firewall403 } from "./firewall-403.js";
 import { identityRemoved } from "./identity-removed.js";
 import { keyDeleted } from "./key-deleted.js";
@@ -9,7 +10,8 @@ import { restore } from "./restore.js";
 import { revoke } from "./revoke.js";
 import { rotate } from "./rotate.js";
 
-export type RunbookWithSpec = RunbookDefinition & { spec: RunbookSpec };
+/** A definition plus its step list and the plain step functions (what the docs and the model-based tests read). */
+export type RunbookWithSpec = RunbookDefinition & { spec: RunbookSpec; stepFunctions: (azure: CmkAzure) => Record<string, StepFn> };
 
 export const RUNBOOKS: Record<RunbookId, RunbookWithSpec> = {
   "key-deleted": keyDeleted,

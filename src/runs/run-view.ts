@@ -1,5 +1,7 @@
 // Snapshot → RunView: the one picture of a run every driver renders. Pure, so the terminal, Slack and the plain
 // driver cannot disagree about what a run looks like.
+import { placeholderValues } from "../machines/az.js";
+import type { RunFacts as LearnedFacts } from "../machines/facts.js";
 import { FINAL_STATE_IDS, type RunbookContextBase, type RunbookDefinition } from "../machines/protocol.js";
 import type { ApprovalStamp } from "./run-store.js";
 import { planSteps, targetPlaceholders } from "./plan.js";
@@ -66,11 +68,20 @@ function errorOf(state: MachineFacts): NonNullable<RunView["error"]> {
   );
 }
 
+/**
+ * Values for the steps' `az` commands: the target, plus what the run has learned so far (vault, key, identity), so a
+ * person can copy a step's command as it stands instead of filling in <vault-name> at 3 a.m.
+ */
+function placeholdersOf(context: RunbookContextBase): Record<string, string> {
+  const learned = (context as RunbookContextBase & { facts?: LearnedFacts }).facts;
+  return targetPlaceholders(context.target, learned ? placeholderValues(context.target, learned) : {});
+}
+
 export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
   const { context } = state;
   const status = statusOf(state);
   const visited = new Set(facts.visited);
-  const steps: StepView[] = planSteps(facts.definition, targetPlaceholders(context.target)).map((step) => {
+  const steps: StepView[] = planSteps(facts.definition, placeholdersOf(context)).map((step) => {
     const evidence = context.evidence[step.id];
     return { ...step, status: stepStatus(step.id, state, status, visited), ...(evidence ? { evidence } : {}) };
   });

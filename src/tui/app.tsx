@@ -5,13 +5,10 @@ import type { RunEngine, RunView } from "../runs/types.js";
 import { AppShell } from "./components/AppShell.js";
 import { isFinal, resumeCommand, statusWords, targetLabel } from "./format.js";
 import { guardTerminal, type GuardedProcess } from "./terminal.js";
-import type { RegistryChoice, RegistryTarget, TuiDiagnosis, TuiExit } from "./types.js";
+import type { RegistryTarget, TuiConnection, TuiExit } from "./types.js";
 
-export interface RenderTuiOptions {
-  engine: RunEngine;
-  diagnose: (target: RegistryTarget) => Promise<TuiDiagnosis>;
-  listRegistries: () => Promise<RegistryChoice[]>;
-  subscriptionId: string;
+/** How the TUI looks and where it draws; the connection (engine, diagnosis, registries) comes alongside. */
+export interface TuiDisplayOptions {
   requester: string;
   /** Registry from the command line: Home diagnoses it at once. */
   target?: RegistryTarget;
@@ -34,6 +31,12 @@ export interface RenderTuiOptions {
   onFirstFrame?: () => void;
 }
 
+/**
+ * Either the connection itself, or `connect`, which the TUI calls after its first frame is on screen (loading the
+ * Azure SDK and the run store takes longer than a person should stare at a blank terminal).
+ */
+export type RenderTuiOptions = TuiDisplayOptions & (TuiConnection | { connect: () => Promise<TuiConnection> });
+
 export interface TuiResult extends TuiExit {
   /** The last view of the run that was on screen. */
   view?: RunView;
@@ -54,7 +57,9 @@ export function closingNote(view: RunView | undefined): string {
       for (const command of view.rollback) lines.push(`  ${command}`);
     }
   } else {
-    lines.push(`Run ${view.id} (${view.runbook}, ${targetLabel(view.target)}) is ${statusWords(view.status)}; nothing is lost.`);
+    lines.push(
+      `Run ${view.id} (${view.runbook}, ${targetLabel(view.target)}) is ${statusWords(view.status)}; nothing is lost.`,
+    );
     lines.push(`Resume it with: ${resumeCommand(view.id)}`);
   }
   return lines.join("\n") + "\n";
@@ -66,17 +71,29 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
   const guard = guardTerminal(options, { alternateScreen, proc: options.proc });
   let exit: TuiExit = { reason: "quit" };
   let firstFrame = options.onFirstFrame;
+  let engine: RunEngine | undefined;
+  let connection: TuiConnection | Promise<TuiConnection>;
+  if ("connect" in options) {
+    // Started after render() below has drawn the first frame: render is synchronous, this promise runs after it.
+    connection = Promise.resolve()
+      .then(() => options.connect())
+      .then((value) => {
+        engine = value.engine;
+        return value;
+      });
+  } else {
+    engine = options.engine;
+    connection = {
+      engine: options.engine,
+      diagnose: options.diagnose,
+      listRegistries: options.listRegistries,
+      subscriptionId: options.subscriptionId,
+    };
+  }
   const instance = render(
     <AppShell
-      session={{
-        engine: options.engine,
-        diagnose: options.diagnose,
-        listRegistries: options.listRegistries,
-        subscriptionId: options.subscriptionId,
-        requester: options.requester,
-        sandbox: options.sandbox,
-        selfApprove: options.selfApprove ?? true,
-      }}
+      session={{ requester: options.requester, sandbox: options.sandbox, selfApprove: options.selfApprove ?? true }}
+      connection={connection}
       initial={options.runId ? { name: "run", runId: options.runId } : { name: "home" }}
       target={options.target}
       canGoHome={options.runId === undefined}
@@ -111,7 +128,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
   } finally {
     guard.dispose();
   }
-  const view = exit.runId ? options.engine.get(exit.runId) : undefined;
+  const view = exit.runId && engine ? engine.get(exit.runId) : undefined;
   const note = closingNote(view);
   if (note) options.stdout.write(note);
   return { ...exit, ...(view ? { view } : {}) };

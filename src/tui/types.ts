@@ -23,12 +23,16 @@ export interface TuiDiagnosis {
   findings: Finding[];
 }
 
-/** Everything the TUI's screens share; fakes enter here in tests. */
-export interface TuiSession {
+/** What needs Azure (or the sandbox) and the run store: loaded after the first frame is on screen. */
+export interface TuiConnection {
   engine: RunEngine;
   diagnose: (target: RegistryTarget) => Promise<TuiDiagnosis>;
   listRegistries: () => Promise<RegistryChoice[]>;
   subscriptionId: string;
+}
+
+/** Everything the TUI's screens share; fakes enter here in tests. */
+export interface TuiSession extends TuiConnection {
   /** Who sits at the terminal: the requester of runs started here, and the approver of their changes. */
   requester: string;
   sandbox: boolean;

@@ -81,7 +81,7 @@ describe("plain driver", () => {
       "[..] Recover the key\n     az: az keyvault key recover --vault-name kv-toy --name cmk -g rg-acr",
     );
     expect(out.text()).toContain("[ok] Check the key\n     - key cmk is soft-deleted");
-    expect(out.text()).toContain("approved by alice (--yes)");
+    expect(out.text()).toContain("approving as alice (--yes)");
     expect(out.text()).toContain("chose skip");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
   });

@@ -7,6 +7,13 @@ import { createWorld, type ScenarioOptions } from "../../src/sandbox/scenarios.j
 import { breakWorld, findRegistry } from "../../src/sandbox/incidents.js";
 import { memoryStore, type WorldStore } from "../../src/sandbox/store.js";
 import type { World } from "../../src/sandbox/world.js";
+import { sandboxStatus } from "../../src/sandbox/status.js";
+import { advanceClock, worldNow } from "../../src/sandbox/clock.js";
+
+/** `sandbox advance`: moves the sandbox clock (rotation pickup, expiry follow it). */
+export function advance(sb: Sandbox, ms: number): void {
+  sb.store.update((w) => void advanceClock(w, ms));
+}
 import type { RunbookWithSpec } from "../../src/machines/index.js";
 import type { RunbookContext } from "../../src/machines/build-machine.js";
 import type { RunTarget } from "../../src/runs/types.js";
@@ -16,6 +23,15 @@ export interface Sandbox {
   azure: CmkAzure;
   target: RunTarget;
   world(): World;
+}
+
+/** Can the registry read its key right now: the sandbox's ground truth (what `sandbox status` reports). */
+export function groundTruth(sb: Sandbox): { healthy: boolean; reason: string | null } {
+  const world = sb.world();
+  const status = sandboxStatus(world, worldNow(world));
+  const registry = status.registries.find((r) => r.name === sb.target.registry);
+  if (!registry) throw new Error("registry missing from sandbox status");
+  return { healthy: registry.healthy, reason: registry.reason };
 }
 
 export function sandbox(options: ScenarioOptions = {}, incidents: string[] = []): Sandbox {
@@ -70,13 +86,18 @@ export function settled(actor: AnyActorRef, timeoutMs = 10_000): Promise<RunSnap
 export async function autoRun(
   run: ReturnType<typeof startRun>,
   choices: Record<string, string> = {},
+  onWait: () => void = () => undefined,
   maxSteps = 60,
 ): Promise<RunSnapshot> {
+  const switched = new Set<string>();
   for (let i = 0; i < maxSteps; i++) {
     const s = await settled(run.actor);
     if (s.status !== "active") return s;
     const value = String(s.value);
-    if (s.hasTag("approval")) {
+    if (s.hasTag("approval") && choices[value] && !switched.has(value)) {
+      switched.add(value);
+      run.actor.send({ type: "INPUT", by: "bob@example.com", value: choices[value] as string });
+    } else if (s.hasTag("approval")) {
       run.actor.send({ type: "APPROVE", by: "bob@example.com", fingerprint: String(s.context.pendingApproval?.fingerprint) });
     } else if (s.hasTag("input")) {
       const pending = s.context.pendingInput;
@@ -84,6 +105,7 @@ export async function autoRun(
       if (!choice) throw new Error(`no choice for ${value}`);
       run.actor.send({ type: "INPUT", by: "bob@example.com", value: choice });
     } else if (s.hasTag("wait")) {
+      onWait();
       run.actor.send({ type: "POLL" });
     } else {
       return s; // failed: a person decides

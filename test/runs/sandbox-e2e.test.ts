@@ -85,9 +85,7 @@ function healthy(store: WorldStore, target: RunTarget): boolean {
 }
 
 describe("key-deleted against the sandbox", () => {
-  // key-deleted is left out until the sandbox finishes key recovery: GET /keys/<name>/ keeps answering 404 after
-  // POST /deletedkeys/<name>/recover, so the SDK's recover poller never ends (reported to the sandbox engineers).
-  for (const incident of ["vault-deleted"]) {
+  for (const incident of ["key-deleted", "vault-deleted"]) {
     it(`${incident}: recovers to a healthy registry with every change audited and no purge`, async () => {
       const { store, target } = brokenWorld(incident);
       expect(healthy(store, target)).toBe(false);

@@ -95,17 +95,7 @@ describe("the terminal UI in a real terminal", () => {
       registry.name,
       "--sandbox",
     ].join(" ");
-    tmux(
-      "new-session",
-      "-d",
-      "-s",
-      session,
-      "-x",
-      "80",
-      "-y",
-      "24",
-      `${command}; echo "ACR_CMK_EXIT=$?"; sleep 60`,
-    );
+    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "24", `${command}; echo "ACR_CMK_EXIT=$?"; sleep 60`);
 
     // Approve every change the runbook asks for, the way a person would: a, and the registry name where asked.
     const seen: string[] = [];

@@ -292,14 +292,21 @@ export class FakeEngine implements RunEngine {
     return this.emit(view);
   }
 
-  async approve(runId: string, by: string, options?: { fingerprint?: string; confirmation?: string }): Promise<RunView> {
+  async approve(
+    runId: string,
+    by: string,
+    options?: { fingerprint?: string; confirmation?: string },
+  ): Promise<RunView> {
     this.record("approve", runId, by, options);
     const view = this.mustGet(runId);
     if (!view.approval) throw new RunRefused("nothing awaits approval", "not-awaiting");
     if (this.options.refuseApproval) {
       throw new RunRefused("you may not approve your own change here", this.options.refuseApproval);
     }
-    if ((view.approval.risk === "high" || view.approval.irreversible) && options?.confirmation !== view.target.registry) {
+    if (
+      (view.approval.risk === "high" || view.approval.irreversible) &&
+      options?.confirmation !== view.target.registry
+    ) {
       throw new RunRefused("a high-risk change needs the registry name typed", "stale");
     }
     this.addAudit(runId, by, "approval.grant", "ok");
@@ -318,7 +325,10 @@ export class FakeEngine implements RunEngine {
         busy: false,
         steps: this.steps("done"),
         currentStepId: undefined,
-        outcome: { summary: "The key is back and the registry reads it again.", nextSteps: ["Turn on purge protection"] },
+        outcome: {
+          summary: "The key is back and the registry reads it again.",
+          nextSteps: ["Turn on purge protection"],
+        },
         rollback: [],
         log: [...current.log, { at: "2026-01-01T03:01:05.000Z", level: "info", message: "Registry healthy" }],
       });
@@ -354,7 +364,12 @@ export class FakeEngine implements RunEngine {
   async abort(runId: string, by: string, reason: string): Promise<RunView> {
     this.record("abort", runId, by, reason);
     const view = this.mustGet(runId);
-    return this.emit({ ...view, status: "aborted", approval: undefined, outcome: { summary: `Aborted: ${reason}`, nextSteps: [] } });
+    return this.emit({
+      ...view,
+      status: "aborted",
+      approval: undefined,
+      outcome: { summary: `Aborted: ${reason}`, nextSteps: [] },
+    });
   }
 
   async input(runId: string, by: string, value: string): Promise<RunView> {

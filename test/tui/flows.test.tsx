@@ -55,7 +55,11 @@ describe("home", () => {
     await waitForFrame(mounted.stdout, (f) => f.includes("Which runbook"));
     await type(mounted.stdin, "j", "j", KEYS.enter); // key-deleted, identity-removed, firewall-403
     await waitForFrame(mounted.stdout, (f) => f.includes("Approve this change?"));
-    expect(mounted.engine.callsTo("start")[0]?.[0]).toMatchObject({ runbook: "firewall-403", driver: "tui", requester: "alice" });
+    expect(mounted.engine.callsTo("start")[0]?.[0]).toMatchObject({
+      runbook: "firewall-403",
+      driver: "tui",
+      requester: "alice",
+    });
   });
 });
 
@@ -78,7 +82,9 @@ describe("run screen", () => {
 
     await type(mounted.stdin, KEYS.escape, "a", "contosoprod", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Run recovered"));
-    expect(mounted.engine.callsTo("approve")).toEqual([["run-1", "alice", { fingerprint: "fp-1", confirmation: "contosoprod" }]]);
+    expect(mounted.engine.callsTo("approve")).toEqual([
+      ["run-1", "alice", { fingerprint: "fp-1", confirmation: "contosoprod" }],
+    ]);
     expect(widestLine(mounted.stdout)).toBeLessThanOrEqual(80);
 
     await type(mounted.stdin, "q");
@@ -106,7 +112,9 @@ describe("run screen", () => {
     expect(mounted.stdout.lastFrame()).not.toContain("then type the registry name");
     await type(mounted.stdin, "a");
     await waitForFrame(mounted.stdout, (f) => f.includes("Run recovered"));
-    expect(mounted.engine.callsTo("approve")).toEqual([["run-1", "alice", { fingerprint: "fp-1", confirmation: undefined }]]);
+    expect(mounted.engine.callsTo("approve")).toEqual([
+      ["run-1", "alice", { fingerprint: "fp-1", confirmation: undefined }],
+    ]);
   });
 
   it("asks for a reason before rejecting, and will not send an empty one", async () => {
@@ -238,6 +246,34 @@ describe("refusals are visible", () => {
     mounted = mountTui({ target, engine });
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
     await type(mounted.stdin, KEYS.enter);
-    await waitForFrame(mounted.stdout, (f) => f.includes("Could not start key-deleted: another run holds rg-prod/contosoprod"));
+    await waitForFrame(mounted.stdout, (f) =>
+      f.includes("Could not start key-deleted: another run holds rg-prod/contosoprod"),
+    );
+  });
+});
+
+describe("start-up", () => {
+  it("draws its first frame before Azure and the run store are connected, then goes on", async () => {
+    let connect!: () => void;
+    const engine = new FakeEngine();
+    const gate = new Promise<void>((resolve) => (connect = resolve));
+    // `connect` wins over the harness's ready-made connection (renderTui takes one or the other).
+    const m = mountTui({
+      target,
+      engine,
+      connect: async () => {
+        await gate;
+        return {
+          engine,
+          diagnose: async () => ({ healthy: true, findings: [] }),
+          listRegistries: async () => [],
+          subscriptionId: "s",
+        };
+      },
+    } as never);
+    mounted = m;
+    await waitForFrame(m.stdout, (f) => f.includes("Opening the sandbox and the run store"));
+    connect();
+    await waitForFrame(m.stdout, (f) => f.includes("✔ Healthy: rg-prod/contosoprod"));
   });
 });

@@ -2,7 +2,15 @@
 import { stripVTControlCharacters } from "node:util";
 import { renderTui, type RenderTuiOptions, type TuiResult } from "../../src/tui/app.js";
 import type { RegistryTarget, TuiDiagnosis } from "../../src/tui/types.js";
-import { FakeEngine, FakeProcess, FakeStdin, FakeStdout, KEY_DELETED_FINDINGS, REGISTRIES, diagnosisOf } from "./fakes.js";
+import {
+  FakeEngine,
+  FakeProcess,
+  FakeStdin,
+  FakeStdout,
+  KEY_DELETED_FINDINGS,
+  REGISTRIES,
+  diagnosisOf,
+} from "./fakes.js";
 
 export interface Mounted {
   stdout: FakeStdout;

@@ -1,6 +1,6 @@
 // Construction of the real SDK clients, one set per port. Every client gets the same transport (the cloud's default
-// or the sandbox's HttpClient), retry options, TLS settings and the audit policy; nothing else differs between the
-// cloud and the sandbox.
+// or the sandbox's HttpClient), retry options, TLS settings, the error-body policy and the audit policy; nothing else
+// differs between the cloud and the sandbox.
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
@@ -11,6 +11,7 @@ import { ContainerRegistryClient } from "@azure/container-registry";
 import { KeyClient } from "@azure/keyvault-keys";
 import { parseVaultUrl } from "../ids.js";
 import { auditPolicy, type ResponseRecord } from "./audit-policy.js";
+import { errorBodyPolicy } from "./error-bodies.js";
 
 export interface SdkClientOptions {
   subscriptionId: string;
@@ -48,9 +49,11 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
     ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
-    additionalPolicies: options.onResponse
-      ? [{ policy: auditPolicy(options.onResponse), position: "perRetry" as const }]
-      : [],
+    additionalPolicies: [
+      // Every client, so a paged list's error keeps its body (see error-bodies.ts).
+      { policy: errorBodyPolicy(), position: "perRetry" as const },
+      ...(options.onResponse ? [{ policy: auditPolicy(options.onResponse), position: "perRetry" as const }] : []),
+    ],
   };
   const { credential, subscriptionId } = options;
 

@@ -7,9 +7,11 @@ import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/typ
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
 import type { RunbookDefinition } from "../../machines/protocol.js";
+import { getRunbook, RUNBOOKS } from "../../machines/index.js";
+import { AzureResponseRecorder } from "../../runs/azure-calls.js";
 import { createRunEngine } from "../../runs/engine.js";
 import { planSteps, targetPlaceholders } from "../../runs/plan.js";
-import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../runs/types.js";
+import { RunRefused, type RunEngine, type RunTarget } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
@@ -71,14 +73,6 @@ export function invocationOf(ctx: CliContext): string {
   return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
-export async function loadRunbooks(): Promise<Partial<Record<RunbookId, RunbookDefinition>>> {
-  // The runbook machines are their own module; a variable specifier keeps this file compiling while they are built.
-  const specifier = "../../machines/index.js";
-  const module = (await import(specifier)) as { RUNBOOKS?: Partial<Record<RunbookId, RunbookDefinition>> };
-  if (!module.RUNBOOKS) throw new Error("the runbook module does not export RUNBOOKS");
-  return module.RUNBOOKS;
-}
-
 export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine> {
   const env = envSchema.safeParse(ctx.env);
   if (!env.success) throw new UsageError(env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
@@ -86,10 +80,14 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
     .split(",")
     .map((id) => id.trim())
     .filter(Boolean);
+  // Every audited write carries its Azure request id: the port reports responses, the recorder ties them to the write.
+  const responses = new AzureResponseRecorder();
+  ctx.onAzureResponse?.(responses.onResponse);
   return createRunEngine({
     home: ctx.globals.home,
     azure: azure ?? (await ctx.azure()),
-    runbooks: await loadRunbooks(),
+    runbooks: RUNBOOKS,
+    responses,
     approvers,
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
@@ -237,39 +235,46 @@ export async function driveRun(
 ): Promise<number> {
   const view = engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
-  const tui = ctx.globals.output === "text" && ctx.stdout.isTTY && ctx.stdin.isTTY ? await loadTuiDriver() : undefined;
-  let last: RunView;
-  if (tui) {
-    await tui(ctx, engine, runId);
-    last = engine.get(runId) ?? view;
-  } else {
-    const json = ctx.globals.output === "json";
-    last = await drivePlain({
-      engine,
-      runId,
-      // JSON mode prints exactly one document: the step log goes to stderr.
-      out: json ? ctx.stderr : ctx.stdout,
-      by,
-      yes: options.yes,
-      registry: view.target.registry,
-      answers: options.answers,
-      invocation: invocationOf(ctx),
-    });
-    if (json) printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
-    else printRunEnd(ctx.stdout, last, invocationOf(ctx));
+  if (inTerminal(ctx)) {
+    // Ink and React load only when a person sits at a terminal.
+    const { runInTui } = await import("./tui.js");
+    return runInTui(ctx, engine, runId, by);
   }
+  const json = ctx.globals.output === "json";
+  const last = await drivePlain({
+    engine,
+    runId,
+    // JSON mode prints exactly one document: the step log goes to stderr.
+    out: json ? ctx.stderr : ctx.stdout,
+    by,
+    yes: options.yes,
+    registry: view.target.registry,
+    answers: options.answers,
+    invocation: invocationOf(ctx),
+  });
+  if (json) printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
+  else printRunEnd(ctx.stdout, last, invocationOf(ctx));
   return exitCodeForRun(last);
 }
 
-type TuiDriver = (ctx: CliContext, engine: RunEngine, runId: string) => Promise<unknown>;
+/** The TUI drives runs when a person sits at a terminal and wants text; everything else gets the plain step log. */
+function inTerminal(ctx: CliContext): boolean {
+  return ctx.globals.output === "text" && Boolean(ctx.stdout.isTTY) && Boolean(ctx.stdin.isTTY);
+}
 
-async function loadTuiDriver(): Promise<TuiDriver | undefined> {
-  const specifier = "./tui.js";
-  try {
-    const module = (await import(specifier)) as { runInTui?: TuiDriver };
-    return module.runInTui;
-  } catch {
-    return undefined;
+/**
+ * `--method` answers revoke's one choice. Without a terminal nobody could answer it later, and the run would hold the
+ * registry until its lock expires: ask for it up front, before anything starts.
+ */
+function checkMethod(ctx: CliContext, runbook: RunbookId | "recover", options: RunOptions): void {
+  if (options.method && runbook !== "revoke") {
+    throw new UsageError(`--method chooses how revoke removes access; ${runbook} has no such choice`);
+  }
+  if (runbook === "revoke" && !options.method && !options.dryRun && !inTerminal(ctx)) {
+    throw new UsageError(
+      "revoke without a terminal needs --method: access-policy (vaults with access policies), role-assignment " +
+        "(vaults with Azure RBAC) or disable-key (either; it cuts off every user of the key)",
+    );
   }
 }
 
@@ -279,6 +284,7 @@ async function runRunbook(
   rawOptions: Record<string, unknown>,
 ): Promise<number> {
   const options = parseRunOptions(rawOptions);
+  checkMethod(ctx, runbook, options);
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
   const requester = localUser(ctx, options.requester);
   let id: RunbookId;
@@ -303,8 +309,7 @@ async function runRunbook(
     id = runbook;
   }
 
-  const runbooks = await loadRunbooks();
-  const definition = runbooks[id];
+  const definition = getRunbook(id);
   if (!definition) throw new UsageError(`runbook ${id} is not available`);
   if (options.dryRun) return printDryRun(ctx, definition, ref, target, azure);
 

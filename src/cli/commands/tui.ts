@@ -1,15 +1,15 @@
 // `acr-cmk` with no command, `acr-cmk tui`, and the TUI driver the run commands use on a terminal.
 // Ink and React load here, lazily, and nowhere on the way to `--version` or `--help`.
 import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { z } from "zod";
 import type { CmkAzure } from "../../azure/types.js";
 import { FINAL_STATUSES, type RunEngine } from "../../runs/types.js";
-import type { RegistryChoice, RegistryTarget, TuiDiagnosis } from "../../tui/types.js";
+import type { RegistryChoice, RegistryTarget, TuiConnection, TuiDiagnosis } from "../../tui/types.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
-import { exitCodeForRun } from "../plain-driver.js";
-import { invocationOf, localUser, openEngine } from "./run.js";
+import type { RunView } from "../../runs/types.js";
 
 const targetSchema = z
   .object({
@@ -24,6 +24,22 @@ const targetSchema = z
     message: "name a registry with both -g <resource-group> and -r <registry>",
   });
 
+// The run command module pulls in the engine, xstate and sqlite: loaded after the first frame, never before it.
+const runModule = () => import("./run.js");
+
+async function exitCodeOf(view: RunView): Promise<number> {
+  return (await import("../plain-driver.js")).exitCodeForRun(view);
+}
+
+/** Who sits at the terminal, as the run commands name them (the OS user). */
+function terminalUser(ctx: CliContext): string {
+  try {
+    return userInfo().username || ctx.env.USER || "local-user";
+  } catch {
+    return ctx.env.USER ?? "local-user";
+  }
+}
+
 function isTerminal(ctx: CliContext): boolean {
   return Boolean(ctx.stdout.isTTY && ctx.stdin.isTTY);
 }
@@ -34,7 +50,9 @@ function terminalSelfApproves(ctx: CliContext): boolean {
 }
 
 function printHelp(ctx: CliContext): void {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   const program = buildProgram(
     pkg.version,
     async () => {
@@ -57,7 +75,7 @@ async function diagnoseWith(ctx: CliContext, azure: CmkAzure, target: RegistryTa
   return diagnoseRegistry(
     azure,
     { resourceGroup: target.resourceGroup, name: target.registry },
-    { invocation: invocationOf(ctx), ...(now ? { now } : {}) },
+    { invocation: (await runModule()).invocationOf(ctx), ...(now ? { now } : {}) },
   );
 }
 
@@ -68,18 +86,23 @@ async function listRegistriesWith(azure: CmkAzure): Promise<RegistryChoice[]> {
     .sort((a, b) => `${a.resourceGroup}/${a.registry}`.localeCompare(`${b.resourceGroup}/${b.registry}`));
 }
 
-async function openTui(
-  ctx: CliContext,
-  engine: RunEngine,
-  azure: CmkAzure,
-  extra: { target?: RegistryTarget; runId?: string; requester: string },
-) {
-  const { renderTui } = await import("../../tui/app.js");
-  return renderTui({
+function connectionOf(ctx: CliContext, engine: RunEngine, azure: CmkAzure): TuiConnection {
+  return {
     engine,
     diagnose: (target) => diagnoseWith(ctx, azure, target),
     listRegistries: () => listRegistriesWith(azure),
     subscriptionId: azure.subscriptionId,
+  };
+}
+
+async function openTui(
+  ctx: CliContext,
+  connection: TuiConnection | (() => Promise<TuiConnection>),
+  extra: { target?: RegistryTarget; runId?: string; requester: string },
+) {
+  const { renderTui } = await import("../../tui/app.js");
+  return renderTui({
+    ...(typeof connection === "function" ? { connect: connection } : connection),
     sandbox: ctx.globals.sandbox !== undefined,
     color: ctx.globals.color,
     selfApprove: terminalSelfApproves(ctx),
@@ -100,16 +123,22 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
   const parsed = targetSchema.safeParse({ resourceGroup: options.resourceGroup, registry: options.registry });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
   const { resourceGroup, registry } = parsed.data;
-  const azure = await ctx.azure();
-  const engine = await openEngine(ctx, azure);
+  // Azure and the run store load while the first frame is already on screen.
+  let opened: Promise<TuiConnection> | undefined;
+  const connect = () =>
+    (opened ??= ctx
+      .azure()
+      .then(async (azure) => connectionOf(ctx, await (await runModule()).openEngine(ctx, azure), azure)));
   try {
-    const result = await openTui(ctx, engine, azure, {
-      requester: localUser(ctx),
+    const result = await openTui(ctx, connect, {
+      requester: terminalUser(ctx),
       ...(resourceGroup && registry ? { target: { resourceGroup, registry } } : {}),
     });
-    return result.view ? exitCodeForRun(result.view) : 0;
+    // A failed connection was shown on screen; the CLI also reports it, with its exit code.
+    if (opened) await opened;
+    return result.view ? await exitCodeOf(result.view) : 0;
   } finally {
-    await engine.close();
+    if (opened) await opened.then((connection) => connection.engine.close()).catch(() => undefined);
   }
 };
 
@@ -129,7 +158,7 @@ export const homeCommand: CommandRunner = async (ctx, options) => {
 export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string, by?: string): Promise<number> {
   const view = engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
-  const person = by ?? localUser(ctx);
+  const person = by ?? terminalUser(ctx);
   // A keystroke (and the typed registry name for high risk) is a knowing approval: on a terminal the requester may
   // approve their own change unless the team named approvers.
   if (terminalSelfApproves(ctx) && view.requester === person && !FINAL_STATUSES.includes(view.status)) {
@@ -137,7 +166,7 @@ export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string
     await engine.resume(runId, person, { selfApprove: true }).catch(() => undefined);
   }
   const azure = await ctx.azure();
-  const result = await openTui(ctx, engine, azure, { runId, requester: person });
+  const result = await openTui(ctx, connectionOf(ctx, engine, azure), { runId, requester: person });
   const last = result.view ?? engine.get(runId) ?? view;
-  return exitCodeForRun(last);
+  return exitCodeOf(last);
 }

@@ -15,7 +15,11 @@ async function networkView(azure: CmkAzure, input: StepInput, signal: AbortSigna
   return { registry, facts, vault };
 }
 const aclFingerprint = (view: Awaited<ReturnType<typeof networkView>>) =>
-  fingerprint({ acls: view.vault ? { d: view.vault.networkAcls.defaultAction, b: view.vault.networkAcls.bypass } : null });
+  fingerprint({
+    acls: view.vault
+      ? { d: view.vault.networkAcls.defaultAction, b: view.vault.networkAcls.bypass, ip: view.vault.networkAcls.ipRules, vnet: view.vault.networkAcls.virtualNetworkRules }
+      : null,
+  });
 const blocks = (view: Awaited<ReturnType<typeof networkView>>) =>
   !!view.vault && view.vault.networkAcls.defaultAction === "Deny" && view.vault.networkAcls.bypass !== "AzureServices";
 

@@ -210,13 +210,16 @@ const verifyRegistry: StepFn = async (azure, input, signal) => {
   };
 };
 
-const recommendBackup: StepFn = async (_azure, input) => ({
-  outcome: "noted",
-  evidence: [
-    `Keep a key backup outside the vault so a purge can never cost the registry: ${fillAz(AZ.backupKey, input.target, input.facts)}`,
-    `Restore with: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)}`,
-  ],
-});
+const recommendBackup: StepFn = async (azure, input, signal) => {
+  const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+  return {
+    outcome: "noted",
+    evidence: [
+      `Keep a backup of key ${key.name} (newest version ${key.version}) outside the vault, so a purge can never cost the registry its data: ${fillAz(AZ.backupKey, input.target, input.facts)}`,
+      `Restore with: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)}`,
+    ],
+  };
+};
 
 const checkPurgeProtection: StepFn = async (azure, input, signal) => {
   const vault = await requireVault(azure, input.facts, signal);

@@ -47,6 +47,7 @@ const stateImpact: StepFn = async (azure, input, signal) => {
 interface RevokeView {
   method: string;
   enabled?: boolean;
+  updatedOn?: string;
   accessPrint?: string;
   accessOk?: boolean;
   granting?: Array<{ id: string; roleDefinitionId: string; scope: string; principalId: string }>;
@@ -63,7 +64,7 @@ async function keyVersionInUse(azure: CmkAzure, input: StepInput, signal: AbortS
 async function revokeView(azure: CmkAzure, input: StepInput, method: string, signal: AbortSignal): Promise<RevokeView> {
   if (method === "disable-key") {
     const { key } = await keyVersionInUse(azure, input, signal);
-    return { method, enabled: key.enabled };
+    return { method, enabled: key.enabled, updatedOn: key.updatedOn };
   }
   const vault = await requireVault(azure, input.facts, signal);
   const access = await readAccess(azure, vault, String(input.facts.principalId), signal);
@@ -73,7 +74,8 @@ async function revokeView(azure: CmkAzure, input: StepInput, method: string, sig
   return { method, accessOk: method === "access-policy" ? !!access.policy : granting.length > 0, accessPrint: accessFingerprint(access), granting };
 }
 
-const revokePrint = (view: RevokeView) => fingerprint(view.method === "disable-key" ? { enabled: view.enabled } : { access: view.accessPrint });
+const revokePrint = (view: RevokeView) =>
+  fingerprint(view.method === "disable-key" ? { enabled: view.enabled, updatedOn: view.updatedOn ?? null } : { access: view.accessPrint });
 
 const recordAccess: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
@@ -127,6 +129,7 @@ const recordAccess: StepFn = async (azure, input, signal) => {
     }
   }
   const { key } = await keyVersionInUse(azure, i, signal);
+  const keyView = await revokeView(azure, i, "disable-key", signal);
   evidence.push(`Key version in use ${key.version}: ${key.enabled ? "enabled" : "disabled"}`);
   if (key.enabled) {
     const kf = { ...f, keyVersion: key.version };
@@ -139,7 +142,7 @@ const recordAccess: StepFn = async (azure, input, signal) => {
       az: fillAz(AZ.disableKeyVersion, input.target, kf),
       risk: "high",
       irreversible: false,
-      fingerprint: revokePrint({ method: "disable-key", enabled: true }),
+      fingerprint: revokePrint(keyView),
       beforeState: { method: "disable-key", keyId: key.id, enabled: true },
       rollback: fillAz(AZ.enableKeyVersion, input.target, kf),
       params: { method: "disable-key", version: key.version },

@@ -110,11 +110,13 @@ const checkPickup: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const inUse = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier)?.version;
   if (inUse && inUse === input.facts.newKeyVersion) {
+    const newest = await latest(azure, input, signal);
     return {
       outcome: "picked-up",
       facts: { versionedKeyIdentifier: registry.encryption.versionedKeyIdentifier },
       evidence: [`The registry uses version ${inUse} since ${registry.encryption.lastKeyRotationTimestamp ?? "now"}`],
-      plans: [backupPlan("backup-key", input, input.facts, inUse)],
+      // The backup holds every version; it is bound to the newest one, which is what a later rotation would change.
+      plans: [backupPlan("backup-key", input, input.facts, newest.version)],
     };
   }
   return { outcome: "not-yet", evidence: [`The registry still uses ${inUse ?? "an unknown version"}; Azure picks up new versions within an hour`] };
@@ -140,10 +142,11 @@ const verifyRotated: StepFn = async (azure, input, signal) => {
   if (inUse !== input.facts.newKeyVersion) {
     return { outcome: "not-rotated", message: `The registry uses version ${inUse ?? "?"}, not ${input.facts.newKeyVersion}.` };
   }
+  const newest = await latest(azure, input, signal);
   return {
     outcome: "ok",
     evidence: [`The registry uses version ${inUse} (configured key id ${registry.encryption.keyIdentifier})`],
-    plans: [backupPlan("backup-key", input, input.facts, String(inUse))],
+    plans: [backupPlan("backup-key", input, input.facts, newest.version)],
   };
 };
 

@@ -1,18 +1,23 @@
 // The frame around every screen: sandbox banner, help overlay, navigation and the keys that work everywhere.
-import { useCallback, useMemo, useRef, useState } from "react";
-import { Box, useApp, useInput } from "ink";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { Box, Text, useApp, useInput } from "ink";
 import { ThemeProvider, defaultTheme, extendTheme } from "@inkjs/ui";
 import { Home } from "../screens/Home.js";
 import { RunScreen } from "../screens/RunScreen.js";
 import { RunsScreen } from "../screens/RunsScreen.js";
 import { SessionContext, ShellContext, type Screen, type ShellControls } from "../session.js";
 import { ThemeContext, createTheme } from "../theme.js";
-import type { RegistryTarget, TuiExit, TuiSession } from "../types.js";
+import type { RegistryTarget, TuiConnection, TuiExit, TuiSession } from "../types.js";
+import { BusyLine } from "./BusyLine.js";
+import { HeaderBar } from "./HeaderBar.js";
 import { HelpOverlay } from "./HelpOverlay.js";
+import { KeyHints } from "./KeyHints.js";
 import { SandboxBanner } from "./SandboxBanner.js";
 
 export interface AppShellProps {
-  session: TuiSession;
+  session: Omit<TuiSession, keyof TuiConnection>;
+  /** Azure and the run store; a promise while they load, so the first frame need not wait for them. */
+  connection: TuiConnection | Promise<TuiConnection>;
   initial: Screen;
   /** Registry from the command line: Home diagnoses it at once. */
   target?: RegistryTarget;
@@ -25,8 +30,34 @@ export interface AppShellProps {
 // @inkjs/ui paints its spinner blue; without colour it must not paint at all.
 const plainUiTheme = extendTheme(defaultTheme, { components: { Spinner: { styles: { frame: () => ({}) } } } });
 
-export function AppShell({ session, initial, target, canGoHome, color, onExit }: AppShellProps) {
+type Connected =
+  { state: "ready"; value: TuiConnection } | { state: "loading"; since: number } | { state: "failed"; message: string };
+
+function useConnection(connection: TuiConnection | Promise<TuiConnection>): Connected {
+  const [connected, setConnected] = useState<Connected>(() =>
+    connection instanceof Promise ? { state: "loading", since: Date.now() } : { state: "ready", value: connection },
+  );
+  useEffect(() => {
+    if (!(connection instanceof Promise)) return;
+    let live = true;
+    connection.then(
+      (value) => {
+        if (live) setConnected({ state: "ready", value });
+      },
+      (error: unknown) => {
+        if (live) setConnected({ state: "failed", message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [connection]);
+  return connected;
+}
+
+export function AppShell({ session: base, connection, initial, target, canGoHome, color, onExit }: AppShellProps) {
   const app = useApp();
+  const connected = useConnection(connection);
   const [screen, setScreen] = useState<Screen>(initial);
   const [help, setHelp] = useState(false);
   const [typing, setTyping] = useState(false);
@@ -72,24 +103,52 @@ export function AppShell({ session, initial, target, canGoHome, color, onExit }:
       }
       if (input === "?") setHelp(true);
       else if (input === "q") leaveWith("quit");
-      else if (input === "R" && screen.name !== "runs") setScreen({ name: "runs" });
+      else if (input === "R" && screen.name !== "runs" && connected.state === "ready") setScreen({ name: "runs" });
     },
     { isActive: !typing },
   );
 
   const theme = useMemo(() => createTheme(color), [color]);
-  const reserveRows = session.sandbox ? 1 : 0;
+  const reserveRows = base.sandbox ? 1 : 0;
+  const session = useMemo<TuiSession | undefined>(
+    () => (connected.state === "ready" ? { ...base, ...connected.value } : undefined),
+    [base, connected],
+  );
+
   let body;
-  if (screen.name === "run") body = <RunScreen key={screen.runId} runId={screen.runId} reserveRows={reserveRows} />;
-  else if (screen.name === "runs") body = <RunsScreen reserveRows={reserveRows} />;
-  else body = <Home target={target} reserveRows={reserveRows} />;
+  if (!session) {
+    body = (
+      <Box flexDirection="column">
+        <HeaderBar title="home" detail={base.sandbox ? "sandbox" : "Azure"} />
+        {connected.state === "failed" ? (
+          <>
+            <Text wrap="wrap" color={theme.tone("danger")}>
+              ✖ Could not connect: {connected.message}
+            </Text>
+            <KeyHints hints={[{ key: "q", label: "quit" }]} />
+          </>
+        ) : (
+          <BusyLine
+            label={base.sandbox ? "Opening the sandbox and the run store" : "Connecting to Azure"}
+            since={connected.state === "loading" ? connected.since : 0}
+          />
+        )}
+      </Box>
+    );
+  } else if (screen.name === "run") {
+    body = <RunScreen key={screen.runId} runId={screen.runId} reserveRows={reserveRows} />;
+  } else if (screen.name === "runs") {
+    body = <RunsScreen reserveRows={reserveRows} />;
+  } else {
+    body = <Home target={target} reserveRows={reserveRows} />;
+  }
 
   const tree = (
     <ThemeContext.Provider value={theme}>
       <SessionContext.Provider value={session}>
         <ShellContext.Provider value={controls}>
           <Box flexDirection="column">
-            {session.sandbox ? <SandboxBanner subscriptionId={session.subscriptionId} /> : null}
+            {base.sandbox ? <SandboxBanner subscriptionId={session?.subscriptionId ?? "…"} /> : null}
             {help ? <HelpOverlay /> : null}
             {/* The screen stays mounted under the help, so closing it loses nothing (no second diagnosis). */}
             <Box display={help ? "none" : "flex"} flexDirection="column">

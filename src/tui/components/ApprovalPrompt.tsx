@@ -32,18 +32,18 @@ export function ApprovalPrompt({ approval, registry, confirming, onConfirm, mess
         {approval.resource}
       </Text>
       <Text wrap="truncate-end">
-        <Text dimColor>before   </Text>
+        <Text dimColor>before </Text>
         {approval.before}
       </Text>
       <Text wrap="truncate-end">
-        <Text dimColor>after    </Text>
+        <Text dimColor>after </Text>
         {approval.after}
       </Text>
       <Text wrap="truncate-end" color={theme.tone("info")}>
         $ {approval.az}
       </Text>
       <Text wrap="truncate-end">
-        <Text dimColor>risk     </Text>
+        <Text dimColor>risk </Text>
         <Text bold color={theme.tone(RISK_TONE[approval.risk])}>
           {approval.risk}
         </Text>

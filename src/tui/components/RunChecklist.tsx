@@ -27,7 +27,7 @@ export function RunChecklist({ steps, maxRows = steps.length }: RunChecklistProp
   const { start, end } = checklistWindow(steps, rows);
   return (
     <Box flexDirection="column">
-      {start > 0 ? <Text dimColor>  … {start} earlier</Text> : null}
+      {start > 0 ? <Text dimColor> … {start} earlier</Text> : null}
       {steps.slice(start, end).map((step) => {
         const { mark, tone } = STEP_MARK[step.status];
         const current = step.status === "current" || step.status === "failed";
@@ -37,7 +37,7 @@ export function RunChecklist({ steps, maxRows = steps.length }: RunChecklistProp
           </Text>
         );
       })}
-      {end < steps.length ? <Text dimColor>  … {steps.length - end} more</Text> : null}
+      {end < steps.length ? <Text dimColor> … {steps.length - end} more</Text> : null}
     </Box>
   );
 }

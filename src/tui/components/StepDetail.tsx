@@ -31,7 +31,9 @@ export function StepDetail({ step, maxEvidence = 4 }: StepDetailProps) {
       ) : null}
       {shown.length > 0 ? (
         <Box flexDirection="column">
-          <Text dimColor>Evidence{evidence.length > shown.length ? ` (last ${shown.length} of ${evidence.length})` : ""}:</Text>
+          <Text dimColor>
+            Evidence{evidence.length > shown.length ? ` (last ${shown.length} of ${evidence.length})` : ""}:
+          </Text>
           {shown.map((line, index) => (
             <Text key={index} wrap="truncate-end">
               {"  "}• {line}

@@ -49,7 +49,8 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       setPhase({ name: "diagnosing", target: chosen, since: Date.now() });
       session.diagnose(chosen).then(
         (report) => setPhase({ name: "report", target: chosen, report }),
-        (error: unknown) => setPhase({ name: "failed", target: chosen, message: `Diagnosis failed: ${messageOf(error)}` }),
+        (error: unknown) =>
+          setPhase({ name: "failed", target: chosen, message: `Diagnosis failed: ${messageOf(error)}` }),
       );
     },
     [session],
@@ -74,7 +75,11 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
     session.engine
       .start({
         runbook,
-        target: { subscriptionId: session.subscriptionId, resourceGroup: chosen.resourceGroup, registry: chosen.registry },
+        target: {
+          subscriptionId: session.subscriptionId,
+          resourceGroup: chosen.resourceGroup,
+          registry: chosen.registry,
+        },
         requester: session.requester,
         driver: "tui",
         selfApprove: session.selfApprove,
@@ -159,7 +164,14 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
               />
             </>
           )}
-          <KeyHints hints={[{ key: "Enter", label: "diagnose" }, { key: "R", label: "runs" }, { key: "q", label: "quit" }, { key: "?", label: "help" }]} />
+          <KeyHints
+            hints={[
+              { key: "Enter", label: "diagnose" },
+              { key: "R", label: "runs" },
+              { key: "q", label: "quit" },
+              { key: "?", label: "help" },
+            ]}
+          />
         </Box>
       );
     }
@@ -167,7 +179,10 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       return (
         <Box flexDirection="column">
           {header}
-          <BusyLine label={`Diagnosing ${targetLabel(phase.target)} (registry, identity, vault, key, network)`} since={phase.since} />
+          <BusyLine
+            label={`Diagnosing ${targetLabel(phase.target)} (registry, identity, vault, key, network)`}
+            since={phase.since}
+          />
         </Box>
       );
     case "failed":
@@ -177,7 +192,13 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
           <Text wrap="wrap" color={theme.tone("danger")}>
             ✖ {phase.message}
           </Text>
-          <KeyHints hints={[{ key: "Enter", label: "try again" }, { key: "R", label: "runs" }, { key: "q", label: "quit" }]} />
+          <KeyHints
+            hints={[
+              { key: "Enter", label: "try again" },
+              { key: "R", label: "runs" },
+              { key: "q", label: "quit" },
+            ]}
+          />
         </Box>
       );
     case "starting":
@@ -203,9 +224,17 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       const recommended = recommendedRunbook(report.findings);
       const active = session.engine.list().find((run) => sameTarget(run, chosen) && !isFinal(run));
       const items: SelectItem[] = [];
-      if (active) items.push({ key: "resume", label: `Resume run ${active.id} (${active.runbook}, ${statusWords(active.status)})` });
+      if (active)
+        items.push({
+          key: "resume",
+          label: `Resume run ${active.id} (${active.runbook}, ${statusWords(active.status)})`,
+        });
       if (recommended?.runbook && !active)
-        items.push({ key: "recommended", label: `Start recovery: ${recommended.runbook}`, hint: `fixes ${recommended.id}` });
+        items.push({
+          key: "recommended",
+          label: `Start recovery: ${recommended.runbook}`,
+          hint: `fixes ${recommended.id}`,
+        });
       items.push({ key: "other", label: "Start another runbook…" });
       items.push({ key: "again", label: "Diagnose again" });
       items.push({ key: "registry", label: "Choose another registry" });
@@ -234,7 +263,14 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             }}
           />
           {noticeLine}
-          <KeyHints hints={[{ key: "Enter", label: "choose" }, { key: "R", label: "runs" }, { key: "q", label: "quit" }, { key: "?", label: "help" }]} />
+          <KeyHints
+            hints={[
+              { key: "Enter", label: "choose" },
+              { key: "R", label: "runs" },
+              { key: "q", label: "quit" },
+              { key: "?", label: "help" },
+            ]}
+          />
         </Box>
       );
     }

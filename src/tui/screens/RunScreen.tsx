@@ -91,14 +91,22 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
     return (
       <Box flexDirection="column">
         <HeaderBar title="run" detail={runId} />
-        <Text color={theme.tone("danger")}>No run {runId} in this session. Open it with: {resumeCommand(runId)}</Text>
-        <KeyHints hints={[{ key: "R", label: "runs" }, { key: "q", label: "quit" }]} />
+        <Text color={theme.tone("danger")}>
+          No run {runId} in this session. Open it with: {resumeCommand(runId)}
+        </Text>
+        <KeyHints
+          hints={[
+            { key: "R", label: "runs" },
+            { key: "q", label: "quit" },
+          ]}
+        />
       </Box>
     );
   }
 
   const bodyRows = Math.max(6, rows - CHROME_ROWS - reserveRows);
-  const current = view.steps.find((step) => step.id === view.currentStepId) ?? view.steps.find((s) => s.status === "current");
+  const current =
+    view.steps.find((step) => step.id === view.currentStepId) ?? view.steps.find((s) => s.status === "current");
   const position = current ? view.steps.indexOf(current) + 1 : view.steps.filter((s) => s.status === "done").length;
   const checklistWidth = Math.min(32, Math.floor(columns * 0.4));
 
@@ -173,7 +181,12 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
         { key: "q", label: "quit" },
       ]
     : [
-        ...(view.approval ? [{ key: "a", label: "approve" }, { key: "r", label: "reject" }] : []),
+        ...(view.approval
+          ? [
+              { key: "a", label: "approve" },
+              { key: "r", label: "reject" },
+            ]
+          : []),
         ...(view.status === "failed" ? [{ key: "t", label: "retry" }] : []),
         { key: "x", label: "abort" },
         { key: "q", label: "leave (resumable)" },
@@ -182,12 +195,18 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
 
   return (
     <Box flexDirection="column">
-      <HeaderBar title={`${view.runbook} run ${view.id}`} detail={`${targetLabel(view.target)}${view.dryRun ? " · dry run" : ""}`} />
+      <HeaderBar
+        title={`${view.runbook} run ${view.id}`}
+        detail={`${targetLabel(view.target)}${view.dryRun ? " · dry run" : ""}`}
+      />
       <Box height={bodyRows} flexDirection="column" overflow="hidden">
         {body}
       </Box>
       {busy && busySince !== undefined ? (
-        <BusyLine label={pending && !view.busy ? "Sending…" : `Calling Azure: ${current?.title ?? "working"}`} since={busySince} />
+        <BusyLine
+          label={pending && !view.busy ? "Sending…" : `Calling Azure: ${current?.title ?? "working"}`}
+          since={busySince}
+        />
       ) : (
         <Text wrap="truncate-end" color={theme.tone(statusTone(view.status))}>
           ● {statusWords(view.status)}

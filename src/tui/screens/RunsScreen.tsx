@@ -111,7 +111,11 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   return (
     <Box flexDirection="column">
       <HeaderBar title="runs" detail={`${runs.length} run${runs.length === 1 ? "" : "s"}`} />
-      {runs.length === 0 ? <Text>No runs yet. Start one from home (Esc).</Text> : <Text>Choose a run to see its audit trail:</Text>}
+      {runs.length === 0 ? (
+        <Text>No runs yet. Start one from home (Esc).</Text>
+      ) : (
+        <Text>Choose a run to see its audit trail:</Text>
+      )}
       <SelectList
         items={runs.map((run) => ({
           key: run.id,
@@ -122,7 +126,13 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
         onChoose={(item) => setOpenId(item.key)}
       />
       {messageLine}
-      <KeyHints hints={[{ key: "Enter", label: "open" }, { key: "Esc", label: "back" }, { key: "q", label: "quit" }]} />
+      <KeyHints
+        hints={[
+          { key: "Enter", label: "open" },
+          { key: "Esc", label: "back" },
+          { key: "q", label: "quit" },
+        ]}
+      />
     </Box>
   );
 }

@@ -1,0 +1,51 @@
+// Ids of the buttons and modals the app puts in Slack, and the validated values they carry back. A click is input
+// from Slack like any other: its value is parsed with zod before anything acts on it.
+import { z } from "zod";
+
+export const ACTION = {
+  approve: "acr_cmk.approve",
+  reject: "acr_cmk.reject",
+  /** Several choice buttons share one block, and Block Kit wants unique action ids there: a numbered suffix. */
+  inputPrefix: "acr_cmk.input.",
+  askAgain: "acr_cmk.ask_again",
+  retry: "acr_cmk.retry",
+} as const;
+
+export const INPUT_ACTION = /^acr_cmk\.input\.\d+$/;
+
+export const VIEW = {
+  rejectReason: "acr_cmk.reject_reason",
+  confirmApproval: "acr_cmk.confirm_approval",
+} as const;
+
+const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
+const short = z.string().min(1).max(200);
+
+/** Approve / Reject: bound to the step and to the Azure state the approver saw. */
+export const approvalValue = z.object({ r: runId, s: short, f: z.string().min(1).max(500) });
+export type ApprovalValue = z.infer<typeof approvalValue>;
+
+export const inputValue = z.object({ r: runId, s: short, o: short });
+export type InputValue = z.infer<typeof inputValue>;
+
+export const runValue = z.object({ r: runId });
+export type RunValue = z.infer<typeof runValue>;
+
+/** Where a modal was opened from, so its submission can answer in the same place. */
+export const modalMetadata = approvalValue.extend({ c: z.string().min(1).max(40), t: z.string().max(40).optional() });
+export type ModalMetadata = z.infer<typeof modalMetadata>;
+
+export function encodeValue(value: object): string {
+  return JSON.stringify(value);
+}
+
+/** Parses a button value or modal metadata; undefined when it is not one of ours (a forged or stale payload). */
+export function decodeValue<T>(schema: z.ZodType<T>, raw: unknown): T | undefined {
+  if (typeof raw !== "string" || raw.length > 2000) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(raw));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,146 @@
+// Builds the Bolt app: HTTP on /slack/events (Bolt's own signature verification on, plus the clock-skew check in front
+// of it) or Socket Mode; the Web API client pointed at SLACK_API_URL when given; the listeners wired to the RunEngine.
+import type { Server } from "node:http";
+import type { AddressInfo, ListenOptions } from "node:net";
+import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
+import type { RegistryRef } from "../azure/types.js";
+import type { DiagnosisReport } from "../diagnosis/diagnose.js";
+import type { TriageResult } from "../diagnosis/types.js";
+import type { RunEngine } from "../runs/types.js";
+import { ClickDedupe, PerRunQueue } from "./dedupe.js";
+import type { SlackDeps } from "./deps.js";
+import { registerListeners } from "./listeners/index.js";
+import { boltLogger, silentLog, type SlackLog } from "./log.js";
+import { RunMessages } from "./run-messages.js";
+import { guardTimestamps } from "./signature.js";
+
+export const SLACK_EVENTS_PATH = "/slack/events";
+export const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
+
+export interface SlackAppOptions {
+  engine: RunEngine;
+  diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
+  triage: (text: string) => TriageResult;
+  /** Required for HTTP; unused in Socket Mode. */
+  signingSecret?: string;
+  botToken: string;
+  /** Web API base URL (SLACK_API_URL), e.g. a proxy or a test fake; Slack's by default. */
+  apiUrl?: string;
+  /** Slack user ids allowed to approve change steps; the engine must be built with the same list. */
+  approvers: readonly string[];
+  /** The engine's approval TTL, for the help text (default 15 minutes). */
+  approvalTtlMs?: number;
+  socketMode?: boolean;
+  appToken?: string;
+  clock?: { now(): Date };
+  logger?: SlackLog;
+  /** Web API retries; tests pass 0 so a mistake fails fast. */
+  webApiRetries?: number;
+}
+
+export interface SlackApp {
+  app: App;
+  receiver: HTTPReceiver | SocketModeReceiver;
+  deps: SlackDeps;
+  /** Checks the bot token (auth.test), then listens (HTTP) or connects (Socket Mode). */
+  start(listen?: ListenOptions): Promise<{ port?: number }>;
+  stop(): Promise<void>;
+}
+
+export class SlackConfigError extends Error {
+  override readonly name = "SlackConfigError";
+}
+
+function apiBase(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  if (options.approvers.length === 0) {
+    throw new SlackConfigError("ACR_CMK_APPROVERS is empty: nobody could approve a change step from Slack");
+  }
+  const log = options.logger ?? silentLog;
+  const now = () => (options.clock ?? { now: () => new Date() }).now();
+  const logger = boltLogger(log);
+
+  let receiver: SlackApp["receiver"];
+  if (options.socketMode) {
+    if (!options.appToken) throw new SlackConfigError("Socket Mode needs SLACK_APP_TOKEN");
+    receiver = new SocketModeReceiver({ appToken: options.appToken, logger });
+  } else {
+    if (!options.signingSecret) throw new SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET");
+    const http = new HTTPReceiver({
+      signingSecret: options.signingSecret,
+      endpoints: SLACK_EVENTS_PATH,
+      logger,
+      // Ack first, work after: the HTTP answer goes out as soon as a listener calls ack().
+      processBeforeResponse: false,
+      signatureVerification: true,
+    });
+    http.requestListener = guardTimestamps(http.requestListener, {
+      endpoints: [SLACK_EVENTS_PATH],
+      now,
+      onRefused: (reason) => log.warn({ reason }, "refused a Slack request with a skewed timestamp"),
+    });
+    receiver = http;
+  }
+
+  const retries = options.webApiRetries ?? 3;
+  const app = new App({
+    receiver,
+    token: options.botToken,
+    logger,
+    // auth.test runs in start(), where a bad token becomes a clear error instead of an unhandled rejection.
+    deferInitialization: true,
+    clientOptions: {
+      ...(options.apiUrl ? { slackApiUrl: apiBase(options.apiUrl) } : {}),
+      retryConfig: { retries, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    },
+  });
+
+  const deps: SlackDeps = {
+    engine: options.engine,
+    diagnose: options.diagnose,
+    triage: options.triage,
+    approvers: [...options.approvers],
+    approvalTtlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,
+    now,
+    messages: new RunMessages({ client: app.client, engine: options.engine, approvers: options.approvers, now, log }),
+    dedupe: new ClickDedupe(now),
+    queue: new PerRunQueue(),
+    log,
+  };
+  registerListeners(app, deps);
+  app.error(async (error) => {
+    log.error({ code: (error as { code?: string }).code ?? null, error: error.name }, "unhandled error in a Slack listener");
+  });
+
+  let started = false;
+  return {
+    app,
+    receiver,
+    deps,
+    async start(listen) {
+      try {
+        await app.init();
+      } catch (error) {
+        const code = (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : "");
+        throw new SlackConfigError(`Slack refused SLACK_BOT_TOKEN (auth.test: ${code})`);
+      }
+      if (options.socketMode) {
+        await app.start();
+        started = true;
+        return {};
+      }
+      const server = (await app.start(listen ?? { port: 3000 })) as Server;
+      started = true;
+      return { port: (server.address() as AddressInfo).port };
+    },
+    async stop() {
+      await deps.messages.idle();
+      deps.messages.close();
+      if (started) await app.stop();
+      started = false;
+    },
+  };
+}

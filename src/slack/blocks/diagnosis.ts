@@ -1,0 +1,53 @@
+// A diagnosis report as the incident channel reads it: healthy or not, findings by severity, the runbook to run.
+import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+import type { Finding, RunbookId, Severity } from "../../diagnosis/types.js";
+import { code, context, escapeText, header, section, type Block } from "./mrkdwn.js";
+import type { SlackMessage } from "./run-message.js";
+
+const SEVERITY_MARK: Record<Severity, string> = {
+  critical: ":red_circle:",
+  warning: ":large_yellow_circle:",
+  info: ":information_source:",
+};
+
+/** Block Kit caps a message at 50 blocks; a report never needs more than this many findings on screen. */
+const MAX_FINDINGS = 20;
+
+/** The slash command that runs a finding's runbook: the incident runbooks go through `recover`. */
+function fixCommand(runbook: RunbookId): string {
+  return runbook === "rotate" || runbook === "revoke" || runbook === "restore" ? runbook : "recover";
+}
+
+function findingText(finding: Finding, target: string): string {
+  const runbook = finding.runbook ? `\nFix: \`/acr-cmk ${fixCommand(finding.runbook)} ${escapeText(target)}\`` : "";
+  return `${SEVERITY_MARK[finding.severity]} *${escapeText(finding.title)}* ${code(finding.id)}\n${escapeText(finding.detail)}${runbook}`;
+}
+
+export function renderDiagnosis(report: DiagnosisReport, requestedBy: string): SlackMessage {
+  const target = `${report.registry.resourceGroup}/${report.registry.name}`;
+  const problems = report.findings.filter((finding) => finding.severity !== "info");
+  const verdict = report.healthy
+    ? ":large_green_circle: *Healthy*: the registry's customer-managed key setup has no problems."
+    : `:red_circle: *${problems.length} problem${problems.length === 1 ? "" : "s"} found.*`;
+  const encryption = report.registry.encryption;
+  const blocks: Block[] = [
+    header(`Diagnosis · ${target}`),
+    section(verdict),
+    context(
+      [
+        `CMK ${encryption.status}`,
+        encryption.keyIdentifier ? `key ${code(encryption.keyIdentifier)}` : "",
+        encryption.rotation ? `rotation ${encryption.rotation}` : "",
+        `asked by <@${requestedBy}>`,
+      ]
+        .filter(Boolean)
+        .join(" · "),
+    ),
+  ];
+  for (const finding of report.findings.slice(0, MAX_FINDINGS)) blocks.push(section(findingText(finding, target)));
+  if (report.findings.length > MAX_FINDINGS) {
+    blocks.push(context(`${report.findings.length - MAX_FINDINGS} more findings: run \`acr-cmk diagnose\` for all.`));
+  }
+  const text = report.healthy ? `${target} is healthy` : `${target}: ${problems.map((f) => f.id).join(", ")}`;
+  return { text, blocks };
+}

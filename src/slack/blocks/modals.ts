@@ -1,0 +1,57 @@
+// Modals: the reason for a rejection, and the registry name typed back to approve an irreversible or high-risk change.
+import type { types } from "@slack/bolt";
+import type { ApprovalRequest } from "../../runs/types.js";
+import { encodeValue, VIEW, type ModalMetadata } from "../action-ids.js";
+import { code, escapeText, section } from "./mrkdwn.js";
+
+export const REASON_BLOCK = "reason";
+export const REASON_INPUT = "reason_input";
+export const CONFIRM_BLOCK = "confirm";
+export const CONFIRM_INPUT = "confirm_input";
+
+function plain(text: string): types.PlainTextElement {
+  return { type: "plain_text", text: text.slice(0, 24) };
+}
+
+export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetadata): types.ModalView {
+  return {
+    type: "modal",
+    callback_id: VIEW.rejectReason,
+    private_metadata: encodeValue(metadata),
+    title: plain("Reject change"),
+    submit: plain("Reject"),
+    close: plain("Cancel"),
+    blocks: [
+      section(`*${escapeText(request.title)}*\n${code(request.resource)}\nNothing further is changed; the run ends as rejected.`),
+      {
+        type: "input",
+        block_id: REASON_BLOCK,
+        label: { type: "plain_text", text: "Why are you rejecting it?" },
+        element: { type: "plain_text_input", action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: 500 },
+      },
+    ],
+  };
+}
+
+export function confirmApprovalModal(request: ApprovalRequest, registry: string, metadata: ModalMetadata): types.ModalView {
+  const why = request.irreversible ? "cannot be undone" : "is high risk";
+  return {
+    type: "modal",
+    callback_id: VIEW.confirmApproval,
+    private_metadata: encodeValue(metadata),
+    title: plain("Approve change"),
+    submit: plain("Approve"),
+    close: plain("Cancel"),
+    blocks: [
+      section(
+        `*${escapeText(request.title)}* ${why}.\n${code(request.resource)}\nBefore: ${escapeText(request.before)}\nAfter: ${escapeText(request.after)}`,
+      ),
+      {
+        type: "input",
+        block_id: CONFIRM_BLOCK,
+        label: { type: "plain_text", text: `Type the registry name (${registry}) to approve` },
+        element: { type: "plain_text_input", action_id: CONFIRM_INPUT, max_length: 100 },
+      },
+    ],
+  };
+}

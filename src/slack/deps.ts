@@ -1,0 +1,28 @@
+// What every listener gets: the RunEngine and the pure diagnosis functions, the people allowed to approve, the clock,
+// and the app's own helpers (run messages, click dedupe, per-run queue, log).
+import type { RegistryRef } from "../azure/types.js";
+import type { DiagnosisReport } from "../diagnosis/diagnose.js";
+import type { TriageResult } from "../diagnosis/types.js";
+import type { RunEngine } from "../runs/types.js";
+import type { ClickDedupe, PerRunQueue } from "./dedupe.js";
+import type { SlackLog } from "./log.js";
+import type { RunMessages } from "./run-messages.js";
+
+export interface SlackDeps {
+  engine: RunEngine;
+  diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
+  triage: (text: string) => TriageResult;
+  /** Slack user ids from ACR_CMK_APPROVERS; the engine is built with the same list and is the one that decides. */
+  approvers: readonly string[];
+  approvalTtlMs: number;
+  now: () => Date;
+  messages: RunMessages;
+  dedupe: ClickDedupe;
+  queue: PerRunQueue;
+  log: SlackLog;
+}
+
+/** Who may act on a run besides approving (choose, ask again, retry, reject): its requester and the approvers. */
+export function mayDrive(deps: SlackDeps, userId: string, requester: string): boolean {
+  return userId === requester || deps.approvers.includes(userId);
+}

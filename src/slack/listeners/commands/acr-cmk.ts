@@ -1,0 +1,159 @@
+// `/acr-cmk …`: acknowledged at once (Slack gives three seconds, Azure may take longer), then the work, then the answer
+// through the response URL or the run's own message. Bad input gets ephemeral help, never silence.
+import type { Middleware, RespondArguments, SlackCommandMiddlewareArgs } from "@slack/bolt";
+import { isAzureFailure } from "../../../azure/types.js";
+import type { DiagnosisReport } from "../../../diagnosis/diagnose.js";
+import type { RunbookId } from "../../../diagnosis/types.js";
+import { RunRefused } from "../../../runs/types.js";
+import { renderDiagnosis } from "../../blocks/diagnosis.js";
+import { renderHelp } from "../../blocks/help.js";
+import { code, escapeText, person } from "../../blocks/mrkdwn.js";
+import { renderRunsList } from "../../blocks/runs-list.js";
+import { renderTriage } from "../../blocks/triage.js";
+import type { SlackDeps } from "../../deps.js";
+import { parseCommand, type RegistryArg, type RunSubcommand } from "../../parse-command.js";
+import { describeRefusal } from "../../refusals.js";
+import { PostRefused } from "../../run-messages.js";
+
+type Respond = (message: RespondArguments) => Promise<unknown>;
+
+/** A resource id from another subscription than the one acr-cmk works in. */
+class SubscriptionMismatch extends Error {
+  override readonly name = "SubscriptionMismatch";
+}
+
+function ephemeral(text: string): RespondArguments {
+  return { response_type: "ephemeral", text };
+}
+
+/** Azure errors the person can act on, in words; anything else is logged and summarised. */
+function describeFailure(error: unknown, registry: RegistryArg): string {
+  const name = `${registry.ref.resourceGroup}/${registry.ref.name}`;
+  if (isAzureFailure(error, "not-found")) return `:mag: Registry ${code(name)} was not found.`;
+  if (error instanceof RunRefused) return describeRefusal(error);
+  if (error instanceof SubscriptionMismatch) return `:warning: ${escapeText(error.message)}`;
+  if (isAzureFailure(error)) return `:warning: Azure answered with an error for ${code(name)}: ${escapeText(error.message)}`;
+  return `:warning: Something went wrong handling ${code(name)}; the app's log has the details.`;
+}
+
+async function diagnoseFor(deps: SlackDeps, registry: RegistryArg): Promise<DiagnosisReport> {
+  const report = await deps.diagnose(registry.ref);
+  const wanted = registry.subscriptionId?.toLowerCase();
+  if (wanted && wanted !== report.registry.subscriptionId.toLowerCase()) {
+    throw new SubscriptionMismatch(
+      `The resource id names subscription ${registry.subscriptionId}, but acr-cmk works in ${report.registry.subscriptionId}.`,
+    );
+  }
+  return report;
+}
+
+/** `recover` runs the runbook the diagnosis names; the others run their own. Undefined: nothing to run. */
+function runbookFor(action: RunSubcommand, report: DiagnosisReport): RunbookId | undefined {
+  if (action !== "recover") return action;
+  return report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info")?.runbook ?? undefined;
+}
+
+async function startRun(
+  deps: SlackDeps,
+  args: { action: RunSubcommand; registry: RegistryArg; user: string; channel: string },
+  respond: Respond,
+): Promise<void> {
+  const { action, registry, user, channel } = args;
+  const name = `${registry.ref.resourceGroup}/${registry.ref.name}`;
+  const report = await diagnoseFor(deps, registry);
+  const runbook = runbookFor(action, report);
+  if (!runbook) {
+    const problems = report.findings.filter((finding) => finding.severity !== "info");
+    const message = renderDiagnosis(report, user);
+    await respond({
+      response_type: "in_channel",
+      text: problems.length === 0 ? `${name} is healthy: nothing to recover.` : `No runbook fixes what diagnose found on ${name}.`,
+      blocks: message.blocks,
+    });
+    return;
+  }
+  // The message first: if the bot cannot post here, no run is started that nobody can see or approve.
+  const ref = await deps.messages.postPlaceholder(channel, `${person(user)} asked for ${runbook} on ${escapeText(name)}: starting…`);
+  try {
+    const view = await deps.engine.start({
+      runbook,
+      target: { subscriptionId: report.registry.subscriptionId, resourceGroup: registry.ref.resourceGroup, registry: registry.ref.name },
+      requester: user,
+      driver: "slack",
+    });
+    deps.log.info({ runId: view.id, runbook, user, registry: name }, "run started from Slack");
+    deps.messages.watch(view.id, ref);
+  } catch (error) {
+    // The placeholder says why in the channel, where everyone looks; the requester needs no second copy.
+    deps.log.warn({ registry: name, runbook, error: errorName(error) }, "run from Slack did not start");
+    await deps.messages.replace(ref, `${person(user)} asked for ${runbook} on ${escapeText(name)}; it did not start. ${describeFailure(error, registry)}`);
+  }
+}
+
+async function showStatus(deps: SlackDeps, runId: string | undefined): Promise<RespondArguments> {
+  const id = runId ?? [...deps.engine.list()].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]?.id;
+  const view = id ? deps.engine.get(id) : undefined;
+  if (!view) return ephemeral(runId ? `No run with id ${code(runId)}.` : "No runs yet.");
+  const message = deps.messages.render(view);
+  const ref = deps.messages.refOf(view.id);
+  // Buttons live only on the run's own message, so every click acts on one up-to-date picture.
+  const blocks = message.blocks.filter((block) => block.type !== "actions");
+  const where = ref ? `The run's live message with its buttons is in <#${ref.channel}>.` : "Act on it from its live message or `acr-cmk runs resume`.";
+  return { response_type: "ephemeral", text: message.text, blocks: [...blocks, { type: "context", elements: [{ type: "mrkdwn", text: where }] }] };
+}
+
+export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> {
+  return async ({ command, ack, respond }) => {
+    const parsed = parseCommand(command.text);
+    if (!parsed.ok) {
+      await ack({ response_type: "ephemeral", ...renderHelp({ error: parsed.message, approvalTtlMs: deps.approvalTtlMs }) });
+      return;
+    }
+    const cmd = parsed.command;
+    switch (cmd.kind) {
+      case "help":
+        await ack({ response_type: "ephemeral", ...renderHelp({ approvalTtlMs: deps.approvalTtlMs }) });
+        return;
+      case "triage":
+        // Pure and synchronous: the answer fits in the acknowledgement.
+        await ack({ response_type: "ephemeral", ...renderTriage(deps.triage(cmd.text)) });
+        return;
+      case "runs":
+        await ack({ response_type: "ephemeral", ...renderRunsList(deps.engine.list()) });
+        return;
+      case "status":
+        await ack(await showStatus(deps, cmd.runId));
+        return;
+      case "diagnose": {
+        const name = `${cmd.registry.ref.resourceGroup}/${cmd.registry.ref.name}`;
+        await ack(ephemeral(`:mag: Diagnosing ${code(name)}…`));
+        try {
+          const report = await diagnoseFor(deps, cmd.registry);
+          await respond({ response_type: "in_channel", ...renderDiagnosis(report, command.user_id) });
+        } catch (error) {
+          deps.log.warn({ registry: name, error: errorName(error) }, "diagnose from Slack failed");
+          await respond(ephemeral(describeFailure(error, cmd.registry)));
+        }
+        return;
+      }
+      case "run": {
+        const name = `${cmd.registry.ref.resourceGroup}/${cmd.registry.ref.name}`;
+        await ack(ephemeral(`:hourglass_flowing_sand: ${cmd.action} ${code(name)}: diagnosing, then the run's message appears in this channel.`));
+        try {
+          await startRun(deps, { action: cmd.action, registry: cmd.registry, user: command.user_id, channel: command.channel_id }, respond);
+        } catch (error) {
+          deps.log.warn({ registry: name, action: cmd.action, error: errorName(error) }, "run from Slack did not start");
+          await respond(ephemeral(error instanceof PostRefused ? `:warning: ${escapeText(error.message)}` : describeFailure(error, cmd.registry)));
+        }
+        return;
+      }
+    }
+  };
+}
+
+/** Logged instead of the error itself: messages from Slack or Azure can quote request details. */
+function errorName(error: unknown): string {
+  if (error instanceof RunRefused) return `RunRefused:${error.reason}`;
+  if (isAzureFailure(error)) return `AzureFailure:${error.kind}`;
+  return error instanceof Error ? error.name : typeof error;
+}

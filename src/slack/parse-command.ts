@@ -1,0 +1,109 @@
+// The `/acr-cmk` text, validated: a subcommand and its arguments, or a message saying what was wrong (the listener
+// answers that with ephemeral help). Nothing here calls Azure or the engine.
+import { z } from "zod";
+import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../azure/ids.js";
+import type { RegistryRef } from "../azure/types.js";
+
+export const RUN_SUBCOMMANDS = ["recover", "rotate", "revoke", "restore"] as const;
+export type RunSubcommand = (typeof RUN_SUBCOMMANDS)[number];
+
+/** A registry named in chat; `subscriptionId` only when a resource id named it. */
+export interface RegistryArg {
+  ref: RegistryRef;
+  subscriptionId?: string;
+}
+
+export type SlackCommand =
+  | { kind: "help" }
+  | { kind: "diagnose"; registry: RegistryArg }
+  | { kind: "triage"; text: string }
+  | { kind: "run"; action: RunSubcommand; registry: RegistryArg }
+  | { kind: "status"; runId?: string }
+  | { kind: "runs" };
+
+export type ParsedCommand = { ok: true; command: SlackCommand } | { ok: false; message: string };
+
+/** Slack caps slash-command text well below this; anything longer is not a command typed by a person. */
+export const MAX_COMMAND_TEXT = 4000;
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const registrySchema = z
+  .string()
+  .trim()
+  .transform((raw, ctx): RegistryArg => {
+    try {
+      if (raw.startsWith("/subscriptions/") || raw.startsWith("subscriptions/")) {
+        const id = parseRegistryId(raw);
+        return { ref: { resourceGroup: id.resourceGroup, name: id.name }, subscriptionId: id.subscriptionId };
+      }
+      const parts = raw.split("/");
+      if (parts.length !== 2) throw new Error(`'${raw}' is not <resource-group>/<registry> or a registry resource id`);
+      const [group, name] = parts as [string, string];
+      return { ref: { resourceGroup: assertResourceGroup(group, raw), name: assertRegistryName(name, raw) } };
+    } catch (error) {
+      ctx.addIssue({ code: "custom", message: error instanceof Error ? error.message : String(error) });
+      return z.NEVER;
+    }
+  });
+
+const runIdSchema = z.string().regex(RUN_ID_PATTERN, "a run id is letters, digits, '.', '_' or '-' (up to 64)");
+
+/** Slack escapes &, < and > in command text; triage wants the error as Azure wrote it. */
+export function unescapeSlackText(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function exactlyOne(subcommand: string, args: string[], what: string): string | { error: string } {
+  if (args.length === 0) return { error: `\`${subcommand}\` needs ${what}.` };
+  if (args.length > 1) return { error: `\`${subcommand}\` takes one ${what}, got ${args.length} words.` };
+  return args[0]!;
+}
+
+export function parseCommand(rawText: unknown): ParsedCommand {
+  const text = z.string().max(MAX_COMMAND_TEXT).safeParse(rawText ?? "");
+  if (!text.success) return { ok: false, message: `The command text is longer than ${MAX_COMMAND_TEXT} characters.` };
+  const trimmed = text.data.trim();
+  const [head = "", ...args] = trimmed.split(/\s+/).filter(Boolean);
+  const subcommand = head.toLowerCase();
+
+  const registryCommand = (build: (registry: RegistryArg) => SlackCommand): ParsedCommand => {
+    const word = exactlyOne(subcommand, args, "registry (`<resource-group>/<registry>` or its resource id)");
+    if (typeof word !== "string") return { ok: false, message: word.error };
+    const parsed = registrySchema.safeParse(word);
+    if (!parsed.success) return { ok: false, message: parsed.error.issues[0]?.message ?? "invalid registry" };
+    return { ok: true, command: build(parsed.data) };
+  };
+
+  switch (subcommand) {
+    case "":
+    case "help":
+      return args.length === 0
+        ? { ok: true, command: { kind: "help" } }
+        : { ok: false, message: "`help` takes no arguments." };
+    case "diagnose":
+      return registryCommand((registry) => ({ kind: "diagnose", registry }));
+    case "recover":
+    case "rotate":
+    case "revoke":
+    case "restore":
+      return registryCommand((registry) => ({ kind: "run", action: subcommand, registry }));
+    case "triage": {
+      const pasted = unescapeSlackText(trimmed.slice(head.length)).trim();
+      if (!pasted) return { ok: false, message: "`triage` needs the Azure error text: `/acr-cmk triage <error>`." };
+      return { ok: true, command: { kind: "triage", text: pasted } };
+    }
+    case "status": {
+      if (args.length === 0) return { ok: true, command: { kind: "status" } };
+      if (args.length > 1) return { ok: false, message: "`status` takes at most one run id." };
+      const runId = runIdSchema.safeParse(args[0]);
+      if (!runId.success) return { ok: false, message: `Invalid run id: ${runId.error.issues[0]?.message}.` };
+      return { ok: true, command: { kind: "status", runId: runId.data } };
+    }
+    case "runs":
+      return args.length === 0
+        ? { ok: true, command: { kind: "runs" } }
+        : { ok: false, message: "`runs` takes no arguments." };
+    default:
+      return { ok: false, message: `Unknown subcommand \`${head.slice(0, 40)}\`.` };
+  }
+}

@@ -1,0 +1,187 @@
+// One channel message per run, kept up to date with chat.update on every RunView; the discussion (approval requests,
+// who approved or rejected, the end) goes into its thread so approvers get a notification and the channel stays calm.
+// Updates are coalesced per run: while one chat.update is in flight only the newest view waits behind it.
+import type { webApi } from "@slack/bolt";
+import type { RunEngine, RunStatus, RunView } from "../runs/types.js";
+import { FINAL_STATUSES } from "../runs/types.js";
+import { person, escapeText } from "./blocks/mrkdwn.js";
+import { approvalExpired, renderRunMessage, type SlackMessage } from "./blocks/run-message.js";
+import type { SlackLog } from "./log.js";
+
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+interface Tracked {
+  ref: MessageRef;
+  unsubscribe?: () => void;
+  pending?: RunView;
+  pumping?: Promise<void>;
+  expiryTimer?: NodeJS.Timeout;
+  /** What the thread was last told, so each announcement is made once. */
+  announced: { approval?: string; status?: RunStatus };
+}
+
+export interface RunMessagesOptions {
+  client: webApi.WebClient;
+  engine: RunEngine;
+  approvers: readonly string[];
+  now: () => Date;
+  log: SlackLog;
+}
+
+/** chat.postMessage failed in a way the requester can fix (typically: the bot is not in the channel). */
+export class PostRefused extends Error {
+  override readonly name = "PostRefused";
+  constructor(readonly slackError: string) {
+    super(
+      slackError === "not_in_channel" || slackError === "channel_not_found"
+        ? "acr-cmk is not a member of this channel: invite it with `/invite @acr-cmk` and run the command again."
+        : `Slack refused to post the run's message (${slackError}).`,
+    );
+  }
+}
+
+function slackErrorOf(error: unknown): string {
+  const data = (error as { data?: { error?: unknown } }).data;
+  return typeof data?.error === "string" ? data.error : error instanceof Error ? error.message : String(error);
+}
+
+export class RunMessages {
+  private readonly tracked = new Map<string, Tracked>();
+  private closed = false;
+
+  constructor(private readonly options: RunMessagesOptions) {}
+
+  render(view: RunView): SlackMessage {
+    return renderRunMessage(view, { now: this.options.now(), approvers: this.options.approvers });
+  }
+
+  /** Posts the placeholder a run will live in, before the run starts: a run is never left without its message. */
+  async postPlaceholder(channel: string, text: string): Promise<MessageRef> {
+    try {
+      const result = await this.options.client.chat.postMessage({ channel, text });
+      if (!result.ts) throw new PostRefused("no_ts");
+      return { channel: result.channel ?? channel, ts: result.ts };
+    } catch (error) {
+      if (error instanceof PostRefused) throw error;
+      throw new PostRefused(slackErrorOf(error));
+    }
+  }
+
+  async replace(ref: MessageRef, text: string): Promise<void> {
+    await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: [] });
+  }
+
+  /** Binds a run to its message and follows it. Idempotent; call it again after anything that may (re)launch the run. */
+  watch(runId: string, ref?: MessageRef): void {
+    if (this.closed) return;
+    let tracked = this.tracked.get(runId);
+    if (!tracked) {
+      if (!ref) return;
+      tracked = { ref, announced: {} };
+      this.tracked.set(runId, tracked);
+    }
+    // The engine only notifies about runs it drives right now; a run resumed after a restart needs a new subscription.
+    tracked.unsubscribe?.();
+    tracked.unsubscribe = this.options.engine.subscribe(runId, (view) => this.show(view));
+    const view = this.options.engine.get(runId);
+    if (view) this.show(view);
+  }
+
+  refOf(runId: string): MessageRef | undefined {
+    return this.tracked.get(runId)?.ref;
+  }
+
+  /** A reply in the run's thread: who did what, so the channel has the conversation and the audit trail agrees. */
+  async say(runId: string, text: string): Promise<void> {
+    const ref = this.refOf(runId);
+    if (!ref || this.closed) return;
+    try {
+      await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+    } catch (error) {
+      this.options.log.warn({ runId, slackError: slackErrorOf(error) }, "thread reply failed");
+    }
+  }
+
+  /** Resolves when every pending chat.update has been sent (tests and shutdown). */
+  async idle(): Promise<void> {
+    for (;;) {
+      const pumps = [...this.tracked.values()].map((t) => t.pumping).filter(Boolean);
+      if (pumps.length === 0) return;
+      await Promise.all(pumps);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const tracked of this.tracked.values()) {
+      tracked.unsubscribe?.();
+      if (tracked.expiryTimer) clearTimeout(tracked.expiryTimer);
+    }
+  }
+
+  private show(view: RunView): void {
+    const tracked = this.tracked.get(view.id);
+    if (!tracked || this.closed) return;
+    tracked.pending = view;
+    this.armExpiry(tracked, view);
+    this.announce(tracked, view);
+    if (!tracked.pumping) {
+      tracked.pumping = this.pump(tracked).finally(() => {
+        tracked.pumping = undefined;
+      });
+    }
+  }
+
+  private async pump(tracked: Tracked): Promise<void> {
+    while (tracked.pending && !this.closed) {
+      const view = tracked.pending;
+      tracked.pending = undefined;
+      const message = this.render(view);
+      try {
+        await this.options.client.chat.update({ channel: tracked.ref.channel, ts: tracked.ref.ts, ...message });
+      } catch (error) {
+        this.options.log.warn({ runId: view.id, slackError: slackErrorOf(error) }, "chat.update failed");
+      }
+    }
+  }
+
+  /** An approval expires without any new view: re-render at its expiry so the buttons become "Ask again". */
+  private armExpiry(tracked: Tracked, view: RunView): void {
+    if (tracked.expiryTimer) clearTimeout(tracked.expiryTimer);
+    tracked.expiryTimer = undefined;
+    if (!view.approval || approvalExpired(view, this.options.now())) return;
+    const delay = Date.parse(view.approval.expiresAt) - this.options.now().getTime() + 1000;
+    tracked.expiryTimer = setTimeout(
+      () => {
+        tracked.expiryTimer = undefined;
+        const latest = this.options.engine.get(view.id);
+        if (latest) this.show(latest);
+      },
+      Math.min(Math.max(delay, 0), 2 ** 31 - 1),
+    );
+    tracked.expiryTimer.unref();
+  }
+
+  private announce(tracked: Tracked, view: RunView): void {
+    const { announced } = tracked;
+    if (view.status === "awaiting-approval" && view.approval) {
+      const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
+      if (announced.approval !== key) {
+        announced.approval = key;
+        const who = this.options.approvers.length ? this.options.approvers.map(person).join(" ") : "An approver";
+        void this.say(
+          view.id,
+          `${who}: approval needed for *${escapeText(view.approval.title)}* (risk ${view.approval.risk}), requested by ${person(view.approval.requester)}.`,
+        );
+      }
+    }
+    if (FINAL_STATUSES.includes(view.status) && view.status !== "failed" && announced.status !== view.status) {
+      announced.status = view.status;
+      const summary = view.outcome?.summary ? ` ${escapeText(view.outcome.summary)}` : "";
+      void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
+    }
+  }
+}

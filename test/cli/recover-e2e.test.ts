@@ -1,0 +1,83 @@
+// Every sandbox incident of CONTRACT.md, end to end through the CLI as an on-call engineer would type it:
+// `sandbox init` → `sandbox break <incident>` → `recover -g … -r … --yes` → `diagnose` and `sandbox status`.
+import { afterAll, describe, expect, it } from "vitest";
+import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+
+interface RunJson {
+  run: { id: string; status: string; runbook: string };
+  audit: Array<{ action: string; outcome: string; azureRequestId?: string }>;
+}
+
+interface Case {
+  incident: string;
+  scenario?: string;
+  /** Where an honest run ends when the registry cannot be recovered. */
+  terminal?: "unrecoverable" | "escalated";
+  /**
+   * The registry still reads its key right after the incident (sandbox ground truth): a removed identity keeps
+   * working through its grace period, and Key Vault still unwraps with an expired key. Diagnose must still see it.
+   */
+  stillReads?: true;
+}
+
+const CASES: Case[] = [
+  { incident: "key-deleted" },
+  { incident: "vault-deleted" },
+  { incident: "key-purged", terminal: "unrecoverable" },
+  { incident: "vault-purged", terminal: "unrecoverable" },
+  { incident: "identity-removed", stillReads: true },
+  { incident: "system-identity-removed", scenario: "system-identity", terminal: "escalated", stillReads: true },
+  { incident: "firewall-403" },
+  { incident: "access-revoked" },
+  { incident: "key-disabled" },
+  { incident: "key-expired", stillReads: true },
+];
+
+const sandboxes: CliSandbox[] = [];
+afterAll(() => {
+  for (const sandbox of sandboxes) sandbox.remove();
+});
+
+describe.concurrent("recover --yes, per incident", () => {
+  for (const c of CASES) {
+    it(`${c.incident}: ${c.terminal ? `ends ${c.terminal} (exit 1), nothing purged` : "ends with a healthy registry"}`, async () => {
+      const sandbox = new CliSandbox(`acr-cmk-recover-${c.incident}-`);
+      sandboxes.push(sandbox);
+      await sandbox.ok(["sandbox", "init", ...(c.scenario ? ["--scenario", c.scenario] : [])]);
+      const [registry] = (await sandbox.status()).registries;
+      expect(registry?.healthy).toBe(true);
+      const { resourceGroup, name } = registry!;
+      await sandbox.ok(["sandbox", "break", c.incident]);
+      expect((await sandbox.status()).registries[0]?.healthy).toBe(Boolean(c.stillReads));
+      const broken = await sandbox.diagnose(resourceGroup, name);
+      expect(broken.code).toBe(1);
+      expect(broken.body.healthy).toBe(false);
+
+      const recover = await sandbox.cli(["recover", "-g", resourceGroup, "-r", name, "--yes"]);
+      const transcript = `${recover.stdout}\n${recover.stderr}`;
+      if (c.terminal) {
+        expect(recover.code, transcript).toBe(1);
+        expect(recover.stdout).toContain(` ${c.terminal}.`);
+        expect((await sandbox.status()).registries[0]?.healthy).toBe(Boolean(c.stillReads));
+      } else {
+        expect(recover.code, transcript).toBe(0);
+        expect(recover.stdout).toContain(" succeeded.");
+        const diagnosis = await sandbox.diagnose(resourceGroup, name);
+        expect(diagnosis.body.healthy, JSON.stringify(diagnosis.body.findings)).toBe(true);
+        expect(diagnosis.code).toBe(0);
+        expect((await sandbox.status()).registries[0]).toMatchObject({ healthy: true, reason: null });
+      }
+      // Every Azure write the run made is audited with the request id Azure answered it with.
+      const runId = /^Run (\S+): /m.exec(recover.stdout)?.[1];
+      const shown = await sandbox.json<RunJson>(["runs", "show", runId ?? "missing"]);
+      expect(shown.body.run.status).toBe(c.terminal ?? "succeeded");
+      const writes = shown.body.audit.filter((entry) => entry.action === "azure-write");
+      if (c.terminal) expect(writes).toEqual([]);
+      else expect(writes.length).toBeGreaterThan(0);
+      for (const write of writes) expect(write, JSON.stringify(write)).toMatchObject({ outcome: "ok", azureRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/i) });
+      expect(sandbox.world().counters.purgeRequests).toBe(0);
+      const audit = await sandbox.cli(["audit", "verify"]);
+      expect(audit.code, audit.stdout).toBe(0);
+    });
+  }
+});

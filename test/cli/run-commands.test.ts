@@ -1,0 +1,113 @@
+// The run commands' edges through the CLI against the sandbox: what is refused before anything starts, what a dry
+// run prints, JSON output, and a run that waits for approval and is finished by `runs resume --yes`.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+
+const sandboxes: CliSandbox[] = [];
+afterAll(() => {
+  for (const sandbox of sandboxes) sandbox.remove();
+});
+
+async function sandboxWith(prefix: string, incident?: string) {
+  const sandbox = new CliSandbox(`acr-cmk-run-${prefix}-`);
+  sandboxes.push(sandbox);
+  await sandbox.ok(["sandbox", "init"]);
+  if (incident) await sandbox.ok(["sandbox", "break", incident]);
+  const registry = (await sandbox.status()).registries[0]!;
+  return { sandbox, rg: registry.resourceGroup, name: registry.name, target: ["-g", registry.resourceGroup, "-r", registry.name] };
+}
+
+async function storedRuns(sandbox: CliSandbox): Promise<Array<{ id: string; status: string }>> {
+  return (await sandbox.json<{ runs: Array<{ id: string; status: string }> }>(["runs", "list"])).body.runs;
+}
+
+describe("refused before anything starts (exit 2, nothing changed, no run stored)", () => {
+  let env: Awaited<ReturnType<typeof sandboxWith>>;
+  beforeAll(async () => {
+    env = await sandboxWith("refused");
+  });
+
+  it("revoke without a terminal and without --method", async () => {
+    const writes = env.sandbox.world().counters.writes;
+    const result = await env.sandbox.cli(["revoke", ...env.target, "--yes"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("revoke without a terminal needs --method");
+    expect(result.stderr).not.toMatch(/\s+at /);
+    expect(env.sandbox.world().counters.writes).toBe(writes);
+    expect(await storedRuns(env.sandbox)).toEqual([]);
+  });
+
+  it("--method on a runbook without that choice, and an unknown method", async () => {
+    const rotate = await env.sandbox.cli(["rotate", ...env.target, "--yes", "--method", "disable-key"]);
+    expect(rotate.code).toBe(2);
+    expect(rotate.stderr).toContain("rotate has no such choice");
+    const unknown = await env.sandbox.cli(["revoke", ...env.target, "--yes", "--method", "purge"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--method must be access-policy, role-assignment or disable-key");
+    expect(await storedRuns(env.sandbox)).toEqual([]);
+  });
+
+  it("an unknown registry", async () => {
+    const result = await env.sandbox.cli(["recover", "-g", env.rg, "-r", "nosuchregistry", "--yes"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("registry 'nosuchregistry' not found");
+  });
+
+  it("recover on a healthy registry says so and starts nothing (exit 0)", async () => {
+    const result = await env.sandbox.cli(["recover", ...env.target, "--yes"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`${env.rg}/${env.name} is healthy: nothing to recover.`);
+    expect(await storedRuns(env.sandbox)).toEqual([]);
+  });
+});
+
+describe("recover on a deleted key", () => {
+  it("--dry-run prints every step with its az command filled in and changes nothing", async () => {
+    const { sandbox, target } = await sandboxWith("dry", "key-deleted");
+    const writes = sandbox.world().counters.writes;
+    const result = await sandbox.cli(["recover", ...target, "--dry-run"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("nothing will be changed");
+    expect(result.stdout).toContain("KEY_SOFT_DELETED");
+    expect(result.stdout).toMatch(/az: az keyvault key recover --vault-name kv-[a-z0-9-]+ --name [a-z0-9-]+/);
+    expect(sandbox.world().counters.writes).toBe(writes);
+    expect(await storedRuns(sandbox)).toEqual([]);
+  });
+
+  it("--output json prints exactly one document (the run and its audit trail); the step log goes to stderr", async () => {
+    const { sandbox, target } = await sandboxWith("json", "key-deleted");
+    const result = await sandbox.cli(["recover", ...target, "--yes", "--output", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as { run: { status: string; runbook: string }; audit: unknown[] };
+    expect(doc.run).toMatchObject({ status: "succeeded", runbook: "key-deleted" });
+    expect(doc.audit.length).toBeGreaterThan(0);
+    expect(result.stderr).toContain("[ok] ");
+  });
+
+  it("without --yes stops at the approval (exit 1); `runs resume <id> --yes` approves and finishes", async () => {
+    const { sandbox, rg, name, target } = await sandboxWith("approval", "key-deleted");
+    const writes = sandbox.world().counters.writes;
+    const first = await sandbox.cli(["recover", ...target]);
+    expect(first.code, first.stderr).toBe(1);
+    const runId = /^Run (\S+): /m.exec(first.stdout)?.[1];
+    expect(first.stdout).toContain(`runs resume ${runId} --yes`);
+    expect(sandbox.world().counters.writes).toBe(writes);
+    expect(await storedRuns(sandbox)).toEqual([expect.objectContaining({ id: runId, status: "awaiting-approval" })]);
+
+    const resumed = await sandbox.cli(["runs", "resume", runId!, "--yes"]);
+    expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+    expect(resumed.stdout).toContain(`Run ${runId} succeeded.`);
+    expect((await sandbox.diagnose(rg, name)).body.healthy).toBe(true);
+    expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+  });
+
+  it("a second run on the same registry is refused while the first waits for approval", async () => {
+    const { sandbox, target } = await sandboxWith("lock", "key-deleted");
+    const first = await sandbox.cli(["recover", ...target]);
+    expect(first.code).toBe(1);
+    const second = await sandbox.cli(["recover", ...target, "--yes"]);
+    console.log("SECOND", second);
+    expect(second.code).not.toBe(0);
+    expect((await storedRuns(sandbox)).length).toBe(1);
+  });
+});
