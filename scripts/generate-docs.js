@@ -10,7 +10,9 @@ try {
   machines = await import("../dist/machines/index.js");
   docs = await import("../dist/machines/docs.js");
 } catch (error) {
-  console.error(`cannot load dist/machines (${error instanceof Error ? error.message : String(error)}): run \`npm run build\` first`);
+  console.error(
+    `cannot load dist/machines (${error instanceof Error ? error.message : String(error)}): run \`npm run build\` first`,
+  );
   process.exit(2);
 }
 

@@ -2,6 +2,7 @@
 // SDK's RestError carries (never from message text, with the one ACR exception documented below).
 import { isRestError, type RestError } from "@azure/core-rest-pipeline";
 import { UsageError } from "../cli/errors.js";
+import { rememberedErrorBody } from "./port/error-bodies.js";
 import { AzureFailure, type AzureCause } from "./types.js";
 
 /** Input to a port method that Azure would refuse, caught before any call: exit 2, nothing changed. */
@@ -42,42 +43,71 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
 }
 
-/** Innermost code of `details.error.innerError` (keyvault-keys) / `innererror` (raw ARM and Key Vault bodies). */
-function innerCodeOf(error: RestError): string | undefined {
-  const details = asRecord(error.details);
-  const body = (asRecord(details?.error) ?? details) as ErrorBody | undefined;
-  let inner = body?.innerError ?? body?.innererror;
-  let code: string | undefined;
-  while (inner) {
-    if (typeof inner.code === "string") code = inner.code;
-    inner = inner.innerError ?? inner.innererror;
-  }
-  if (code) return code;
-  // Classic (core-client) clients that did not deserialize the body leave it as text.
-  const text = error.response?.bodyAsText;
-  if (text) {
-    try {
-      const parsed = JSON.parse(text) as { error?: ErrorBody };
-      const rawInner = parsed.error?.innererror ?? parsed.error?.innerError;
-      if (typeof rawInner?.code === "string") return rawInner.code;
-    } catch {
-      // Not JSON: no inner code.
-    }
-  }
-  return undefined;
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() ? value : undefined;
 }
 
-/** ACR's registry data plane answers `{ errors: [ { code, message } ] }` (Docker registry v2 shape). */
-function codeOf(error: RestError): string | undefined {
-  if (error.code) return error.code;
-  const details = asRecord(error.details);
-  const errors = details?.errors;
-  if (Array.isArray(errors)) {
-    const first = asRecord(errors[0]);
-    if (typeof first?.code === "string") return first.code;
+/** What an error body says, whichever of the services' shapes it has. */
+export interface ErrorBodyFacts {
+  code?: string;
+  /** Innermost `innererror.code` (Key Vault's ForbiddenByFirewall, ForbiddenByPolicy, …). */
+  innerCode?: string;
+  message?: string;
+}
+
+/**
+ * Reads `{error:{code,message,innererror}}` (ARM, Key Vault; keyvault-keys renames innererror → innerError), the bare
+ * `{code,message}` some classic clients keep as `details`, and ACR's data plane `{errors:[{code,message,detail}]}`
+ * (Docker registry v2 shape: the first error speaks for the answer).
+ */
+export function errorBodyFacts(body: unknown): ErrorBodyFacts {
+  const record = asRecord(body);
+  if (!record) return {};
+  if (Array.isArray(record.errors)) {
+    const first = asRecord(record.errors[0]);
+    const code = text(first?.code);
+    const message = text(first?.message);
+    return { ...(code ? { code } : {}), ...(message ? { message } : {}) };
   }
-  const code = asRecord(details?.error)?.code;
-  return typeof code === "string" ? code : undefined;
+  const error = (asRecord(record.error) ?? record) as ErrorBody;
+  const code = text(error.code);
+  const message = text(error.message);
+  let innerCode: string | undefined;
+  let inner = asRecord(error.innerError ?? error.innererror) as ErrorBody | undefined;
+  while (inner) {
+    innerCode = text(inner.code) ?? innerCode;
+    inner = asRecord(inner.innerError ?? inner.innererror) as ErrorBody | undefined;
+  }
+  return { ...(code ? { code } : {}), ...(innerCode ? { innerCode } : {}), ...(message ? { message } : {}) };
+}
+
+/**
+ * The raw error body: the classic (core-client) clients keep it on the response; the modular clients' paging helper
+ * drops it, and the error-body policy every client carries kept it against the request.
+ */
+function rawBodyOf(error: RestError): string | undefined {
+  return (
+    error.response?.bodyAsText ?? rememberedErrorBody(error.request) ?? rememberedErrorBody(error.response?.request)
+  );
+}
+
+function parseJson(raw: string | undefined): unknown {
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return undefined; // not JSON (a gateway's HTML page): nothing to read
+  }
+}
+
+/** The facts of a RestError: its deserialized `details` first, then its raw body, then what the SDK put on it. */
+export function restErrorFacts(error: RestError): ErrorBodyFacts {
+  const fromDetails = errorBodyFacts(error.details);
+  const fromBody = errorBodyFacts(parseJson(rawBodyOf(error)));
+  const code = error.code ?? fromDetails.code ?? fromBody.code;
+  const innerCode = fromDetails.innerCode ?? fromBody.innerCode;
+  const message = fromDetails.message ?? fromBody.message;
+  return { ...(code ? { code } : {}), ...(innerCode ? { innerCode } : {}), ...(message ? { message } : {}) };
 }
 
 function requestIdOf(error: RestError): string | undefined {
@@ -158,10 +188,10 @@ export function toAzureFailure(error: unknown, operation: string): AzureFailure 
   if (error instanceof AzureFailure) return error;
 
   if (isRestError(error)) {
-    const code = codeOf(error);
-    const innerCode = innerCodeOf(error);
+    const { code, innerCode, message: bodyMessage } = restErrorFacts(error);
     const statusCode = error.statusCode;
-    const message = redactSecrets(error.message || `HTTP ${statusCode ?? "error"}`);
+    // The service's own words, not the SDK's "Pagination failed with unexpected statusCode 403" or a raw JSON body.
+    const message = redactSecrets(bodyMessage ?? (error.message || `HTTP ${statusCode ?? "error"}`));
     const kind = kindFor(statusCode, code, innerCode, message, operation);
     return new AzureFailure(`${operation}: ${message}`, kind, {
       statusCode,

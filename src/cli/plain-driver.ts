@@ -124,7 +124,11 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         for (const option of input.options) printer.line(`     ${option.id}: ${option.label}`);
         const unoffered = (options.answers ?? []).filter((answer) => !ids.includes(answer));
         if (!preset && unoffered.length > 0) {
-          printer.line(`     ${unoffered.join(", ")} does not apply here; the options above are what this setup allows.`);
+          // The operator's preset answer does not fit this setup: stop here rather than leave the registry held by a
+          // run nobody can answer from a script.
+          const reason = `${unoffered.join(", ")} does not apply here; this setup allows: ${ids.join(", ")}`;
+          printer.line(`     ${reason}`);
+          return await engine.abort(runId, options.by, reason).then(() => engine.settled(runId));
         }
         if (!choice || answered.has(input.stepId + choice)) {
           printer.line(

@@ -100,6 +100,11 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .argument("<run-id>")
     .option("--yes", "approve change steps where local policy allows self-approval")
     .action(action(async () => (await import("./commands/runs.js")).resumeRunCommand));
+  runs
+    .command("abort")
+    .argument("<run-id>")
+    .requiredOption("--reason <text>", "why the run is stopped (recorded in the audit log)")
+    .action(action(async () => (await import("./commands/runs.js")).abortRunCommand));
 
   program
     .command("audit")

@@ -7,7 +7,8 @@ export const AZ = {
   showRegistryEncryption: "az acr encryption show --name <registry> --resource-group <resource-group>",
   showVault: "az keyvault show --name <vault-name>",
   listDeletedVaults: "az keyvault list-deleted --resource-type vault --query \"[?name=='<vault-name>']\"",
-  recoverVault: "az keyvault recover --name <vault-name> --resource-group <vault-resource-group> --location <vault-location>",
+  recoverVault:
+    "az keyvault recover --name <vault-name> --resource-group <vault-resource-group> --location <vault-location>",
   deleteVault: "az keyvault delete --name <vault-name> --resource-group <vault-resource-group>",
   showKey: "az keyvault key show --vault-name <vault-name> --name <key-name>",
   showDeletedKey: "az keyvault key show-deleted --vault-name <vault-name> --name <key-name>",
@@ -18,31 +19,46 @@ export const AZ = {
     'az role assignment create --assignee-object-id <principal-id> --assignee-principal-type ServicePrincipal --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
   deleteRole:
     'az role assignment delete --assignee <principal-id> --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
-  setPolicy: "az keyvault set-policy --name <vault-name> --object-id <principal-id> --key-permissions get unwrapKey wrapKey",
+  revokeAccess:
+    "az keyvault delete-policy --name <vault-name> --object-id <principal-id> (or: az role assignment delete --ids <role-assignment-id>, or: az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false)",
+  setPolicy:
+    "az keyvault set-policy --name <vault-name> --object-id <principal-id> --key-permissions get unwrapKey wrapKey",
   deletePolicy: "az keyvault delete-policy --name <vault-name> --object-id <principal-id>",
   showPolicies: 'az keyvault show --name <vault-name> --query "properties.accessPolicies"',
   checkRegistry: "az acr repository list --name <registry>",
   backupKey: "az keyvault key backup --vault-name <vault-name> --name <key-name> --file <key-name>.keybackup",
   restoreKeyBackup: "az keyvault key restore --vault-name <vault-name> --file <key-name>.keybackup",
-  enablePurgeProtection: "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --enable-purge-protection true",
+  enablePurgeProtection:
+    "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --enable-purge-protection true",
   showIdentity: "az acr identity show --name <registry> --resource-group <resource-group>",
   listIdentities: "az identity list --query \"[?clientId=='<identity>']\"",
-  assignIdentity: "az acr identity assign --name <registry> --resource-group <resource-group> --identities <identity-id>",
-  removeIdentity: "az acr identity remove --name <registry> --resource-group <resource-group> --identities <identity-id>",
-  assignTargetIdentity: "az acr identity assign --name <registry> --resource-group <resource-group> --identities <target-identity-id>",
-  removeTargetIdentity: "az acr identity remove --name <registry> --resource-group <resource-group> --identities <target-identity-id>",
-  rotateKey: "az acr encryption rotate-key --name <registry> --resource-group <resource-group> --key-encryption-key <key-id> --identity <identity>",
+  assignIdentity:
+    "az acr identity assign --name <registry> --resource-group <resource-group> --identities <identity-id>",
+  removeIdentity:
+    "az acr identity remove --name <registry> --resource-group <resource-group> --identities <identity-id>",
+  assignTargetIdentity:
+    "az acr identity assign --name <registry> --resource-group <resource-group> --identities <target-identity-id>",
+  removeTargetIdentity:
+    "az acr identity remove --name <registry> --resource-group <resource-group> --identities <target-identity-id>",
+  rotateKey:
+    "az acr encryption rotate-key --name <registry> --resource-group <resource-group> --key-encryption-key <key-id> --identity <identity>",
   rotateToTargetIdentity:
     "az acr encryption rotate-key --name <registry> --resource-group <resource-group> --key-encryption-key <key-id> --identity <target-identity>",
   showNetwork: 'az keyvault show --name <vault-name> --query "properties.networkAcls"',
-  allowTrustedServices: "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --bypass AzureServices",
-  disallowTrustedServices: "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --bypass None",
+  allowTrustedServices:
+    "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --bypass AzureServices",
+  disallowTrustedServices:
+    "az keyvault update --name <vault-name> --resource-group <vault-resource-group> --bypass None",
   createKeyVersion: "az keyvault key create --vault-name <vault-name> --name <key-name> --kty RSA --size 2048",
-  disableKeyVersion: "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false",
-  enableKeyVersion: "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled true",
-  extendKey: "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --expires <expires>",
+  disableKeyVersion:
+    "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false",
+  enableKeyVersion:
+    "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled true",
+  extendKey:
+    "az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --expires <expires>",
   listKeyVersions: "az keyvault key list-versions --vault-name <vault-name> --name <key-name>",
-  supportRequest: "az support tickets create --ticket-name acr-cmk-<registry> --title \"ACR CMK identity\" --problem-classification <classification-id>",
+  supportRequest:
+    'az support tickets create --ticket-name acr-cmk-<registry> --title "ACR CMK identity" --problem-classification <classification-id>',
 } as const;
 
 /** The values a run knows, by placeholder name. */

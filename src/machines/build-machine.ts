@@ -6,7 +6,16 @@ import type { CmkAzure } from "../azure/types.js";
 import type { InputRequest, StepMeta } from "../runs/types.js";
 import type { RunbookContextBase, RunbookDefinition, RunbookEvent, RunbookInput } from "./protocol.js";
 import type { RunFacts } from "./facts.js";
-import { FAILED_META, FINAL_META, type ChangePlan, type RunbookSpec, type StepFn, type StepInput, type StepOutput, type StepSpec } from "./steps.js";
+import {
+  FAILED_META,
+  FINAL_META,
+  type ChangePlan,
+  type RunbookSpec,
+  type StepFn,
+  type StepInput,
+  type StepOutput,
+  type StepSpec,
+} from "./steps.js";
 
 export interface RunbookContext extends RunbookContextBase {
   startedAt: string;
@@ -92,7 +101,8 @@ function recordOutput(stepId: string, target: string, spec: RunbookSpec, options
       inputs,
       log,
     };
-    if (output.rollback?.length) changes.rollback = [...context.rollback, ...output.rollback.filter((c) => !context.rollback.includes(c))];
+    if (output.rollback?.length)
+      changes.rollback = [...context.rollback, ...output.rollback.filter((c) => !context.rollback.includes(c))];
     if (output.final) changes.outcome = output.final;
     if (options.clearDeadline) changes.deadline = undefined;
     if (target === "failed") {
@@ -122,7 +132,9 @@ const abort: Update = ({ context, event }) => {
     deadline: undefined,
     outcome: {
       summary: `Aborted by ${e.by}: ${e.reason}`,
-      nextSteps: context.rollback.length ? ["Changes made before the abort can be undone with the rollback commands listed."] : [],
+      nextSteps: context.rollback.length
+        ? ["Changes made before the abort can be undone with the rollback commands listed."]
+        : [],
     },
     log: logLine(context, "warn", `Aborted by ${e.by}: ${e.reason}`),
   };
@@ -139,7 +151,10 @@ function placeholderActor(name: string) {
 /** Wraps step functions over the port as fromPromise actors; the actor's abort signal reaches every Azure call. */
 export function actorsFrom(azure: CmkAzure, fns: Record<string, StepFn>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(fns).map(([name, fn]) => [name, fromPromise<StepOutput, StepInput>(({ input, signal }) => fn(azure, input, signal))]),
+    Object.entries(fns).map(([name, fn]) => [
+      name,
+      fromPromise<StepOutput, StepInput>(({ input, signal }) => fn(azure, input, signal)),
+    ]),
   );
 }
 
@@ -153,7 +168,11 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         guard: ({ event }: { event: AnyEvent }) => (event as DoneEvent).output?.outcome === outcome,
         target,
         description: outcome,
-        actions: update(recordOutput(step.id, target, spec, { clearDeadline: waits.length > 0 && !waits.some((w) => w.id === target) })),
+        actions: update(
+          recordOutput(step.id, target, spec, {
+            clearDeadline: waits.length > 0 && !waits.some((w) => w.id === target),
+          }),
+        ),
       }));
       onDone.push({
         guard: () => true,
@@ -161,7 +180,10 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         description: "unexpected outcome",
         actions: update(({ context, event }) => {
           const message = `${step.id} returned an unexpected outcome "${(event as DoneEvent).output?.outcome}"`;
-          return { lastError: { step: step.id, cause: "unexpected-outcome", message }, log: logLine(context, "error", message) };
+          return {
+            lastError: { step: step.id, cause: "unexpected-outcome", message },
+            log: logLine(context, "error", message),
+          };
         }),
       });
       return {
@@ -176,7 +198,9 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         },
         on: {
           ABORT: abortTransition,
-          ...(step.deadlineTarget ? { DEADLINE: { target: step.deadlineTarget, actions: update(deadlinePassed(spec, step.deadlineTarget)) } } : {}),
+          ...(step.deadlineTarget
+            ? { DEADLINE: { target: step.deadlineTarget, actions: update(deadlinePassed(spec, step.deadlineTarget)) } }
+            : {}),
         },
       };
     }
@@ -189,7 +213,11 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         description: value,
         actions: update(({ context, event }) => ({
           plans: { ...context.plans, [step.change]: context.candidates[key] as ChangePlan },
-          log: logLine(context, "info", `${(event as Extract<RunbookEvent, { type: "INPUT" }>).by} chose "${value}" for ${step.change}`),
+          log: logLine(
+            context,
+            "info",
+            `${(event as Extract<RunbookEvent, { type: "INPUT" }>).by} chose "${value}" for ${step.change}`,
+          ),
         })),
       }));
       return {
@@ -233,7 +261,11 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
             actions: update(({ context, event }) => {
               const e = event as Extract<RunbookEvent, { type: "REJECT" }>;
               return {
-                outcome: { summary: `${e.by} rejected "${context.pendingApproval?.title ?? step.change}": ${e.reason}`, nextSteps: [] },
+                // Exit actions run first: pendingApproval is already cleared here, the plan is not.
+                outcome: {
+                  summary: `${e.by} rejected "${context.plans[step.change]?.title ?? step.change}": ${e.reason}`,
+                  nextSteps: [],
+                },
                 log: logLine(context, "warn", `${e.by} rejected ${step.change}: ${e.reason}`),
               };
             }),
@@ -252,14 +284,28 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
           if (!plan) return {};
           return {
             before: { ...context.before, [step.id]: plan.beforeState },
-            rollback: plan.rollback && !context.rollback.includes(plan.rollback) ? [...context.rollback, plan.rollback] : context.rollback,
+            rollback:
+              plan.rollback && !context.rollback.includes(plan.rollback)
+                ? [...context.rollback, plan.rollback]
+                : context.rollback,
           };
         }),
         invoke: {
           id: step.id,
           src: step.actor,
           input: ({ context }: { context: RunbookContext }) => stepInput(context, step.id),
-          onDone: { target: step.next, actions: update(recordOutput(step.id, step.next, spec, { clearDeadline: false })) },
+          onDone: {
+            target: step.next,
+            actions: [
+              update(recordOutput(step.id, step.next, spec, { clearDeadline: false })),
+              // The step table shows the template; the evidence names the exact command this run approved.
+              update(({ context }) => {
+                const az = context.plans[step.id]?.az;
+                const evidence = context.evidence[step.id] ?? [];
+                return az ? { evidence: { ...context.evidence, [step.id]: [...evidence, `Equivalent command: ${az}`] } } : {};
+              }),
+            ],
+          },
           onError: [
             {
               guard: isStale,
@@ -270,7 +316,11 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
                 return {
                   // The change did not run: its rollback no longer applies.
                   rollback: context.rollback.filter((c) => c !== plan?.rollback),
-                  log: logLine(context, "warn", `${describeError((event as ErrorEvent).error).message} Checking again.`),
+                  log: logLine(
+                    context,
+                    "warn",
+                    `${describeError((event as ErrorEvent).error).message} Checking again.`,
+                  ),
                 };
               }),
             },
@@ -297,11 +347,14 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         },
         target,
         description: value,
-        actions: update(({ context, event }) => choose(value, context, (event as Extract<RunbookEvent, { type: "INPUT" }>).by)),
+        actions: update(({ context, event }) =>
+          choose(value, context, (event as Extract<RunbookEvent, { type: "INPUT" }>).by),
+        ),
       }));
       if (step.otherwise) {
         transitions.push({
-          guard: ({ context, event }: ActionArgs) => offered(context, (event as Extract<RunbookEvent, { type: "INPUT" }>).value),
+          guard: ({ context, event }: ActionArgs) =>
+            offered(context, (event as Extract<RunbookEvent, { type: "INPUT" }>).value),
           target: step.otherwise,
           description: "chosen option",
           actions: update(({ context, event }) => {
@@ -314,7 +367,12 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         ...base,
         tags: ["input"],
         entry: update(({ context }) => ({
-          pendingInput: context.inputs[step.id] ?? { stepId: step.id, prompt: step.prompt, options: step.options ?? [], ...(step.defaultOption ? { defaultOption: step.defaultOption } : {}) },
+          pendingInput: context.inputs[step.id] ?? {
+            stepId: step.id,
+            prompt: step.prompt,
+            options: step.options ?? [],
+            ...(step.defaultOption ? { defaultOption: step.defaultOption } : {}),
+          },
         })),
         exit: update(() => ({ pendingInput: undefined })),
         on: { INPUT: transitions, ABORT: abortTransition },
@@ -325,7 +383,9 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         ...base,
         tags: ["wait"],
         // The deadline is absolute and stored: the engine re-arms it after a restart (no `after` timers).
-        entry: update(({ context }) => (context.deadline ? {} : { deadline: new Date(Date.now() + step.deadlineMs).toISOString() })),
+        entry: update(({ context }) =>
+          context.deadline ? {} : { deadline: new Date(Date.now() + step.deadlineMs).toISOString() },
+        ),
         on: {
           POLL: { target: step.poll },
           DEADLINE: { target: step.onDeadline, actions: update(deadlinePassed(spec, step.onDeadline)) },
@@ -336,7 +396,9 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
 }
 
 function deadlinePassed(spec: RunbookSpec, target: string): Update {
-  const waitStep = spec.steps.find((s): s is Extract<StepSpec, { type: "wait" }> => s.type === "wait" && s.onDeadline === target);
+  const waitStep = spec.steps.find(
+    (s): s is Extract<StepSpec, { type: "wait" }> => s.type === "wait" && s.onDeadline === target,
+  );
   return ({ context }) => ({
     deadline: undefined,
     outcome: {
@@ -378,7 +440,9 @@ export function buildRunbook(
     }
   }
 
-  const actorNames = [...new Set(spec.steps.flatMap((s) => (s.type === "invoke" || s.type === "change" ? [s.actor] : [])))];
+  const actorNames = [
+    ...new Set(spec.steps.flatMap((s) => (s.type === "invoke" || s.type === "change" ? [s.actor] : []))),
+  ];
   const invokeIds = spec.steps.filter((s) => s.type === "invoke" || s.type === "change").map((s) => s.id);
 
   const states: Record<string, unknown> = {};
@@ -426,7 +490,13 @@ export function buildRunbook(
         evidence: {},
         before: {},
         rollback: [],
-        log: [{ at, level: "info", message: `${spec.title}: started by ${input.requester} for ${input.target.resourceGroup}/${input.target.registry}` }],
+        log: [
+          {
+            at,
+            level: "info",
+            message: `${spec.title}: started by ${input.requester} for ${input.target.resourceGroup}/${input.target.registry}`,
+          },
+        ],
         facts: {},
         plans: {},
         candidates: {},

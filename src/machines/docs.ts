@@ -11,7 +11,9 @@ export function stepTable(definition: RunbookDefinition): string {
     (s, i) =>
       `| ${i + 1} | \`${s.id}\` | ${s.kind} | ${cell(s.title)} | ${cell(s.why)} | ${s.risk}${s.irreversible ? " (irreversible)" : ""} | ${s.az ? `\`${cell(s.az)}\`` : ""} |`,
   );
-  return ["| # | id | kind | title | why | risk | az |", "| --- | --- | --- | --- | --- | --- | --- |", ...rows].join("\n");
+  return ["| # | id | kind | title | why | risk | az |", "| --- | --- | --- | --- | --- | --- | --- |", ...rows].join(
+    "\n",
+  );
 }
 
 export function runbookMarkdown(definition: RunbookDefinition): string {

@@ -15,9 +15,19 @@ export const firewall403Spec: RunbookSpec = {
   steps: [
     check(
       "check-network",
-      { title: "Check the vault's network rules", why: "With defaultAction Deny the registry gets in only when trusted Azure services may bypass the firewall.", risk: "none", az: AZ.showNetwork },
+      {
+        title: "Check the vault's network rules",
+        why: "With defaultAction Deny the registry gets in only when trusted Azure services may bypass the firewall.",
+        risk: "none",
+        az: AZ.showNetwork,
+      },
       "checkNetwork",
-      { blocked: "approve-allow-trusted-services", "stale-after-firewall": "approve-reconfigure-key", "not-blocked": "succeeded", "vault-missing": "escalated" },
+      {
+        blocked: "approve-allow-trusted-services",
+        "stale-after-firewall": "approve-reconfigure-key",
+        "not-blocked": "succeeded",
+        "vault-missing": "escalated",
+      },
     ),
     ...guardedChange({
       id: "allow-trusted-services",
@@ -34,7 +44,12 @@ export const firewall403Spec: RunbookSpec = {
     }),
     check(
       "check-registry-access",
-      { title: "Check whether the registry gets in now", why: "A firewall switched on after encryption keeps the registry out until its key is reconfigured.", risk: "none", az: AZ.checkRegistry },
+      {
+        title: "Check whether the registry gets in now",
+        why: "A firewall switched on after encryption keeps the registry out until its key is reconfigured.",
+        risk: "none",
+        az: AZ.checkRegistry,
+      },
       "checkRegistryAccess",
       { ok: "succeeded", refused: "approve-reconfigure-key" },
     ),

@@ -15,7 +15,12 @@ export const identityRemovedSpec: RunbookSpec = {
   steps: [
     check(
       "find-identity",
-      { title: "Find the identity the encryption uses", why: "The fix depends on whether it is user-assigned (re-assign it) or system-assigned (support ticket).", risk: "none", az: AZ.showIdentity },
+      {
+        title: "Find the identity the encryption uses",
+        why: "The fix depends on whether it is user-assigned (re-assign it) or system-assigned (support ticket).",
+        risk: "none",
+        az: AZ.showIdentity,
+      },
       "findIdentity",
       {
         "user-not-assigned": "approve-reassign-identity",
@@ -40,7 +45,11 @@ export const identityRemovedSpec: RunbookSpec = {
     }),
     input(
       "keep-or-move",
-      { title: "Keep this identity or move encryption", why: "Once the identity is back, encryption may stay on it or move to another identity before the old one is removed.", risk: "none" },
+      {
+        title: "Keep this identity or move encryption",
+        why: "Once the identity is back, encryption may stay on it or move to another identity before the old one is removed.",
+        risk: "none",
+      },
       {
         prompt: "Keep this identity for encryption, or move encryption to another user-assigned identity?",
         on: { keep: "verify-registry", move: "list-target-identities" },
@@ -53,20 +62,39 @@ export const identityRemovedSpec: RunbookSpec = {
     ),
     check(
       "list-target-identities",
-      { title: "List identities encryption could move to", why: "The new identity must exist before it can be granted access.", risk: "none", az: "az identity list" },
+      {
+        title: "List identities encryption could move to",
+        why: "The new identity must exist before it can be granted access.",
+        risk: "none",
+        az: "az identity list",
+      },
       "listTargetIdentities",
       { found: "choose-target-identity", none: "verify-registry" },
     ),
     input(
       "choose-target-identity",
-      { title: "Choose the new identity", why: "A person picks which identity will hold access to the key.", risk: "none" },
+      {
+        title: "Choose the new identity",
+        why: "A person picks which identity will hold access to the key.",
+        risk: "none",
+      },
       { prompt: "Which identity should the registry use for its key?", on: {}, otherwise: "check-target-identity" },
     ),
     check(
       "check-target-identity",
-      { title: "Check the new identity", why: "It must be assigned to the registry and hold key access before encryption can switch to it.", risk: "none", az: AZ.listRoleAssignments },
+      {
+        title: "Check the new identity",
+        why: "It must be assigned to the registry and hold key access before encryption can switch to it.",
+        risk: "none",
+        az: AZ.listRoleAssignments,
+      },
       "checkTargetIdentity",
-      { "needs-assignment": "approve-assign-target-identity", "needs-access": "approve-grant-target-access", ready: "approve-rotate-to-target-identity", switched: "check-old-identity" },
+      {
+        "needs-assignment": "approve-assign-target-identity",
+        "needs-access": "approve-grant-target-access",
+        ready: "approve-rotate-to-target-identity",
+        switched: "check-old-identity",
+      },
     ),
     ...guardedChange({
       id: "assign-target-identity",
@@ -109,7 +137,12 @@ export const identityRemovedSpec: RunbookSpec = {
     }),
     check(
       "check-old-identity",
-      { title: "Check the old identity", why: "Only after encryption uses the new identity may the old one be removed.", risk: "none", az: AZ.showIdentity },
+      {
+        title: "Check the old identity",
+        why: "Only after encryption uses the new identity may the old one be removed.",
+        risk: "none",
+        az: AZ.showIdentity,
+      },
       "checkOldIdentity",
       { assigned: "approve-remove-old-identity", gone: "verify-registry" },
     ),
@@ -128,7 +161,12 @@ export const identityRemovedSpec: RunbookSpec = {
     }),
     verify(
       "verify-registry",
-      { title: "Verify the registry reads its key", why: "The registry's own data plane must answer again.", risk: "none", az: AZ.checkRegistry },
+      {
+        title: "Verify the registry reads its key",
+        why: "The registry's own data plane must answer again.",
+        risk: "none",
+        az: AZ.checkRegistry,
+      },
       "verifyRegistry",
       { ok: "succeeded", unreadable: "failed" },
     ),

@@ -11,7 +11,10 @@ import { revoke } from "./revoke.js";
 import { rotate } from "./rotate.js";
 
 /** A definition plus its step list and the plain step functions (what the docs and the model-based tests read). */
-export type RunbookWithSpec = RunbookDefinition & { spec: RunbookSpec; stepFunctions: (azure: CmkAzure) => Record<string, StepFn> };
+export type RunbookWithSpec = RunbookDefinition & {
+  spec: RunbookSpec;
+  stepFunctions: (azure: CmkAzure) => Record<string, StepFn>;
+};
 
 export const RUNBOOKS: Record<RunbookId, RunbookWithSpec> = {
   "key-deleted": keyDeleted,

@@ -11,13 +11,24 @@ export const keyDeletedSpec: RunbookSpec = {
   title: "Recover a deleted key or key vault",
   summary:
     "The registry's key or its key vault was deleted. Recover the soft-deleted vault and key, re-grant the identity's access, verify the registry reads its key, and recommend a backup and purge protection. A purged key or vault is unrecoverable: the run says so and what to do.",
-  succeeded: "The key vault and key are back, the registry's identity has access, and the registry reads its content again.",
+  succeeded:
+    "The key vault and key are back, the registry's identity has access, and the registry reads its content again.",
   steps: [
     check(
       "check-vault",
-      { title: "Check whether the key vault exists", why: "A deleted vault takes every key with it; it must come back first.", risk: "none", az: AZ.listDeletedVaults },
+      {
+        title: "Check whether the key vault exists",
+        why: "A deleted vault takes every key with it; it must come back first.",
+        risk: "none",
+        az: AZ.listDeletedVaults,
+      },
       "checkVault",
-      { "vault-present": "check-key", "vault-soft-deleted": "approve-recover-vault", "vault-purged": "unrecoverable", "not-cmk": "escalated" },
+      {
+        "vault-present": "check-key",
+        "vault-soft-deleted": "approve-recover-vault",
+        "vault-purged": "unrecoverable",
+        "not-cmk": "escalated",
+      },
     ),
     ...guardedChange({
       id: "recover-vault",
@@ -34,7 +45,12 @@ export const keyDeletedSpec: RunbookSpec = {
     }),
     check(
       "check-key",
-      { title: "Check whether the key exists", why: "The registry needs the exact key its encryption names.", risk: "none", az: AZ.showDeletedKey },
+      {
+        title: "Check whether the key exists",
+        why: "The registry needs the exact key its encryption names.",
+        risk: "none",
+        az: AZ.showDeletedKey,
+      },
       "checkKey",
       { "key-present": "check-access", "key-soft-deleted": "approve-recover-key", "key-purged": "unrecoverable" },
     ),
@@ -77,25 +93,44 @@ export const keyDeletedSpec: RunbookSpec = {
     }),
     verify(
       "verify-registry",
-      { title: "Verify the registry reads its key", why: "Success means the registry's own data plane answers again, not just that the key exists.", risk: "none", az: AZ.checkRegistry },
+      {
+        title: "Verify the registry reads its key",
+        why: "Success means the registry's own data plane answers again, not just that the key exists.",
+        risk: "none",
+        az: AZ.checkRegistry,
+      },
       "verifyRegistry",
       { ok: "recommend-backup", unreadable: "failed" },
     ),
     manual(
       "recommend-backup",
-      { title: "Keep a key backup", why: "A backup outside the vault is the only way back if the key is ever purged.", risk: "none", az: AZ.backupKey },
+      {
+        title: "Keep a key backup",
+        why: "A backup outside the vault is the only way back if the key is ever purged.",
+        risk: "none",
+        az: AZ.backupKey,
+      },
       "recommendBackup",
       { noted: "check-purge-protection" },
     ),
     check(
       "check-purge-protection",
-      { title: "Check purge protection", why: "With purge protection on, a deleted key can always be recovered during retention.", risk: "none", az: AZ.showVault },
+      {
+        title: "Check purge protection",
+        why: "With purge protection on, a deleted key can always be recovered during retention.",
+        risk: "none",
+        az: AZ.showVault,
+      },
       "checkPurgeProtection",
       { on: "succeeded", off: "offer-purge-protection" },
     ),
     input(
       "offer-purge-protection",
-      { title: "Offer purge protection", why: "Turning it on is recommended but cannot be undone, so a person chooses.", risk: "none" },
+      {
+        title: "Offer purge protection",
+        why: "Turning it on is recommended but cannot be undone, so a person chooses.",
+        risk: "none",
+      },
       {
         prompt: "Purge protection is off. Enable it now? It cannot be turned off again.",
         on: { enable: "approve-enable-purge-protection", later: "succeeded" },

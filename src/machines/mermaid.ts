@@ -16,13 +16,17 @@ const label = (text: string) => text.replace(/"/g, "'").replace(/:/g, " -");
 function eventLabel(eventType: string, description: string | undefined): string | null {
   if (eventType === "ABORT" || eventType === "RETRY") return null;
   if (eventType.startsWith("xstate.error.actor.")) return description === "stale approval" ? "stale approval" : null;
-  if (eventType.startsWith("xstate.done.actor.")) return description === "unexpected outcome" ? null : (description ?? "done");
+  if (eventType.startsWith("xstate.done.actor."))
+    return description === "unexpected outcome" ? null : (description ?? "done");
   if (eventType === "INPUT") return description ? `INPUT ${description}` : "INPUT";
   return eventType;
 }
 
 export function toMermaid(machine: AnyStateMachine): string {
-  const root = machine.root as unknown as { states: Record<string, NodeLike>; initial?: { target: ReadonlyArray<{ key: string }> } };
+  const root = machine.root as unknown as {
+    states: Record<string, NodeLike>;
+    initial?: { target: ReadonlyArray<{ key: string }> };
+  };
   const lines = ["stateDiagram-v2"];
   const nodes = Object.values(root.states);
   for (const node of nodes) lines.push(`  state "${label(node.meta?.title ?? node.key)}" as ${mermaidId(node.key)}`);

@@ -10,13 +10,24 @@ export const restoreSpec: RunbookSpec = {
   title: "Restore the registry's access to its key",
   summary:
     "Give the registry its key back: re-grant the documented minimum (get, wrapKey, unwrapKey, or the Key Vault Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one, and verify the registry reads its content.",
-  succeeded: "The registry's identity has key access, the key version in use is enabled and valid, and the registry reads its content.",
+  succeeded:
+    "The registry's identity has key access, the key version in use is enabled and valid, and the registry reads its content.",
   steps: [
     check(
       "check-access",
-      { title: "Check the identity's access to the key", why: "The registry reads its data only while its identity may get, wrap and unwrap the key.", risk: "none", az: AZ.showPolicies },
+      {
+        title: "Check the identity's access to the key",
+        why: "The registry reads its data only while its identity may get, wrap and unwrap the key.",
+        risk: "none",
+        az: AZ.showPolicies,
+      },
       "checkAccess",
-      { "access-ok": "check-key-state", "access-missing": "approve-grant-access", "other-runbook": "escalated", "not-cmk": "escalated" },
+      {
+        "access-ok": "check-key-state",
+        "access-missing": "approve-grant-access",
+        "other-runbook": "escalated",
+        "not-cmk": "escalated",
+      },
     ),
     ...guardedChange({
       id: "grant-access",
@@ -33,7 +44,12 @@ export const restoreSpec: RunbookSpec = {
     }),
     check(
       "check-key-state",
-      { title: "Check the key version in use", why: "A disabled version blocks all reads; an expired one blocks rotation and new writes.", risk: "none", az: AZ.listKeyVersions },
+      {
+        title: "Check the key version in use",
+        why: "A disabled version blocks all reads; an expired one blocks rotation and new writes.",
+        risk: "none",
+        az: AZ.listKeyVersions,
+      },
       "checkKeyState",
       { disabled: "approve-enable-key", expired: "approve-extend-key", usable: "verify-registry" },
     ),
@@ -65,7 +81,12 @@ export const restoreSpec: RunbookSpec = {
     }),
     verify(
       "verify-registry",
-      { title: "Verify the registry reads its key", why: "The registry's own data plane must answer again.", risk: "none", az: AZ.checkRegistry },
+      {
+        title: "Verify the registry reads its key",
+        why: "The registry's own data plane must answer again.",
+        risk: "none",
+        az: AZ.checkRegistry,
+      },
       "verifyRegistry",
       { ok: "succeeded", unreadable: "failed" },
     ),

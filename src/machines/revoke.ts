@@ -14,7 +14,12 @@ export const revokeSpec: RunbookSpec = {
   steps: [
     manual(
       "state-impact",
-      { title: "State the impact", why: "Revoking the key blocks access to all registry data until access is restored.", risk: "none", az: AZ.showRegistryEncryption },
+      {
+        title: "State the impact",
+        why: "Revoking the key blocks access to all registry data until access is restored.",
+        risk: "none",
+        az: AZ.showRegistryEncryption,
+      },
       "stateImpact",
       { stated: "approve-backup-key", "not-cmk": "escalated" },
     ),
@@ -33,7 +38,12 @@ export const revokeSpec: RunbookSpec = {
     }),
     check(
       "record-access",
-      { title: "Record the access that will be removed", why: "Restore puts back exactly what is recorded here.", risk: "none", az: AZ.showPolicies },
+      {
+        title: "Record the access that will be removed",
+        why: "Restore puts back exactly what is recorded here.",
+        risk: "none",
+        az: AZ.showPolicies,
+      },
       "recordAccess",
       { recorded: "choose-method", "already-revoked": "verify-revoke-access" },
     ),
@@ -42,7 +52,11 @@ export const revokeSpec: RunbookSpec = {
       { title: "Choose how to revoke", why: "Only the methods that apply to this vault are offered.", risk: "none" },
       {
         prompt: "How should access be revoked?",
-        on: { "access-policy": "approve-revoke-access", "role-assignment": "approve-revoke-access", "disable-key": "approve-revoke-access" },
+        on: {
+          "access-policy": "approve-revoke-access",
+          "role-assignment": "approve-revoke-access",
+          "disable-key": "approve-revoke-access",
+        },
         planFor: "revoke-access",
       },
     ),
@@ -51,7 +65,7 @@ export const revokeSpec: RunbookSpec = {
       title: "Remove the registry's access to its key",
       why: "Deletes the access policy entry, the role assignment, or disables the key version, as chosen. All registry content becomes unreadable.",
       risk: "high",
-      az: AZ.deletePolicy,
+      az: AZ.revokeAccess,
       actor: "revokeAccess",
       verifyActor: "verifyCutOff",
       verifyTitle: "Verify the registry is cut off",

@@ -18,7 +18,12 @@ export const rotateSpec: RunbookSpec = {
   steps: [
     check(
       "check-rotation-mode",
-      { title: "Tell automatic from manual rotation", why: "A versionless key id means the registry follows new versions itself; a versioned one needs rotate-key.", risk: "none", az: AZ.showRegistryEncryption },
+      {
+        title: "Tell automatic from manual rotation",
+        why: "A versionless key id means the registry follows new versions itself; a versioned one needs rotate-key.",
+        risk: "none",
+        az: AZ.showRegistryEncryption,
+      },
       "checkRotationMode",
       { automatic: "approve-create-key-version", manual: "approve-create-key-version", "not-cmk": "escalated" },
     ),
@@ -35,12 +40,20 @@ export const rotateSpec: RunbookSpec = {
       verifyOn: { automatic: "check-pickup", manual: "approve-rotate-key", missing: "failed" },
       recheck: "check-rotation-mode",
     }),
-    { ...check(
-      "check-pickup",
-      { title: "Check whether the registry uses the new version", why: "Automatic rotation is done when versionedKeyIdentifier names the new version.", risk: "none", az: AZ.showRegistryEncryption },
-      "checkPickup",
-      { "picked-up": "approve-backup-key", "not-yet": "wait-pickup" },
-    ), deadlineTarget: "escalated" },
+    {
+      ...check(
+        "check-pickup",
+        {
+          title: "Check whether the registry uses the new version",
+          why: "Automatic rotation is done when versionedKeyIdentifier names the new version.",
+          risk: "none",
+          az: AZ.showRegistryEncryption,
+        },
+        "checkPickup",
+        { "picked-up": "approve-backup-key", "not-yet": "wait-pickup" },
+      ),
+      deadlineTarget: "escalated",
+    },
     wait(
       "wait-pickup",
       {

@@ -190,11 +190,23 @@ export function guardedChange(options: {
     actor: options.actor,
     next: `verify-${options.id}`,
     recheck: options.recheck,
-    meta: { title: options.title, why: options.why, kind: "change", risk: options.risk, az: options.az, ...(irreversible ? { irreversible: true } : {}) },
+    meta: {
+      title: options.title,
+      why: options.why,
+      kind: "change",
+      risk: options.risk,
+      az: options.az,
+      ...(irreversible ? { irreversible: true } : {}),
+    },
   };
   const verifyStep = verify(
     `verify-${options.id}`,
-    { title: options.verifyTitle, why: "A change counts only once Azure shows its effect.", risk: "none", az: options.verifyAz },
+    {
+      title: options.verifyTitle,
+      why: "A change counts only once Azure shows its effect.",
+      risk: "none",
+      az: options.verifyAz,
+    },
     options.verifyActor,
     options.verifyOn,
   );
@@ -216,8 +228,18 @@ export const FINAL_META: Record<"succeeded" | "unrecoverable" | "escalated" | "r
     kind: "final",
     risk: "none",
   },
-  rejected: { title: "Rejected", why: "An approver said no; nothing further was changed.", kind: "final", risk: "none" },
-  aborted: { title: "Aborted", why: "Someone stopped the run; changes already made stay and are listed with their rollback.", kind: "final", risk: "none" },
+  rejected: {
+    title: "Rejected",
+    why: "An approver said no; nothing further was changed.",
+    kind: "final",
+    risk: "none",
+  },
+  aborted: {
+    title: "Aborted",
+    why: "Someone stopped the run; changes already made stay and are listed with their rollback.",
+    kind: "final",
+    risk: "none",
+  },
 };
 
 export const FAILED_META: StepMeta = {

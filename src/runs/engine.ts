@@ -129,6 +129,7 @@ export class SqliteRunEngine implements RunEngine {
     if (params.dryRun) return this.dryRunView(id, definition, params, now);
 
     const lockKey = registryKey(params.target);
+    this.refuseWhileAnotherRunIsActive(lockKey, now);
     this.lock(lockKey, id);
     const record: RunRecord = {
       id,
@@ -598,6 +599,41 @@ export class SqliteRunEngine implements RunEngine {
     const run = this.live.get(runId);
     if (!run) throw this.notAwaiting(record.view, "events");
     return run;
+  }
+
+  /**
+   * One active run per registry. The lock covers runs a process is driving; a run that has asked a person to approve
+   * or choose is active too, even when no process drives it (the CLI exited, Slack waits for an approver): a second
+   * run would change the state that request was computed from. Such a request lapses with the approval TTL.
+   */
+  private refuseWhileAnotherRunIsActive(key: string, now: Date): void {
+    for (const run of this.live.values()) {
+      if (!run.stopped && registryKey(run.record.target) === key && !FINAL_STATUSES.includes(run.record.status)) {
+        throw this.busyWith(run.record.id, run.record.status, run.record.requester);
+      }
+    }
+    for (const run of this.store.list()) {
+      if (registryKey(run.target) !== key) continue;
+      if (run.status !== "awaiting-approval" && run.status !== "awaiting-input") continue;
+      // An approval request lapses at its own expiry; a question without one, an approval TTL after it was asked.
+      const lapsesAt =
+        this.store.get(run.id)?.approval?.expiresAt ?? new Date(Date.parse(run.updatedAt) + this.approvalTtlMs);
+      if (new Date(lapsesAt).getTime() > now.getTime()) throw this.busyWith(run.id, run.status, run.requester);
+    }
+  }
+
+  private busyWith(runId: string, status: RunView["status"], requester: string): RunRefused {
+    const waitsFor =
+      status === "awaiting-approval"
+        ? "waits for approval"
+        : status === "awaiting-input"
+          ? "waits for a choice"
+          : status;
+    return new RunRefused(
+      `Registry is busy: run ${runId} (requested by ${requester}) ${waitsFor}. Continue it with ` +
+        `acr-cmk runs resume ${runId} (add --yes to approve your own request), or abort it there.`,
+      "locked",
+    );
   }
 
   private lock(key: string, runId: string): void {

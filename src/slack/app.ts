@@ -112,7 +112,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   };
   registerListeners(app, deps);
   app.error(async (error) => {
-    log.error({ code: (error as { code?: string }).code ?? null, error: error.name }, "unhandled error in a Slack listener");
+    log.error(
+      { code: (error as { code?: string }).code ?? null, error: error.name },
+      "unhandled error in a Slack listener",
+    );
   });
 
   let started = false;
@@ -124,7 +127,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       try {
         await app.init();
       } catch (error) {
-        const code = (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : "");
+        const code =
+          (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : "");
         throw new SlackConfigError(`Slack refused SLACK_BOT_TOKEN (auth.test: ${code})`);
       }
       if (options.socketMode) {

@@ -12,7 +12,9 @@ export interface SlackLog {
 export const silentLog: SlackLog = { debug() {}, info() {}, warn() {}, error() {} };
 
 function joined(messages: unknown[]): string {
-  return messages.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m))).join(" ");
+  return messages
+    .map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m)))
+    .join(" ");
 }
 
 /**

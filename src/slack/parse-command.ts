@@ -60,7 +60,10 @@ function exactlyOne(subcommand: string, args: string[], what: string): string | 
 }
 
 export function parseCommand(rawText: unknown): ParsedCommand {
-  const text = z.string().max(MAX_COMMAND_TEXT).safeParse(rawText ?? "");
+  const text = z
+    .string()
+    .max(MAX_COMMAND_TEXT)
+    .safeParse(rawText ?? "");
   if (!text.success) return { ok: false, message: `The command text is longer than ${MAX_COMMAND_TEXT} characters.` };
   const trimmed = text.data.trim();
   const [head = "", ...args] = trimmed.split(/\s+/).filter(Boolean);

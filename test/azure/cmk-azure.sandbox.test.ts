@@ -110,6 +110,15 @@ describe("registries", () => {
     expect(check.ok).toBe(false);
     expect(check.status).toBeGreaterThanOrEqual(400);
   });
+
+  it("a refused data plane reads as ACR's first error: code and message, not the raw JSON body", async () => {
+    const { azure, breakIt } = sandbox();
+    breakIt("firewall-403");
+    const check = await azure.checkRegistryDataPlane(await azure.getRegistry(REGISTRY));
+    expect(check).toMatchObject({ ok: false, status: 403, code: "DENIED" });
+    expect(check.message).toMatch(/^registry content is not readable: vault 'kv-acr-cmk-demo' firewall denies/);
+    expect(check.message).not.toContain("{");
+  });
 });
 
 describe("identities", () => {
@@ -308,12 +317,23 @@ describe("incidents, as the operator's own calls see them", () => {
     expect((await azure.getKey(VAULT_URL, KEY)).name).toBe(KEY);
   });
 
+  it("firewall switched on → a paged list (key versions) is forbidden-by-firewall too, in Key Vault's words", async () => {
+    const { azure, breakIt } = sandbox();
+    breakIt("firewall-403");
+    const failure = await expectKind(azure.listKeyVersions(VAULT_URL, KEY), "forbidden-by-firewall");
+    expect(failure.details).toMatchObject({ statusCode: 403, code: "Forbidden", innerCode: "ForbiddenByFirewall" });
+    expect(failure.message).toContain("Client address is not authorized and caller is not a trusted service.");
+    expect(failure.message).not.toContain("Pagination failed");
+  });
+
   it("access revoked from the caller → forbidden-by-policy (access policy vault)", async () => {
     const { azure, world } = sandbox();
     const operator = (await azure.getVault(VAULT)).accessPolicies.find((p) => p.objectId === world.operator.objectId);
     expect(operator).toBeDefined();
     await azure.updateAccessPolicy(VAULT, "remove", operator as never);
     await expectKind(azure.getKey(VAULT_URL, KEY), "forbidden-by-policy");
+    const listed = await expectKind(azure.listKeyVersions(VAULT_URL, KEY), "forbidden-by-policy");
+    expect(listed.message).toContain("does not have keys list permission");
   });
 
   it("role removed from the caller → forbidden-by-rbac (RBAC vault)", async () => {
@@ -324,6 +344,24 @@ describe("incidents, as the operator's own calls see them", () => {
     const admin = mine.find((a) => a.roleDefinitionId.toLowerCase().endsWith(ROLE.keyVaultAdministrator));
     await azure.deleteRoleAssignment(admin?.id as string);
     await expectKind(azure.getKey(VAULT_URL, KEY), "forbidden-by-rbac");
+    await expectKind(azure.listKeyVersions(VAULT_URL, KEY), "forbidden-by-rbac");
+  });
+
+  it("a paged Resource Manager list that keeps failing says what the service said, not the paging helper", async () => {
+    const { azure, store } = sandbox();
+    store.update((world) => {
+      world.settings.faults = [{ match: "GET https://management.azure.com/", status: 503, retryAfterSeconds: 0 }];
+    });
+    for (const call of [
+      azure.listRegistries(),
+      azure.findVaultByName(VAULT.name),
+      azure.findDeletedVault(VAULT.name),
+    ]) {
+      const failure = await expectKind(call, "unavailable");
+      expect(failure.details).toMatchObject({ statusCode: 503, code: "ServiceUnavailable" });
+      expect(failure.message).toContain("The sandbox injected a service-unavailable fault.");
+      expect(failure.message).not.toContain("Pagination failed");
+    }
   });
 
   it("a passing 503 is retried by the SDK; throttling that outlasts the retries → throttled", async () => {

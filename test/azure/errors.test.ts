@@ -2,10 +2,17 @@
 // arm-keyvault, keyvault-keys) through @azure-rest/core-client's createRestError plus their own `details`
 // deserializer; the Node transport with the socket error's code; core-lro with its fixed failure text.
 import { createRestError } from "@azure-rest/core-client";
-import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  RestError,
+  type PipelineRequest,
+  type PipelineResponse,
+} from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/errors.js";
-import { callAzure, redactSecrets, toAzureFailure } from "../../src/azure/errors.js";
+import { callAzure, errorBodyFacts, redactSecrets, toAzureFailure } from "../../src/azure/errors.js";
+import { errorBodyPolicy, rememberedErrorBody } from "../../src/azure/port/error-bodies.js";
 import { AzureFailure } from "../../src/azure/types.js";
 
 const request = createPipelineRequest({ url: "https://kv-prod.vault.azure.net/keys/acr-key/?api-version=2025-07-01" });
@@ -113,6 +120,108 @@ describe("toAzureFailure: Key Vault data plane", () => {
       },
     });
     expect(toAzureFailure(error, "x").kind).toBe("forbidden-by-rbac");
+  });
+});
+
+describe("toAzureFailure: a paged list's error, which the SDK throws without its body", () => {
+  const firewallBody = {
+    error: {
+      code: "Forbidden",
+      message: "Client address is not authorized and caller is not a trusted service.",
+      innererror: { code: "ForbiddenByFirewall" },
+    },
+  };
+
+  /** The error-body policy sees the raw answer on its way through the pipeline. */
+  async function throughPolicy(pageRequest: PipelineRequest, status: number, bodyAsText?: string): Promise<void> {
+    const response: PipelineResponse = {
+      request: pageRequest,
+      status,
+      headers: createHttpHeaders(),
+      ...(bodyAsText === undefined ? {} : { bodyAsText }),
+    };
+    await errorBodyPolicy().sendRequest(pageRequest, () => Promise.resolve(response));
+  }
+
+  /** What buildPagedAsyncIterator's checkPagingRequest throws: a fixed message, the parsed body, no bodyAsText. */
+  function pagingError(pageRequest: PipelineRequest, body: unknown): RestError {
+    return createRestError(`Pagination failed with unexpected statusCode 403`, {
+      status: "403",
+      body,
+      headers: {},
+      request: pageRequest,
+    } as never);
+  }
+
+  it("reads code, inner code and message from the body the policy kept against the request", async () => {
+    const pageRequest = createPipelineRequest({ url: "https://kv-prod.vault.azure.net/keys/acr-key/versions" });
+    await throughPolicy(pageRequest, 403, JSON.stringify(firewallBody));
+    const failure = toAzureFailure(pagingError(pageRequest, firewallBody), "list versions of key kv-prod/acr-key");
+    expect(failure.kind).toBe("forbidden-by-firewall");
+    expect(failure.details).toMatchObject({ statusCode: 403, code: "Forbidden", innerCode: "ForbiddenByFirewall" });
+    expect(failure.message).toBe(
+      "list versions of key kv-prod/acr-key: Client address is not authorized and caller is not a trusted service.",
+    );
+  });
+
+  it("without the policy's record the cause stays unknown (what the SDK alone gives)", () => {
+    const pageRequest = createPipelineRequest({ url: "https://kv-prod.vault.azure.net/keys/acr-key/versions" });
+    const failure = toAzureFailure(pagingError(pageRequest, firewallBody), "x");
+    expect(failure.kind).toBe("unknown");
+    expect(failure.message).toBe("x: Pagination failed with unexpected statusCode 403");
+  });
+
+  it("the policy keeps the last attempt's answer: a later success forgets an earlier error", async () => {
+    const pageRequest = createPipelineRequest({ url: "https://kv-prod.vault.azure.net/keys/acr-key/versions" });
+    await throughPolicy(pageRequest, 401, '{"error":{"code":"Unauthorized"}}');
+    expect(rememberedErrorBody(pageRequest)).toBe('{"error":{"code":"Unauthorized"}}');
+    await throughPolicy(pageRequest, 403, JSON.stringify(firewallBody));
+    expect(rememberedErrorBody(pageRequest)).toBe(JSON.stringify(firewallBody));
+    await throughPolicy(pageRequest, 200, '{"value":[]}');
+    expect(rememberedErrorBody(pageRequest)).toBeUndefined();
+    expect(rememberedErrorBody(undefined)).toBeUndefined();
+  });
+
+  it("a body that is not JSON adds nothing and breaks nothing", async () => {
+    const pageRequest = createPipelineRequest({ url: "https://management.azure.com/subscriptions/s/providers/x" });
+    await throughPolicy(pageRequest, 403, "<html>Forbidden</html>");
+    const failure = toAzureFailure(pagingError(pageRequest, "<html>Forbidden</html>"), "x");
+    expect(failure.kind).toBe("unknown");
+    expect(failure.details).toMatchObject({ statusCode: 403, innerCode: undefined });
+    expect(failure.message).toBe("x: Pagination failed with unexpected statusCode 403");
+  });
+});
+
+describe("errorBodyFacts: the services' error shapes", () => {
+  it("ARM and Key Vault: code, innermost inner code, message", () => {
+    expect(
+      errorBodyFacts({
+        error: {
+          code: "Forbidden",
+          message: "m",
+          innererror: { code: "ForbiddenByPolicy", innererror: { code: "X" } },
+        },
+      }),
+    ).toEqual({ code: "Forbidden", innerCode: "X", message: "m" });
+    expect(errorBodyFacts({ code: "Conflict", message: "bare" })).toEqual({ code: "Conflict", message: "bare" });
+  });
+
+  it("ACR's data plane: the first of its errors", () => {
+    expect(
+      errorBodyFacts({
+        errors: [
+          { code: "DENIED", message: "first", detail: null },
+          { code: "UNAUTHORIZED", message: "second" },
+        ],
+      }),
+    ).toEqual({ code: "DENIED", message: "first" });
+    expect(errorBodyFacts({ errors: [] })).toEqual({});
+  });
+
+  it("anything else: nothing", () => {
+    expect(errorBodyFacts(undefined)).toEqual({});
+    expect(errorBodyFacts("text")).toEqual({});
+    expect(errorBodyFacts({ error: { code: 42, message: "" } })).toEqual({});
   });
 });
 

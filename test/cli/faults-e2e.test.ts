@@ -44,7 +44,12 @@ async function expectHealthy(sandbox: CliSandbox, target: string[]): Promise<voi
 describe.concurrent("injected 429 / 5xx", () => {
   it("key-deleted: two 429s on the key recovery are retried by the SDK and the run completes", async () => {
     const { sandbox, target } = await brokenSandbox("key-deleted");
-    inject(sandbox, { match: "/^POST .*\\/deletedkeys\\/[^/?]+\\/recover/i", status: 429, retryAfterSeconds: 0, remaining: 2 });
+    inject(sandbox, {
+      match: "/^POST .*\\/deletedkeys\\/[^/?]+\\/recover/i",
+      status: 429,
+      retryAfterSeconds: 0,
+      remaining: 2,
+    });
     const recover = await sandbox.cli(["recover", ...target, "--yes"]);
     expect(recover.code, transcript(recover)).toBe(0);
     // Both faults fired (the sandbox removes a rule once its budget is used up).
@@ -104,7 +109,11 @@ describe.concurrent("injected 429 / 5xx", () => {
   it("vault-deleted: a lasting 503 on the vault recovery stops the run (exit 3); resume completes the recovery", async () => {
     const { sandbox, target } = await brokenSandbox("vault-deleted");
     // The recovery PUT of the vault (createMode recover): the run stops between its approval and its verify.
-    inject(sandbox, { match: "/^PUT .*\\/providers\\/Microsoft\\.KeyVault\\/vaults\\/[^/?]+\\?/i", status: 503, retryAfterSeconds: 0 });
+    inject(sandbox, {
+      match: "/^PUT .*\\/providers\\/Microsoft\\.KeyVault\\/vaults\\/[^/?]+\\?/i",
+      status: 503,
+      retryAfterSeconds: 0,
+    });
     const stopped = await sandbox.cli(["recover", ...target, "--yes"]);
     expect(stopped.code, transcript(stopped)).toBe(3);
     const runId = /^Run (\S+) failed\.$/m.exec(stopped.stdout)?.[1];

@@ -31,6 +31,12 @@ const CASES: Case[] = [
   { incident: "access-revoked" },
   { incident: "key-disabled" },
   { incident: "key-expired", stillReads: true },
+  // The same incidents where the vault uses Azure RBAC: a recovered vault does not get its role assignments back.
+  { incident: "vault-deleted", scenario: "rbac" },
+  { incident: "access-revoked", scenario: "rbac" },
+  // A pinned key version (manual rotation) and a vault whose firewall already allowed trusted services.
+  { incident: "key-disabled", scenario: "pinned" },
+  { incident: "firewall-403", scenario: "firewall" },
 ];
 
 const sandboxes: CliSandbox[] = [];
@@ -40,7 +46,7 @@ afterAll(() => {
 
 describe.concurrent("recover --yes, per incident", () => {
   for (const c of CASES) {
-    it(`${c.incident}: ${c.terminal ? `ends ${c.terminal} (exit 1), nothing purged` : "ends with a healthy registry"}`, async () => {
+    it(`${c.incident}${c.scenario ? ` (scenario ${c.scenario})` : ""}: ${c.terminal ? `ends ${c.terminal} (exit 1), nothing purged` : "ends with a healthy registry"}`, async () => {
       const sandbox = new CliSandbox(`acr-cmk-recover-${c.incident}-`);
       sandboxes.push(sandbox);
       await sandbox.ok(["sandbox", "init", ...(c.scenario ? ["--scenario", c.scenario] : [])]);
@@ -74,7 +80,11 @@ describe.concurrent("recover --yes, per incident", () => {
       const writes = shown.body.audit.filter((entry) => entry.action === "azure-write");
       if (c.terminal) expect(writes).toEqual([]);
       else expect(writes.length).toBeGreaterThan(0);
-      for (const write of writes) expect(write, JSON.stringify(write)).toMatchObject({ outcome: "ok", azureRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/i) });
+      for (const write of writes)
+        expect(write, JSON.stringify(write)).toMatchObject({
+          outcome: "ok",
+          azureRequestId: expect.stringMatching(/^[0-9a-f-]{36}$/i),
+        });
       expect(sandbox.world().counters.purgeRequests).toBe(0);
       const audit = await sandbox.cli(["audit", "verify"]);
       expect(audit.code, audit.stdout).toBe(0);

@@ -46,14 +46,17 @@ function inUse(sandbox: CliSandbox): { version: string | undefined; latest: stri
   const world = sandbox.world();
   const registry = Object.values(world.registries)[0]!;
   const versioned = registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier ?? "";
-  const [, vaultName, keyName, version] = /^https:\/\/([^.]+)\.vault\.azure\.net\/keys\/([^/]+)\/([^/]+)/.exec(versioned) ?? [];
+  const [, vaultName, keyName, version] =
+    /^https:\/\/([^.]+)\.vault\.azure\.net\/keys\/([^/]+)\/([^/]+)/.exec(versioned) ?? [];
   const key = world.vaults[vaultName!.toLowerCase()]!.keys[keyName!.toLowerCase()]!;
   return { version, latest: key.versions.at(-1)?.version, configured: registry.encryption.keyIdentifier ?? "" };
 }
 
 async function lastRunId(sandbox: CliSandbox): Promise<string> {
   const listed = await sandbox.json<{ runs: Array<{ id: string; startedAt: string }> }>(["runs", "list"]);
-  const newest = [...listed.body.runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id));
+  const newest = [...listed.body.runs].sort(
+    (a, b) => b.startedAt.localeCompare(a.startedAt) || b.id.localeCompare(a.id),
+  );
   return newest[0]!.id;
 }
 

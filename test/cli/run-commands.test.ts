@@ -14,7 +14,12 @@ async function sandboxWith(prefix: string, incident?: string) {
   await sandbox.ok(["sandbox", "init"]);
   if (incident) await sandbox.ok(["sandbox", "break", incident]);
   const registry = (await sandbox.status()).registries[0]!;
-  return { sandbox, rg: registry.resourceGroup, name: registry.name, target: ["-g", registry.resourceGroup, "-r", registry.name] };
+  return {
+    sandbox,
+    rg: registry.resourceGroup,
+    name: registry.name,
+    target: ["-g", registry.resourceGroup, "-r", registry.name],
+  };
 }
 
 async function storedRuns(sandbox: CliSandbox): Promise<Array<{ id: string; status: string }>> {
@@ -105,9 +110,56 @@ describe("recover on a deleted key", () => {
     const { sandbox, target } = await sandboxWith("lock", "key-deleted");
     const first = await sandbox.cli(["recover", ...target]);
     expect(first.code).toBe(1);
+    const firstId = /^Run (\S+): /m.exec(first.stdout)?.[1];
     const second = await sandbox.cli(["recover", ...target, "--yes"]);
-    console.log("SECOND", second);
-    expect(second.code).not.toBe(0);
-    expect((await storedRuns(sandbox)).length).toBe(1);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`Registry is busy: run ${firstId}`);
+    expect(second.stderr).toContain(`runs resume ${firstId}`);
+    expect(await storedRuns(sandbox)).toEqual([expect.objectContaining({ id: firstId, status: "awaiting-approval" })]);
+  });
+
+  it("`runs abort <id> --reason` stops a run waiting for approval, audits it and frees the registry", async () => {
+    const { sandbox, target } = await sandboxWith("abort", "key-deleted");
+    const first = await sandbox.cli(["recover", ...target]);
+    const firstId = /^Run (\S+): /m.exec(first.stdout)?.[1];
+    const writes = sandbox.world().counters.writes;
+
+    const noReason = await sandbox.cli(["runs", "abort", firstId!, "--reason", "  "]);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr).toContain("say why");
+
+    const aborted = await sandbox.cli(["runs", "abort", firstId!, "--reason", "handled by hand"]);
+    expect(aborted.code, aborted.stderr).toBe(0);
+    expect(aborted.stdout).toContain(`Run ${firstId} aborted`);
+    expect(sandbox.world().counters.writes).toBe(writes);
+    expect(await storedRuns(sandbox)).toEqual([expect.objectContaining({ id: firstId, status: "aborted" })]);
+    const shown = await sandbox.json<{ audit: Array<{ action: string; details: Record<string, unknown> }> }>([
+      "runs",
+      "show",
+      firstId!,
+    ]);
+    expect(JSON.stringify(shown.body.audit)).toContain("handled by hand");
+
+    const second = await sandbox.cli(["recover", ...target, "--yes"]);
+    expect(second.code, second.stderr).toBe(0);
+  });
+});
+
+describe("revoke --method that the vault does not offer", () => {
+  it("stops the run before any access is removed and frees the registry (exit 1)", async () => {
+    const { sandbox, target } = await sandboxWith("method");
+    const policies = JSON.stringify(Object.values(sandbox.world().vaults)[0]!.accessPolicies);
+    const result = await sandbox.cli(["revoke", ...target, "--yes", "--method", "role-assignment"]);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toContain(
+      "role-assignment does not apply here; this setup allows: access-policy, disable-key",
+    );
+    expect(result.stdout).toMatch(/^Run \S+ aborted\.$/m);
+    expect(JSON.stringify(Object.values(sandbox.world().vaults)[0]!.accessPolicies)).toBe(policies);
+    expect((await sandbox.status()).registries[0]?.healthy).toBe(true);
+    // The registry is free for the run the operator meant.
+    const revoke = await sandbox.cli(["revoke", ...target, "--yes", "--method", "access-policy"]);
+    expect(revoke.code, revoke.stdout).toBe(0);
+    expect((await sandbox.status()).registries[0]?.healthy).toBe(false);
   });
 });

@@ -43,21 +43,35 @@ export function sandbox(options: ScenarioOptions = {}, incidents: string[] = [])
   return {
     store,
     azure,
-    target: { subscriptionId: store.read().subscriptionId, resourceGroup: registry.resourceGroup, registry: registry.name },
+    target: {
+      subscriptionId: store.read().subscriptionId,
+      resourceGroup: registry.resourceGroup,
+      registry: registry.name,
+    },
     world: () => store.read(),
   };
 }
 
 export type RunSnapshot = { value: unknown; status: string; context: RunbookContext; hasTag(tag: string): boolean };
 
-export function startRun(definition: RunbookWithSpec, azure: CmkAzure, target: RunTarget, actors?: Record<string, unknown>) {
-  const machine = (definition.machine as AnyStateMachine).provide({ actors: (actors ?? definition.actors(azure)) as never });
+export function startRun(
+  definition: RunbookWithSpec,
+  azure: CmkAzure,
+  target: RunTarget,
+  actors?: Record<string, unknown>,
+) {
+  const machine = (definition.machine as AnyStateMachine).provide({
+    actors: (actors ?? definition.actors(azure)) as never,
+  });
   const actor = createActor(machine, { input: { target, requester: "alice@example.com", dryRun: false } });
   const visited: string[] = [];
-  actor.subscribe({ next: (s: SnapshotFrom<AnyStateMachine>) => {
-    const value = String(s.value);
-    if (visited[visited.length - 1] !== value) visited.push(value);
-  }, error: () => undefined });
+  actor.subscribe({
+    next: (s: SnapshotFrom<AnyStateMachine>) => {
+      const value = String(s.value);
+      if (visited[visited.length - 1] !== value) visited.push(value);
+    },
+    error: () => undefined,
+  });
   actor.start();
   return { actor, visited, snapshot: () => actor.getSnapshot() as unknown as RunSnapshot };
 }
@@ -70,7 +84,9 @@ export function settled(actor: AnyActorRef, timeoutMs = 10_000): Promise<RunSnap
     if (isSettled(now)) return resolve(now);
     const timer = setTimeout(() => {
       sub.unsubscribe();
-      reject(new Error(`run did not settle in ${timeoutMs} ms (at ${String((actor.getSnapshot() as RunSnapshot).value)})`));
+      reject(
+        new Error(`run did not settle in ${timeoutMs} ms (at ${String((actor.getSnapshot() as RunSnapshot).value)})`),
+      );
     }, timeoutMs);
     const sub = actor.subscribe((s: RunSnapshot) => {
       if (isSettled(s)) {
@@ -98,7 +114,11 @@ export async function autoRun(
       switched.add(value);
       run.actor.send({ type: "INPUT", by: "bob@example.com", value: choices[value] as string });
     } else if (s.hasTag("approval")) {
-      run.actor.send({ type: "APPROVE", by: "bob@example.com", fingerprint: String(s.context.pendingApproval?.fingerprint) });
+      run.actor.send({
+        type: "APPROVE",
+        by: "bob@example.com",
+        fingerprint: String(s.context.pendingApproval?.fingerprint),
+      });
     } else if (s.hasTag("input")) {
       const pending = s.context.pendingInput;
       const choice = choices[value] ?? pending?.defaultOption ?? pending?.options[0]?.id;

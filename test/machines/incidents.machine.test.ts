@@ -7,14 +7,34 @@ import type { RunbookId } from "../../src/diagnosis/types.js";
 import type { ScenarioOptions } from "../../src/sandbox/scenarios.js";
 import { advance, autoRun, groundTruth, sandbox, startRun } from "./harness.js";
 
-const cases: Array<{ incident: string; runbook: RunbookId; scenario?: ScenarioOptions; end: "succeeded" | "unrecoverable" | "escalated" }> = [
+const cases: Array<{
+  incident: string;
+  runbook: RunbookId;
+  scenario?: ScenarioOptions;
+  end: "succeeded" | "unrecoverable" | "escalated";
+}> = [
   { incident: "key-deleted", runbook: "key-deleted", end: "succeeded" },
   { incident: "vault-deleted", runbook: "key-deleted", end: "succeeded" },
   { incident: "vault-deleted", runbook: "key-deleted", scenario: { access: "rbac" }, end: "succeeded" },
-  { incident: "key-purged", runbook: "key-deleted", scenario: { scenario: "no-purge-protection" }, end: "unrecoverable" },
-  { incident: "vault-purged", runbook: "key-deleted", scenario: { scenario: "no-purge-protection" }, end: "unrecoverable" },
+  {
+    incident: "key-purged",
+    runbook: "key-deleted",
+    scenario: { scenario: "no-purge-protection" },
+    end: "unrecoverable",
+  },
+  {
+    incident: "vault-purged",
+    runbook: "key-deleted",
+    scenario: { scenario: "no-purge-protection" },
+    end: "unrecoverable",
+  },
   { incident: "identity-removed", runbook: "identity-removed", end: "succeeded" },
-  { incident: "system-identity-removed", runbook: "identity-removed", scenario: { scenario: "system-identity" }, end: "escalated" },
+  {
+    incident: "system-identity-removed",
+    runbook: "identity-removed",
+    scenario: { scenario: "system-identity" },
+    end: "escalated",
+  },
   { incident: "firewall-403", runbook: "firewall-403", end: "succeeded" },
   { incident: "access-revoked", runbook: "restore", end: "succeeded" },
   { incident: "access-revoked", runbook: "restore", scenario: { access: "rbac" }, end: "succeeded" },
@@ -23,21 +43,22 @@ const cases: Array<{ incident: string; runbook: RunbookId; scenario?: ScenarioOp
 ];
 
 describe("every incident, recovered unattended on the sandbox", () => {
-  it.each(cases.map((c) => [`${c.incident} ${c.scenario ? JSON.stringify(c.scenario) : ""} → ${c.runbook} → ${c.end}`, c] as const))(
-    "%s",
-    async (_name, c) => {
-      const sb = sandbox(c.scenario ?? {}, [c.incident]);
-      // Reads break at once, except for an expired key (unwrap still works) and a removed identity (grace period).
-      const readsStillWork = ["key-expired", "identity-removed", "system-identity-removed"].includes(c.incident);
-      expect(groundTruth(sb).healthy).toBe(readsStillWork);
-      const run = startRun(RUNBOOKS[c.runbook], sb.azure, sb.target);
-      const end = await autoRun(run);
-      expect(String(end.value), end.context.lastError?.message).toBe(c.end);
-      if (c.end === "succeeded") expect(groundTruth(sb)).toEqual({ healthy: true, reason: null });
-      else expect(end.context.outcome?.nextSteps.length).toBeGreaterThan(0);
-      expect(sb.world().counters.purgeRequests).toBe(0);
-    },
-  );
+  it.each(
+    cases.map(
+      (c) => [`${c.incident} ${c.scenario ? JSON.stringify(c.scenario) : ""} → ${c.runbook} → ${c.end}`, c] as const,
+    ),
+  )("%s", async (_name, c) => {
+    const sb = sandbox(c.scenario ?? {}, [c.incident]);
+    // Reads break at once, except for an expired key (unwrap still works) and a removed identity (grace period).
+    const readsStillWork = ["key-expired", "identity-removed", "system-identity-removed"].includes(c.incident);
+    expect(groundTruth(sb).healthy).toBe(readsStillWork);
+    const run = startRun(RUNBOOKS[c.runbook], sb.azure, sb.target);
+    const end = await autoRun(run);
+    expect(String(end.value), end.context.lastError?.message).toBe(c.end);
+    if (c.end === "succeeded") expect(groundTruth(sb)).toEqual({ healthy: true, reason: null });
+    else expect(end.context.outcome?.nextSteps.length).toBeGreaterThan(0);
+    expect(sb.world().counters.purgeRequests).toBe(0);
+  });
 
   it("a purged key says plainly that the data cannot be decrypted, and what to do next", async () => {
     const sb = sandbox({ scenario: "no-purge-protection" }, ["key-purged"]);
@@ -61,10 +82,14 @@ describe("every incident, recovered unattended on the sandbox", () => {
 
   it("revoke → restore → rotate round-trips on a healthy registry", async () => {
     const sb = sandbox({ scenario: "rbac" });
-    const revoked = await autoRun(startRun(RUNBOOKS.revoke, sb.azure, sb.target), { "choose-method": "role-assignment" });
+    const revoked = await autoRun(startRun(RUNBOOKS.revoke, sb.azure, sb.target), {
+      "choose-method": "role-assignment",
+    });
     expect(String(revoked.value)).toBe("succeeded");
     expect(groundTruth(sb).healthy).toBe(false);
-    expect(revoked.context.rollback.join("\n")).toMatch(/az role assignment create --assignee-object-id .* --role e147488a-f6f5-4113-8e2d-b22465e65bf6/);
+    expect(revoked.context.rollback.join("\n")).toMatch(
+      /az role assignment create --assignee-object-id .* --role e147488a-f6f5-4113-8e2d-b22465e65bf6/,
+    );
 
     const restored = await autoRun(startRun(RUNBOOKS.restore, sb.azure, sb.target));
     expect(String(restored.value), restored.context.lastError?.message).toBe("succeeded");

@@ -66,10 +66,16 @@ function stepById(model: PathModel, id: string): StepSpec | undefined {
 function syntheticOutput(model: PathModel, stepId: string, outcome: string, target: string): StepOutput {
   // Every change gets a plan, as the real checks supply one before any approval that can follow.
   const changes = model.runbook.spec.steps.filter((s) => s.type === "change").map((s) => s.id);
-  const output: StepOutput = { outcome, plans: changes.map(dummyPlan), facts: model.facts?.[`${stepId}:${outcome}`] ?? {} };
+  const output: StepOutput = {
+    outcome,
+    plans: changes.map(dummyPlan),
+    facts: model.facts?.[`${stepId}:${outcome}`] ?? {},
+  };
   const next = stepById(model, target);
   if (next?.type === "approval") {
-    output.candidates = Object.fromEntries(Object.values(next.alternatives ?? {}).map((key) => [key, dummyPlan(next.change)]));
+    output.candidates = Object.fromEntries(
+      Object.values(next.alternatives ?? {}).map((key) => [key, dummyPlan(next.change)]),
+    );
   }
   if (next?.type === "input") {
     const ids = next.otherwise ? [DYNAMIC_OPTION] : Object.keys(next.on);
@@ -82,7 +88,8 @@ function syntheticOutput(model: PathModel, stepId: string, outcome: string, targ
 
 export function graphEvents(model: PathModel) {
   return (snapshot: Snap): GraphEvent[] => {
-    const allowed = (key: string) => !(key in model.unrealizable) && (model.when?.[key]?.(snapshot.context.facts) ?? true);
+    const allowed = (key: string) =>
+      !(key in model.unrealizable) && (model.when?.[key]?.(snapshot.context.facts) ?? true);
     if (snapshot.status !== "active") return [];
     const value = String(snapshot.value);
     const events: GraphEvent[] = [{ type: "ABORT", by: "carol", reason: "drill" }];
@@ -92,15 +99,22 @@ export function graphEvents(model: PathModel) {
     switch (step.type) {
       case "invoke":
         for (const [outcome, target] of Object.entries(step.on)) {
-          if (allowed(`${step.id}:${outcome}`)) events.push({ type: `xstate.done.actor.${step.id}`, output: syntheticOutput(model, step.id, outcome, target) });
+          if (allowed(`${step.id}:${outcome}`))
+            events.push({
+              type: `xstate.done.actor.${step.id}`,
+              output: syntheticOutput(model, step.id, outcome, target),
+            });
         }
-        if (allowed(`${step.id}:error`)) events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "unavailable", message: "503" } });
+        if (allowed(`${step.id}:error`))
+          events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "unavailable", message: "503" } });
         if (step.deadlineTarget) events.push({ type: "DEADLINE" });
         break;
       case "change":
         events.push({ type: `xstate.done.actor.${step.id}`, output: { outcome: "done" } });
-        if (allowed(`${step.id}:error`)) events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "unavailable", message: "503" } });
-        if (allowed(`${step.id}:stale`)) events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "stale", message: "stale" } });
+        if (allowed(`${step.id}:error`))
+          events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "unavailable", message: "503" } });
+        if (allowed(`${step.id}:stale`))
+          events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "stale", message: "stale" } });
         break;
       case "approval":
         events.push({ type: "APPROVE", by: "bob", fingerprint: String(snapshot.context.pendingApproval?.fingerprint) });
@@ -120,9 +134,15 @@ export function graphEvents(model: PathModel) {
   };
 }
 
-const serializeState = (s: Snap) => `${String(s.value)}|${s.context.lastError?.step ?? ""}|${JSON.stringify(s.context.facts)}`;
+const serializeState = (s: Snap) =>
+  `${String(s.value)}|${s.context.lastError?.step ?? ""}|${JSON.stringify(s.context.facts)}`;
 const serializeEvent = (e: GraphEvent) =>
-  JSON.stringify({ type: e.type, outcome: (e.output as StepOutput | undefined)?.outcome, kind: (e.error as { kind?: string } | undefined)?.kind, value: e.value });
+  JSON.stringify({
+    type: e.type,
+    outcome: (e.output as StepOutput | undefined)?.outcome,
+    kind: (e.error as { kind?: string } | undefined)?.kind,
+    value: e.value,
+  });
 
 export interface ModelPath {
   description: string;
@@ -131,8 +151,17 @@ export interface ModelPath {
 
 /** One path per transition of the graph: the shortest path to its source, then the transition. */
 export function enumeratePaths(model: PathModel): ModelPath[] {
-  const input = { target: { subscriptionId: "s", resourceGroup: "rg", registry: "r" }, requester: "alice", dryRun: false };
-  const options = { events: graphEvents(model) as never, serializeState: serializeState as never, serializeEvent: serializeEvent as never, input };
+  const input = {
+    target: { subscriptionId: "s", resourceGroup: "rg", registry: "r" },
+    requester: "alice",
+    dryRun: false,
+  };
+  const options = {
+    events: graphEvents(model) as never,
+    serializeState: serializeState as never,
+    serializeEvent: serializeEvent as never,
+    input,
+  };
   const machine = model.runbook.machine as AnyStateMachine;
   const shortest = getShortestPaths(machine, options);
   const bySource = new Map(shortest.map((p) => [serializeState(p.state as unknown as Snap), p]));
@@ -149,10 +178,17 @@ export function enumeratePaths(model: PathModel): ModelPath[] {
       const describe = (e: GraphEvent) => {
         const out = e.output as StepOutput | undefined;
         const err = e.error as { kind?: string } | undefined;
-        return e.type.startsWith("xstate.done") ? `${out?.outcome}` : e.type.startsWith("xstate.error") ? `error:${err?.kind}` : String(e.value ?? e.type);
+        return e.type.startsWith("xstate.done")
+          ? `${out?.outcome}`
+          : e.type.startsWith("xstate.error")
+            ? `error:${err?.kind}`
+            : String(e.value ?? e.type);
       };
       paths.push({
-        description: steps.slice(1).map((s) => `${describe(s.event)}→${String(s.state.value)}`).join(" "),
+        description: steps
+          .slice(1)
+          .map((s) => `${describe(s.event)}→${String(s.state.value)}`)
+          .join(" "),
         steps,
       });
     }
@@ -176,7 +212,8 @@ function edgeKey(path: ModelPath, k: number): string | undefined {
   const from = String(path.steps[k - 1]?.state.value);
   if (!event) return undefined;
   if (event.type.startsWith("xstate.done.actor.")) return `${from}:${(event.output as StepOutput).outcome}`;
-  if (event.type.startsWith("xstate.error.actor.")) return `${from}:${(event.error as { kind: string }).kind === "stale" ? "stale" : "error"}`;
+  if (event.type.startsWith("xstate.error.actor."))
+    return `${from}:${(event.error as { kind: string }).kind === "stale" ? "stale" : "error"}`;
   if (event.type === "INPUT") return `${from}:INPUT:${String(event.value)}`;
   return undefined;
 }
@@ -206,7 +243,9 @@ export async function drivePath(model: PathModel, path: ModelPath): Promise<Sand
   const outputs: Array<[string, string]> = [];
   const errors: Array<[string, string]> = [];
   const stepFns = model.runbook.stepFunctions(sb.azure);
-  const actorNames = [...new Set(model.runbook.spec.steps.flatMap((s) => (s.type === "invoke" || s.type === "change" ? [s.actor] : [])))];
+  const actorNames = [
+    ...new Set(model.runbook.spec.steps.flatMap((s) => (s.type === "invoke" || s.type === "change" ? [s.actor] : []))),
+  ];
   const actors = Object.fromEntries(
     actorNames.map((name) => [
       name,
@@ -248,7 +287,11 @@ export async function drivePath(model: PathModel, path: ModelPath): Promise<Sand
       if (trail.length >= length) return resolve();
       const timer = setTimeout(() => {
         sub.unsubscribe();
-        reject(new Error(`stuck at ${trail.join(" > ")} (last error: ${snap().context.lastError?.message}) on path ${path.description}`));
+        reject(
+          new Error(
+            `stuck at ${trail.join(" > ")} (last error: ${snap().context.lastError?.message}) on path ${path.description}`,
+          ),
+        );
       }, 8000);
       const sub = actor.subscribe(() => {
         if (trail.length >= length) {
@@ -270,28 +313,40 @@ export async function drivePath(model: PathModel, path: ModelPath): Promise<Sand
       await waitForTrail(expected.length);
       if (event.type.startsWith("xstate.done.actor.")) {
         const mine = outputs.filter(([id]) => id === from);
-        expect(mine[mine.length - 1], `outcome of ${from} on path ${path.description}`).toEqual([from, (event.output as StepOutput).outcome]);
+        expect(mine[mine.length - 1], `outcome of ${from} on path ${path.description}`).toEqual([
+          from,
+          (event.output as StepOutput).outcome,
+        ]);
       } else {
         const mine = errors.filter(([id]) => id === from);
-        expect(mine[mine.length - 1], `error at ${from} on path ${path.description}`).toEqual([from, (event.error as { kind: string }).kind]);
+        expect(mine[mine.length - 1], `error at ${from} on path ${path.description}`).toEqual([
+          from,
+          (event.error as { kind: string }).kind,
+        ]);
       }
     } else {
       // A person's event: sent only once the machine waits where the path says it does.
       await waitForTrail(expected.length - (value !== from ? 1 : 0));
       expect(trail[trail.length - 1], `waiting state on path ${path.description}`).toBe(from);
       if (event.type === "APPROVE") {
-        actor.send({ type: "APPROVE", by: "bob@example.com", fingerprint: String(snap().context.pendingApproval?.fingerprint) });
+        actor.send({
+          type: "APPROVE",
+          by: "bob@example.com",
+          fingerprint: String(snap().context.pendingApproval?.fingerprint),
+        });
       } else if (event.type === "INPUT") {
-        const chosen = event.value === DYNAMIC_OPTION ? String(snap().context.pendingInput?.options[0]?.id) : String(event.value);
+        const chosen =
+          event.value === DYNAMIC_OPTION ? String(snap().context.pendingInput?.options[0]?.id) : String(event.value);
         facts.choices[from] = chosen;
         actor.send({ type: "INPUT", by: "bob@example.com", value: chosen });
       } else {
         actor.send(event as never);
       }
     }
-    expect(trail[expected.length - 1], `state ${expected.length} of path ${path.description} (trail ${trail.join(" > ")})`).toBe(
-      expected[expected.length - 1],
-    );
+    expect(
+      trail[expected.length - 1],
+      `state ${expected.length} of path ${path.description} (trail ${trail.join(" > ")})`,
+    ).toBe(expected[expected.length - 1]);
   }
   actor.stop();
   expect(sb.world().counters.purgeRequests).toBe(0);

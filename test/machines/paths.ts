@@ -23,7 +23,9 @@ import {
 /** Someone assigns yet another identity: the registry's identity picture is not the one approved. */
 function assignOther(w: World): void {
   const reg = registryOf(w);
-  reg.userAssignedIdentities.push(`/subscriptions/${w.subscriptionId}/resourcegroups/${reg.resourceGroup}/providers/microsoft.managedidentity/userassignedidentities/other`);
+  reg.userAssignedIdentities.push(
+    `/subscriptions/${w.subscriptionId}/resourcegroups/${reg.resourceGroup}/providers/microsoft.managedidentity/userassignedidentities/other`,
+  );
 }
 
 const notCmk = { before: (w: World) => disableCmk(w) };
@@ -53,7 +55,10 @@ export const keyDeletedModel: PathModel = {
     },
     "verify-recover-key:missing": { before: incident("key-deleted") },
     "check-access:access-missing": { before: incident("access-revoked") },
-    "check-access:identity-missing": { scenario: { scenario: "system-identity" }, before: incident("system-identity-removed") },
+    "check-access:identity-missing": {
+      scenario: { scenario: "system-identity" },
+      before: incident("system-identity-removed"),
+    },
     "grant-access:stale": { before: (w) => touchAccess(w, principalOf(w)) },
     "verify-grant-access:missing": { before: (w) => removeAccess(w, principalOf(w)) },
     "verify-registry:unreadable": unreadable,
@@ -72,7 +77,10 @@ export const identityRemovedModel: PathModel = {
   realize: {
     "find-identity:user-not-assigned": { before: incident("identity-removed") },
     "find-identity:system-present": { scenario: { scenario: "system-identity" } },
-    "find-identity:system-missing": { scenario: { scenario: "system-identity" }, before: incident("system-identity-removed") },
+    "find-identity:system-missing": {
+      scenario: { scenario: "system-identity" },
+      before: incident("system-identity-removed"),
+    },
     "find-identity:not-cmk": notCmk,
     "reassign-identity:stale": { before: (w) => assignOther(w) },
     "verify-reassign-identity:missing": {
@@ -100,7 +108,10 @@ export const identityRemovedModel: PathModel = {
     "verify-grant-target-access:missing": { before: (w) => removeAccess(w, spareIdentity(w).principalId) },
     "rotate-to-target-identity:stale": { before: (w) => assignOther(w) },
     "verify-rotate-to-target-identity:unchanged": {
-      before: (w) => void (registryOf(w).encryption.identity = String(Object.values(w.identities).find((i) => i.name !== "id-acr-cmk-spare")?.clientId)),
+      before: (w) =>
+        void (registryOf(w).encryption.identity = String(
+          Object.values(w.identities).find((i) => i.name !== "id-acr-cmk-spare")?.clientId,
+        )),
     },
     "check-old-identity:gone": {
       before: (w) => {
@@ -181,10 +192,16 @@ export const restoreModel: PathModel = {
     "verify-grant-access:missing": { before: (w) => removeAccess(w, principalOf(w)) },
     "check-key-state:disabled": { before: incident("key-disabled") },
     "check-key-state:expired": { before: incident("key-expired") },
-    "enable-key:stale": { before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() + 400 * 86_400_000).toISOString()) },
+    "enable-key:stale": {
+      before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() + 400 * 86_400_000).toISOString()),
+    },
     "verify-enable-key:unusable": { before: (w) => void (keyInUse(w).version.enabled = false) },
-    "extend-key:stale": { before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() - 2 * 86_400_000).toISOString()) },
-    "verify-extend-key:unusable": { before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() - 86_400_000).toISOString()) },
+    "extend-key:stale": {
+      before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() - 2 * 86_400_000).toISOString()),
+    },
+    "verify-extend-key:unusable": {
+      before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() - 86_400_000).toISOString()),
+    },
     "verify-registry:unreadable": { before: incident("firewall-403") },
   },
   unrealizable: {},
@@ -213,7 +230,10 @@ export const rotateModel: PathModel = {
         const reg = registryOf(w);
         const { key } = keyInUse(w);
         const first = key.versions[0]?.version;
-        reg.encryption.versionedKeyIdentifier = String(reg.encryption.versionedKeyIdentifier).replace(/[0-9a-f]{32}$/, String(first));
+        reg.encryption.versionedKeyIdentifier = String(reg.encryption.versionedKeyIdentifier).replace(
+          /[0-9a-f]{32}$/,
+          String(first),
+        );
       },
     },
     "backup-key:stale": { before: (w, now) => void addKeyVersion(w, now) },
@@ -237,4 +257,11 @@ export const rotateModel: PathModel = {
   },
 };
 
-export const MODELS: PathModel[] = [keyDeletedModel, identityRemovedModel, firewall403Model, revokeModel, restoreModel, rotateModel];
+export const MODELS: PathModel[] = [
+  keyDeletedModel,
+  identityRemovedModel,
+  firewall403Model,
+  revokeModel,
+  restoreModel,
+  rotateModel,
+];

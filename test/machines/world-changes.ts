@@ -4,7 +4,13 @@ import { resolveRegistryKey } from "../../src/sandbox/health.js";
 import { breakWorld } from "../../src/sandbox/incidents.js";
 import { identityId, newGuid, roleAssignmentId, roleDefinitionId } from "../../src/sandbox/ids.js";
 import { newRsaKeyVersion } from "../../src/sandbox/scenarios.js";
-import { ROLE, type IdentityRecord, type RegistryRecord, type VaultRecord, type World } from "../../src/sandbox/world.js";
+import {
+  ROLE,
+  type IdentityRecord,
+  type RegistryRecord,
+  type VaultRecord,
+  type World,
+} from "../../src/sandbox/world.js";
 
 export const registryOf = (w: World): RegistryRecord => Object.values(w.registries)[0] as RegistryRecord;
 
@@ -36,14 +42,23 @@ export function spareIdentity(w: World): IdentityRecord {
   const id = identityId(w.subscriptionId, reg.resourceGroup, SPARE);
   const existing = w.identities[id.toLowerCase()];
   if (existing) return existing;
-  const record: IdentityRecord = { id, name: SPARE, resourceGroup: reg.resourceGroup, location: reg.location, principalId: newGuid(), clientId: newGuid(), tenantId: w.tenantId };
+  const record: IdentityRecord = {
+    id,
+    name: SPARE,
+    resourceGroup: reg.resourceGroup,
+    location: reg.location,
+    principalId: newGuid(),
+    clientId: newGuid(),
+    tenantId: w.tenantId,
+  };
   w.identities[id.toLowerCase()] = record;
   return record;
 }
 
 export function assignToRegistry(w: World, identity: IdentityRecord): void {
   const reg = registryOf(w);
-  if (!reg.userAssignedIdentities.includes(identity.id.toLowerCase())) reg.userAssignedIdentities.push(identity.id.toLowerCase());
+  if (!reg.userAssignedIdentities.includes(identity.id.toLowerCase()))
+    reg.userAssignedIdentities.push(identity.id.toLowerCase());
 }
 
 export function unassignFromRegistry(w: World, id: string): void {
@@ -55,7 +70,12 @@ export function grantPolicy(w: World, principalId: string, keys = ["get", "wrapK
   const vault = vaultOf(w);
   const entry = vault.accessPolicies.find((p) => p.objectId === principalId);
   if (entry) entry.permissions.keys = [...new Set([...entry.permissions.keys, ...keys])];
-  else vault.accessPolicies.push({ tenantId: w.tenantId, objectId: principalId, permissions: { keys, secrets: [], certificates: [] } });
+  else
+    vault.accessPolicies.push({
+      tenantId: w.tenantId,
+      objectId: principalId,
+      permissions: { keys, secrets: [], certificates: [] },
+    });
 }
 
 export function addRole(w: World, principalId: string, role: string): void {
@@ -83,7 +103,8 @@ export function touchAccess(w: World, principalId: string): void {
 export function removeAccess(w: World, principalId: string): void {
   const vault = vaultOf(w);
   vault.accessPolicies = vault.accessPolicies.filter((p) => p.objectId !== principalId);
-  for (const [id, a] of Object.entries(w.roleAssignments)) if (a.principalId === principalId) delete w.roleAssignments[id];
+  for (const [id, a] of Object.entries(w.roleAssignments))
+    if (a.principalId === principalId) delete w.roleAssignments[id];
 }
 
 export function keyInUse(w: World) {

@@ -214,7 +214,8 @@ describe("registry lock", () => {
   });
 
   it("a lock whose owner stopped heart-beating is taken over after it expires", async () => {
-    const stuck = engineFor(fakeVault(), { lockTtlMs: 60_000 });
+    // Its approval request lapses within the same minute, so nothing but the lock stands in the way.
+    const stuck = engineFor(fakeVault(), { lockTtlMs: 60_000, approvalTtlMs: 60_000 });
     const first = await startToy(stuck);
     // The same database seen from a process whose clock is past the lock's expiry.
     const later = engineFor(fakeVault(), { clock: { now: () => new Date(Date.now() + 120_000) } });
@@ -223,6 +224,30 @@ describe("registry lock", () => {
     expect(later.auditTrail(second.id).find((e) => e.action === "lock-takeover")?.details).toMatchObject({
       from: first.id,
     });
+  });
+});
+
+describe("one active run per registry", () => {
+  it("a run waiting for approval keeps the registry after its process is gone, until the request lapses", async () => {
+    const first = engineFor(fakeVault(), { approvalTtlMs: 60_000 });
+    const waiting = await startToy(first);
+    expect(waiting.status).toBe("awaiting-approval");
+    await first.close();
+    const next = engineFor(fakeVault());
+    await expect(next.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" })).rejects.toThrow(
+      `Registry is busy: run ${waiting.id} (requested by alice) waits for approval`,
+    );
+    const later = engineFor(fakeVault(), { clock: { now: () => new Date(Date.now() + 61_000) } });
+    const second = await later.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" });
+    expect((await later.settled(second.id)).status).toBe("awaiting-approval");
+  });
+
+  it("one engine does not start a second run on a registry it is already driving", async () => {
+    const engine = engineFor(fakeVault());
+    const first = await startToy(engine);
+    await expect(
+      engine.start({ runbook: "key-deleted", target, requester: "carol", driver: "slack" }),
+    ).rejects.toMatchObject({ reason: "locked", message: expect.stringContaining(first.id) });
   });
 });
 

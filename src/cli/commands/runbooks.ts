@@ -10,7 +10,12 @@ import type { CommandRunner } from "../program.js";
 const showOptions = z.object({ format: z.enum(["table", "mermaid"]).default("table") });
 
 export const listRunbooksCommand: CommandRunner = async (ctx: CliContext) => {
-  const runbooks = Object.values(RUNBOOKS).map((r) => ({ id: r.id, title: r.title, summary: r.summary, steps: r.steps.length }));
+  const runbooks = Object.values(RUNBOOKS).map((r) => ({
+    id: r.id,
+    title: r.title,
+    summary: r.summary,
+    steps: r.steps.length,
+  }));
   if (ctx.globals.output === "json") {
     printJson(ctx, { runbooks });
     return 0;
@@ -23,12 +28,19 @@ export const listRunbooksCommand: CommandRunner = async (ctx: CliContext) => {
   return 0;
 };
 
-export const showRunbookCommand: CommandRunner = async (ctx: CliContext, options: Record<string, unknown>, id?: string) => {
+export const showRunbookCommand: CommandRunner = async (
+  ctx: CliContext,
+  options: Record<string, unknown>,
+  id?: string,
+) => {
   const parsed = showOptions.safeParse({ format: options.format });
-  if (!parsed.success) throw new UsageError(`--format must be "table" or "mermaid" (got ${JSON.stringify(options.format)})`);
+  if (!parsed.success)
+    throw new UsageError(`--format must be "table" or "mermaid" (got ${JSON.stringify(options.format)})`);
   const runbook = id ? getRunbook(id) : undefined;
   if (!runbook) {
-    throw new UsageError(`unknown runbook ${JSON.stringify(id ?? "")}: expected one of ${Object.keys(RUNBOOKS).join(", ")}`);
+    throw new UsageError(
+      `unknown runbook ${JSON.stringify(id ?? "")}: expected one of ${Object.keys(RUNBOOKS).join(", ")}`,
+    );
   }
   if (parsed.data.format === "mermaid") {
     if (ctx.globals.output === "json") printJson(ctx, { id: runbook.id, mermaid: toMermaid(runbook.machine) });

@@ -1,4 +1,4 @@
-// `acr-cmk runs list | show <run-id> | resume <run-id> [--yes]`.
+// `acr-cmk runs list | show <run-id> | resume <run-id> [--yes] | abort <run-id> --reason <text>`.
 import { z } from "zod";
 import { openRunRecords } from "../../runs/run-records.js";
 import type { AuditEntry, RunView } from "../../runs/types.js";
@@ -122,6 +122,34 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
     if (ctx.globals.output === "text")
       ctx.stdout.write(`Resuming run ${id} (${invocationOf(ctx)} runs show ${id} for the full trail)\n`);
     return await driveRun(ctx, engine, id, by, { yes, answers: [] });
+  } catch (error) {
+    return reportRefusal(ctx, error);
+  } finally {
+    await engine.close();
+  }
+};
+
+/** Stops a run that waits for a person (or stopped at an error) and frees its registry; nothing in Azure changes. */
+export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
+  const id = parseRunId(runId);
+  const parsedReason = z
+    .string({ error: "say why: acr-cmk runs abort <run-id> --reason <text>" })
+    .trim()
+    .min(1, "say why: acr-cmk runs abort <run-id> --reason <text>")
+    .max(500, "keep the reason under 500 characters")
+    .safeParse(options.reason);
+  if (!parsedReason.success) throw new UsageError(parsedReason.error.issues.map((i) => i.message).join("; "));
+  const reason = parsedReason.data;
+  const known = withRecords(ctx, (records) => records.get(id));
+  if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
+  const by = localUser(ctx);
+  const engine = await openEngine(ctx);
+  try {
+    await engine.resume(id, by);
+    const view = await engine.abort(id, by, reason);
+    if (ctx.globals.output === "json") printJson(ctx, { run: view });
+    else ctx.stdout.write(`Run ${id} aborted by ${by}: ${reason}\n`);
+    return EXIT.ok;
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {

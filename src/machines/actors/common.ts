@@ -36,7 +36,13 @@ export function registryFacts(registry: RegistryInfo): { facts: Partial<RunFacts
     versionedKeyIdentifier: registry.encryption.versionedKeyIdentifier,
     identity: registry.encryption.identity,
   };
-  if (key) Object.assign(facts, { vaultName: key.vaultName, vaultUrl: key.vaultUrl, keyName: key.name, keyVersion: key.version });
+  if (key)
+    Object.assign(facts, {
+      vaultName: key.vaultName,
+      vaultUrl: key.vaultUrl,
+      keyName: key.name,
+      keyVersion: key.version,
+    });
   return { facts, key };
 }
 
@@ -63,22 +69,37 @@ export interface EncryptionIdentity {
 }
 
 /** Which identity the encryption uses: a user-assigned identity by client id, else the system identity. */
-export async function encryptionIdentity(azure: CmkAzure, registry: RegistryInfo, signal: AbortSignal): Promise<EncryptionIdentity> {
+export async function encryptionIdentity(
+  azure: CmkAzure,
+  registry: RegistryInfo,
+  signal: AbortSignal,
+): Promise<EncryptionIdentity> {
   const clientId = registry.encryption.identity ?? "system";
   const systemAssigned = registry.identity.type.includes("SystemAssigned");
   if (clientId.toLowerCase() !== "system") {
     const assigned = registry.identity.userAssigned.find((u) => u.clientId?.toLowerCase() === clientId.toLowerCase());
-    if (assigned) return { kind: "user", clientId, resourceId: assigned.id, principalId: assigned.principalId, assigned: true };
+    if (assigned)
+      return { kind: "user", clientId, resourceId: assigned.id, principalId: assigned.principalId, assigned: true };
     const all = await azure.listUserAssignedIdentities(call(signal));
     const found = all.find((i) => i.clientId.toLowerCase() === clientId.toLowerCase());
     if (found) return { kind: "user", clientId, resourceId: found.id, principalId: found.principalId, assigned: false };
   }
   // "system", or a client id no user-assigned identity has: the registry's own identity.
-  return { kind: "system", clientId, principalId: systemAssigned ? registry.identity.principalId : undefined, assigned: systemAssigned };
+  return {
+    kind: "system",
+    clientId,
+    principalId: systemAssigned ? registry.identity.principalId : undefined,
+    assigned: systemAssigned,
+  };
 }
 
 export function identityFacts(identity: EncryptionIdentity): Partial<RunFacts> {
-  return { identityKind: identity.kind, identityResourceId: identity.resourceId, principalId: identity.principalId, identity: identity.clientId };
+  return {
+    identityKind: identity.kind,
+    identityResourceId: identity.resourceId,
+    principalId: identity.principalId,
+    identity: identity.clientId,
+  };
 }
 
 /** The identity's CMK access on the vault: an access policy entry, or role assignments on an RBAC vault. */
@@ -91,10 +112,19 @@ export interface AccessState {
   assignments?: RoleAssignmentInfo[];
 }
 
-export async function readAccess(azure: CmkAzure, vault: VaultInfo, principalId: string, signal: AbortSignal): Promise<AccessState> {
+export async function readAccess(
+  azure: CmkAzure,
+  vault: VaultInfo,
+  principalId: string,
+  signal: AbortSignal,
+): Promise<AccessState> {
   if (vault.enableRbacAuthorization) {
-    const assignments = (await azure.listRoleAssignments(vault.id, { principalId }, call(signal))).filter((a) => a.principalId === principalId);
-    const granting = assignments.filter((a) => ROLES_GRANTING_CMK_ACCESS.some((role) => a.roleDefinitionId.toLowerCase().endsWith(role)));
+    const assignments = (await azure.listRoleAssignments(vault.id, { principalId }, call(signal))).filter(
+      (a) => a.principalId === principalId,
+    );
+    const granting = assignments.filter((a) =>
+      ROLES_GRANTING_CMK_ACCESS.some((role) => a.roleDefinitionId.toLowerCase().endsWith(role)),
+    );
     return {
       mode: "rbac",
       principalId,
@@ -115,7 +145,9 @@ export function describeAccess(access: AccessState): string {
       ? `role assignments: ${access.assignments.map((a) => lastSegment(a.roleDefinitionId)).join(", ")}`
       : "no role assignment for this identity on the vault";
   }
-  return access.policy ? `access policy keys: ${access.policy.permissions.keys.join(", ") || "(none)"}` : "no access policy entry";
+  return access.policy
+    ? `access policy keys: ${access.policy.permissions.keys.join(", ") || "(none)"}`
+    : "no access policy entry";
 }
 
 /** The state a grant is computed from, and re-read before it runs. */
@@ -130,7 +162,8 @@ export async function requireVault(azure: CmkAzure, facts: RunFacts, signal: Abo
     return azure.getVault({ resourceGroup: facts.vaultResourceGroup, name: facts.vaultName }, call(signal));
   }
   const vault = facts.vaultName ? await azure.findVaultByName(facts.vaultName, call(signal)) : null;
-  if (!vault) throw Object.assign(new Error(`key vault '${facts.vaultName ?? "?"}' was not found`), { kind: "not-found" });
+  if (!vault)
+    throw Object.assign(new Error(`key vault '${facts.vaultName ?? "?"}' was not found`), { kind: "not-found" });
   return vault;
 }
 
@@ -144,7 +177,14 @@ export const accessFingerprint = (access: AccessState) =>
   });
 
 /** Plan to grant the documented minimum: get, wrapKey, unwrapKey, or the Crypto Service Encryption User role. */
-export function grantPlan(stepId: string, input: StepInput, facts: RunFacts, vault: VaultInfo, access: AccessState, who: string): ChangePlan {
+export function grantPlan(
+  stepId: string,
+  input: StepInput,
+  facts: RunFacts,
+  vault: VaultInfo,
+  access: AccessState,
+  who: string,
+): ChangePlan {
   const f = { ...facts, principalId: access.principalId, vaultId: vault.id, vaultName: vault.name };
   if (access.mode === "rbac") {
     return {
@@ -223,12 +263,19 @@ export const grantAccess: StepFn = guardedChangeFn({
         },
         call(signal),
       );
-      return { evidence: [`Role assignment ${created.name} created at ${view.vault.name}`], rollback: [`az role assignment delete --ids ${created.id}`] };
+      return {
+        evidence: [`Role assignment ${created.name} created at ${view.vault.name}`],
+        rollback: [`az role assignment delete --ids ${created.id}`],
+      };
     }
     await azure.updateAccessPolicy(
       ref,
       "add",
-      { tenantId: view.vault.tenantId, objectId: view.access.principalId, permissions: { keys: [...CMK_KEY_PERMISSIONS], secrets: [], certificates: [] } },
+      {
+        tenantId: view.vault.tenantId,
+        objectId: view.access.principalId,
+        permissions: { keys: [...CMK_KEY_PERMISSIONS], secrets: [], certificates: [] },
+      },
       call(signal),
     );
     return { evidence: [`Access policy for ${view.access.principalId} now includes get, wrapKey, unwrapKey`] };
@@ -240,7 +287,10 @@ export const verifyAccess: StepFn = async (azure, input, signal) => {
   const principalId = String(input.plan?.params?.principalId ?? input.facts.principalId);
   const { access, vault } = await grantView(azure, input.facts, principalId, signal);
   if (!access.ok) {
-    return { outcome: "missing", message: `The identity still lacks ${access.missing.join(", ")} on ${vault.name} (Azure may take a minute to propagate).` };
+    return {
+      outcome: "missing",
+      message: `The identity still lacks ${access.missing.join(", ")} on ${vault.name} (Azure may take a minute to propagate).`,
+    };
   }
   return { outcome: "ok", evidence: [describeAccess(access)] };
 };
@@ -248,7 +298,9 @@ export const verifyAccess: StepFn = async (azure, input, signal) => {
 /** What ACR's own data plane answers: the closest thing to "can the registry read its key". */
 export async function dataPlane(azure: CmkAzure, registry: RegistryInfo, signal: AbortSignal) {
   const check = await azure.checkRegistryDataPlane(registry, call(signal));
-  const text = check.ok ? "registry data plane answers: content readable" : `registry data plane refuses: ${[check.status, check.code, check.message].filter(Boolean).join(" ")}`;
+  const text = check.ok
+    ? "registry data plane answers: content readable"
+    : `registry data plane refuses: ${[check.status, check.code, check.message].filter(Boolean).join(" ")}`;
   return { ...check, text };
 }
 
@@ -274,7 +326,9 @@ export const backupKey: StepFn = async (azure, input, signal) => {
   const key = await azure.getKey(vaultUrl, keyName, undefined, call(signal));
   const expected = (input.plan?.beforeState as { keyVersion?: string } | undefined)?.keyVersion;
   if (expected && key.version !== expected) {
-    throw new StaleApprovalError(`Key ${keyName} has a newer version (${key.version}) than the one approved for backup; the approval is void.`);
+    throw new StaleApprovalError(
+      `Key ${keyName} has a newer version (${key.version}) than the one approved for backup; the approval is void.`,
+    );
   }
   const blob = await azure.backupKey(vaultUrl, keyName, call(signal));
   return {
@@ -290,7 +344,10 @@ export const backupKey: StepFn = async (azure, input, signal) => {
 export const verifyBackup: StepFn = async (azure, input, signal) => {
   const { vaultUrl, keyName } = input.facts;
   const key = await azure.getKey(String(vaultUrl), String(keyName), undefined, call(signal));
-  return { outcome: "ok", evidence: [`Key ${key.name} is intact (version ${key.version}, ${key.enabled ? "enabled" : "disabled"})`] };
+  return {
+    outcome: "ok",
+    evidence: [`Key ${key.name} is intact (version ${key.version}, ${key.enabled ? "enabled" : "disabled"})`],
+  };
 };
 
 export { resourceGroupOf, lastSegment };

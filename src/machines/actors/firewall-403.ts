@@ -17,7 +17,12 @@ async function networkView(azure: CmkAzure, input: StepInput, signal: AbortSigna
 const aclFingerprint = (view: Awaited<ReturnType<typeof networkView>>) =>
   fingerprint({
     acls: view.vault
-      ? { d: view.vault.networkAcls.defaultAction, b: view.vault.networkAcls.bypass, ip: view.vault.networkAcls.ipRules, vnet: view.vault.networkAcls.virtualNetworkRules }
+      ? {
+          d: view.vault.networkAcls.defaultAction,
+          b: view.vault.networkAcls.bypass,
+          ip: view.vault.networkAcls.ipRules,
+          vnet: view.vault.networkAcls.virtualNetworkRules,
+        }
       : null,
   });
 const blocks = (view: Awaited<ReturnType<typeof networkView>>) =>
@@ -88,8 +93,22 @@ const checkNetwork: StepFn = async (azure, input, signal) => {
     };
   }
   const plane = await dataPlane(azure, view.registry, signal);
-  if (plane.ok) return { outcome: "not-blocked", facts, evidence: [...evidence, plane.text], final: { summary: "The vault firewall lets the registry in and the registry reads its content: nothing to fix.", nextSteps: [] } };
-  return { outcome: "stale-after-firewall", facts, evidence: [...evidence, plane.text], plans: [reconfigurePlan(input, view)] };
+  if (plane.ok)
+    return {
+      outcome: "not-blocked",
+      facts,
+      evidence: [...evidence, plane.text],
+      final: {
+        summary: "The vault firewall lets the registry in and the registry reads its content: nothing to fix.",
+        nextSteps: [],
+      },
+    };
+  return {
+    outcome: "stale-after-firewall",
+    facts,
+    evidence: [...evidence, plane.text],
+    plans: [reconfigurePlan(input, view)],
+  };
 };
 
 const allowTrustedServices: StepFn = guardedChangeFn({
@@ -100,7 +119,11 @@ const allowTrustedServices: StepFn = guardedChangeFn({
   apply: async (azure, _input, view, signal) => {
     const vault = view.vault;
     if (!vault) throw Object.assign(new Error("the key vault disappeared"), { kind: "not-found" });
-    await azure.updateVaultNetworkAcls({ resourceGroup: vault.resourceGroup, name: vault.name }, { bypass: "AzureServices" }, call(signal));
+    await azure.updateVaultNetworkAcls(
+      { resourceGroup: vault.resourceGroup, name: vault.name },
+      { bypass: "AzureServices" },
+      call(signal),
+    );
     return { evidence: [`Vault ${vault.name} now allows trusted Azure services`] };
   },
 });
@@ -122,14 +145,27 @@ const checkRegistryAccess: StepFn = async (azure, input, signal) => {
 const reconfigureKey: StepFn = async (azure, input, signal) => {
   const view = await networkView(azure, input, signal);
   const plane = await dataPlane(azure, view.registry, signal);
-  if (plane.ok) return { outcome: "done", evidence: ["Already in place: the registry reads its content. Nothing changed."] };
+  if (plane.ok)
+    return { outcome: "done", evidence: ["Already in place: the registry reads its content. Nothing changed."] };
   const expected = reconfigurePlan(input, view).fingerprint;
   if (expected !== input.approvedFingerprint) {
-    throw new StaleApprovalError("The registry's key, identity or the vault firewall changed since the approval; the approval is void.");
+    throw new StaleApprovalError(
+      "The registry's key, identity or the vault firewall changed since the approval; the approval is void.",
+    );
   }
-  const params = { keyIdentifier: String(input.plan?.params?.keyIdentifier), identity: String(input.plan?.params?.identity) };
-  await azure.rotateRegistryKey({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, params, call(signal));
-  return { outcome: "done", evidence: [`rotate-key with key ${params.keyIdentifier} and identity ${params.identity} accepted`] };
+  const params = {
+    keyIdentifier: String(input.plan?.params?.keyIdentifier),
+    identity: String(input.plan?.params?.identity),
+  };
+  await azure.rotateRegistryKey(
+    { resourceGroup: input.target.resourceGroup, name: input.target.registry },
+    params,
+    call(signal),
+  );
+  return {
+    outcome: "done",
+    evidence: [`rotate-key with key ${params.keyIdentifier} and identity ${params.identity} accepted`],
+  };
 };
 
 const verifyRegistry: StepFn = async (azure, input, signal) => {
@@ -140,5 +176,12 @@ const verifyRegistry: StepFn = async (azure, input, signal) => {
 };
 
 export function firewall403Actors(): Record<string, StepFn> {
-  return { checkNetwork, allowTrustedServices, verifyTrustedServices, checkRegistryAccess, reconfigureKey, verifyRegistry };
+  return {
+    checkNetwork,
+    allowTrustedServices,
+    verifyTrustedServices,
+    checkRegistryAccess,
+    reconfigureKey,
+    verifyRegistry,
+  };
 }

@@ -25,10 +25,18 @@ const assignedIds = (ids: Array<{ id: string }>) => ids.map((u) => u.id.toLowerC
 
 async function identityView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
   const registry = await readRegistry(azure, input, signal);
-  return { registry, assigned: assignedIds(registry.identity.userAssigned), encryptionIdentity: registry.encryption.identity ?? null };
+  return {
+    registry,
+    assigned: assignedIds(registry.identity.userAssigned),
+    encryptionIdentity: registry.encryption.identity ?? null,
+  };
 }
 const identityFingerprint = (view: Awaited<ReturnType<typeof identityView>>) =>
-  fingerprint({ assigned: view.assigned, encryptionIdentity: view.encryptionIdentity, type: view.registry.identity.type });
+  fingerprint({
+    assigned: view.assigned,
+    encryptionIdentity: view.encryptionIdentity,
+    type: view.registry.identity.type,
+  });
 
 function supportRequest(input: StepInput, registryId: string, identity: string, errorText: string): string {
   return [
@@ -50,13 +58,21 @@ const findIdentity: StepFn = async (azure, input, signal) => {
     return {
       outcome: "not-cmk",
       facts,
-      final: { summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`, nextSteps: [] },
+      final: {
+        summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`,
+        nextSteps: [],
+      },
     };
   }
   const identity = await encryptionIdentity(azure, registry, signal);
   const all = { ...facts, ...identityFacts(identity) };
   if (identity.kind === "system") {
-    if (identity.assigned) return { outcome: "system-present", facts: all, evidence: ["Encryption uses the registry's system-assigned identity, which is enabled"] };
+    if (identity.assigned)
+      return {
+        outcome: "system-present",
+        facts: all,
+        evidence: ["Encryption uses the registry's system-assigned identity, which is enabled"],
+      };
     const plane = await dataPlane(azure, registry, signal);
     const errorText = plane.ok
       ? `Azure resource '${registry.id}' does not have access to identity '${identity.clientId}' (system-assigned identity removed; data keeps working until it expires)`
@@ -64,7 +80,10 @@ const findIdentity: StepFn = async (azure, input, signal) => {
     return {
       outcome: "system-missing",
       facts: all,
-      evidence: ["Encryption uses the system-assigned identity, which is no longer enabled on the registry", plane.text],
+      evidence: [
+        "Encryption uses the system-assigned identity, which is no longer enabled on the registry",
+        plane.text,
+      ],
       final: {
         summary: `Registry ${registry.name} encrypts with its system-assigned identity, which was removed. Only Azure Support can restore it; acr-cmk has changed nothing.`,
         nextSteps: [
@@ -74,12 +93,19 @@ const findIdentity: StepFn = async (azure, input, signal) => {
       },
     };
   }
-  if (identity.assigned) return { outcome: "user-assigned", facts: all, evidence: [`Identity ${identity.resourceId} is assigned to the registry`] };
+  if (identity.assigned)
+    return {
+      outcome: "user-assigned",
+      facts: all,
+      evidence: [`Identity ${identity.resourceId} is assigned to the registry`],
+    };
   const view = await identityView(azure, input, signal);
   return {
     outcome: "user-not-assigned",
     facts: all,
-    evidence: [`Encryption identity ${identity.resourceId} (client id ${identity.clientId}) is not assigned to ${registry.name}`],
+    evidence: [
+      `Encryption identity ${identity.resourceId} (client id ${identity.clientId}) is not assigned to ${registry.name}`,
+    ],
     plans: [
       {
         stepId: "reassign-identity",
@@ -107,7 +133,11 @@ const assignIdentityFn = (param: "resourceId") =>
     describeDone: "the identity is assigned to the registry",
     apply: async (azure, input, _view, signal) => {
       const id = String(input.plan?.params?.[param]);
-      await azure.assignRegistryIdentities({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, { userAssigned: [id] }, call(signal));
+      await azure.assignRegistryIdentities(
+        { resourceGroup: input.target.resourceGroup, name: input.target.registry },
+        { userAssigned: [id] },
+        call(signal),
+      );
       return { evidence: [`Identity ${id} assigned to ${input.target.registry}`] };
     },
   });
@@ -125,7 +155,10 @@ const listTargetIdentities: StepFn = async (azure, input, signal) => {
   const current = String(input.facts.identityResourceId ?? "").toLowerCase();
   const others = identities.filter((i) => i.id.toLowerCase() !== current);
   if (!others.length) {
-    return { outcome: "none", evidence: ["No other user-assigned identity exists in the subscription; keeping the current one"] };
+    return {
+      outcome: "none",
+      evidence: ["No other user-assigned identity exists in the subscription; keeping the current one"],
+    };
   }
   return {
     outcome: "found",
@@ -146,7 +179,11 @@ async function targetIdentity(azure: CmkAzure, input: StepInput, signal: AbortSi
 
 const checkTargetIdentity: StepFn = async (azure, input, signal) => {
   const target = await targetIdentity(azure, input, signal);
-  const facts = { targetIdentityResourceId: target.id, targetIdentityClientId: target.clientId, targetPrincipalId: target.principalId };
+  const facts = {
+    targetIdentityResourceId: target.id,
+    targetIdentityClientId: target.clientId,
+    targetPrincipalId: target.principalId,
+  };
   const f = { ...input.facts, ...facts };
   const view = await identityView(azure, input, signal);
   if (!view.assigned.includes(target.id.toLowerCase())) {
@@ -211,11 +248,19 @@ const checkTargetIdentity: StepFn = async (azure, input, signal) => {
 const rotateToTarget: StepFn = guardedChangeFn({
   read: identityView,
   fingerprintOf: identityFingerprint,
-  done: (view, input) => (view.encryptionIdentity ?? "").toLowerCase() === String(input.plan?.params?.identity).toLowerCase(),
+  done: (view, input) =>
+    (view.encryptionIdentity ?? "").toLowerCase() === String(input.plan?.params?.identity).toLowerCase(),
   describeDone: "encryption already uses the new identity",
   apply: async (azure, input, _view, signal) => {
-    const params = { keyIdentifier: String(input.plan?.params?.keyIdentifier), identity: String(input.plan?.params?.identity) };
-    await azure.rotateRegistryKey({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, params, call(signal));
+    const params = {
+      keyIdentifier: String(input.plan?.params?.keyIdentifier),
+      identity: String(input.plan?.params?.identity),
+    };
+    await azure.rotateRegistryKey(
+      { resourceGroup: input.target.resourceGroup, name: input.target.registry },
+      params,
+      call(signal),
+    );
     return { evidence: [`Encryption now uses identity ${params.identity} with key ${params.keyIdentifier}`] };
   },
 });
@@ -231,7 +276,8 @@ const verifyRotatedIdentity: StepFn = async (azure, input, signal) => {
 const checkOldIdentity: StepFn = async (azure, input, signal) => {
   const old = String(input.facts.identityResourceId ?? "").toLowerCase();
   const view = await identityView(azure, input, signal);
-  if (!old || !view.assigned.includes(old)) return { outcome: "gone", evidence: ["The old identity is no longer assigned"] };
+  if (!old || !view.assigned.includes(old))
+    return { outcome: "gone", evidence: ["The old identity is no longer assigned"] };
   return {
     outcome: "assigned",
     evidence: [`The old identity ${old} is still assigned; encryption no longer uses it`],
@@ -263,9 +309,15 @@ const removeOldIdentity: StepFn = guardedChangeFn({
     const id = String(input.plan?.params?.resourceId);
     // Never remove the identity the encryption still uses: that is the incident this runbook repairs.
     if ((view.encryptionIdentity ?? "").toLowerCase() === String(input.facts.identity).toLowerCase()) {
-      throw Object.assign(new Error("encryption still uses the old identity; refusing to remove it"), { kind: "conflict" });
+      throw Object.assign(new Error("encryption still uses the old identity; refusing to remove it"), {
+        kind: "conflict",
+      });
     }
-    await azure.removeRegistryIdentities({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, { userAssigned: [id] }, call(signal));
+    await azure.removeRegistryIdentities(
+      { resourceGroup: input.target.resourceGroup, name: input.target.registry },
+      { userAssigned: [id] },
+      call(signal),
+    );
     return { evidence: [`Identity ${id} removed from ${input.target.registry}`] };
   },
 });
@@ -273,13 +325,17 @@ const removeOldIdentity: StepFn = guardedChangeFn({
 const verifyRemoved: StepFn = async (azure, input, signal) => {
   const id = String(input.plan?.params?.resourceId).toLowerCase();
   const view = await identityView(azure, input, signal);
-  return view.assigned.includes(id) ? { outcome: "still-assigned", message: `Identity ${id} is still assigned.` } : { outcome: "ok", evidence: [`Identity ${id} removed`] };
+  return view.assigned.includes(id)
+    ? { outcome: "still-assigned", message: `Identity ${id} is still assigned.` }
+    : { outcome: "ok", evidence: [`Identity ${id} removed`] };
 };
 
 const verifyRegistry: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const plane = await dataPlane(azure, registry, signal);
-  return plane.ok ? { outcome: "ok", evidence: [plane.text] } : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
+  return plane.ok
+    ? { outcome: "ok", evidence: [plane.text] }
+    : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
 };
 
 export function identityRemovedActors(): Record<string, StepFn> {

@@ -38,7 +38,10 @@ async function deletedVaultView(azure: CmkAzure, input: StepInput, signal: Abort
   return { live: live !== null, deleted };
 }
 const vaultFingerprint = (view: { live: boolean; deleted: DeletedVaultInfo | null }) =>
-  fingerprint({ live: view.live, deleted: view.deleted ? { id: view.deleted.id, deletionDate: view.deleted.deletionDate } : null });
+  fingerprint({
+    live: view.live,
+    deleted: view.deleted ? { id: view.deleted.id, deletionDate: view.deleted.deletionDate } : null,
+  });
 
 const checkVault: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
@@ -47,24 +50,38 @@ const checkVault: StepFn = async (azure, input, signal) => {
     return {
       outcome: "not-cmk",
       facts,
-      final: { summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`, nextSteps: [`acr-cmk diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`] },
+      final: {
+        summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`,
+        nextSteps: [`acr-cmk diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+      },
     };
   }
   const f = { ...input.facts, ...facts };
   const view = await deletedVaultView(azure, { ...input, facts: f }, signal);
   if (view.live) {
     const vault = await requireVault(azure, { vaultName: key.vaultName }, signal);
-    return { outcome: "vault-present", facts: { ...facts, ...vaultFacts(vault) }, evidence: [`Vault ${vault.name} exists`] };
+    return {
+      outcome: "vault-present",
+      facts: { ...facts, ...vaultFacts(vault) },
+      evidence: [`Vault ${vault.name} exists`],
+    };
   }
   if (!view.deleted) {
-    return { outcome: "vault-purged", facts, evidence: [`Vault ${key.vaultName} is neither live nor soft-deleted`], final: unrecoverable("key vault", { ...input, facts: f }, key.vaultName) };
+    return {
+      outcome: "vault-purged",
+      facts,
+      evidence: [`Vault ${key.vaultName} is neither live nor soft-deleted`],
+      final: unrecoverable("key vault", { ...input, facts: f }, key.vaultName),
+    };
   }
   const d = view.deleted;
   const vf = { ...f, vaultResourceGroup: resourceGroupOf(d.vaultId), vaultLocation: d.location, vaultId: d.vaultId };
   return {
     outcome: "vault-soft-deleted",
     facts: { ...facts, vaultResourceGroup: vf.vaultResourceGroup, vaultLocation: d.location, vaultId: d.vaultId },
-    evidence: [`Vault ${d.name} was deleted ${d.deletionDate ?? "recently"}; purge scheduled ${d.scheduledPurgeDate ?? "unknown"}`],
+    evidence: [
+      `Vault ${d.name} was deleted ${d.deletionDate ?? "recently"}; purge scheduled ${d.scheduledPurgeDate ?? "unknown"}`,
+    ],
     plans: [
       {
         stepId: "recover-vault",
@@ -92,7 +109,11 @@ const recoverVault: StepFn = guardedChangeFn({
     const d = view.deleted;
     if (!d) throw new Error("no soft-deleted vault to recover");
     const vault = await azure.recoverDeletedVault(
-      { resourceGroup: resourceGroupOf(d.vaultId) ?? String(input.facts.vaultResourceGroup), name: d.name, location: d.location },
+      {
+        resourceGroup: resourceGroupOf(d.vaultId) ?? String(input.facts.vaultResourceGroup),
+        name: d.name,
+        location: d.location,
+      },
       call(signal),
     );
     return { evidence: [`Vault ${vault.name} recovered`], facts: vaultFacts(vault) };
@@ -109,13 +130,23 @@ async function deletedKeyView(azure: CmkAzure, input: StepInput, signal: AbortSi
   const { vaultUrl, keyName } = input.facts;
   try {
     const key = await azure.getKey(String(vaultUrl), String(keyName), undefined, call(signal));
-    return { live: true, version: key.version, deletedOn: undefined as string | undefined, recoveryId: undefined as string | undefined };
+    return {
+      live: true,
+      version: key.version,
+      deletedOn: undefined as string | undefined,
+      recoveryId: undefined as string | undefined,
+    };
   } catch (error) {
     if (!isFailure(error, "key-not-found", "not-found")) throw error;
   }
   try {
     const deleted = await azure.getDeletedKey(String(vaultUrl), String(keyName), call(signal));
-    return { live: false, version: deleted.version, deletedOn: deleted.deletedOn, recoveryId: deleted.recoveryId ?? deleted.id };
+    return {
+      live: false,
+      version: deleted.version,
+      deletedOn: deleted.deletedOn,
+      recoveryId: deleted.recoveryId ?? deleted.id,
+    };
   } catch (error) {
     if (!isFailure(error, "key-not-found", "not-found")) throw error;
     return { live: false, version: undefined, deletedOn: undefined, recoveryId: undefined };
@@ -129,7 +160,11 @@ const checkKey: StepFn = async (azure, input, signal) => {
   const name = String(input.facts.keyName);
   if (view.live) return { outcome: "key-present", evidence: [`Key ${name} is live (version ${view.version})`] };
   if (!view.recoveryId) {
-    return { outcome: "key-purged", evidence: [`Key ${name} is neither live nor soft-deleted in ${input.facts.vaultName}`], final: unrecoverable("key", input, name) };
+    return {
+      outcome: "key-purged",
+      evidence: [`Key ${name} is neither live nor soft-deleted in ${input.facts.vaultName}`],
+      final: unrecoverable("key", input, name),
+    };
   }
   return {
     outcome: "key-soft-deleted",
@@ -168,7 +203,8 @@ const verifyKey: StepFn = async (azure, input, signal) => {
     const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
     return { outcome: "ok", evidence: [`Key ${key.name} readable (version ${key.version})`] };
   } catch (error) {
-    if (isFailure(error, "key-not-found")) return { outcome: "missing", message: `Key ${input.facts.keyName} is not readable yet.` };
+    if (isFailure(error, "key-not-found"))
+      return { outcome: "missing", message: `Key ${input.facts.keyName} is not readable yet.` };
     throw error;
   }
 };
@@ -190,12 +226,22 @@ const checkAccess: StepFn = async (azure, input, signal) => {
   const vault = await requireVault(azure, input.facts, signal);
   const access = await readAccess(azure, vault, identity.principalId, signal);
   const facts = { ...identityFacts(identity), ...vaultFacts(vault) };
-  if (access.ok) return { outcome: "access-ok", facts, evidence: [`Identity ${identity.clientId} has key access (${access.mode})`] };
+  if (access.ok)
+    return { outcome: "access-ok", facts, evidence: [`Identity ${identity.clientId} has key access (${access.mode})`] };
   return {
     outcome: "access-missing",
     facts,
     evidence: [`Identity ${identity.clientId} lacks ${access.missing.join(", ")} on ${vault.name}`],
-    plans: [grantPlan("grant-access", input, { ...input.facts, ...facts }, vault, access, `the registry's identity ${identity.clientId}`)],
+    plans: [
+      grantPlan(
+        "grant-access",
+        input,
+        { ...input.facts, ...facts },
+        vault,
+        access,
+        `the registry's identity ${identity.clientId}`,
+      ),
+    ],
   };
 };
 
@@ -223,7 +269,8 @@ const recommendBackup: StepFn = async (azure, input, signal) => {
 
 const checkPurgeProtection: StepFn = async (azure, input, signal) => {
   const vault = await requireVault(azure, input.facts, signal);
-  if (vault.enablePurgeProtection) return { outcome: "on", facts: vaultFacts(vault), evidence: [`Purge protection is on for ${vault.name}`] };
+  if (vault.enablePurgeProtection)
+    return { outcome: "on", facts: vaultFacts(vault), evidence: [`Purge protection is on for ${vault.name}`] };
   return {
     outcome: "off",
     facts: vaultFacts(vault),

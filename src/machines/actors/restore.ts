@@ -29,27 +29,51 @@ const checkAccess: StepFn = async (azure, input, signal) => {
   const other = (summary: string, runbook: string) => ({
     outcome: "other-runbook",
     facts,
-    final: { summary, nextSteps: [`Run: acr-cmk run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`] },
+    final: {
+      summary,
+      nextSteps: [`Run: acr-cmk run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+    },
   });
-  if (!key) return { outcome: "not-cmk", facts, final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to restore.`, nextSteps: [] } };
+  if (!key)
+    return {
+      outcome: "not-cmk",
+      facts,
+      final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to restore.`, nextSteps: [] },
+    };
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
   if (!vault) return other(`Key vault ${key.vaultName} is gone: that is the key-deleted runbook's job.`, "key-deleted");
   try {
     await azure.getKey(key.vaultUrl, key.name, undefined, call(signal));
   } catch (error) {
-    if (isFailure(error, "key-not-found")) return other(`Key ${key.name} is gone: that is the key-deleted runbook's job.`, "key-deleted");
+    if (isFailure(error, "key-not-found"))
+      return other(`Key ${key.name} is gone: that is the key-deleted runbook's job.`, "key-deleted");
     throw error;
   }
   const identity = await encryptionIdentity(azure, registry, signal);
-  if (!identity.assigned || !identity.principalId) return other(`The encryption identity ${identity.clientId} is not assigned to the registry.`, "identity-removed");
+  if (!identity.assigned || !identity.principalId)
+    return other(`The encryption identity ${identity.clientId} is not assigned to the registry.`, "identity-removed");
   const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
   const access = await readAccess(azure, vault, identity.principalId, signal);
-  if (access.ok) return { outcome: "access-ok", facts: all, evidence: [`Identity ${identity.clientId} has key access (${access.mode})`] };
+  if (access.ok)
+    return {
+      outcome: "access-ok",
+      facts: all,
+      evidence: [`Identity ${identity.clientId} has key access (${access.mode})`],
+    };
   return {
     outcome: "access-missing",
     facts: all,
     evidence: [`Identity ${identity.clientId} lacks ${access.missing.join(", ")} on ${vault.name}`],
-    plans: [grantPlan("grant-access", input, { ...input.facts, ...all }, vault, access, `the registry's identity ${identity.clientId}`)],
+    plans: [
+      grantPlan(
+        "grant-access",
+        input,
+        { ...input.facts, ...all },
+        vault,
+        access,
+        `the registry's identity ${identity.clientId}`,
+      ),
+    ],
   };
 };
 
@@ -113,7 +137,11 @@ const checkKeyState: StepFn = async (azure, input, signal) => {
       ],
     };
   }
-  return { outcome: "usable", facts: { keyVersion: key.version }, evidence: [`Key ${key.name} version ${key.version} is enabled and not expired`] };
+  return {
+    outcome: "usable",
+    facts: { keyVersion: key.version },
+    evidence: [`Key ${key.name} version ${key.version} is enabled and not expired`],
+  };
 };
 
 const enableKey: StepFn = guardedChangeFn({
@@ -150,16 +178,31 @@ const extendKey: StepFn = guardedChangeFn({
 const verifyKeyUsable: StepFn = async (azure, input, signal) => {
   const key = await keyInUse(azure, input, signal);
   if (!key.enabled) return { outcome: "unusable", message: `Key version ${key.version} still reads as disabled.` };
-  if (isExpired(key)) return { outcome: "unusable", message: `Key version ${key.version} still reads as expired (${key.expiresOn}).` };
-  return { outcome: "ok", evidence: [`Key version ${key.version} enabled${key.expiresOn ? `, expires ${key.expiresOn}` : ""}`] };
+  if (isExpired(key))
+    return { outcome: "unusable", message: `Key version ${key.version} still reads as expired (${key.expiresOn}).` };
+  return {
+    outcome: "ok",
+    evidence: [`Key version ${key.version} enabled${key.expiresOn ? `, expires ${key.expiresOn}` : ""}`],
+  };
 };
 
 const verifyRegistry: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const plane = await dataPlane(azure, registry, signal);
-  return plane.ok ? { outcome: "ok", evidence: [plane.text] } : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
+  return plane.ok
+    ? { outcome: "ok", evidence: [plane.text] }
+    : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
 };
 
 export function restoreActors(): Record<string, StepFn> {
-  return { checkAccess, grantAccess, verifyAccess, checkKeyState, enableKey, extendKey, verifyKeyUsable, verifyRegistry };
+  return {
+    checkAccess,
+    grantAccess,
+    verifyAccess,
+    checkKeyState,
+    enableKey,
+    extendKey,
+    verifyKeyUsable,
+    verifyRegistry,
+  };
 }

@@ -28,7 +28,14 @@ const stateImpact: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const { facts, key } = registryFacts(registry);
   if (!key) {
-    return { outcome: "not-cmk", facts, final: { summary: `Registry ${registry.name} has no customer-managed key: there is nothing to revoke.`, nextSteps: [] } };
+    return {
+      outcome: "not-cmk",
+      facts,
+      final: {
+        summary: `Registry ${registry.name} has no customer-managed key: there is nothing to revoke.`,
+        nextSteps: [],
+      },
+    };
   }
   const current = await azure.getKey(key.vaultUrl, key.name, undefined, call(signal));
   const f = { ...input.facts, ...facts };
@@ -71,11 +78,20 @@ async function revokeView(azure: CmkAzure, input: StepInput, method: string, sig
   const granting = (access.assignments ?? [])
     .filter((a) => ROLES_GRANTING_CMK_ACCESS.some((role) => a.roleDefinitionId.toLowerCase().endsWith(role)))
     .map((a) => ({ id: a.id, roleDefinitionId: a.roleDefinitionId, scope: a.scope, principalId: a.principalId }));
-  return { method, accessOk: method === "access-policy" ? !!access.policy : granting.length > 0, accessPrint: accessFingerprint(access), granting };
+  return {
+    method,
+    accessOk: method === "access-policy" ? !!access.policy : granting.length > 0,
+    accessPrint: accessFingerprint(access),
+    granting,
+  };
 }
 
 const revokePrint = (view: RevokeView) =>
-  fingerprint(view.method === "disable-key" ? { enabled: view.enabled, updatedOn: view.updatedOn ?? null } : { access: view.accessPrint });
+  fingerprint(
+    view.method === "disable-key"
+      ? { enabled: view.enabled, updatedOn: view.updatedOn ?? null }
+      : { access: view.accessPrint },
+  );
 
 const recordAccess: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
@@ -121,7 +137,10 @@ const recordAccess: StepFn = async (azure, input, signal) => {
           fingerprint: revokePrint(view),
           beforeState: { method: "role-assignment", assignments: view.granting },
           rollback: view.granting
-            .map((a) => `az role assignment create --assignee-object-id ${a.principalId} --assignee-principal-type ServicePrincipal --role ${lastSegment(a.roleDefinitionId)} --scope ${a.scope}`)
+            .map(
+              (a) =>
+                `az role assignment create --assignee-object-id ${a.principalId} --assignee-principal-type ServicePrincipal --role ${lastSegment(a.roleDefinitionId)} --scope ${a.scope}`,
+            )
             .join(" && "),
           params: { method: "role-assignment", assignmentIds: view.granting.map((a) => a.id) },
         };
@@ -154,7 +173,12 @@ const recordAccess: StepFn = async (azure, input, signal) => {
     "disable-key": "Disable the key version (affects every user of this key)",
   };
   const options = Object.keys(candidates).map((id) => ({ id, label: labels[id] ?? id }));
-  if (!options.length) return { outcome: "already-revoked", facts, evidence: [...evidence, "The registry's identity holds no key access and the key is disabled already"] };
+  if (!options.length)
+    return {
+      outcome: "already-revoked",
+      facts,
+      evidence: [...evidence, "The registry's identity holds no key access and the key is disabled already"],
+    };
   return {
     outcome: "recorded",
     facts,
@@ -169,12 +193,19 @@ const revokeAccess: StepFn = async (azure, input, signal) => {
   const method = String(plan?.params?.method);
   const view = await revokeView(azure, input, method, signal);
   const alreadyRevoked = method === "disable-key" ? view.enabled === false : view.accessOk === false;
-  if (alreadyRevoked) return { outcome: "done", evidence: ["Already in place: the access is removed. Nothing changed."] };
-  if (revokePrint(view) !== input.approvedFingerprint) throw new StaleApprovalError("The access changed since the revocation was approved; the approval is void.");
+  if (alreadyRevoked)
+    return { outcome: "done", evidence: ["Already in place: the access is removed. Nothing changed."] };
+  if (revokePrint(view) !== input.approvedFingerprint)
+    throw new StaleApprovalError("The access changed since the revocation was approved; the approval is void.");
   const vault = method === "disable-key" ? null : await requireVault(azure, input.facts, signal);
   if (method === "access-policy" && vault) {
     const entry = plan?.params?.policy as unknown as AccessPolicyEntry;
-    await azure.updateAccessPolicy({ resourceGroup: vault.resourceGroup, name: vault.name }, "remove", entry, call(signal));
+    await azure.updateAccessPolicy(
+      { resourceGroup: vault.resourceGroup, name: vault.name },
+      "remove",
+      entry,
+      call(signal),
+    );
     return { outcome: "done", evidence: [`Access policy of ${entry.objectId} removed from ${vault.name}`] };
   }
   if (method === "role-assignment") {
@@ -190,7 +221,13 @@ const revokeAccess: StepFn = async (azure, input, signal) => {
     return { outcome: "done", evidence: [`Deleted role assignment(s): ${ids.join(", ")}`] };
   }
   const version = String(plan?.params?.version);
-  await azure.updateKey(String(input.facts.vaultUrl), String(input.facts.keyName), version, { enabled: false }, call(signal));
+  await azure.updateKey(
+    String(input.facts.vaultUrl),
+    String(input.facts.keyName),
+    version,
+    { enabled: false },
+    call(signal),
+  );
   return { outcome: "done", evidence: [`Key ${input.facts.keyName} version ${version} disabled`] };
 };
 
@@ -203,11 +240,16 @@ const verifyCutOff: StepFn = async (azure, input, signal) => {
       evidence: [plane.text],
       final: {
         summary: `Access revoked: ${registry.name} can no longer read its content.`,
-        nextSteps: [`To give the access back: acr-cmk restore -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+        nextSteps: [
+          `To give the access back: acr-cmk restore -g ${input.target.resourceGroup} -r ${input.target.registry}`,
+        ],
       },
     };
   }
-  return { outcome: "still-readable", message: "The registry still reads its content; Azure may take a few minutes to notice. RETRY to check again." };
+  return {
+    outcome: "still-readable",
+    message: "The registry still reads its content; Azure may take a few minutes to notice. RETRY to check again.",
+  };
 };
 
 export function revokeActors(): Record<string, StepFn> {

@@ -14,7 +14,12 @@ const latest = (azure: CmkAzure, input: StepInput, signal: AbortSignal) =>
 const checkRotationMode: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const { facts, key } = registryFacts(registry);
-  if (!key) return { outcome: "not-cmk", facts, final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to rotate.`, nextSteps: [] } };
+  if (!key)
+    return {
+      outcome: "not-cmk",
+      facts,
+      final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to rotate.`, nextSteps: [] },
+    };
   const mode = key.version ? "manual" : "automatic";
   const f = { ...input.facts, ...facts, rotationMode: mode } as const;
   const current = await latest(azure, { ...input, facts: f }, signal);
@@ -61,7 +66,12 @@ const createKeyVersion: StepFn = async (azure, input, signal) => {
   if (fingerprint({ newest: current.version }) !== input.approvedFingerprint) {
     throw new StaleApprovalError("The key changed since the new version was approved; the approval is void.");
   }
-  const created = await azure.createKeyVersion(String(input.facts.vaultUrl), String(input.facts.keyName), { keySize: 2048 }, call(signal));
+  const created = await azure.createKeyVersion(
+    String(input.facts.vaultUrl),
+    String(input.facts.keyName),
+    { keySize: 2048 },
+    call(signal),
+  );
   return {
     outcome: "done",
     facts: { newKeyVersion: created.version },
@@ -70,7 +80,11 @@ const createKeyVersion: StepFn = async (azure, input, signal) => {
   };
 };
 
-function rotatePlans(input: StepInput, registryId: string, inUse: string | undefined): { plan: ChangePlan; versionless: ChangePlan } {
+function rotatePlans(
+  input: StepInput,
+  registryId: string,
+  inUse: string | undefined,
+): { plan: ChangePlan; versionless: ChangePlan } {
   const vaultUrl = String(input.facts.vaultUrl);
   const name = String(input.facts.keyName);
   const identity = String(input.facts.identity ?? "system");
@@ -97,7 +111,10 @@ function rotatePlans(input: StepInput, registryId: string, inUse: string | undef
 const verifyNewVersion: StepFn = async (azure, input, signal) => {
   const current = await latest(azure, input, signal);
   if (current.version !== input.facts.newKeyVersion) {
-    return { outcome: "missing", message: `The newest version is ${current.version}, not ${input.facts.newKeyVersion}.` };
+    return {
+      outcome: "missing",
+      message: `The newest version is ${current.version}, not ${input.facts.newKeyVersion}.`,
+    };
   }
   const evidence = [`Version ${current.version} is the newest and ${current.enabled ? "enabled" : "disabled"}`];
   if (input.facts.rotationMode === "automatic") return { outcome: "automatic", evidence };
@@ -119,20 +136,32 @@ const checkPickup: StepFn = async (azure, input, signal) => {
       plans: [backupPlan("backup-key", input, input.facts, newest.version)],
     };
   }
-  return { outcome: "not-yet", evidence: [`The registry still uses ${inUse ?? "an unknown version"}; Azure picks up new versions within an hour`] };
+  return {
+    outcome: "not-yet",
+    evidence: [`The registry still uses ${inUse ?? "an unknown version"}; Azure picks up new versions within an hour`],
+  };
 };
 
 const rotateKey: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const wanted = String(input.plan?.params?.keyIdentifier);
   if (registry.encryption.keyIdentifier?.toLowerCase() === wanted.toLowerCase()) {
-    return { outcome: "done", evidence: ["Already in place: the registry is configured with this key id. Nothing changed."] };
+    return {
+      outcome: "done",
+      evidence: ["Already in place: the registry is configured with this key id. Nothing changed."],
+    };
   }
   if (registry.encryption.keyIdentifier !== input.facts.keyIdentifier) {
-    throw new StaleApprovalError("The registry's key id changed since the rotation was approved; the approval is void.");
+    throw new StaleApprovalError(
+      "The registry's key id changed since the rotation was approved; the approval is void.",
+    );
   }
   const params = { keyIdentifier: wanted, identity: String(input.plan?.params?.identity) };
-  await azure.rotateRegistryKey({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, params, call(signal));
+  await azure.rotateRegistryKey(
+    { resourceGroup: input.target.resourceGroup, name: input.target.registry },
+    params,
+    call(signal),
+  );
   return { outcome: "done", evidence: [`rotate-key to ${wanted} accepted`], facts: { keyIdentifier: wanted } };
 };
 
@@ -140,7 +169,10 @@ const verifyRotated: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const inUse = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier)?.version;
   if (inUse !== input.facts.newKeyVersion) {
-    return { outcome: "not-rotated", message: `The registry uses version ${inUse ?? "?"}, not ${input.facts.newKeyVersion}.` };
+    return {
+      outcome: "not-rotated",
+      message: `The registry uses version ${inUse ?? "?"}, not ${input.facts.newKeyVersion}.`,
+    };
   }
   const newest = await latest(azure, input, signal);
   return {
@@ -151,5 +183,14 @@ const verifyRotated: StepFn = async (azure, input, signal) => {
 };
 
 export function rotateActors(): Record<string, StepFn> {
-  return { checkRotationMode, createKeyVersion, verifyNewVersion, checkPickup, rotateKey, verifyRotated, backupKey, verifyBackup };
+  return {
+    checkRotationMode,
+    createKeyVersion,
+    verifyNewVersion,
+    checkPickup,
+    rotateKey,
+    verifyRotated,
+    backupKey,
+    verifyBackup,
+  };
 }

@@ -22,7 +22,9 @@ export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetad
     submit: plain("Reject"),
     close: plain("Cancel"),
     blocks: [
-      section(`*${escapeText(request.title)}*\n${code(request.resource)}\nNothing further is changed; the run ends as rejected.`),
+      section(
+        `*${escapeText(request.title)}*\n${code(request.resource)}\nNothing further is changed; the run ends as rejected.`,
+      ),
       {
         type: "input",
         block_id: REASON_BLOCK,
@@ -33,7 +35,11 @@ export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetad
   };
 }
 
-export function confirmApprovalModal(request: ApprovalRequest, registry: string, metadata: ModalMetadata): types.ModalView {
+export function confirmApprovalModal(
+  request: ApprovalRequest,
+  registry: string,
+  metadata: ModalMetadata,
+): types.ModalView {
   const why = request.irreversible ? "cannot be undone" : "is high risk";
   return {
     type: "modal",

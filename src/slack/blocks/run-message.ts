@@ -4,7 +4,18 @@
 import type { types } from "@slack/bolt";
 import type { RunStatus, RunView, StepStatus, StepView } from "../../runs/types.js";
 import { ACTION, encodeValue } from "../action-ids.js";
-import { code, codeBlock, context, escapeText, header, person, section, slackDate, truncate, type Block } from "./mrkdwn.js";
+import {
+  code,
+  codeBlock,
+  context,
+  escapeText,
+  header,
+  person,
+  section,
+  slackDate,
+  truncate,
+  type Block,
+} from "./mrkdwn.js";
 
 export interface RunMessageOptions {
   now: Date;
@@ -64,12 +75,7 @@ function evidenceOf(view: RunView): { step: StepView; lines: string[] } | undefi
   return last ? { step: last, lines: last.evidence ?? [] } : undefined;
 }
 
-function button(
-  text: string,
-  actionId: string,
-  value: object,
-  style?: "primary" | "danger",
-): types.Button {
+function button(text: string, actionId: string, value: object, style?: "primary" | "danger"): types.Button {
   return {
     type: "button",
     text: { type: "plain_text", text: truncate(text, 75), emoji: true },
@@ -109,10 +115,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     {
       type: "actions",
       block_id: `approval:${request.stepId}`,
-      elements: [
-        button("Approve", ACTION.approve, value, "primary"),
-        button("Reject", ACTION.reject, value, "danger"),
-      ],
+      elements: [button("Approve", ACTION.approve, value, "primary"), button("Reject", ACTION.reject, value, "danger")],
     },
   ];
 }
@@ -125,9 +128,11 @@ function inputBlocks(view: RunView): Block[] {
       type: "actions",
       block_id: `input:${input.stepId}`,
       // Block Kit allows 25 elements in one actions block.
-      elements: input.options.slice(0, 25).map((option, index) =>
-        button(option.label, `${ACTION.inputPrefix}${index}`, { r: view.id, s: input.stepId, o: option.id }),
-      ),
+      elements: input.options
+        .slice(0, 25)
+        .map((option, index) =>
+          button(option.label, `${ACTION.inputPrefix}${index}`, { r: view.id, s: input.stepId, o: option.id }),
+        ),
     },
   ];
 }
@@ -141,7 +146,9 @@ function outcomeBlocks(view: RunView): Block[] {
   if (view.status === "failed" && view.error) {
     const requestId = view.error.requestId ? ` (Azure request id ${code(view.error.requestId)})` : "";
     blocks.push(
-      section(`:warning: *${escapeText(view.error.message)}*${requestId}\nRetry repeats the step; a change first checks whether it already happened.`),
+      section(
+        `:warning: *${escapeText(view.error.message)}*${requestId}\nRetry repeats the step; a change first checks whether it already happened.`,
+      ),
     );
     // A crash of the runbook itself cannot be retried; only Azure errors can.
     if (view.error.cause !== "internal") {

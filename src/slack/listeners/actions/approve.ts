@@ -31,7 +31,7 @@ export function approveAction(deps: SlackDeps): Middleware<SlackActionMiddleware
     if (click.ref) deps.messages.watch(value.r, click.ref);
 
     await deps.queue.run(value.r, () =>
-      actOnRun(deps, respond, "approve the change", async () => {
+      actOnRun(deps, respond, value.r, "approve the change", async () => {
         const view = deps.engine.get(value.r);
         if (!view) throw new RunRefused(`No run with id ${value.r}.`, "unknown-run");
         if (view.status !== "awaiting-approval") {
@@ -46,16 +46,18 @@ export function approveAction(deps: SlackDeps): Middleware<SlackActionMiddleware
           if (error instanceof RunRefused && error.reason === "confirmation-required" && request && click.ref) {
             await client.views.open({
               trigger_id: body.trigger_id,
-              view: confirmApprovalModal(request, view.target.registry, { ...value, c: click.ref.channel, t: click.ref.ts }),
+              view: confirmApprovalModal(request, view.target.registry, {
+                ...value,
+                c: click.ref.channel,
+                t: click.ref.ts,
+              }),
             });
             return;
           }
           throw error;
         }
-        deps.messages.watch(value.r);
         await deps.messages.say(value.r, `${person(click.user)} approved *${escapeText(request?.title ?? value.s)}*.`);
       }),
     );
   };
 }
-

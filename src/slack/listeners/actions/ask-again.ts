@@ -17,16 +17,18 @@ export function askAgainAction(deps: SlackDeps): Middleware<SlackActionMiddlewar
     if (click.ref) deps.messages.watch(value.r, click.ref);
 
     await deps.queue.run(value.r, () =>
-      actOnRun(deps, respond, "ask for approval again", async () => {
+      actOnRun(deps, respond, value.r, "ask for approval again", async () => {
         const view = deps.engine.get(value.r);
         if (!view || view.status !== "awaiting-approval" || !approvalExpired(view, deps.now())) {
           return tell(respond, "There is no expired approval request on this run; its message shows where it is now.");
         }
         if (!mayDrive(deps, click.user, view.requester)) {
-          return tell(respond, ":no_entry_sign: Only the run's requester and the approvers (ACR_CMK_APPROVERS) can ask again.");
+          return tell(
+            respond,
+            ":no_entry_sign: Only the run's requester and the approvers (ACR_CMK_APPROVERS) can ask again.",
+          );
         }
         await deps.engine.resume(value.r, click.user);
-        deps.messages.watch(value.r);
         await deps.messages.say(value.r, `${person(click.user)} asked for the approval again.`);
       }),
     );

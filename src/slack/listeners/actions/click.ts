@@ -19,7 +19,11 @@ export function readClick(body: BlockButtonAction, action: ButtonAction): Click 
   const channel = container?.channel_id ?? body.channel?.id;
   const ts = container?.message_ts ?? body.message?.ts;
   const ref = channel && ts && !container?.is_ephemeral ? { channel, ts } : undefined;
-  return { user: body.user.id, ...(ref ? { ref } : {}), key: `${body.user.id}:${action.action_id}:${action.action_ts}` };
+  return {
+    user: body.user.id,
+    ...(ref ? { ref } : {}),
+    key: `${body.user.id}:${action.action_id}:${action.action_ts}`,
+  };
 }
 
 /** An ephemeral answer to the clicker, as a new message (the run's message stays as it is). */
@@ -27,16 +31,23 @@ export async function tell(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: "ephemeral", replace_original: false, text });
 }
 
-/** Runs an engine call for a click; refusals are explained to the clicker, anything else is logged and summarised. */
+/**
+ * Runs an engine call for a click; refusals are explained to the clicker, anything else is logged and summarised.
+ * Afterwards the run's message is re-rendered either way: a refusal can mean the picture was out of date (an approval
+ * that expired shows "Ask again" from then on).
+ */
 export async function actOnRun(
   deps: SlackDeps,
   respond: RespondFn,
+  runId: string,
   what: string,
   call: () => Promise<void>,
 ): Promise<void> {
   try {
     await call();
+    deps.messages.watch(runId);
   } catch (error) {
+    deps.messages.watch(runId);
     if (error instanceof RunRefused) {
       await tell(respond, describeRefusal(error));
       return;

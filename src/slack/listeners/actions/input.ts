@@ -16,17 +16,19 @@ export function inputAction(deps: SlackDeps): Middleware<SlackActionMiddlewareAr
     if (click.ref) deps.messages.watch(value.r, click.ref);
 
     await deps.queue.run(value.r, () =>
-      actOnRun(deps, respond, "record the choice", async () => {
+      actOnRun(deps, respond, value.r, "record the choice", async () => {
         const view = deps.engine.get(value.r);
         if (!view || view.status !== "awaiting-input" || view.input?.stepId !== value.s) {
           return tell(respond, "The run is not waiting for this choice any more; its message shows where it is now.");
         }
         if (!mayDrive(deps, click.user, view.requester)) {
-          return tell(respond, ":no_entry_sign: Only the run's requester and the approvers (ACR_CMK_APPROVERS) choose for it.");
+          return tell(
+            respond,
+            ":no_entry_sign: Only the run's requester and the approvers (ACR_CMK_APPROVERS) choose for it.",
+          );
         }
         const label = view.input.options.find((option) => option.id === value.o)?.label ?? value.o;
         await deps.engine.input(value.r, click.user, value.o);
-        deps.messages.watch(value.r);
         await deps.messages.say(value.r, `${person(click.user)} chose *${escapeText(label)}*.`);
       }),
     );

@@ -16,16 +16,18 @@ export function retryAction(deps: SlackDeps): Middleware<SlackActionMiddlewareAr
     if (click.ref) deps.messages.watch(value.r, click.ref);
 
     await deps.queue.run(value.r, () =>
-      actOnRun(deps, respond, "retry the step", async () => {
+      actOnRun(deps, respond, value.r, "retry the step", async () => {
         const view = deps.engine.get(value.r);
         if (!view || view.status !== "failed") {
           return tell(respond, "The run is not stopped at an error; its message shows where it is now.");
         }
         if (!mayDrive(deps, click.user, view.requester)) {
-          return tell(respond, ":no_entry_sign: Only the run's requester and the approvers (ACR_CMK_APPROVERS) can retry it.");
+          return tell(
+            respond,
+            ":no_entry_sign: Only the run's requester and the approvers (ACR_CMK_APPROVERS) can retry it.",
+          );
         }
         await deps.engine.retry(value.r, click.user);
-        deps.messages.watch(value.r);
         await deps.messages.say(value.r, `${person(click.user)} retried the failed step.`);
       }),
     );

@@ -32,7 +32,8 @@ function describeFailure(error: unknown, registry: RegistryArg): string {
   if (isAzureFailure(error, "not-found")) return `:mag: Registry ${code(name)} was not found.`;
   if (error instanceof RunRefused) return describeRefusal(error);
   if (error instanceof SubscriptionMismatch) return `:warning: ${escapeText(error.message)}`;
-  if (isAzureFailure(error)) return `:warning: Azure answered with an error for ${code(name)}: ${escapeText(error.message)}`;
+  if (isAzureFailure(error))
+    return `:warning: Azure answered with an error for ${code(name)}: ${escapeText(error.message)}`;
   return `:warning: Something went wrong handling ${code(name)}; the app's log has the details.`;
 }
 
@@ -50,7 +51,9 @@ async function diagnoseFor(deps: SlackDeps, registry: RegistryArg): Promise<Diag
 /** `recover` runs the runbook the diagnosis names; the others run their own. Undefined: nothing to run. */
 function runbookFor(action: RunSubcommand, report: DiagnosisReport): RunbookId | undefined {
   if (action !== "recover") return action;
-  return report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info")?.runbook ?? undefined;
+  return (
+    report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info")?.runbook ?? undefined
+  );
 }
 
 async function startRun(
@@ -67,17 +70,27 @@ async function startRun(
     const message = renderDiagnosis(report, user);
     await respond({
       response_type: "in_channel",
-      text: problems.length === 0 ? `${name} is healthy: nothing to recover.` : `No runbook fixes what diagnose found on ${name}.`,
+      text:
+        problems.length === 0
+          ? `${name} is healthy: nothing to recover.`
+          : `No runbook fixes what diagnose found on ${name}.`,
       blocks: message.blocks,
     });
     return;
   }
   // The message first: if the bot cannot post here, no run is started that nobody can see or approve.
-  const ref = await deps.messages.postPlaceholder(channel, `${person(user)} asked for ${runbook} on ${escapeText(name)}: starting…`);
+  const ref = await deps.messages.postPlaceholder(
+    channel,
+    `${person(user)} asked for ${runbook} on ${escapeText(name)}: starting…`,
+  );
   try {
     const view = await deps.engine.start({
       runbook,
-      target: { subscriptionId: report.registry.subscriptionId, resourceGroup: registry.ref.resourceGroup, registry: registry.ref.name },
+      target: {
+        subscriptionId: report.registry.subscriptionId,
+        resourceGroup: registry.ref.resourceGroup,
+        registry: registry.ref.name,
+      },
       requester: user,
       driver: "slack",
     });
@@ -86,7 +99,10 @@ async function startRun(
   } catch (error) {
     // The placeholder says why in the channel, where everyone looks; the requester needs no second copy.
     deps.log.warn({ registry: name, runbook, error: errorName(error) }, "run from Slack did not start");
-    await deps.messages.replace(ref, `${person(user)} asked for ${runbook} on ${escapeText(name)}; it did not start. ${describeFailure(error, registry)}`);
+    await deps.messages.replace(
+      ref,
+      `${person(user)} asked for ${runbook} on ${escapeText(name)}; it did not start. ${describeFailure(error, registry)}`,
+    );
   }
 }
 
@@ -98,15 +114,24 @@ async function showStatus(deps: SlackDeps, runId: string | undefined): Promise<R
   const ref = deps.messages.refOf(view.id);
   // Buttons live only on the run's own message, so every click acts on one up-to-date picture.
   const blocks = message.blocks.filter((block) => block.type !== "actions");
-  const where = ref ? `The run's live message with its buttons is in <#${ref.channel}>.` : "Act on it from its live message or `acr-cmk runs resume`.";
-  return { response_type: "ephemeral", text: message.text, blocks: [...blocks, { type: "context", elements: [{ type: "mrkdwn", text: where }] }] };
+  const where = ref
+    ? `The run's live message with its buttons is in <#${ref.channel}>.`
+    : "Act on it from its live message or `acr-cmk runs resume`.";
+  return {
+    response_type: "ephemeral",
+    text: message.text,
+    blocks: [...blocks, { type: "context", elements: [{ type: "mrkdwn", text: where }] }],
+  };
 }
 
 export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> {
   return async ({ command, ack, respond }) => {
     const parsed = parseCommand(command.text);
     if (!parsed.ok) {
-      await ack({ response_type: "ephemeral", ...renderHelp({ error: parsed.message, approvalTtlMs: deps.approvalTtlMs }) });
+      await ack({
+        response_type: "ephemeral",
+        ...renderHelp({ error: parsed.message, approvalTtlMs: deps.approvalTtlMs }),
+      });
       return;
     }
     const cmd = parsed.command;
@@ -138,12 +163,29 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
       }
       case "run": {
         const name = `${cmd.registry.ref.resourceGroup}/${cmd.registry.ref.name}`;
-        await ack(ephemeral(`:hourglass_flowing_sand: ${cmd.action} ${code(name)}: diagnosing, then the run's message appears in this channel.`));
+        await ack(
+          ephemeral(
+            `:hourglass_flowing_sand: ${cmd.action} ${code(name)}: diagnosing, then the run's message appears in this channel.`,
+          ),
+        );
         try {
-          await startRun(deps, { action: cmd.action, registry: cmd.registry, user: command.user_id, channel: command.channel_id }, respond);
+          await startRun(
+            deps,
+            { action: cmd.action, registry: cmd.registry, user: command.user_id, channel: command.channel_id },
+            respond,
+          );
         } catch (error) {
-          deps.log.warn({ registry: name, action: cmd.action, error: errorName(error) }, "run from Slack did not start");
-          await respond(ephemeral(error instanceof PostRefused ? `:warning: ${escapeText(error.message)}` : describeFailure(error, cmd.registry)));
+          deps.log.warn(
+            { registry: name, action: cmd.action, error: errorName(error) },
+            "run from Slack did not start",
+          );
+          await respond(
+            ephemeral(
+              error instanceof PostRefused
+                ? `:warning: ${escapeText(error.message)}`
+                : describeFailure(error, cmd.registry),
+            ),
+          );
         }
         return;
       }

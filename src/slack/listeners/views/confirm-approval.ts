@@ -29,11 +29,16 @@ export function confirmApprovalView(deps: SlackDeps): Middleware<SlackViewMiddle
       actFromModal(deps, client, meta, user, "approve the change", async () => {
         const current = deps.engine.get(meta.r);
         if (!current || current.status !== "awaiting-approval" || current.approval?.fingerprint !== meta.f) {
-          return notifyUser(deps, client, meta, user, "The run is not waiting for this approval any more; nothing was approved.");
+          return notifyUser(
+            deps,
+            client,
+            meta,
+            user,
+            "The run is not waiting for this approval any more; nothing was approved.",
+          );
         }
         const title = current.approval.title;
         await deps.engine.approve(meta.r, user, { fingerprint: meta.f, confirmation: typed });
-        deps.messages.watch(meta.r);
         await deps.messages.say(meta.r, `${person(user)} approved *${escapeText(title)}* (registry name confirmed).`);
       }),
     );

@@ -15,7 +15,10 @@ export async function notifyUser(
   try {
     await client.chat.postEphemeral({ channel: meta.c, user, text });
   } catch (error) {
-    deps.log.warn({ runId: meta.r, error: error instanceof Error ? error.name : typeof error }, "chat.postEphemeral failed");
+    deps.log.warn(
+      { runId: meta.r, error: error instanceof Error ? error.name : typeof error },
+      "chat.postEphemeral failed",
+    );
   }
 }
 
@@ -29,9 +32,14 @@ export async function actFromModal(
 ): Promise<void> {
   try {
     await call();
+    deps.messages.watch(meta.r);
   } catch (error) {
+    deps.messages.watch(meta.r);
     if (error instanceof RunRefused) return notifyUser(deps, client, meta, user, describeRefusal(error));
-    deps.log.error({ action: what, error: error instanceof Error ? error.name : typeof error }, "Slack modal action failed");
+    deps.log.error(
+      { action: what, error: error instanceof Error ? error.name : typeof error },
+      "Slack modal action failed",
+    );
     await notifyUser(deps, client, meta, user, `:warning: acr-cmk could not ${what}; the app's log has the details.`);
   }
 }

@@ -17,7 +17,10 @@ export function rejectReasonView(deps: SlackDeps): Middleware<SlackViewMiddlewar
   return async ({ ack, body, view, client }) => {
     const reason = reasonSchema.safeParse(view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value ?? undefined);
     if (!reason.success) {
-      await ack({ response_action: "errors", errors: { [REASON_BLOCK]: reason.error.issues[0]?.message ?? "Invalid reason." } });
+      await ack({
+        response_action: "errors",
+        errors: { [REASON_BLOCK]: reason.error.issues[0]?.message ?? "Invalid reason." },
+      });
       return;
     }
     await ack();
@@ -33,11 +36,16 @@ export function rejectReasonView(deps: SlackDeps): Middleware<SlackViewMiddlewar
       actFromModal(deps, client, meta, user, "reject the change", async () => {
         const current = deps.engine.get(meta.r);
         if (!current || current.status !== "awaiting-approval" || current.approval?.fingerprint !== meta.f) {
-          return notifyUser(deps, client, meta, user, "The run is not waiting for this approval any more; nothing was rejected.");
+          return notifyUser(
+            deps,
+            client,
+            meta,
+            user,
+            "The run is not waiting for this approval any more; nothing was rejected.",
+          );
         }
         const title = current.approval.title;
         await deps.engine.reject(meta.r, user, reason.data);
-        deps.messages.watch(meta.r);
         await deps.messages.say(meta.r, `${person(user)} rejected *${escapeText(title)}*: ${escapeText(reason.data)}`);
       }),
     );

@@ -1,0 +1,124 @@
+// `/acr-cmk` over real HTTP: signed form bodies as Slack sends them, answers in the acknowledgement or the response URL.
+import { afterEach, describe, expect, it } from "vitest";
+import { ALICE, CHANNEL, startedRun, startHarness, waitFor, type Harness } from "../../harness.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("/acr-cmk", () => {
+  it("acknowledges a recover within Slack's 3 seconds although every Azure call takes 500 ms", async () => {
+    h = await startHarness({ incident: "key-deleted", azureLatencyMs: 500 });
+    const started = performance.now();
+    const response = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
+    const ackMs = performance.now() - started;
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { text: string; response_type: string };
+    expect(ackMs).toBeLessThan(400);
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toContain("diagnosing");
+    // The work happens after the acknowledgement: the run's message appears later.
+    expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
+    const run = await startedRun(h);
+    expect(run.channel).toBe(CHANNEL);
+  });
+
+  it("answers an unknown subcommand with ephemeral help", async () => {
+    h = await startHarness();
+    const response = await h.command(ALICE, "frobnicate now");
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      text: string;
+      response_type: string;
+      blocks: Array<{ text?: { text: string } }>;
+    };
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toContain("Unknown subcommand `frobnicate`");
+    expect(body.blocks.map((b) => b.text?.text ?? "").join("\n")).toContain(
+      "/acr-cmk recover <resource-group>/<registry>",
+    );
+    expect(h.slack.calls.filter((c) => c.method !== "auth.test")).toHaveLength(0);
+  });
+
+  it("answers a malformed registry with ephemeral help and starts nothing", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    const response = await h.command(ALICE, "recover not-a-registry");
+    const body = (await response.json()) as { text: string; response_type: string };
+    expect(body.response_type).toBe("ephemeral");
+    expect(body.text).toContain("is not <resource-group>/<registry>");
+    expect(h.engine.list()).toHaveLength(0);
+  });
+
+  it("says so when the registry does not exist", async () => {
+    h = await startHarness();
+    await h.command(ALICE, `recover ${h.registry.resourceGroup}/nosuchregistry1`);
+    const answer = await waitFor("the answer", () => h!.slack.responses[0]);
+    expect(answer.body.response_type).toBe("ephemeral");
+    expect(String(answer.body.text)).toContain("was not found");
+    expect(h.engine.list()).toHaveLength(0);
+    expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
+  });
+
+  it("posts a diagnosis in the channel through the response URL", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    const ack = (await (await h.command(ALICE, `diagnose ${h.registry.resourceGroup}/${h.registry.name}`)).json()) as {
+      text: string;
+    };
+    expect(ack.text).toContain("Diagnosing");
+    const answer = await waitFor("the diagnosis", () => h!.slack.responses[0]);
+    expect(answer.body.response_type).toBe("in_channel");
+    const text = JSON.stringify(answer.body.blocks);
+    expect(text).toContain("KEY_SOFT_DELETED");
+    expect(text).toContain(`/acr-cmk recover ${h.registry.resourceGroup}/${h.registry.name}`);
+  });
+
+  it("triages a pasted error in the acknowledgement, Slack's escaping undone", async () => {
+    h = await startHarness();
+    const pasted = "triage (KeyNotFound) A key with (name/id) acr-cmk was not found in this key vault &amp; more";
+    const body = (await (await h.command(ALICE, pasted)).json()) as { text: string; blocks: unknown[] };
+    expect(body.text).toBe("acr-cmk triage: key-deleted");
+    expect(JSON.stringify(body.blocks)).toContain("recover");
+  });
+
+  it("refuses to start a second run on a registry that already has one", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
+    const run = await startedRun(h);
+    await h.engine.settled(run.runId);
+    await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
+    const refused = await waitFor("the refusal", () =>
+      h!.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("did not start")),
+    );
+    expect(String(refused.args.text)).toContain("Another run is already working on this registry");
+    expect(h.engine.list()).toHaveLength(1);
+  });
+
+  it("tells the requester to invite the bot when it cannot post in the channel, and starts no run", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    h.slack.failures.set("chat.postMessage", "not_in_channel");
+    await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
+    const answer = await waitFor("the answer", () => h!.slack.responses[0]);
+    expect(String(answer.body.text)).toContain("/invite @acr-cmk");
+    expect(h.engine.list()).toHaveLength(0);
+  });
+
+  it("lists runs and shows a run's status ephemerally, without buttons", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
+    const run = await startedRun(h);
+    await h.engine.settled(run.runId);
+    const runs = (await (await h.command(ALICE, "runs")).json()) as { response_type: string; blocks: unknown[] };
+    expect(runs.response_type).toBe("ephemeral");
+    expect(JSON.stringify(runs.blocks)).toContain(run.runId);
+    const status = (await (await h.command(ALICE, `status ${run.runId}`)).json()) as {
+      text: string;
+      blocks: Array<{ type: string }>;
+    };
+    expect(status.text).toContain("waiting for approval");
+    expect(status.blocks.some((b) => b.type === "actions")).toBe(false);
+    const unknown = (await (await h.command(ALICE, "status nosuchrun")).json()) as { text: string };
+    expect(unknown.text).toContain("No run with id");
+  });
+});

@@ -1,0 +1,86 @@
+// Every request is verified: Bolt's own signature check (never bypassed) and the clock-skew check in both directions.
+import { afterEach, describe, expect, it } from "vitest";
+import { checkRequestTimestamp } from "../../src/slack/signature.js";
+import { ALICE, startHarness, type Harness } from "./harness.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const now = Date.parse("2030-01-01T00:00:00Z");
+const seconds = Math.floor(now / 1000);
+
+describe("checkRequestTimestamp", () => {
+  it("accepts timestamps within five minutes either way", () => {
+    expect(checkRequestTimestamp(String(seconds - 299), now)).toEqual({ ok: true });
+    expect(checkRequestTimestamp(String(seconds + 299), now)).toEqual({ ok: true });
+  });
+
+  it("refuses old, future, missing and malformed timestamps", () => {
+    expect(checkRequestTimestamp(String(seconds - 301), now)).toMatchObject({
+      ok: false,
+      reason: "request timestamp is 301s old",
+    });
+    expect(checkRequestTimestamp(String(seconds + 301), now)).toMatchObject({
+      ok: false,
+      reason: "request timestamp is 301s in the future",
+    });
+    expect(checkRequestTimestamp(undefined, now).ok).toBe(false);
+    expect(checkRequestTimestamp("12abc", now).ok).toBe(false);
+    expect(checkRequestTimestamp(["1", "2"], now).ok).toBe(false);
+  });
+});
+
+describe("request verification over HTTP", () => {
+  async function expectNoSideEffect(harness: Harness): Promise<void> {
+    // Give a wrongly accepted request time to do something before checking that nothing happened.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(harness.slack.calls.filter((c) => c.method !== "auth.test")).toHaveLength(0);
+    expect(harness.slack.responses).toHaveLength(0);
+    expect(harness.engine.list()).toHaveLength(0);
+  }
+
+  it("a correctly signed request is answered", async () => {
+    h = await startHarness();
+    expect((await h.command(ALICE, "help")).status).toBe(200);
+  });
+
+  it("a bad signature gets 401 and changes nothing", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    const response = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`, {
+      signWith: "not-the-secret",
+    });
+    expect(response.status).toBe(401);
+    await expectNoSideEffect(h);
+  });
+
+  it("a stale timestamp (correctly signed) is refused", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    const stale = Math.floor(Date.now() / 1000) - 6 * 60;
+    const response = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`, {
+      timestamp: stale,
+    });
+    expect(response.status).toBe(401);
+    await expectNoSideEffect(h);
+  });
+
+  it("a future timestamp (correctly signed) is refused, which Bolt alone would accept", async () => {
+    h = await startHarness({ incident: "key-deleted" });
+    const future = Math.floor(Date.now() / 1000) + 6 * 60;
+    const response = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`, {
+      timestamp: future,
+    });
+    expect(response.status).toBe(401);
+    await expectNoSideEffect(h);
+  });
+
+  it("the skew check follows the injected clock", async () => {
+    const clock = { now: () => new Date(Date.now() + 10 * 60_000) };
+    h = await startHarness({ clock });
+    // Signed at the real time, which is ten minutes in this app's past.
+    expect((await h.command(ALICE, "help", { timestamp: Math.floor(Date.now() / 1000) })).status).toBe(401);
+    expect((await h.command(ALICE, "help")).status).toBe(200);
+  });
+});
