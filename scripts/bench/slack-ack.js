@@ -58,7 +58,14 @@ function slashCommand(url, slack, text, i) {
     .join("&");
   const timestamp = Math.floor(Date.now() / 1000);
   const signature = `v0=${createHmac("sha256", SECRET).update(`v0:${timestamp}:${body}`).digest("hex")}`;
-  return { body, headers: { "content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature } };
+  return {
+    body,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-slack-request-timestamp": String(timestamp),
+      "x-slack-signature": signature,
+    },
+  };
 }
 
 async function burst(url, slack, text) {
@@ -66,7 +73,7 @@ async function burst(url, slack, text) {
   const times = await Promise.all(
     requests.map(async ({ body, headers }) => {
       const started = performance.now();
-      const response = await fetch(url, { method: "POST", headers, body });
+      const response = await globalThis.fetch(url, { method: "POST", headers, body });
       await response.text();
       if (response.status !== 200) throw new Error(`ack failed with HTTP ${response.status}`);
       return performance.now() - started;
@@ -128,12 +135,14 @@ const home = mkdtempSync(join(tmpdir(), "acr-cmk-bench-"));
 const slack = await fakeSlack();
 const bare = await bareApp(slack);
 const ours = await acrCmkApp(slack, home);
-console.log(`${CONCURRENT} concurrent signed /acr-cmk commands per round, sandbox Azure latency ${AZURE_LATENCY_MS} ms per call`);
+console.log(
+  `${CONCURRENT} concurrent signed /acr-cmk commands per round, sandbox Azure latency ${AZURE_LATENCY_MS} ms per call`,
+);
 try {
-  // Warm both up (JIT, first connections) before measuring.
-  await burst(bare.url, slack, "help");
-  await burst(ours.url, slack, "help");
-  await new Promise((resolve) => setTimeout(resolve, 4 * AZURE_LATENCY_MS));
+  // Warm both up with the measured command (JIT, first connections, the SDK's first token), then let the work drain.
+  await burst(bare.url, slack, ours.text);
+  await burst(ours.url, slack, ours.text);
+  await new Promise((resolve) => setTimeout(resolve, 8 * AZURE_LATENCY_MS));
   const ratios = [];
   for (let round = 1; round <= ROUNDS; round++) {
     const bareTimes = await burst(bare.url, slack, ours.text);
@@ -146,7 +155,9 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 8 * AZURE_LATENCY_MS));
   }
   const sorted = ratios.sort((a, b) => a - b);
-  console.log(`p99 ratio acr-cmk / bare (median of ${ROUNDS} rounds): ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}x (target <= 1.5x; Slack's limit 3000 ms)`);
+  console.log(
+    `p99 ratio acr-cmk / bare (median of ${ROUNDS} rounds): ${sorted[Math.floor(sorted.length / 2)].toFixed(2)}x (target <= 1.5x; Slack's limit 3000 ms)`,
+  );
 } finally {
   await ours.stop();
   await bare.stop();

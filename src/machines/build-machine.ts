@@ -5,6 +5,7 @@ import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
 import type { InputRequest, StepMeta } from "../runs/types.js";
 import type { RunbookContextBase, RunbookDefinition, RunbookEvent, RunbookInput } from "./protocol.js";
+import { fillAz } from "./az.js";
 import type { RunFacts } from "./facts.js";
 import {
   FAILED_META,
@@ -220,9 +221,20 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
           ),
         })),
       }));
+      const recheck = spec.steps.find((s) => s.type === "change" && s.id === step.change);
       return {
         ...base,
         tags: ["approval"],
+        // Nothing to show the approver means nothing may be approved: stop, and let RETRY run the check again.
+        always: {
+          guard: ({ context }: { context: RunbookContext }) => context.plans[step.change] === undefined,
+          target: "failed",
+          actions: update(({ context }) => {
+            const message = `No change was planned for ${step.change}; run the check again (RETRY).`;
+            const check = recheck?.type === "change" ? recheck.recheck : step.id;
+            return { lastError: { step: check, cause: "no-plan", message }, log: logLine(context, "error", message) };
+          }),
+        },
         entry: update(({ context }) => {
           const plan = context.plans[step.change];
           if (!plan) return {};
@@ -302,7 +314,9 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
               update(({ context }) => {
                 const az = context.plans[step.id]?.az;
                 const evidence = context.evidence[step.id] ?? [];
-                return az ? { evidence: { ...context.evidence, [step.id]: [...evidence, `Equivalent command: ${az}`] } } : {};
+                return az
+                  ? { evidence: { ...context.evidence, [step.id]: [...evidence, `Equivalent command: ${az}`] } }
+                  : {};
               }),
             ],
           },
@@ -402,8 +416,8 @@ function deadlinePassed(spec: RunbookSpec, target: string): Update {
   return ({ context }) => ({
     deadline: undefined,
     outcome: {
-      summary: `${waitStep?.meta.title ?? "The wait"} passed its deadline (${context.deadline ?? "unknown"}) without the expected change.`,
-      nextSteps: waitStep ? [waitStep.meta.why] : [],
+      summary: `${waitStep?.timeout.summary ?? "The wait passed its deadline."} (deadline ${context.deadline ?? "unknown"})`,
+      nextSteps: (waitStep?.timeout.nextSteps ?? []).map((line) => fillAz(line, context.target, context.facts)),
     },
     log: logLine(context, "error", `Deadline ${context.deadline ?? ""} passed`),
   });

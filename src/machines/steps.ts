@@ -117,6 +117,8 @@ export interface WaitStep extends StepBase {
   onDeadline: string;
   /** The deadline, from when the wait first starts. */
   deadlineMs: number;
+  /** What the run says when the deadline passes, and what to do then. */
+  timeout: { summary: string; nextSteps: string[] };
 }
 
 export type StepSpec = InvokeStep | ApprovalStep | ChangeStep | InputStep | WaitStep;

@@ -54,7 +54,7 @@ export function unescapeSlackText(text: string): string {
 }
 
 function exactlyOne(subcommand: string, args: string[], what: string): string | { error: string } {
-  if (args.length === 0) return { error: `\`${subcommand}\` needs ${what}.` };
+  if (args.length === 0) return { error: `\`${subcommand}\` needs a ${what}.` };
   if (args.length > 1) return { error: `\`${subcommand}\` takes one ${what}, got ${args.length} words.` };
   return args[0]!;
 }

@@ -6,6 +6,7 @@ import { MODELS } from "./paths.js";
 
 let tested = 0;
 let purges = 0;
+const perRunbook: Record<string, number> = {};
 
 describe.each(MODELS.map((m) => [m.runbook.id, m] as const))(
   "%s: every transition of the model, on the sandbox",
@@ -37,11 +38,15 @@ describe.each(MODELS.map((m) => [m.runbook.id, m] as const))(
     it.each(paths.map((p) => [p.description, p] as const))("%s", async (_d, path) => {
       const sb = await drivePath(model, path);
       tested++;
+      perRunbook[model.runbook.id] = (perRunbook[model.runbook.id] ?? 0) + 1;
       purges += sb.world().counters.purgeRequests;
     });
   },
 );
 
 afterAll(() => {
-  console.log(`machine paths tested against the sandbox: ${tested} (purge requests: ${purges})`);
+  const detail = Object.entries(perRunbook)
+    .map(([id, n]) => `${id} ${n}`)
+    .join(", ");
+  console.log(`machine paths tested against the sandbox: ${tested} (${detail}); purge requests: ${purges}`);
 });

@@ -190,7 +190,14 @@ describe("approval gate", () => {
     const changing = next(r, atRecoverVaultApproval(), { type: "APPROVE", by: "bob", fingerprint: "fp-1" });
     const s = next(r, changing, done("recover-vault", { outcome: "done", evidence: ["Vault kv recovered"] }));
     expect(s.value).toBe("verify-recover-vault");
-    expect(s.context.evidence["recover-vault"]).toEqual(["Vault kv recovered"]);
+    expect(s.context.evidence["recover-vault"]).toEqual(["Vault kv recovered", "Equivalent command: az recover-vault"]);
+  });
+
+  it("refuses to wait for an approval of a change nobody planned, and RETRY checks again", () => {
+    const s = next(r, start(r), done("check-vault", { outcome: "vault-soft-deleted", evidence: [] }));
+    expect(s.value).toBe("failed");
+    expect(s.context.lastError).toMatchObject({ step: "check-vault", cause: "no-plan" });
+    expect(next(r, s, { type: "RETRY", by: "bob" }).value).toBe("check-vault");
   });
 
   it("marks enabling purge protection as irreversible", () => {
@@ -308,7 +315,9 @@ describe("rotation wait", () => {
   it("escalates with a clear message at the deadline", () => {
     const s = next(r, atWait(), { type: "DEADLINE" });
     expect(s.value).toBe("escalated");
-    expect(s.context.outcome?.summary).toMatch(/passed its deadline/);
+    expect(s.context.outcome?.summary).toMatch(/did not pick up the new key version within the hour/);
+    expect(s.context.outcome?.nextSteps.join("\n")).toMatch(/support request/);
+    expect(s.context.outcome?.nextSteps.join("\n")).toContain("acr-cmk diagnose -g rg -r acr1");
     expect(s.context.deadline).toBeUndefined();
   });
 

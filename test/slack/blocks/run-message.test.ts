@@ -1,0 +1,121 @@
+// The run message is a pure function of the RunView and the clock: what each state shows, and what it never shows.
+import { describe, expect, it } from "vitest";
+import type { RunView } from "../../../src/runs/types.js";
+import { ACTION } from "../../../src/slack/action-ids.js";
+import { renderRunMessage } from "../../../src/slack/blocks/run-message.js";
+
+const base: RunView = {
+  id: "20300101-000000-abcdef",
+  runbook: "key-deleted",
+  target: { subscriptionId: "sub", resourceGroup: "rg-prod", registry: "acrprod01" },
+  requester: "UALICE0001",
+  driver: "slack",
+  dryRun: false,
+  status: "awaiting-approval",
+  busy: false,
+  steps: [
+    {
+      id: "check-key",
+      title: "Check whether the key exists",
+      why: "w",
+      kind: "check",
+      risk: "none",
+      status: "done",
+      evidence: ["Key <acr> was deleted"],
+    },
+    {
+      id: "approve-recover-key",
+      title: "Approve: recover the key",
+      why: "Nothing changes without approval.",
+      kind: "approval",
+      risk: "low",
+      status: "current",
+    },
+    { id: "recover-key", title: "Recover the key", why: "w", kind: "change", risk: "low", status: "pending" },
+  ],
+  currentStepId: "approve-recover-key",
+  approval: {
+    stepId: "recover-key",
+    title: "Recover key acr-cmk",
+    resource: "https://kv.vault.azure.net/deletedkeys/acr-cmk",
+    before: "soft-deleted",
+    after: "live",
+    az: "az keyvault key recover --vault-name kv --name acr-cmk",
+    risk: "low",
+    irreversible: false,
+    fingerprint: "f00d",
+    requester: "UALICE0001",
+    requestedAt: "2030-01-01T00:00:00.000Z",
+    expiresAt: "2030-01-01T00:15:00.000Z",
+  },
+  log: [],
+  rollback: [],
+  startedAt: "2030-01-01T00:00:00.000Z",
+  updatedAt: "2030-01-01T00:00:00.000Z",
+};
+
+function actions(message: ReturnType<typeof renderRunMessage>) {
+  return message.blocks
+    .filter((b) => b.type === "actions")
+    .flatMap((b) => (b as { elements: Array<{ action_id: string; value: string }> }).elements);
+}
+
+describe("renderRunMessage", () => {
+  it("shows the checklist, evidence escaped, and Approve / Reject bound to the fingerprint", () => {
+    const message = renderRunMessage(base, { now: new Date("2030-01-01T00:01:00Z"), approvers: ["UBOB000002"] });
+    const text = JSON.stringify(message.blocks);
+    expect(message.text).toBe("acr-cmk key-deleted on rg-prod/acrprod01: waiting for approval");
+    expect(text).toContain(":white_check_mark: Check whether the key exists");
+    expect(text).toContain("Key &lt;acr&gt; was deleted");
+    expect(text).toContain("<@UBOB000002>");
+    expect(actions(message).map((a) => a.action_id)).toEqual([ACTION.approve, ACTION.reject]);
+    expect(JSON.parse(actions(message)[0]!.value)).toEqual({ r: base.id, s: "recover-key", f: "f00d" });
+  });
+
+  it("replaces the buttons with Ask again once the approval has expired", () => {
+    const message = renderRunMessage(base, { now: new Date("2030-01-01T00:16:00Z"), approvers: ["UBOB000002"] });
+    expect(actions(message).map((a) => a.action_id)).toEqual([ACTION.askAgain]);
+    expect(JSON.stringify(message.blocks)).toContain("expired");
+  });
+
+  it("offers a choice as buttons and an ended run none", () => {
+    const input: RunView = {
+      ...base,
+      status: "awaiting-input",
+      approval: undefined,
+      input: {
+        stepId: "offer",
+        prompt: "Enable?",
+        options: [
+          { id: "enable", label: "Enable" },
+          { id: "later", label: "Not now" },
+        ],
+      },
+    };
+    const choices = actions(renderRunMessage(input, { now: new Date(), approvers: [] }));
+    expect(choices.map((c) => c.action_id)).toEqual([`${ACTION.inputPrefix}0`, `${ACTION.inputPrefix}1`]);
+    const done: RunView = {
+      ...base,
+      status: "succeeded",
+      approval: undefined,
+      outcome: { summary: "Recovered.", nextSteps: ["Back up the key"] },
+    };
+    const message = renderRunMessage(done, { now: new Date(), approvers: [] });
+    expect(actions(message)).toHaveLength(0);
+    expect(JSON.stringify(message.blocks)).toContain("Recovered.");
+  });
+
+  it("offers Retry after an Azure error but not after an internal crash", () => {
+    const failed: RunView = {
+      ...base,
+      status: "failed",
+      approval: undefined,
+      error: { step: "recover-key", cause: "throttled", message: "429" },
+    };
+    expect(actions(renderRunMessage(failed, { now: new Date(), approvers: [] })).map((a) => a.action_id)).toEqual([
+      ACTION.retry,
+    ]);
+    const crashed: RunView = { ...failed, error: { step: "x", cause: "internal", message: "bug" } };
+    expect(actions(renderRunMessage(crashed, { now: new Date(), approvers: [] }))).toHaveLength(0);
+  });
+});
