@@ -1,9 +1,12 @@
 // Start-up figures: `acr-cmk --version` against a bare `node -e 0`, and the time until the TUI's first frame is on a
-// real pseudo-terminal (util-linux `script`). Prints figures; asserts nothing. Usage: node scripts/bench/startup.js [runs]
+// real pseudo-terminal (util-linux `script`), with Node's compile cache (what a person gets from the second run on;
+// bin/acr-cmk.js turns it on) and without it (the first run after an install or upgrade). Prints figures and the
+// machine's load average (figures taken under load are not comparable); asserts nothing.
+// Usage: node scripts/bench/startup.js [runs]
 import { spawn, spawnSync } from "node:child_process";
 import { clearTimeout } from "node:timers";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -39,12 +42,12 @@ function timeCommand(args, env = process.env) {
 const shellQuote = (value) => `'${String(value).replace(/'/g, `'\\''`)}'`;
 
 /** Spawns the TUI on a pty and resolves with the ms until its first frame (the home header) is written. */
-function firstFrameOnce(home) {
+function firstFrameOnce(home, extraEnv) {
   return new Promise((resolve, reject) => {
     const inner = `stty cols 80 rows 24; exec ${shellQuote(node)} ${shellQuote(bin)} --sandbox`;
     const start = nowMs();
     const child = spawn("script", ["-qfc", inner, "/dev/null"], {
-      env: { ...process.env, ACR_CMK_HOME: home, NO_COLOR: "1", TERM: "xterm-256color" },
+      env: { ...process.env, ACR_CMK_HOME: home, NO_COLOR: "1", TERM: "xterm-256color", ...extraEnv },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let output = "";
@@ -71,7 +74,7 @@ function firstFrameOnce(home) {
   });
 }
 
-async function firstFrame() {
+async function firstFrame(extraEnv = {}) {
   if (spawnSync("script", ["--version"], { stdio: "ignore" }).status !== 0) return undefined;
   const home = mkdtempSync(join(tmpdir(), "acr-cmk-bench-"));
   try {
@@ -82,7 +85,7 @@ async function firstFrame() {
     if (init.status !== 0) throw new Error("sandbox init failed");
     const samples = [];
     for (let i = 0; i < runs + 1; i++) {
-      const elapsed = await firstFrameOnce(home);
+      const elapsed = await firstFrameOnce(home, extraEnv);
       if (i > 0) samples.push(elapsed);
     }
     return stats(samples);
@@ -91,7 +94,13 @@ async function firstFrame() {
   }
 }
 
-console.log(`start-up, ${runs} runs each (node ${process.version}, ${process.platform}/${process.arch})`);
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
+console.log(
+  `start-up, ${runs} runs each (node ${process.version}, ${process.platform}/${process.arch}; load ${load()})`,
+);
 const bare = timeCommand(["-e", "0"]);
 console.log(`  node -e 0                 ${fmt(bare)}`);
 const version = timeCommand([bin, "--version"]);
@@ -100,6 +109,9 @@ console.log(`    over bare node          +${(version.median - bare.median).toFix
 const frame = await firstFrame();
 if (frame) {
   console.log(`  TUI first frame (pty)     ${fmt(frame)} (target: ≤ 400 ms)`);
+  const cold = await firstFrame({ NODE_DISABLE_COMPILE_CACHE: "1" });
+  console.log(`    without compile cache   ${fmt(cold)}`);
 } else {
   console.log("  TUI first frame           not measured: needs util-linux `script` for a pseudo-terminal");
 }
+console.log(`  load average at the end   ${load()}`);

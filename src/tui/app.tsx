@@ -2,7 +2,7 @@
 // back, and leave a closing note on the primary screen (how the run ended, or the command that resumes it).
 import { render } from "ink";
 import type { RunEngine, RunView } from "../runs/types.js";
-import { AppShell } from "./components/AppShell.js";
+import { AppShell, type Screens } from "./components/AppShell.js";
 import { isFinal, resumeCommand, statusWords, targetLabel } from "./format.js";
 import { guardTerminal, type GuardedProcess } from "./terminal.js";
 import type { RegistryTarget, TuiConnection, TuiExit } from "./types.js";
@@ -65,16 +65,22 @@ export function closingNote(view: RunView | undefined): string {
   return lines.join("\n") + "\n";
 }
 
+const loadScreens = (): Promise<Screens> => import("./screens/index.js");
+
 export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
   const interactive = Boolean(options.stdout.isTTY);
   const alternateScreen = options.alternateScreen ?? interactive;
+  // With the connection at hand (a run opened from the command line) the screens load first and the first frame is
+  // the screen itself; otherwise they load alongside the connection, once the first frame is on screen.
+  const screensAtHand = "connect" in options ? undefined : await loadScreens();
   const guard = guardTerminal(options, { alternateScreen, proc: options.proc });
   let exit: TuiExit = { reason: "quit" };
   let firstFrame = options.onFirstFrame;
   let engine: RunEngine | undefined;
   let connection: TuiConnection | Promise<TuiConnection>;
+  // Started after render() below has drawn the first frame: render is synchronous, these promises run after it.
+  const screens = screensAtHand ?? Promise.resolve().then(loadScreens);
   if ("connect" in options) {
-    // Started after render() below has drawn the first frame: render is synchronous, this promise runs after it.
     connection = Promise.resolve()
       .then(() => options.connect())
       .then((value) => {
@@ -94,6 +100,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
     <AppShell
       session={{ requester: options.requester, sandbox: options.sandbox, selfApprove: options.selfApprove ?? true }}
       connection={connection}
+      screens={screens}
       initial={options.runId ? { name: "run", runId: options.runId } : { name: "home" }}
       target={options.target}
       canGoHome={options.runId === undefined}

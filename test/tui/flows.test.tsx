@@ -1,4 +1,5 @@
 // Whole-TUI flows against a fake RunEngine: keystrokes in, frames out, at 80×24.
+import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunRefused } from "../../src/runs/types.js";
 import { FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
@@ -275,5 +276,13 @@ describe("start-up", () => {
     await waitForFrame(m.stdout, (f) => f.includes("Opening the sandbox and the run store"));
     connect();
     await waitForFrame(m.stdout, (f) => f.includes("✔ Healthy: rg-prod/contosoprod"));
+  });
+
+  it("with the connection at hand (a run opened from the command line) the first frame is the screen itself", async () => {
+    mounted = mountTui();
+    await waitForFrame(mounted.stdout, (f) => f.includes("Which registry?"));
+    const first = stripVTControlCharacters(mounted.stdout.frames.find((frame) => frame.includes("home")) ?? "");
+    expect(first).toContain("acr-cmk · home");
+    expect(first).not.toContain("Opening the sandbox");
   });
 });

@@ -2,27 +2,36 @@
 // Ink and React load here, lazily, and nowhere on the way to `--version` or `--help`.
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import { z } from "zod";
 import type { CmkAzure } from "../../azure/types.js";
 import { FINAL_STATUSES, type RunEngine } from "../../runs/types.js";
+import { prepareTuiStart } from "../../tui/fast-start.js";
 import type { RegistryChoice, RegistryTarget, TuiConnection, TuiDiagnosis } from "../../tui/types.js";
 import type { CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
 import type { RunView } from "../../runs/types.js";
 
-const targetSchema = z
-  .object({
-    resourceGroup: z.string().trim().min(1).max(90).optional(),
-    registry: z
-      .string()
-      .trim()
-      .regex(/^[a-zA-Z0-9]{5,50}$/, "a registry name is 5-50 letters and digits")
-      .optional(),
-  })
-  .refine((t) => (t.resourceGroup === undefined) === (t.registry === undefined), {
-    message: "name a registry with both -g <resource-group> and -r <registry>",
-  });
+/** The registry named by -g/-r, if any. zod (about 100 modules) loads only when there is something to check. */
+async function targetOf(options: Record<string, unknown>): Promise<RegistryTarget | undefined> {
+  if (options.resourceGroup === undefined && options.registry === undefined) return undefined;
+  const { z } = await import("zod");
+  const targetSchema = z
+    .object({
+      resourceGroup: z.string().trim().min(1).max(90).optional(),
+      registry: z
+        .string()
+        .trim()
+        .regex(/^[a-zA-Z0-9]{5,50}$/, "a registry name is 5-50 letters and digits")
+        .optional(),
+    })
+    .refine((t) => (t.resourceGroup === undefined) === (t.registry === undefined), {
+      message: "name a registry with both -g <resource-group> and -r <registry>",
+    });
+  const parsed = targetSchema.safeParse({ resourceGroup: options.resourceGroup, registry: options.registry });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
+  const { resourceGroup, registry } = parsed.data;
+  return resourceGroup && registry ? { resourceGroup, registry } : undefined;
+}
 
 // The run command module pulls in the engine, xstate and sqlite: loaded after the first frame, never before it.
 const runModule = () => import("./run.js");
@@ -100,6 +109,7 @@ async function openTui(
   connection: TuiConnection | (() => Promise<TuiConnection>),
   extra: { target?: RegistryTarget; runId?: string; requester: string },
 ) {
+  prepareTuiStart();
   const { renderTui } = await import("../../tui/app.js");
   return renderTui({
     ...(typeof connection === "function" ? { connect: connection } : connection),
@@ -120,9 +130,7 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
       "the terminal UI needs a terminal (stdin and stdout must be TTYs); in scripts use `acr-cmk diagnose` and `acr-cmk run`",
     );
   }
-  const parsed = targetSchema.safeParse({ resourceGroup: options.resourceGroup, registry: options.registry });
-  if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
-  const { resourceGroup, registry } = parsed.data;
+  const target = await targetOf(options);
   // Azure and the run store load while the first frame is already on screen.
   let opened: Promise<TuiConnection> | undefined;
   const connect = () =>
@@ -132,7 +140,7 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
   try {
     const result = await openTui(ctx, connect, {
       requester: terminalUser(ctx),
-      ...(resourceGroup && registry ? { target: { resourceGroup, registry } } : {}),
+      ...(target ? { target } : {}),
     });
     // A failed connection was shown on screen; the CLI also reports it, with its exit code.
     if (opened) await opened;

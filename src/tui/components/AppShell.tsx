@@ -1,10 +1,7 @@
 // The frame around every screen: sandbox banner, help overlay, navigation and the keys that work everywhere.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Box, Text, useApp, useInput } from "ink";
-import { ThemeProvider, defaultTheme, extendTheme } from "@inkjs/ui";
-import { Home } from "../screens/Home.js";
-import { RunScreen } from "../screens/RunScreen.js";
-import { RunsScreen } from "../screens/RunsScreen.js";
+import type * as ScreenModule from "../screens/index.js";
 import { SessionContext, ShellContext, type Screen, type ShellControls } from "../session.js";
 import { ThemeContext, createTheme } from "../theme.js";
 import type { RegistryTarget, TuiConnection, TuiExit, TuiSession } from "../types.js";
@@ -14,10 +11,15 @@ import { HelpOverlay } from "./HelpOverlay.js";
 import { KeyHints } from "./KeyHints.js";
 import { SandboxBanner } from "./SandboxBanner.js";
 
+/** Home, the run screen and the runs list: loaded apart from the shell, so the first frame need not wait for them. */
+export type Screens = typeof ScreenModule;
+
 export interface AppShellProps {
   session: Omit<TuiSession, keyof TuiConnection>;
   /** Azure and the run store; a promise while they load, so the first frame need not wait for them. */
   connection: TuiConnection | Promise<TuiConnection>;
+  /** The screens; a promise while they load (alongside the connection). */
+  screens: Screens | Promise<Screens>;
   initial: Screen;
   /** Registry from the command line: Home diagnoses it at once. */
   target?: RegistryTarget;
@@ -27,37 +29,59 @@ export interface AppShellProps {
   onExit: (exit: TuiExit) => void;
 }
 
-// @inkjs/ui paints its spinner blue; without colour it must not paint at all.
-const plainUiTheme = extendTheme(defaultTheme, { components: { Spinner: { styles: { frame: () => ({}) } } } });
+type Pending<T> = { state: "ready"; value: T } | { state: "loading" } | { state: "failed"; message: string };
 
-type Connected =
-  { state: "ready"; value: TuiConnection } | { state: "loading"; since: number } | { state: "failed"; message: string };
-
-function useConnection(connection: TuiConnection | Promise<TuiConnection>): Connected {
-  const [connected, setConnected] = useState<Connected>(() =>
-    connection instanceof Promise ? { state: "loading", since: Date.now() } : { state: "ready", value: connection },
+/** A value that may still be on its way (the connection, the screens), as state the shell can render. */
+function usePending<T>(pending: T | Promise<T>): Pending<T> {
+  const [settled, setSettled] = useState<Pending<T>>(() =>
+    pending instanceof Promise ? { state: "loading" } : { state: "ready", value: pending },
   );
   useEffect(() => {
-    if (!(connection instanceof Promise)) return;
+    if (!(pending instanceof Promise)) return;
     let live = true;
-    connection.then(
+    pending.then(
       (value) => {
-        if (live) setConnected({ state: "ready", value });
+        if (live) setSettled({ state: "ready", value });
       },
       (error: unknown) => {
-        if (live) setConnected({ state: "failed", message: error instanceof Error ? error.message : String(error) });
+        if (live) setSettled({ state: "failed", message: error instanceof Error ? error.message : String(error) });
       },
     );
     return () => {
       live = false;
     };
-  }, [connection]);
-  return connected;
+  }, [pending]);
+  return settled;
 }
 
-export function AppShell({ session: base, connection, initial, target, canGoHome, color, onExit }: AppShellProps) {
+/** Connected only once the screens are loaded too: until then the shell keeps showing "connecting". */
+function useConnection(
+  connection: TuiConnection | Promise<TuiConnection>,
+  screens: Screens | Promise<Screens>,
+): { connected: Pending<TuiConnection>; screens?: Screens } {
+  const connected = usePending(connection);
+  const loaded = usePending(screens);
+  if (connected.state !== "ready") return { connected };
+  if (loaded.state === "failed") {
+    return { connected: { state: "failed", message: `the terminal UI's screens did not load: ${loaded.message}` } };
+  }
+  return loaded.state === "ready" ? { connected, screens: loaded.value } : { connected: { state: "loading" } };
+}
+
+export function AppShell({
+  session: base,
+  connection,
+  screens: pendingScreens,
+  initial,
+  target,
+  canGoHome,
+  color,
+  onExit,
+}: AppShellProps) {
   const app = useApp();
-  const connected = useConnection(connection);
+  const { connected, screens } = useConnection(connection, pendingScreens);
+  // The wait on screen counts from when the shell appeared.
+  const [loadingSince] = useState(() => Date.now());
   const [screen, setScreen] = useState<Screen>(initial);
   const [help, setHelp] = useState(false);
   const [typing, setTyping] = useState(false);
@@ -116,7 +140,7 @@ export function AppShell({ session: base, connection, initial, target, canGoHome
   );
 
   let body;
-  if (!session) {
+  if (!session || !screens) {
     body = (
       <Box flexDirection="column">
         <HeaderBar title="home" detail={base.sandbox ? "sandbox" : "Azure"} />
@@ -130,20 +154,20 @@ export function AppShell({ session: base, connection, initial, target, canGoHome
         ) : (
           <BusyLine
             label={base.sandbox ? "Opening the sandbox and the run store" : "Connecting to Azure"}
-            since={connected.state === "loading" ? connected.since : 0}
+            since={loadingSince}
           />
         )}
       </Box>
     );
   } else if (screen.name === "run") {
-    body = <RunScreen key={screen.runId} runId={screen.runId} reserveRows={reserveRows} />;
+    body = <screens.RunScreen key={screen.runId} runId={screen.runId} reserveRows={reserveRows} />;
   } else if (screen.name === "runs") {
-    body = <RunsScreen reserveRows={reserveRows} />;
+    body = <screens.RunsScreen reserveRows={reserveRows} />;
   } else {
-    body = <Home target={target} reserveRows={reserveRows} />;
+    body = <screens.Home target={target} reserveRows={reserveRows} />;
   }
 
-  const tree = (
+  return (
     <ThemeContext.Provider value={theme}>
       <SessionContext.Provider value={session}>
         <ShellContext.Provider value={controls}>
@@ -159,5 +183,4 @@ export function AppShell({ session: base, connection, initial, target, canGoHome
       </SessionContext.Provider>
     </ThemeContext.Provider>
   );
-  return color ? tree : <ThemeProvider theme={plainUiTheme}>{tree}</ThemeProvider>;
 }

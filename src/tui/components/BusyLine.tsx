@@ -1,7 +1,7 @@
 // While Azure calls are in flight: a spinner and how long it has been, so silence never looks like a hang.
-import { Spinner } from "@inkjs/ui";
 import { useElapsed } from "../hooks/use-elapsed.js";
 import { formatElapsed } from "../format.js";
+import { Spinner } from "./Spinner.js";
 
 export interface BusyLineProps {
   label: string;
