@@ -107,6 +107,7 @@ async function acrCmkApp(slack, home) {
   const engine = createRunEngine({ home, azure, runbooks: RUNBOOKS, approvers: ["UAPPROVER1"] });
   const slackApp = createSlackApp({
     engine,
+    home,
     diagnose: (ref) => diagnoseRegistry(azure, ref, { now: () => worldNow(store.read()) }),
     triage,
     signingSecret: SECRET,

@@ -9,6 +9,7 @@ export const ACTION = {
   inputPrefix: "acr_cmk.input.",
   askAgain: "acr_cmk.ask_again",
   retry: "acr_cmk.retry",
+  abort: "acr_cmk.abort",
 } as const;
 
 export const INPUT_ACTION = /^acr_cmk\.input\.\d+$/;
@@ -16,6 +17,7 @@ export const INPUT_ACTION = /^acr_cmk\.input\.\d+$/;
 export const VIEW = {
   rejectReason: "acr_cmk.reject_reason",
   confirmApproval: "acr_cmk.confirm_approval",
+  abortReason: "acr_cmk.abort_reason",
 } as const;
 
 const runId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/);
@@ -34,6 +36,10 @@ export type RunValue = z.infer<typeof runValue>;
 /** Where a modal was opened from, so its submission can answer in the same place. */
 export const modalMetadata = approvalValue.extend({ c: z.string().min(1).max(40), t: z.string().max(40).optional() });
 export type ModalMetadata = z.infer<typeof modalMetadata>;
+
+/** Same for a modal about the run as a whole (Abort), not one approval. */
+export const runModalMetadata = runValue.extend({ c: z.string().min(1).max(40), t: z.string().max(40).optional() });
+export type RunModalMetadata = z.infer<typeof runModalMetadata>;
 
 export function encodeValue(value: object): string {
   return JSON.stringify(value);

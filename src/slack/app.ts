@@ -11,6 +11,7 @@ import { ClickDedupe, PerRunQueue } from "./dedupe.js";
 import type { SlackDeps } from "./deps.js";
 import { registerListeners } from "./listeners/index.js";
 import { boltLogger, silentLog, type SlackLog } from "./log.js";
+import { MessageLinks } from "./message-links.js";
 import { RunMessages } from "./run-messages.js";
 import { guardTimestamps } from "./signature.js";
 
@@ -19,6 +20,8 @@ export const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
 
 export interface SlackAppOptions {
   engine: RunEngine;
+  /** ACR_CMK_HOME: the app keeps which message shows which run here (slack.sqlite), to re-attach after a restart. */
+  home: string;
   diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
   triage: (text: string) => TriageResult;
   /** Required for HTTP; unused in Socket Mode. */
@@ -98,6 +101,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     },
   });
 
+  const links = new MessageLinks(options.home, now);
   const deps: SlackDeps = {
     engine: options.engine,
     diagnose: options.diagnose,
@@ -105,7 +109,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     approvers: [...options.approvers],
     approvalTtlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,
     now,
-    messages: new RunMessages({ client: app.client, engine: options.engine, approvers: options.approvers, now, log }),
+    messages: new RunMessages({
+      client: app.client,
+      engine: options.engine,
+      approvers: options.approvers,
+      now,
+      log,
+      links,
+    }),
     dedupe: new ClickDedupe(now),
     queue: new PerRunQueue(),
     log,
@@ -119,6 +130,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   let started = false;
+  const reattach = () => {
+    const count = deps.messages.reattach();
+    if (count > 0) log.info({ runs: count }, "re-attached the messages of runs in progress");
+  };
   return {
     app,
     receiver,
@@ -127,6 +142,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       try {
         await app.init();
       } catch (error) {
+        links.close();
         const code =
           (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : "");
         throw new SlackConfigError(`Slack refused SLACK_BOT_TOKEN (auth.test: ${code})`);
@@ -134,10 +150,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       if (options.socketMode) {
         await app.start();
         started = true;
+        reattach();
         return {};
       }
       const server = (await app.start(listen ?? { port: 3000 })) as Server;
       started = true;
+      reattach();
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
@@ -145,6 +163,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       deps.messages.close();
       if (started) await app.stop();
       started = false;
+      links.close();
     },
   };
 }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../azure/ids.js";
 import type { RegistryRef } from "../azure/types.js";
+import { reasonSchema } from "./reason.js";
 
 export const RUN_SUBCOMMANDS = ["recover", "rotate", "revoke", "restore"] as const;
 export type RunSubcommand = (typeof RUN_SUBCOMMANDS)[number];
@@ -19,6 +20,7 @@ export type SlackCommand =
   | { kind: "triage"; text: string }
   | { kind: "run"; action: RunSubcommand; registry: RegistryArg }
   | { kind: "status"; runId?: string }
+  | { kind: "abort"; runId: string; reason: string }
   | { kind: "runs" };
 
 export type ParsedCommand = { ok: true; command: SlackCommand } | { ok: false; message: string };
@@ -101,6 +103,17 @@ export function parseCommand(rawText: unknown): ParsedCommand {
       const runId = runIdSchema.safeParse(args[0]);
       if (!runId.success) return { ok: false, message: `Invalid run id: ${runId.error.issues[0]?.message}.` };
       return { ok: true, command: { kind: "status", runId: runId.data } };
+    }
+    case "abort": {
+      const usage = "`abort` needs a run id and a reason: `/acr-cmk abort <run-id> <reason>`.";
+      if (args.length < 2) return { ok: false, message: usage };
+      const runId = runIdSchema.safeParse(args[0]);
+      if (!runId.success) return { ok: false, message: `Invalid run id: ${runId.error.issues[0]?.message}.` };
+      // The reason as typed, spacing and all, after the run id.
+      const afterId = trimmed.slice(head.length).trimStart().slice(args[0]!.length);
+      const reason = reasonSchema.safeParse(unescapeSlackText(afterId));
+      if (!reason.success) return { ok: false, message: `Invalid reason: ${reason.error.issues[0]?.message}` };
+      return { ok: true, command: { kind: "abort", runId: runId.data, reason: reason.data } };
     }
     case "runs":
       return args.length === 0

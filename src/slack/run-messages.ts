@@ -1,12 +1,14 @@
 // One channel message per run, kept up to date with chat.update on every RunView; the discussion (approval requests,
 // who approved or rejected, the end) goes into its thread so approvers get a notification and the channel stays calm.
-// Updates are coalesced per run: while one chat.update is in flight only the newest view waits behind it.
+// Updates are coalesced per run: while one chat.update is in flight only the newest view waits behind it. The link
+// run → message is persisted (message-links.ts), so after a restart the app re-attaches and keeps the messages current.
 import type { webApi } from "@slack/bolt";
-import type { RunEngine, RunStatus, RunView } from "../runs/types.js";
+import type { RunEngine, RunView } from "../runs/types.js";
 import { FINAL_STATUSES } from "../runs/types.js";
 import { person, escapeText } from "./blocks/mrkdwn.js";
 import { approvalExpired, renderRunMessage, type SlackMessage } from "./blocks/run-message.js";
 import type { SlackLog } from "./log.js";
+import type { Announced, MessageLink, MessageLinks } from "./message-links.js";
 
 export interface MessageRef {
   channel: string;
@@ -14,13 +16,13 @@ export interface MessageRef {
 }
 
 interface Tracked {
-  ref: MessageRef;
+  ref: MessageLink;
   unsubscribe?: () => void;
   pending?: RunView;
   pumping?: Promise<void>;
   expiryTimer?: NodeJS.Timeout;
   /** What the thread was last told, so each announcement is made once. */
-  announced: { approval?: string; status?: RunStatus };
+  announced: Announced;
 }
 
 export interface RunMessagesOptions {
@@ -29,6 +31,8 @@ export interface RunMessagesOptions {
   approvers: readonly string[];
   now: () => Date;
   log: SlackLog;
+  /** Where the run → message links outlive the process. */
+  links: MessageLinks;
 }
 
 /** chat.postMessage failed in a way the requester can fix (typically: the bot is not in the channel). */
@@ -74,13 +78,16 @@ export class RunMessages {
     await this.options.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks: [] });
   }
 
-  /** Binds a run to its message and follows it. Idempotent; call it again after anything that may (re)launch the run. */
+  /**
+   * Binds a run to its message and follows it. Idempotent; call it again after anything that may (re)launch the run.
+   * Without `ref`, the stored link is used: a run linked before a restart is followed again.
+   */
   watch(runId: string, ref?: MessageRef): void {
     if (this.closed) return;
     let tracked = this.tracked.get(runId);
     if (!tracked) {
-      if (!ref) return;
-      tracked = { ref, announced: {} };
+      tracked = this.stored(runId) ?? (ref ? this.link(runId, ref) : undefined);
+      if (!tracked) return;
       this.tracked.set(runId, tracked);
     }
     // The engine only notifies about runs it drives right now; a run resumed after a restart needs a new subscription.
@@ -90,16 +97,34 @@ export class RunMessages {
     if (view) this.show(view);
   }
 
+  /**
+   * After a restart: follows again every linked run that can still move (waits for a person, runs, or stopped at an
+   * error it can retry). Each message is re-rendered at once (an approval that expired meanwhile shows "Ask again")
+   * and its expiry timer re-armed. Returns how many runs it re-attached.
+   */
+  reattach(): number {
+    let count = 0;
+    for (const link of this.safely("read the run message links", () => this.options.links.all()) ?? []) {
+      const view = this.options.engine.get(link.runId);
+      if (!view || (FINAL_STATUSES.includes(view.status) && view.status !== "failed")) continue;
+      this.watch(link.runId);
+      count++;
+    }
+    return count;
+  }
+
   refOf(runId: string): MessageRef | undefined {
-    return this.tracked.get(runId)?.ref;
+    const ref = this.tracked.get(runId)?.ref ?? this.stored(runId)?.ref;
+    return ref ? { channel: ref.channel, ts: ref.ts } : undefined;
   }
 
   /** A reply in the run's thread: who did what, so the channel has the conversation and the audit trail agrees. */
   async say(runId: string, text: string): Promise<void> {
-    const ref = this.refOf(runId);
-    if (!ref || this.closed) return;
+    if (this.closed) return;
+    const ref = this.tracked.get(runId)?.ref ?? this.stored(runId)?.ref;
+    if (!ref) return;
     try {
-      await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text });
+      await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text });
     } catch (error) {
       this.options.log.warn({ runId, slackError: slackErrorOf(error) }, "thread reply failed");
     }
@@ -119,6 +144,29 @@ export class RunMessages {
     for (const tracked of this.tracked.values()) {
       tracked.unsubscribe?.();
       if (tracked.expiryTimer) clearTimeout(tracked.expiryTimer);
+    }
+  }
+
+  private stored(runId: string): Tracked | undefined {
+    const stored = this.safely("read a run message link", () => this.options.links.get(runId));
+    if (!stored) return undefined;
+    return { ref: { channel: stored.channel, ts: stored.ts, threadTs: stored.threadTs }, announced: stored.announced };
+  }
+
+  private link(runId: string, ref: MessageRef): Tracked {
+    // The message's thread holds the discussion (slash commands are not delivered in threads, so it is top level).
+    const link: MessageLink = { channel: ref.channel, ts: ref.ts, threadTs: ref.ts };
+    this.safely("store a run message link", () => this.options.links.link(runId, link));
+    return { ref: link, announced: {} };
+  }
+
+  /** The links are a convenience for restarts: a failing disk must not stop a run's message from being updated. */
+  private safely<T>(what: string, work: () => T): T | undefined {
+    try {
+      return work();
+    } catch (error) {
+      this.options.log.warn({ error: error instanceof Error ? error.name : typeof error }, `could not ${what}`);
+      return undefined;
     }
   }
 
@@ -167,6 +215,7 @@ export class RunMessages {
 
   private announce(tracked: Tracked, view: RunView): void {
     const { announced } = tracked;
+    const before = { ...announced };
     if (view.status === "awaiting-approval" && view.approval) {
       const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
       if (announced.approval !== key) {
@@ -182,6 +231,9 @@ export class RunMessages {
       announced.status = view.status;
       const summary = view.outcome?.summary ? ` ${escapeText(view.outcome.summary)}` : "";
       void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
+    }
+    if (announced.approval !== before.approval || announced.status !== before.status) {
+      this.safely("store what the thread was told", () => this.options.links.announced(view.id, announced));
     }
   }
 }

@@ -45,6 +45,8 @@ export interface Harness {
     values: Record<string, Record<string, { value: string }>>,
   ): Promise<Response>;
   healthy(): boolean;
+  /** Stops the app and the engine as `acr-cmk slack` stops, then builds new ones on the same ACR_CMK_HOME. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,40 +77,55 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const registry = { resourceGroup: registryRecord.resourceGroup, name: registryRecord.name };
   const azure = createSandboxAzure({ store, ...(options.azureLatencyMs ? { latencyMs: options.azureLatencyMs } : {}) });
   const approvers = [BOB, CAROL];
-  const engine = createRunEngine({
-    home,
-    azure,
-    runbooks: RUNBOOKS,
-    approvers,
-    pollIntervalMs: 20,
-    ...(options.approvalTtlMs ? { approvalTtlMs: options.approvalTtlMs } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
   const slack = new FakeSlack();
   await slack.start();
-  const app = createSlackApp({
-    engine,
-    diagnose: (ref) => diagnoseRegistry(azure, ref, { now: () => worldNow(store.read()) }),
-    triage,
-    signingSecret: SECRET,
-    botToken: "xoxb-test-token",
-    apiUrl: slack.apiUrl,
-    approvers,
-    webApiRetries: 0,
-    ...(options.approvalTtlMs ? { approvalTtlMs: options.approvalTtlMs } : {}),
-    ...(options.clock ? { clock: options.clock } : {}),
-  });
-  const { port } = await app.start({ port: 0, host: "127.0.0.1" });
-  const url = `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}`;
+
+  const boot = async () => {
+    const engine = createRunEngine({
+      home,
+      azure,
+      runbooks: RUNBOOKS,
+      approvers,
+      pollIntervalMs: 20,
+      ...(options.approvalTtlMs ? { approvalTtlMs: options.approvalTtlMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const app = createSlackApp({
+      engine,
+      home,
+      diagnose: (ref) => diagnoseRegistry(azure, ref, { now: () => worldNow(store.read()) }),
+      triage,
+      signingSecret: SECRET,
+      botToken: "xoxb-test-token",
+      apiUrl: slack.apiUrl,
+      approvers,
+      webApiRetries: 0,
+      ...(options.approvalTtlMs ? { approvalTtlMs: options.approvalTtlMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const { port } = await app.start({ port: 0, host: "127.0.0.1" });
+    return { engine, app, url: `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}` };
+  };
+  let current = await boot();
+  const shutdown = async () => {
+    await current.app.stop();
+    await current.engine.close();
+  };
   // Slack signs with its own (correct) time: the app's clock, which tests may move.
   const signedAt = () => Math.floor((options.clock?.now() ?? new Date()).getTime() / 1000);
 
   return {
     slack,
-    app,
-    engine,
+    get app() {
+      return current.app;
+    },
+    get engine() {
+      return current.engine;
+    },
     store,
-    url,
+    get url() {
+      return current.url;
+    },
     registry,
     command(user, text, signing = {}) {
       const id = `cmd${++counter}`;
@@ -127,7 +144,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         response_url: slack.responseUrl(id),
         trigger_id: `trigger.${id}`,
       });
-      return postSigned(url, body, { secret: SECRET, timestamp: signedAt(), ...signing });
+      return postSigned(current.url, body, { secret: SECRET, timestamp: signedAt(), ...signing });
     },
     click(user, button, clickOptions = {}) {
       const id = `act${++counter}`;
@@ -153,7 +170,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           },
         ],
       };
-      return postSigned(url, payloadBody(payload), { secret: SECRET, timestamp: clickOptions.timestamp ?? signedAt() });
+      return postSigned(current.url, payloadBody(payload), {
+        secret: SECRET,
+        timestamp: clickOptions.timestamp ?? signedAt(),
+      });
     },
     submit(user, view, values) {
       const payload = {
@@ -165,7 +185,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         trigger_id: `trigger.${++counter}`,
         view: { ...view, id: `V${counter}`, hash: `h${counter}`, state: { values }, team_id: "T0001", app_id: "A0001" },
       };
-      return postSigned(url, payloadBody(payload), { secret: SECRET, timestamp: signedAt() });
+      return postSigned(current.url, payloadBody(payload), { secret: SECRET, timestamp: signedAt() });
     },
     healthy() {
       const current = store.read();
@@ -173,9 +193,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const truth = sandboxStatus(current, worldNow(current)).registries.find((r) => r.name === registry.name)!;
       return registryKeyAccess(current, record, worldNow(current), "unwrap").ok && truth.healthy;
     },
+    async restart() {
+      await shutdown();
+      current = await boot();
+    },
     async close() {
-      await app.stop();
-      await engine.close();
+      await shutdown();
       await slack.stop();
       rmSync(home, { recursive: true, force: true });
     },
@@ -233,4 +256,28 @@ export async function startedRun(h: Harness): Promise<{ runId: string; channel: 
 export function movableClock(): { now(): Date; advance(ms: number): void } {
   let offset = 0;
   return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
+}
+
+/** Waits until the run waits for a person again (or has ended), then for its message to show that view. */
+export async function settle(h: Harness, runId: string) {
+  const view = await h.engine.settled(runId);
+  await h.app.deps.messages.idle();
+  return view;
+}
+
+/** ALICE asks for a key-deleted recovery; resolves once its first change waits for approval. */
+export async function recoveryAwaitingApproval(h: Harness): Promise<{ runId: string; channel: string; ts: string }> {
+  await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
+  const run = await startedRun(h);
+  const view = await settle(h, run.runId);
+  if (view.status !== "awaiting-approval") throw new Error(`expected an approval request, the run is ${view.status}`);
+  return run;
+}
+
+/** What the app said in the run's thread, in order. */
+export function threadTexts(h: Harness, ts: string): string[] {
+  return h.slack
+    .callsTo("chat.postMessage")
+    .filter((call) => call.args.thread_ts === ts)
+    .map((call) => String(call.args.text));
 }

@@ -36,6 +36,10 @@ describe("parseCommand", () => {
       command: { kind: "status", runId: "20300101-000000-abcdef" },
     });
     expect(parseCommand("runs")).toEqual({ ok: true, command: { kind: "runs" } });
+    expect(parseCommand("abort 20300101-000000-abcdef  wrong   vault &amp; owner paged ")).toEqual({
+      ok: true,
+      command: { kind: "abort", runId: "20300101-000000-abcdef", reason: "wrong   vault & owner paged" },
+    });
   });
 
   it("keeps triage text whole and undoes Slack's escaping", () => {
@@ -61,6 +65,11 @@ describe("parseCommand", () => {
     ["runs now", "takes no arguments"],
     ["help me", "takes no arguments"],
     ["triage   ", "needs the Azure error text"],
+    ["abort", "needs a run id and a reason"],
+    ["abort 20300101-000000-abcdef", "needs a run id and a reason"],
+    ["abort ../../etc because", "Invalid run id"],
+    ["abort 20300101-000000-abcdef no", "at least 3 characters"],
+    [`abort 20300101-000000-abcdef ${"x".repeat(501)}`, "under 500 characters"],
   ])("refuses %j", (text, message) => {
     const parsed = parseCommand(text);
     expect(parsed.ok).toBe(false);

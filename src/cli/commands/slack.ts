@@ -127,6 +127,7 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
   try {
     const slack = createSlackApp({
       engine,
+      home: ctx.globals.home,
       diagnose: (ref) => diagnoseRegistry(azure, ref, { invocation, ...(now ? { now } : {}) }),
       triage,
       botToken: env.SLACK_BOT_TOKEN,

@@ -10,6 +10,7 @@ const USAGE = [
   "`/acr-cmk rotate|revoke|restore <resource-group>/<registry>` — run that runbook",
   "`/acr-cmk status [run-id]` — show a run (the latest one when no id is given)",
   "`/acr-cmk runs` — list recent runs",
+  "`/acr-cmk abort <run-id> <reason>` — end a run that waits for an approval, a choice or a retry (its requester or an approver)",
   "A registry is `<resource-group>/<registry>` or its full resource id.",
 ].join("\n");
 

@@ -1,7 +1,8 @@
-// Modals: the reason for a rejection, and the registry name typed back to approve an irreversible or high-risk change.
+// Modals: the reason for a rejection or an abort, and the registry name typed back to approve an irreversible or
+// high-risk change.
 import type { types } from "@slack/bolt";
-import type { ApprovalRequest } from "../../runs/types.js";
-import { encodeValue, VIEW, type ModalMetadata } from "../action-ids.js";
+import type { ApprovalRequest, RunView } from "../../runs/types.js";
+import { encodeValue, VIEW, type ModalMetadata, type RunModalMetadata } from "../action-ids.js";
 import { code, escapeText, section } from "./mrkdwn.js";
 
 export const REASON_BLOCK = "reason";
@@ -11,6 +12,15 @@ export const CONFIRM_INPUT = "confirm_input";
 
 function plain(text: string): types.PlainTextElement {
   return { type: "plain_text", text: text.slice(0, 24) };
+}
+
+function reasonInput(label: string): types.InputBlock {
+  return {
+    type: "input",
+    block_id: REASON_BLOCK,
+    label: { type: "plain_text", text: label },
+    element: { type: "plain_text_input", action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: 500 },
+  };
 }
 
 export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetadata): types.ModalView {
@@ -25,12 +35,27 @@ export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetad
       section(
         `*${escapeText(request.title)}*\n${code(request.resource)}\nNothing further is changed; the run ends as rejected.`,
       ),
-      {
-        type: "input",
-        block_id: REASON_BLOCK,
-        label: { type: "plain_text", text: "Why are you rejecting it?" },
-        element: { type: "plain_text_input", action_id: REASON_INPUT, multiline: true, min_length: 3, max_length: 500 },
-      },
+      reasonInput("Why are you rejecting it?"),
+    ],
+  };
+}
+
+export function abortRunModal(view: RunView, metadata: RunModalMetadata): types.ModalView {
+  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const undo =
+    view.rollback.length > 0 ? " The run's message keeps the commands that undo the changes made so far." : "";
+  return {
+    type: "modal",
+    callback_id: VIEW.abortReason,
+    private_metadata: encodeValue(metadata),
+    title: plain("Abort run"),
+    submit: plain("Abort run"),
+    close: plain("Cancel"),
+    blocks: [
+      section(
+        `*${escapeText(view.runbook)} on ${escapeText(target)}* (run ${code(view.id)})\nNothing further is changed; the run ends as aborted.${undo}`,
+      ),
+      reasonInput("Why are you aborting it?"),
     ],
   };
 }

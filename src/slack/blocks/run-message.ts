@@ -55,6 +55,15 @@ export function approvalExpired(view: RunView, now: Date): boolean {
   return view.approval !== undefined && now.getTime() > Date.parse(view.approval.expiresAt);
 }
 
+/**
+ * A run that waits for a person may be aborted from Slack: an approval (expired or not), a choice, or a stop at an
+ * Azure error it could retry. A crash of the runbook itself is final already.
+ */
+export function waitsForPerson(view: RunView): boolean {
+  if (view.status === "awaiting-approval" || view.status === "awaiting-input") return true;
+  return view.status === "failed" && view.error !== undefined && view.error.cause !== "internal";
+}
+
 function checklist(steps: StepView[]): string {
   // Skipped branches say nothing useful once the run has ended; the order of what happened does.
   const lines = steps
@@ -85,6 +94,11 @@ function button(text: string, actionId: string, value: object, style?: "primary"
   };
 }
 
+/** Ends the whole run (asks for a reason first), as opposed to Reject, which turns down one change. */
+function abortButton(view: RunView): types.Button {
+  return button("Abort run", ACTION.abort, { r: view.id });
+}
+
 function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
   const request = view.approval!;
   const who = options.approvers.length
@@ -105,7 +119,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
         `:hourglass: This approval request expired ${slackDate(request.expiresAt)}. The run waits and nothing was ` +
           "changed; ask again to re-check and request a fresh approval.",
       ),
-      { type: "actions", elements: [button("Ask again", ACTION.askAgain, { r: view.id })] },
+      { type: "actions", elements: [button("Ask again", ACTION.askAgain, { r: view.id }), abortButton(view)] },
     ];
   }
   const value = { r: view.id, s: request.stepId, f: request.fingerprint };
@@ -115,7 +129,11 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     {
       type: "actions",
       block_id: `approval:${request.stepId}`,
-      elements: [button("Approve", ACTION.approve, value, "primary"), button("Reject", ACTION.reject, value, "danger")],
+      elements: [
+        button("Approve", ACTION.approve, value, "primary"),
+        button("Reject", ACTION.reject, value, "danger"),
+        abortButton(view),
+      ],
     },
   ];
 }
@@ -134,6 +152,8 @@ function inputBlocks(view: RunView): Block[] {
           button(option.label, `${ACTION.inputPrefix}${index}`, { r: view.id, s: input.stepId, o: option.id }),
         ),
     },
+    // Its own block: the choices may fill the 25 elements one block holds.
+    { type: "actions", block_id: `abort:${input.stepId}`, elements: [abortButton(view)] },
   ];
 }
 
@@ -152,7 +172,10 @@ function outcomeBlocks(view: RunView): Block[] {
     );
     // A crash of the runbook itself cannot be retried; only Azure errors can.
     if (view.error.cause !== "internal") {
-      blocks.push({ type: "actions", elements: [button("Retry", ACTION.retry, { r: view.id }, "primary")] });
+      blocks.push({
+        type: "actions",
+        elements: [button("Retry", ACTION.retry, { r: view.id }, "primary"), abortButton(view)],
+      });
     }
   }
   if (view.rollback.length > 0 && view.status !== "succeeded") {

@@ -1,13 +1,15 @@
-// Registers every listener on the Bolt app: one slash command, the run message's buttons, and two modals.
+// Registers every listener on the Bolt app: one slash command, the run message's buttons, and three modals.
 import type { App } from "@slack/bolt";
 import { ACTION, INPUT_ACTION, VIEW } from "../action-ids.js";
 import type { SlackDeps } from "../deps.js";
+import { abortAction } from "./actions/abort.js";
 import { approveAction } from "./actions/approve.js";
 import { askAgainAction } from "./actions/ask-again.js";
 import { inputAction } from "./actions/input.js";
 import { rejectAction } from "./actions/reject.js";
 import { retryAction } from "./actions/retry.js";
 import { acrCmkCommand } from "./commands/acr-cmk.js";
+import { abortReasonView } from "./views/abort-reason.js";
 import { confirmApprovalView } from "./views/confirm-approval.js";
 import { rejectReasonView } from "./views/reject-reason.js";
 
@@ -20,6 +22,8 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action({ type: "block_actions", action_id: INPUT_ACTION }, inputAction(deps));
   app.action({ type: "block_actions", action_id: ACTION.askAgain }, askAgainAction(deps));
   app.action({ type: "block_actions", action_id: ACTION.retry }, retryAction(deps));
+  app.action({ type: "block_actions", action_id: ACTION.abort }, abortAction(deps));
   app.view({ type: "view_submission", callback_id: VIEW.rejectReason }, rejectReasonView(deps));
   app.view({ type: "view_submission", callback_id: VIEW.confirmApproval }, confirmApprovalView(deps));
+  app.view({ type: "view_submission", callback_id: VIEW.abortReason }, abortReasonView(deps));
 }

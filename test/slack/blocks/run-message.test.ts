@@ -68,13 +68,13 @@ describe("renderRunMessage", () => {
     expect(text).toContain(":white_check_mark: Check whether the key exists");
     expect(text).toContain("Key &lt;acr&gt; was deleted");
     expect(text).toContain("<@UBOB000002>");
-    expect(actions(message).map((a) => a.action_id)).toEqual([ACTION.approve, ACTION.reject]);
+    expect(actions(message).map((a) => a.action_id)).toEqual([ACTION.approve, ACTION.reject, ACTION.abort]);
     expect(JSON.parse(actions(message)[0]!.value)).toEqual({ r: base.id, s: "recover-key", f: "f00d" });
   });
 
   it("replaces the buttons with Ask again once the approval has expired", () => {
     const message = renderRunMessage(base, { now: new Date("2030-01-01T00:16:00Z"), approvers: ["UBOB000002"] });
-    expect(actions(message).map((a) => a.action_id)).toEqual([ACTION.askAgain]);
+    expect(actions(message).map((a) => a.action_id)).toEqual([ACTION.askAgain, ACTION.abort]);
     expect(JSON.stringify(message.blocks)).toContain("expired");
   });
 
@@ -93,7 +93,7 @@ describe("renderRunMessage", () => {
       },
     };
     const choices = actions(renderRunMessage(input, { now: new Date(), approvers: [] }));
-    expect(choices.map((c) => c.action_id)).toEqual([`${ACTION.inputPrefix}0`, `${ACTION.inputPrefix}1`]);
+    expect(choices.map((c) => c.action_id)).toEqual([`${ACTION.inputPrefix}0`, `${ACTION.inputPrefix}1`, ACTION.abort]);
     const done: RunView = {
       ...base,
       status: "succeeded",
@@ -114,8 +114,20 @@ describe("renderRunMessage", () => {
     };
     expect(actions(renderRunMessage(failed, { now: new Date(), approvers: [] })).map((a) => a.action_id)).toEqual([
       ACTION.retry,
+      ACTION.abort,
     ]);
     const crashed: RunView = { ...failed, error: { step: "x", cause: "internal", message: "bug" } };
     expect(actions(renderRunMessage(crashed, { now: new Date(), approvers: [] }))).toHaveLength(0);
+  });
+
+  it("offers Abort only while the run waits for a person, bound to the run alone", () => {
+    const abortOf = (view: RunView) =>
+      actions(renderRunMessage(view, { now: new Date("2030-01-01T00:01:00Z"), approvers: [] })).filter(
+        (a) => a.action_id === ACTION.abort,
+      );
+    expect(abortOf(base).map((a) => JSON.parse(a.value))).toEqual([{ r: base.id }]);
+    for (const status of ["running", "waiting", "succeeded", "rejected", "aborted", "escalated"] as const) {
+      expect(abortOf({ ...base, status, approval: undefined }), status).toHaveLength(0);
+    }
   });
 });

@@ -1,9 +1,7 @@
 // What every button listener needs from a block_actions payload: who clicked, which message, a dedupe key, and a way
 // to answer only the person who clicked.
-import type { BlockButtonAction, ButtonAction, RespondFn } from "@slack/bolt";
-import { RunRefused } from "../../../runs/types.js";
+import type { BlockButtonAction, ButtonAction, RespondFn, types, webApi } from "@slack/bolt";
 import type { SlackDeps } from "../../deps.js";
-import { describeRefusal } from "../../refusals.js";
 import type { MessageRef } from "../../run-messages.js";
 
 export interface Click {
@@ -31,28 +29,20 @@ export async function tell(respond: RespondFn, text: string): Promise<void> {
   await respond({ response_type: "ephemeral", replace_original: false, text });
 }
 
-/**
- * Runs an engine call for a click; refusals are explained to the clicker, anything else is logged and summarised.
- * Afterwards the run's message is re-rendered either way: a refusal can mean the picture was out of date (an approval
- * that expired shows "Ask again" from then on).
- */
-export async function actOnRun(
+/** Opens a modal for the click; when Slack will not (an expired trigger), the clicker is asked to click again. */
+export async function openModal(
   deps: SlackDeps,
-  respond: RespondFn,
-  runId: string,
-  what: string,
-  call: () => Promise<void>,
+  client: webApi.WebClient,
+  open: { runId: string; triggerId: string; view: types.ModalView; button: string },
+  answer: (text: string) => Promise<void>,
 ): Promise<void> {
   try {
-    await call();
-    deps.messages.watch(runId);
+    await client.views.open({ trigger_id: open.triggerId, view: open.view });
   } catch (error) {
-    deps.messages.watch(runId);
-    if (error instanceof RunRefused) {
-      await tell(respond, describeRefusal(error));
-      return;
-    }
-    deps.log.error({ action: what, error: error instanceof Error ? error.name : typeof error }, "Slack action failed");
-    await tell(respond, `:warning: acr-cmk could not ${what}; the app's log has the details.`);
+    deps.log.warn(
+      { runId: open.runId, error: error instanceof Error ? error.name : typeof error },
+      "views.open failed",
+    );
+    await answer(`:warning: Slack did not open the dialog; click ${open.button} again.`);
   }
 }

@@ -10,10 +10,13 @@ import { renderHelp } from "../../blocks/help.js";
 import { code, escapeText, person } from "../../blocks/mrkdwn.js";
 import { renderRunsList } from "../../blocks/runs-list.js";
 import { renderTriage } from "../../blocks/triage.js";
-import type { SlackDeps } from "../../deps.js";
+import { waitsForPerson } from "../../blocks/run-message.js";
+import { mayDrive, type SlackDeps } from "../../deps.js";
 import { parseCommand, type RegistryArg, type RunSubcommand } from "../../parse-command.js";
 import { describeRefusal } from "../../refusals.js";
 import { PostRefused } from "../../run-messages.js";
+import { abortRun, NOT_ABORTABLE } from "../abort-run.js";
+import { actOnRun, onlyDrivers } from "../act-on-run.js";
 
 type Respond = (message: RespondArguments) => Promise<unknown>;
 
@@ -132,6 +135,26 @@ async function showStatus(deps: SlackDeps, runId: string | undefined): Promise<R
   };
 }
 
+/** `/acr-cmk abort <run-id> <reason>`: the same rules as the Abort button, answered through the response URL. */
+async function abortFromCommand(
+  deps: SlackDeps,
+  args: { runId: string; reason: string; user: string },
+  respond: Respond,
+): Promise<void> {
+  const { runId, reason, user } = args;
+  const answer = async (text: string) => {
+    await respond(ephemeral(text));
+  };
+  await actOnRun(deps, { runId, what: "abort the run", answer, source: "command" }, async () => {
+    const view = deps.engine.get(runId);
+    if (!view) return answer(`No run with id ${code(runId)}.`);
+    if (!waitsForPerson(view)) return answer(NOT_ABORTABLE);
+    if (!mayDrive(deps, user, view.requester)) return answer(onlyDrivers("can abort it"));
+    await abortRun(deps, runId, user, reason);
+    await answer(`:octagonal_sign: Run ${code(runId)} aborted.`);
+  });
+}
+
 export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewareArgs> {
   return async ({ command, ack, respond }) => {
     const parsed = parseCommand(command.text);
@@ -156,6 +179,11 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
         return;
       case "status":
         await ack(await showStatus(deps, cmd.runId));
+        return;
+      case "abort":
+        await ack(ephemeral(`:hourglass_flowing_sand: Aborting run ${code(cmd.runId)}…`));
+        await afterPendingAcks();
+        await abortFromCommand(deps, { runId: cmd.runId, reason: cmd.reason, user: command.user_id }, respond);
         return;
       case "diagnose": {
         const name = `${cmd.registry.ref.resourceGroup}/${cmd.registry.ref.name}`;

@@ -2,7 +2,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ACTION, VIEW } from "../../../../src/slack/action-ids.js";
 import { CONFIRM_BLOCK, CONFIRM_INPUT } from "../../../../src/slack/blocks/modals.js";
-import { ALICE, BOB, buttonsOn, startedRun, startHarness, STRANGER, waitFor, type Harness } from "../../harness.js";
+import {
+  ALICE,
+  BOB,
+  buttonsOn,
+  settle,
+  startedRun,
+  startHarness,
+  STRANGER,
+  waitFor,
+  type Harness,
+} from "../../harness.js";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -10,25 +20,19 @@ afterEach(async () => {
   h = undefined;
 });
 
-async function stop(harness: Harness, runId: string) {
-  const view = await harness.engine.settled(runId);
-  await harness.app.deps.messages.idle();
-  return view;
-}
-
 describe("the stronger approval", () => {
   it("choosing purge protection, then approving it with the registry name typed back, turns it on", async () => {
     h = await startHarness({ incident: "key-deleted", scenario: { scenario: "no-purge-protection" } });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
-    let view = await stop(h, run.runId);
+    let view = await settle(h, run.runId);
     // Approve the recovery steps until the run offers purge protection.
     while (view.status === "awaiting-approval") {
       const approve = buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve)!;
       await h.click(BOB, approve);
       const before = view.currentStepId;
       await waitFor("the approval", () => h!.engine.get(run.runId)!.currentStepId !== before);
-      view = await stop(h, run.runId);
+      view = await settle(h, run.runId);
     }
     expect(view.status).toBe("awaiting-input");
     const enable = buttonsOn(h.slack, run.channel, run.ts).find((b) => JSON.parse(b.value).o === "enable")!;
@@ -41,7 +45,7 @@ describe("the stronger approval", () => {
 
     await h.click(ALICE, enable);
     await waitFor("the choice", () => h!.engine.get(run.runId)!.status !== "awaiting-input");
-    view = await stop(h, run.runId);
+    view = await settle(h, run.runId);
     expect(view.status).toBe("awaiting-approval");
     expect(view.approval!.irreversible).toBe(true);
 
@@ -53,6 +57,8 @@ describe("the stronger approval", () => {
     const modal = open.args.view as Record<string, unknown>;
     expect(modal.callback_id).toBe(VIEW.confirmApproval);
     expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    // The modal opened without a first approval attempt that the engine refuses for want of the name.
+    expect(h.engine.auditTrail(run.runId).some((e) => e.outcome === "refused: confirmation-required")).toBe(false);
 
     const wrong = await h.submit(BOB, modal, {
       [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value: "some-other-registry" } },
@@ -65,7 +71,7 @@ describe("the stronger approval", () => {
     });
     expect(right.status).toBe(200);
     await waitFor("the change", () => h!.engine.get(run.runId)!.status !== "awaiting-approval");
-    view = await stop(h, run.runId);
+    view = await settle(h, run.runId);
     expect(view.status, JSON.stringify(view.error ?? view.outcome)).toBe("succeeded");
     expect(Object.values(h.store.read().vaults)[0]!.enablePurgeProtection).toBe(true);
     expect(h.healthy()).toBe(true);
