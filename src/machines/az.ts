@@ -1,5 +1,6 @@
 // Azure CLI equivalents of every step. Templates carry <placeholders>; `fillAz` fills the ones the run already knows,
-// so the static step table (docs, dry-run) and the live approval show the same command.
+// so the static step table (docs, dry-run) and the live approval show the same command. There is deliberately no
+// delete command for a vault or a key here: nothing in a runbook, rollbacks included, deletes what holds the data.
 import type { RunTarget } from "../runs/types.js";
 import type { RunFacts } from "./facts.js";
 
@@ -9,20 +10,23 @@ export const AZ = {
   listDeletedVaults: "az keyvault list-deleted --resource-type vault --query \"[?name=='<vault-name>']\"",
   recoverVault:
     "az keyvault recover --name <vault-name> --resource-group <vault-resource-group> --location <vault-location>",
-  deleteVault: "az keyvault delete --name <vault-name> --resource-group <vault-resource-group>",
   showKey: "az keyvault key show --vault-name <vault-name> --name <key-name>",
   showDeletedKey: "az keyvault key show-deleted --vault-name <vault-name> --name <key-name>",
   recoverKey: "az keyvault key recover --vault-name <vault-name> --name <key-name>",
-  deleteKey: "az keyvault key delete --vault-name <vault-name> --name <key-name>",
   listRoleAssignments: "az role assignment list --assignee <principal-id> --scope <vault-id>",
+  listTargetRoleAssignments: "az role assignment list --assignee <target-principal-id> --scope <vault-id>",
   grantRole:
     'az role assignment create --assignee-object-id <principal-id> --assignee-principal-type ServicePrincipal --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
   deleteRole:
     'az role assignment delete --assignee <principal-id> --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
   revokeAccess:
     "az keyvault delete-policy --name <vault-name> --object-id <principal-id> (or: az role assignment delete --ids <role-assignment-id>, or: az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false)",
+  grantTargetRole:
+    'az role assignment create --assignee-object-id <target-principal-id> --assignee-principal-type ServicePrincipal --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
   setPolicy:
     "az keyvault set-policy --name <vault-name> --object-id <principal-id> --key-permissions get unwrapKey wrapKey",
+  setTargetPolicy:
+    "az keyvault set-policy --name <vault-name> --object-id <target-principal-id> --key-permissions get unwrapKey wrapKey",
   deletePolicy: "az keyvault delete-policy --name <vault-name> --object-id <principal-id>",
   showPolicies: 'az keyvault show --name <vault-name> --query "properties.accessPolicies"',
   checkRegistry: "az acr repository list --name <registry>",
@@ -61,6 +65,34 @@ export const AZ = {
     'az support tickets create --ticket-name acr-cmk-<registry> --title "ACR CMK identity" --problem-classification <classification-id>',
 } as const;
 
+/** A command whose form depends on the vault's permission model (access policies or Azure RBAC). */
+export interface AccessAz {
+  policy: string;
+  rbac: string;
+}
+
+/** The identity's key access, read, granted: per vault model. */
+export const ACCESS_AZ = {
+  show: { policy: AZ.showPolicies, rbac: AZ.listRoleAssignments },
+  grant: { policy: AZ.setPolicy, rbac: AZ.grantRole },
+  showTarget: { policy: AZ.showPolicies, rbac: AZ.listTargetRoleAssignments },
+  grantTarget: { policy: AZ.setTargetPolicy, rbac: AZ.grantTargetRole },
+} as const satisfies Record<string, AccessAz>;
+
+/**
+ * The static text for a step whose command depends on the vault model (docs, dry runs, and runs that have not read
+ * the vault yet): the access-policy form, then the RBAC form after a shell comment, so a pasted line runs one command.
+ */
+export function eitherAccessAz(forms: AccessAz): string {
+  return `${forms.policy}  # on an RBAC vault instead: ${forms.rbac}`;
+}
+
+/** The form that applies once the run knows the vault's model; undefined until then. */
+export function accessAzFor(forms: AccessAz, facts: RunFacts): string | undefined {
+  if (facts.rbac === undefined) return undefined;
+  return facts.rbac ? forms.rbac : forms.policy;
+}
+
 /** The values a run knows, by placeholder name. */
 export function placeholderValues(target: RunTarget, facts: RunFacts): Record<string, string | undefined> {
   return {
@@ -78,6 +110,7 @@ export function placeholderValues(target: RunTarget, facts: RunFacts): Record<st
     identity: facts.identity === "system" ? "[system]" : facts.identity,
     "identity-id": facts.identityResourceId,
     "principal-id": facts.principalId,
+    "target-principal-id": facts.targetPrincipalId,
     "target-identity-id": facts.targetIdentityResourceId,
     "target-identity": facts.targetIdentityClientId,
   };

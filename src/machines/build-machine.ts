@@ -4,8 +4,14 @@
 import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
 import type { InputRequest, StepMeta } from "../runs/types.js";
-import type { RunbookContextBase, RunbookDefinition, RunbookEvent, RunbookInput } from "./protocol.js";
-import { fillAz } from "./az.js";
+import type {
+  RunbookActorOptions,
+  RunbookContextBase,
+  RunbookDefinition,
+  RunbookEvent,
+  RunbookInput,
+} from "./protocol.js";
+import { accessAzFor, fillAz } from "./az.js";
 import type { RunFacts } from "./facts.js";
 import {
   FAILED_META,
@@ -68,7 +74,31 @@ export class StaleApprovalError extends Error {
   }
 }
 
+/**
+ * Thrown by a change actor when Azure refuses the change itself (not a fault to retry): nothing changed, and the
+ * runbook offers another way (ChangeStep.refused). The message says what Azure answered.
+ */
+export class RefusedChangeError extends Error {
+  override readonly name = "RefusedChangeError";
+  readonly kind = "refused";
+  readonly details?: { requestId?: string };
+  constructor(message: string, requestId?: string) {
+    super(message);
+    if (requestId) this.details = { requestId };
+  }
+}
+
 const isStale = ({ event }: { event: AnyEvent }) => describeError((event as ErrorEvent).error).cause === "stale";
+const isRefused = ({ event }: { event: AnyEvent }) => describeError((event as ErrorEvent).error).cause === "refused";
+
+/** The `az` form each access-dependent step shows for this run, once the run knows the vault's model. */
+function stepAzOf(spec: RunbookSpec, facts: RunFacts): Record<string, string> | undefined {
+  const entries = spec.steps.flatMap((s) => {
+    const az = s.azByAccess ? accessAzFor(s.azByAccess, facts) : undefined;
+    return az ? [[s.id, az] as const] : [];
+  });
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
 
 /** Verify steps see the plan of the change they verify. */
 function stepInput(context: RunbookContext, stepId: string, planStepId = stepId): StepInput {
@@ -86,6 +116,7 @@ function stepInput(context: RunbookContext, stepId: string, planStepId = stepId)
 
 function recordOutput(stepId: string, target: string, spec: RunbookSpec, options: { clearDeadline: boolean }): Update {
   const targetStep = spec.steps.find((s) => s.id === target);
+  const step = spec.steps.find((s) => s.id === stepId);
   return ({ context, event }) => {
     const output = (event as DoneEvent).output;
     const plans = { ...context.plans };
@@ -94,16 +125,27 @@ function recordOutput(stepId: string, target: string, spec: RunbookSpec, options
     if (output.input) inputs[targetStep?.type === "input" ? target : output.input.stepId] = output.input;
     let log = context.log;
     for (const line of output.log ?? []) log = [...log, { at: now(), level: "info" as const, message: line }];
+    const facts = { ...context.facts, ...output.facts };
+    const evidence = [...(output.evidence ?? [])];
+    // Checks and verifications whose command depends on the vault's model name the exact one this run used.
+    const exact = step?.type === "invoke" && step.azByAccess ? accessAzFor(step.azByAccess, facts) : undefined;
+    if (exact) evidence.push(`Equivalent command: ${fillAz(exact, context.target, facts)}`);
+    const stepAz = stepAzOf(spec, facts);
     const changes: Partial<RunbookContext> = {
-      evidence: { ...context.evidence, [stepId]: output.evidence ?? [] },
-      facts: { ...context.facts, ...output.facts },
+      evidence: { ...context.evidence, [stepId]: evidence },
+      facts,
       plans,
       candidates: { ...context.candidates, ...output.candidates },
       inputs,
       log,
+      ...(stepAz ? { stepAz } : {}),
     };
-    if (output.rollback?.length)
-      changes.rollback = [...context.rollback, ...output.rollback.filter((c) => !context.rollback.includes(c))];
+    if (output.rollback?.length) {
+      // A command known only after the change ran (the created role assignment's id) supersedes the plan's preview.
+      const preview = step?.type === "change" ? context.plans[stepId]?.rollback : undefined;
+      const kept = context.rollback.filter((c) => c !== preview);
+      changes.rollback = [...kept, ...output.rollback.filter((c) => !kept.includes(c))];
+    }
     if (output.final) changes.outcome = output.final;
     if (options.clearDeadline) changes.deadline = undefined;
     if (target === "failed") {
@@ -318,9 +360,42 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
                   ? { evidence: { ...context.evidence, [step.id]: [...evidence, `Equivalent command: ${az}`] } }
                   : {};
               }),
+              // A recovery has no rollback command; the run says so instead of leaving the question open.
+              update(({ context }) => {
+                const reason = context.plans[step.id]?.noUndo;
+                if (!reason) return {};
+                const line = `Nothing to undo: ${reason}`;
+                const evidence = context.evidence[step.id] ?? [];
+                return {
+                  evidence: { ...context.evidence, [step.id]: [...evidence, line] },
+                  log: logLine(context, "info", `${step.id}: ${line}`),
+                };
+              }),
             ],
           },
           onError: [
+            ...(step.refused
+              ? [
+                  {
+                    guard: isRefused,
+                    target: step.refused,
+                    description: "refused by Azure",
+                    actions: update(({ context, event }) => {
+                      const plan = context.plans[step.id];
+                      const { cause, message, requestId } = describeError((event as ErrorEvent).error);
+                      return {
+                        // Nothing changed: the plan's rollback does not apply. The audit sees the refusal as lastError.
+                        rollback: context.rollback.filter((c) => c !== plan?.rollback),
+                        lastError: requestId
+                          ? { step: step.id, cause, message, requestId }
+                          : { step: step.id, cause, message },
+                        evidence: { ...context.evidence, [step.id]: [message] },
+                        log: logLine(context, "warn", `${step.id}: ${message}`),
+                      };
+                    }),
+                  },
+                ]
+              : []),
             {
               guard: isStale,
               target: step.recheck,
@@ -346,9 +421,11 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
     case "input": {
       const offered = (context: RunbookContext, value: string) =>
         (context.pendingInput?.options ?? []).some((option) => option.id === value);
-      const choose = (value: string, context: RunbookContext, by: string): Partial<RunbookContext> => {
+      const choose = (value: string, context: RunbookContext, by: string, target: string): Partial<RunbookContext> => {
         const candidate = step.planFor ? context.candidates[value] : undefined;
         return {
+          // A refusal that led here stays the reason only if the operator chooses to stop on it.
+          ...(target === "failed" ? {} : { lastError: undefined }),
           choices: { ...context.choices, [step.id]: value },
           ...(step.planFor && candidate ? { plans: { ...context.plans, [step.planFor]: candidate } } : {}),
           log: logLine(context, "info", `${by} chose "${value}" at ${step.id}`),
@@ -362,7 +439,7 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
         target,
         description: value,
         actions: update(({ context, event }) =>
-          choose(value, context, (event as Extract<RunbookEvent, { type: "INPUT" }>).by),
+          choose(value, context, (event as Extract<RunbookEvent, { type: "INPUT" }>).by, target),
         ),
       }));
       if (step.otherwise) {
@@ -373,7 +450,7 @@ function stateFor(step: StepSpec, spec: RunbookSpec): Record<string, unknown> {
           description: "chosen option",
           actions: update(({ context, event }) => {
             const e = event as Extract<RunbookEvent, { type: "INPUT" }>;
-            return choose(e.value, context, e.by);
+            return choose(e.value, context, e.by, step.otherwise as string);
           }),
         });
       }
@@ -426,8 +503,11 @@ function deadlinePassed(spec: RunbookSpec, target: string): Update {
 /** Builds the machine (with placeholder actors) and the checklist of a runbook. */
 export function buildRunbook(
   spec: RunbookSpec,
-  stepFns: (azure: CmkAzure) => Record<string, StepFn>,
-): RunbookDefinition & { spec: RunbookSpec; stepFunctions: (azure: CmkAzure) => Record<string, StepFn> } {
+  stepFns: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, StepFn>,
+): RunbookDefinition & {
+  spec: RunbookSpec;
+  stepFunctions: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, StepFn>;
+} {
   const ids = new Set(spec.steps.map((s) => s.id));
   const finals = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted"] as const;
   const known = new Set<string>([...ids, ...finals, "failed"]);
@@ -438,7 +518,7 @@ export function buildRunbook(
       case "approval":
         return [s.change];
       case "change":
-        return [s.next, s.recheck];
+        return [s.next, s.recheck, ...(s.refused ? [s.refused] : [])];
       case "input":
         return [...Object.values(s.on), ...(s.otherwise ? [s.otherwise] : [])];
       case "wait":
@@ -528,7 +608,7 @@ export function buildRunbook(
     title: spec.title,
     summary: spec.summary,
     machine,
-    actors: (azure: CmkAzure) => actorsFrom(azure, stepFns(azure)),
+    actors: (azure: CmkAzure, options?: RunbookActorOptions) => actorsFrom(azure, stepFns(azure, options)),
     steps,
     spec,
     stepFunctions: stepFns,

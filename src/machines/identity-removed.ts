@@ -2,7 +2,7 @@
 // User-assigned: re-assign it (optionally move encryption to another identity, then remove the old one).
 // System-assigned: only Azure Support can restore it — escalate with a ready-to-paste support request.
 import { identityRemovedActors } from "./actors/identity-removed.js";
-import { AZ } from "./az.js";
+import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
 import { check, guardedChange, input, verify, type RunbookSpec } from "./steps.js";
 
@@ -86,7 +86,7 @@ export const identityRemovedSpec: RunbookSpec = {
         title: "Check the new identity",
         why: "It must be assigned to the registry and hold key access before encryption can switch to it.",
         risk: "none",
-        az: AZ.listRoleAssignments,
+        azByAccess: ACCESS_AZ.showTarget,
       },
       "checkTargetIdentity",
       {
@@ -114,11 +114,11 @@ export const identityRemovedSpec: RunbookSpec = {
       title: "Grant the new identity access to the key",
       why: "get, wrapKey, unwrapKey (access policy) or Key Vault Crypto Service Encryption User (RBAC), per the vault's mode.",
       risk: "medium",
-      az: AZ.grantRole,
+      az: ACCESS_AZ.grantTarget,
       actor: "grantAccess",
       verifyActor: "verifyAccess",
       verifyTitle: "Verify the new identity's access",
-      verifyAz: AZ.listRoleAssignments,
+      verifyAz: ACCESS_AZ.showTarget,
       verifyOn: { ok: "check-target-identity", missing: "failed" },
       recheck: "check-target-identity",
     }),

@@ -1,6 +1,6 @@
 // Every runbook by id: what the engine, the CLI and the docs generator use.
 import type { RunbookId } from "../diagnosis/types.js";
-import type { RunbookDefinition } from "./protocol.js";
+import type { RunbookActorOptions, RunbookDefinition } from "./protocol.js";
 import type { CmkAzure } from "../azure/types.js";
 import type { RunbookSpec, StepFn } from "./steps.js";
 import { firewall403 } from "./firewall-403.js";
@@ -13,7 +13,7 @@ import { rotate } from "./rotate.js";
 /** A definition plus its step list and the plain step functions (what the docs and the model-based tests read). */
 export type RunbookWithSpec = RunbookDefinition & {
   spec: RunbookSpec;
-  stepFunctions: (azure: CmkAzure) => Record<string, StepFn>;
+  stepFunctions: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, StepFn>;
 };
 
 export const RUNBOOKS: Record<RunbookId, RunbookWithSpec> = {

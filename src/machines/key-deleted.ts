@@ -2,7 +2,7 @@
 // Key Vault soft-delete recovery). Recover the vault, then the key; re-grant the RBAC access a recovered vault loses;
 // prove the registry reads its key; recommend a key backup and purge protection. A purge ends in `unrecoverable`.
 import { keyDeletedActors } from "./actors/key-deleted.js";
-import { AZ } from "./az.js";
+import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
 import { check, guardedChange, input, manual, verify, type RunbookSpec } from "./steps.js";
 
@@ -73,7 +73,7 @@ export const keyDeletedSpec: RunbookSpec = {
         title: "Check the identity's access to the key",
         why: "A recovered vault does not get its RBAC role assignments back; without them the registry still cannot unwrap its key.",
         risk: "none",
-        az: AZ.listRoleAssignments,
+        azByAccess: ACCESS_AZ.show,
       },
       "checkAccess",
       { "access-ok": "verify-registry", "access-missing": "approve-grant-access", "identity-missing": "escalated" },
@@ -83,11 +83,11 @@ export const keyDeletedSpec: RunbookSpec = {
       title: "Re-grant the identity access to the key",
       why: "The documented minimum: Key Vault Crypto Service Encryption User at vault scope (RBAC), or get, wrapKey, unwrapKey (access policy).",
       risk: "medium",
-      az: AZ.grantRole,
+      az: ACCESS_AZ.grant,
       actor: "grantAccess",
       verifyActor: "verifyAccess",
       verifyTitle: "Verify the identity's access",
-      verifyAz: AZ.listRoleAssignments,
+      verifyAz: ACCESS_AZ.show,
       verifyOn: { ok: "verify-registry", missing: "failed" },
       recheck: "check-access",
     }),

@@ -15,7 +15,8 @@ const label = (text: string) => text.replace(/"/g, "'").replace(/:/g, " -");
 
 function eventLabel(eventType: string, description: string | undefined): string | null {
   if (eventType === "ABORT" || eventType === "RETRY") return null;
-  if (eventType.startsWith("xstate.error.actor.")) return description === "stale approval" ? "stale approval" : null;
+  if (eventType.startsWith("xstate.error.actor."))
+    return description === "stale approval" || description === "refused by Azure" ? description : null;
   if (eventType.startsWith("xstate.done.actor."))
     return description === "unexpected outcome" ? null : (description ?? "done");
   if (eventType === "INPUT") return description ? `INPUT ${description}` : "INPUT";

@@ -43,12 +43,26 @@ export interface RunbookContextBase {
   before: Record<string, unknown>;
   /** Exact commands that undo what this run changed, newest last. */
   rollback: string[];
+  /**
+   * Per-run `az` templates by step id, replacing a step's static `meta.az` once the run knows which form applies
+   * (an access-policy vault or an RBAC vault). Placeholders are filled the same way as in `meta.az`.
+   */
+  stepAz?: Record<string, string>;
   /** Human log lines the drivers show. */
   log: Array<{ at: string; level: "info" | "warn" | "error"; message: string }>;
   /** Last error of a failed step, for RETRY and for the final message. */
   lastError?: { step: string; cause: string; message: string; requestId?: string };
   /** For final states: what happened, what to do next. */
   outcome?: { summary: string; nextSteps: string[] };
+}
+
+/** What the engine may hand the actors besides the port. */
+export interface RunbookActorOptions {
+  /**
+   * The clock Azure's state follows, for judging key expiry: the wall clock against Azure, the sandbox's own clock
+   * (moved by `sandbox advance`) against the sandbox. Defaults to the wall clock.
+   */
+  now?: () => Date;
 }
 
 /** What a runbook module exports. */
@@ -58,8 +72,8 @@ export interface RunbookDefinition {
   summary: string;
   /** The machine with placeholder actors; the engine and tests call `.provide({ actors: actors(azure) })`. */
   machine: AnyStateMachine;
-  /** Actor implementations over the CmkAzure port. */
-  actors: (azure: CmkAzure) => Record<string, unknown>;
+  /** Actor implementations over the CmkAzure port (options: the clock Azure's state follows). */
+  actors: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, unknown>;
   /** Checklist order: state ids with their meta, as the drivers and generated docs show them. */
   steps: Array<{ id: string } & StepMeta>;
 }

@@ -1,15 +1,17 @@
 // Runbook: give the registry back its key (after a revoke, a disabled or expired key). Puts back the documented
-// minimum access, re-enables a disabled key version, extends an expired one, and verifies the registry reads again.
+// minimum access, re-enables a disabled key version, extends an expired one — or, when Key Vault refuses to extend
+// it, replaces it with a new version the way `rotate` does — and verifies the registry reads again.
 import { restoreActors } from "./actors/restore.js";
-import { AZ } from "./az.js";
+import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
-import { check, guardedChange, verify, type RunbookSpec } from "./steps.js";
+import { rotationSteps } from "./rotate.js";
+import { check, guardedChange, input, verify, type RunbookSpec } from "./steps.js";
 
 export const restoreSpec: RunbookSpec = {
   id: "restore",
   title: "Restore the registry's access to its key",
   summary:
-    "Give the registry its key back: re-grant the documented minimum (get, wrapKey, unwrapKey, or the Key Vault Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one, and verify the registry reads its content.",
+    "Give the registry its key back: re-grant the documented minimum (get, wrapKey, unwrapKey, or the Key Vault Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one (if Key Vault refuses, create a new key version and move the registry to it, as `rotate` does), and verify the registry reads its content.",
   succeeded:
     "The registry's identity has key access, the key version in use is enabled and valid, and the registry reads its content.",
   steps: [
@@ -19,7 +21,7 @@ export const restoreSpec: RunbookSpec = {
         title: "Check the identity's access to the key",
         why: "The registry reads its data only while its identity may get, wrap and unwrap the key.",
         risk: "none",
-        az: AZ.showPolicies,
+        azByAccess: ACCESS_AZ.show,
       },
       "checkAccess",
       {
@@ -34,11 +36,11 @@ export const restoreSpec: RunbookSpec = {
       title: "Grant the identity access to the key",
       why: "The documented minimum: get, wrapKey, unwrapKey (access policy), or Key Vault Crypto Service Encryption User at vault scope (RBAC).",
       risk: "medium",
-      az: AZ.setPolicy,
+      az: ACCESS_AZ.grant,
       actor: "grantAccess",
       verifyActor: "verifyAccess",
       verifyTitle: "Verify the identity's access",
-      verifyAz: AZ.showPolicies,
+      verifyAz: ACCESS_AZ.show,
       verifyOn: { ok: "check-key-state", missing: "failed" },
       recheck: "check-access",
     }),
@@ -78,7 +80,28 @@ export const restoreSpec: RunbookSpec = {
       verifyAz: AZ.listKeyVersions,
       verifyOn: { ok: "check-key-state", unusable: "failed" },
       recheck: "check-key-state",
+      refused: "offer-new-key-version",
     }),
+    input(
+      "offer-new-key-version",
+      {
+        title: "Offer a new key version instead",
+        why: "Key Vault refused to extend the expired key. A new version of the same key, with the registry moved to it, ends the expiry without touching the old version.",
+        risk: "none",
+      },
+      {
+        prompt:
+          "Key Vault refused to extend the expired key. Create a new key version and move the registry to it (each change asks for approval)?",
+        on: { replace: "check-rotation-mode", stop: "failed" },
+        options: [
+          { id: "replace", label: "Create a new key version and move the registry to it (as acr-cmk rotate does)" },
+          { id: "stop", label: "Stop here: RETRY tries the extension again once Key Vault allows it" },
+        ],
+        defaultOption: "replace",
+      },
+    ),
+    // Exactly rotate's steps and actors; a verified rotation comes back to look at the key the registry now uses.
+    ...rotationSteps("check-key-state"),
     verify(
       "verify-registry",
       {
@@ -93,4 +116,4 @@ export const restoreSpec: RunbookSpec = {
   ],
 };
 
-export const restore = buildRunbook(restoreSpec, () => restoreActors());
+export const restore = buildRunbook(restoreSpec, (_azure, options) => restoreActors(options));

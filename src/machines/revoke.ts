@@ -1,7 +1,7 @@
 // Runbook: revoke the registry's access to its key on purpose (seed 001 "Revoke key"). State the impact, back up the
 // key, record exactly the access being removed, remove it by the chosen method, verify the registry is cut off.
 import { revokeActors } from "./actors/revoke.js";
-import { AZ } from "./az.js";
+import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
 import { check, guardedChange, input, manual, type RunbookSpec } from "./steps.js";
 
@@ -42,7 +42,7 @@ export const revokeSpec: RunbookSpec = {
         title: "Record the access that will be removed",
         why: "Restore puts back exactly what is recorded here.",
         risk: "none",
-        az: AZ.showPolicies,
+        azByAccess: ACCESS_AZ.show,
       },
       "recordAccess",
       { recorded: "choose-method", "already-revoked": "verify-revoke-access" },

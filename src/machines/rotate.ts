@@ -4,18 +4,18 @@
 import { rotateActors } from "./actors/rotate.js";
 import { AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
-import { check, guardedChange, wait, type RunbookSpec } from "./steps.js";
+import { check, guardedChange, wait, type RunbookSpec, type StepSpec } from "./steps.js";
 
 /** Azure documents pickup of a new version "within 1 hour". */
 export const ROTATION_PICKUP_DEADLINE_MS = 60 * 60 * 1000;
 
-export const rotateSpec: RunbookSpec = {
-  id: "rotate",
-  title: "Rotate the registry's key",
-  summary:
-    "Create a new key version. With automatic rotation (versionless key id) wait until the registry picks it up (Azure: within an hour); with manual rotation (versioned key id) run rotate-key to the new version, or switch to automatic. Verify, then back up the key.",
-  succeeded: "The registry encrypts with the new key version and the key is backed up.",
-  steps: [
+/**
+ * The rotation itself: tell automatic from manual, create a new key version, then wait for pickup (automatic) or
+ * rotate-key to it (manual). Shared by `rotate` and by `restore` (an expired key Key Vault refuses to extend is
+ * replaced the same way). A verified rotation goes to `rotated`; the actors are `rotationActors()`.
+ */
+export function rotationSteps(rotated: string): StepSpec[] {
+  return [
     check(
       "check-rotation-mode",
       {
@@ -50,7 +50,7 @@ export const rotateSpec: RunbookSpec = {
           az: AZ.showRegistryEncryption,
         },
         "checkPickup",
-        { "picked-up": "approve-backup-key", "not-yet": "wait-pickup" },
+        { "picked-up": rotated, "not-yet": "wait-pickup" },
       ),
       deadlineTarget: "escalated",
     },
@@ -87,10 +87,21 @@ export const rotateSpec: RunbookSpec = {
       verifyActor: "verifyRotated",
       verifyTitle: "Verify the registry uses the new version",
       verifyAz: AZ.showRegistryEncryption,
-      verifyOn: { ok: "approve-backup-key", "not-rotated": "failed" },
+      verifyOn: { ok: rotated, "not-rotated": "failed" },
       recheck: "check-rotation-mode",
       alternatives: { "switch-to-automatic": "rotate-versionless" },
     }),
+  ];
+}
+
+export const rotateSpec: RunbookSpec = {
+  id: "rotate",
+  title: "Rotate the registry's key",
+  summary:
+    "Create a new key version. With automatic rotation (versionless key id) wait until the registry picks it up (Azure: within an hour); with manual rotation (versioned key id) run rotate-key to the new version, or switch to automatic. Verify, then back up the key.",
+  succeeded: "The registry encrypts with the new key version and the key is backed up.",
+  steps: [
+    ...rotationSteps("approve-backup-key"),
     ...guardedChange({
       id: "backup-key",
       title: "Back up the key",

@@ -3,6 +3,7 @@
 // shape rules (approval before every change, verify after, onError everywhere, ABORT everywhere) hold by construction.
 import type { CmkAzure } from "../azure/types.js";
 import type { InputRequest, RunTarget, StepMeta } from "../runs/types.js";
+import { eitherAccessAz, type AccessAz } from "./az.js";
 import type { RunFacts } from "./facts.js";
 
 /** A change as the approver sees it, plus what the change actor needs to perform it. */
@@ -20,8 +21,13 @@ export interface ChangePlan {
   fingerprint: string;
   /** JSON-able before-state, recorded in context.before[stepId] when the change starts. */
   beforeState: unknown;
-  /** Exact command that undoes the change, when one exists. */
+  /** Exact command that puts back the before-state, when the change may be undone without destroying anything. */
   rollback?: string;
+  /**
+   * Why this change has nothing to undo (a recovery: its "undo" would delete what was just brought back). Recorded in
+   * the log and the step's evidence instead of a rollback command.
+   */
+  noUndo?: string;
   /** Free-form parameters for the change actor (JSON-able). */
   params?: Record<string, unknown>;
 }
@@ -65,6 +71,8 @@ export type StepFn = (azure: CmkAzure, input: StepInput, signal: AbortSignal) =>
 interface StepBase {
   id: string;
   meta: StepMeta;
+  /** The `az` form per vault permission model; the run shows the one that applies (context.stepAz). */
+  azByAccess?: AccessAz;
 }
 
 /** check, verify and manual steps: run one actor, branch on its outcome. */
@@ -92,6 +100,8 @@ export interface ChangeStep extends StepBase {
   next: string;
   /** Where a stale approval sends the run (the check that computes the plan). */
   recheck: string;
+  /** Where Azure's refusal of the change (a RefusedChangeError) sends the run: an offer of another way. */
+  refused?: string;
 }
 
 export interface InputStep extends StepBase {
@@ -132,18 +142,26 @@ export interface RunbookSpec {
   succeeded: string;
 }
 
-type Meta = Omit<StepMeta, "kind">;
+/** A step's meta as runbooks write it; `azByAccess` replaces `az` when the command depends on the vault's model. */
+type Meta = Omit<StepMeta, "kind"> & { azByAccess?: AccessAz };
+
+/** StepMeta plus the per-vault forms: the static `az` names both, labelled, so docs and dry runs are never wrong. */
+function split(meta: Meta, kind: StepMeta["kind"]): { meta: StepMeta; azByAccess?: AccessAz } {
+  const { azByAccess, ...rest } = meta;
+  if (!azByAccess) return { meta: { ...rest, kind } };
+  return { meta: { ...rest, kind, az: eitherAccessAz(azByAccess) }, azByAccess };
+}
 
 export function check(id: string, meta: Meta, actor: string, on: Record<string, string>): InvokeStep {
-  return { type: "invoke", id, meta: { ...meta, kind: "check" }, actor, on };
+  return { type: "invoke", id, ...split(meta, "check"), actor, on };
 }
 
 export function verify(id: string, meta: Meta, actor: string, on: Record<string, string>): InvokeStep {
-  return { type: "invoke", id, meta: { ...meta, kind: "verify" }, actor, on };
+  return { type: "invoke", id, ...split(meta, "verify"), actor, on };
 }
 
 export function manual(id: string, meta: Meta, actor: string, on: Record<string, string>): InvokeStep {
-  return { type: "invoke", id, meta: { ...meta, kind: "manual" }, actor, on };
+  return { type: "invoke", id, ...split(meta, "manual"), actor, on };
 }
 
 export function input(id: string, meta: Meta, options: Omit<InputStep, "type" | "id" | "meta">): InputStep {
@@ -160,18 +178,24 @@ export function guardedChange(options: {
   title: string;
   why: string;
   risk: StepMeta["risk"];
-  az: string;
+  /** One command, or its form per vault permission model. */
+  az: string | AccessAz;
   irreversible?: boolean;
   actor: string;
   verifyActor: string;
   verifyTitle: string;
-  verifyAz?: string;
+  verifyAz?: string | AccessAz;
   /** verify outcome → target; "ok" is the usual one. */
   verifyOn: Record<string, string>;
   recheck: string;
+  /** Where Azure's refusal of the change goes (see ChangeStep.refused). */
+  refused?: string;
   alternatives?: Record<string, string>;
 }): [ApprovalStep, ChangeStep, InvokeStep] {
   const irreversible = options.irreversible ?? false;
+  const byAccess = typeof options.az === "string" ? undefined : options.az;
+  const az = byAccess ? eitherAccessAz(byAccess) : (options.az as string);
+  const verifyAz = options.verifyAz;
   const approval: ApprovalStep = {
     type: "approval",
     id: `approve-${options.id}`,
@@ -182,9 +206,10 @@ export function guardedChange(options: {
       why: `Nothing changes in Azure without an approval bound to the state it was computed from. ${options.why}`,
       kind: "approval",
       risk: options.risk,
-      az: options.az,
+      az,
       ...(irreversible ? { irreversible: true } : {}),
     },
+    ...(byAccess ? { azByAccess: byAccess } : {}),
   };
   const change: ChangeStep = {
     type: "change",
@@ -192,14 +217,16 @@ export function guardedChange(options: {
     actor: options.actor,
     next: `verify-${options.id}`,
     recheck: options.recheck,
+    ...(options.refused ? { refused: options.refused } : {}),
     meta: {
       title: options.title,
       why: options.why,
       kind: "change",
       risk: options.risk,
-      az: options.az,
+      az,
       ...(irreversible ? { irreversible: true } : {}),
     },
+    ...(byAccess ? { azByAccess: byAccess } : {}),
   };
   const verifyStep = verify(
     `verify-${options.id}`,
@@ -207,7 +234,7 @@ export function guardedChange(options: {
       title: options.verifyTitle,
       why: "A change counts only once Azure shows its effect.",
       risk: "none",
-      az: options.verifyAz,
+      ...(verifyAz === undefined ? {} : typeof verifyAz === "string" ? { az: verifyAz } : { azByAccess: verifyAz }),
     },
     options.verifyActor,
     options.verifyOn,

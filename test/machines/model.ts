@@ -28,7 +28,7 @@ export interface PathFacts {
 export interface PathModel {
   runbook: RunbookWithSpec;
   base: ScenarioOptions;
-  /** Keys: `<state>:<outcome>`, `<change>:stale`, `<input state>:INPUT:<value>`. */
+  /** Keys: `<state>:<outcome>`, `<change>:stale`, `<change>:refused`, `<input state>:INPUT:<value>`. */
   realize: Record<string, Realization>;
   /** Edges the sandbox cannot produce, each with the reason (asserted, so the list cannot grow silently). */
   unrealizable: Record<string, string>;
@@ -115,6 +115,8 @@ export function graphEvents(model: PathModel) {
           events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "unavailable", message: "503" } });
         if (allowed(`${step.id}:stale`))
           events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "stale", message: "stale" } });
+        if (step.refused && allowed(`${step.id}:refused`))
+          events.push({ type: `xstate.error.actor.${step.id}`, error: { kind: "refused", message: "refused" } });
         break;
       case "approval":
         events.push({ type: "APPROVE", by: "bob", fingerprint: String(snapshot.context.pendingApproval?.fingerprint) });
@@ -212,8 +214,10 @@ function edgeKey(path: ModelPath, k: number): string | undefined {
   const from = String(path.steps[k - 1]?.state.value);
   if (!event) return undefined;
   if (event.type.startsWith("xstate.done.actor.")) return `${from}:${(event.output as StepOutput).outcome}`;
-  if (event.type.startsWith("xstate.error.actor."))
-    return `${from}:${(event.error as { kind: string }).kind === "stale" ? "stale" : "error"}`;
+  if (event.type.startsWith("xstate.error.actor.")) {
+    const kind = (event.error as { kind: string }).kind;
+    return `${from}:${kind === "stale" || kind === "refused" ? kind : "error"}`;
+  }
   if (event.type === "INPUT") return `${from}:INPUT:${String(event.value)}`;
   return undefined;
 }
@@ -236,7 +240,9 @@ export async function drivePath(model: PathModel, path: ModelPath): Promise<Sand
     const next = path.steps[k + 1]?.event as GraphEvent;
     const key = edgeKey(path, k + 1);
     const realization = key ? model.realize[key] : undefined;
-    const fault = next.type.startsWith("xstate.error.actor.") && (next.error as { kind: string }).kind !== "stale";
+    const fault =
+      next.type.startsWith("xstate.error.actor.") &&
+      !["stale", "refused"].includes((next.error as { kind: string }).kind);
     if (realization?.before || fault) arms.set(`${stateValue}#${occurrence}`, { realization, fault });
   }
   const runs = new Map<string, number>();

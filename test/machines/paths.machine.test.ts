@@ -17,6 +17,7 @@ describe.each(MODELS.map((m) => [m.runbook.id, m] as const))(
       const documented: Record<string, string[]> = {
         "key-deleted": ["enable-purge-protection:stale"],
         rotate: ["create-key-version:stale"],
+        restore: ["create-key-version:stale"],
       };
       expect(Object.keys(model.unrealizable)).toEqual(documented[model.runbook.id] ?? []);
       for (const reason of Object.values(model.unrealizable)) expect(reason.length).toBeGreaterThan(20);

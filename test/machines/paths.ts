@@ -14,6 +14,7 @@ import {
   principalOf,
   registryOf,
   removeAccess,
+  setOperatorKeyUpdate,
   spareIdentity,
   touchAccess,
   unassignFromRegistry,
@@ -181,6 +182,50 @@ export const revokeModel: PathModel = {
   unrealizable: {},
 };
 
+/** How the sandbox produces the outcomes of rotate's steps; `restore` runs the same steps when it replaces a key. */
+const rotationRealize: PathModel["realize"] = {
+  "check-rotation-mode:manual": { scenario: { keyVersion: "pinned" } },
+  "check-rotation-mode:not-cmk": notCmk,
+  "verify-create-key-version:manual": { scenario: { keyVersion: "pinned" } },
+  "verify-create-key-version:missing": { before: (w, now) => void addKeyVersion(w, now) },
+  "check-pickup:picked-up": { before: (w) => void (w.settings.rotationPickupMs = 0) },
+  "rotate-key:stale": {
+    // Someone else pins the registry to yet another version meanwhile.
+    before: (w, now) => {
+      const reg = registryOf(w);
+      const other = addKeyVersion(w, now);
+      reg.encryption.keyIdentifier = String(reg.encryption.keyIdentifier).replace(/[0-9a-f]{32}$/, other);
+      reg.encryption.versionedKeyIdentifier = reg.encryption.keyIdentifier;
+    },
+  },
+  "verify-rotate-key:not-rotated": {
+    before: (w) => {
+      const reg = registryOf(w);
+      const { key } = keyInUse(w);
+      const first = key.versions[0]?.version;
+      reg.encryption.versionedKeyIdentifier = String(reg.encryption.versionedKeyIdentifier).replace(
+        /[0-9a-f]{32}$/,
+        String(first),
+      );
+    },
+  },
+};
+const rotationFacts: PathModel["facts"] = {
+  "check-rotation-mode:automatic": { rotationMode: "automatic" },
+  "check-rotation-mode:manual": { rotationMode: "manual" },
+};
+const rotationWhen: PathModel["when"] = {
+  // The registry's key id decides the mode; a re-check after a stale approval sees the same kind of key id.
+  "check-rotation-mode:automatic": (f) => f.rotationMode !== "manual",
+  "check-rotation-mode:manual": (f) => f.rotationMode !== "automatic",
+  "verify-create-key-version:automatic": (f) => f.rotationMode === "automatic",
+  "verify-create-key-version:manual": (f) => f.rotationMode === "manual",
+};
+const rotationUnrealizable = {
+  "create-key-version:stale":
+    "a newer version appearing after the approval is the rotation's goal already met: the change adopts it instead of voiding the approval",
+};
+
 export const restoreModel: PathModel = {
   runbook: RUNBOOKS.restore,
   base: {},
@@ -203,58 +248,36 @@ export const restoreModel: PathModel = {
       before: (w) => void (keyInUse(w).version.exp = new Date(Date.now() - 86_400_000).toISOString()),
     },
     "verify-registry:unreadable": { before: incident("firewall-403") },
+    // Key Vault refuses the extension for real: the operator's access policy lacks "update" (403 ForbiddenByPolicy).
+    "extend-key:refused": { before: (w) => setOperatorKeyUpdate(w, false) },
+    // The same permission lets the operator re-enable a key later on the path (after a refused extension).
+    "extend-key:done": { before: (w) => setOperatorKeyUpdate(w, true) },
+    "enable-key:done": { before: (w) => setOperatorKeyUpdate(w, true) },
+    ...rotationRealize,
   },
-  unrealizable: {},
+  facts: rotationFacts,
+  when: {
+    ...rotationWhen,
+    // After a replacement the registry uses the new version: the pickup check comes after a verified new version.
+    "check-pickup:not-yet": (f) => f.rotationMode === "automatic",
+  },
+  unrealizable: rotationUnrealizable,
 };
 
 export const rotateModel: PathModel = {
   runbook: RUNBOOKS.rotate,
   base: {},
   realize: {
-    "check-rotation-mode:manual": { scenario: { keyVersion: "pinned" } },
-    "check-rotation-mode:not-cmk": notCmk,
-    "verify-create-key-version:manual": { scenario: { keyVersion: "pinned" } },
-    "verify-create-key-version:missing": { before: (w, now) => void addKeyVersion(w, now) },
-    "check-pickup:picked-up": { before: (w) => void (w.settings.rotationPickupMs = 0) },
-    "rotate-key:stale": {
-      // Someone else pins the registry to yet another version meanwhile.
-      before: (w, now) => {
-        const reg = registryOf(w);
-        const other = addKeyVersion(w, now);
-        reg.encryption.keyIdentifier = String(reg.encryption.keyIdentifier).replace(/[0-9a-f]{32}$/, other);
-        reg.encryption.versionedKeyIdentifier = reg.encryption.keyIdentifier;
-      },
-    },
-    "verify-rotate-key:not-rotated": {
-      before: (w) => {
-        const reg = registryOf(w);
-        const { key } = keyInUse(w);
-        const first = key.versions[0]?.version;
-        reg.encryption.versionedKeyIdentifier = String(reg.encryption.versionedKeyIdentifier).replace(
-          /[0-9a-f]{32}$/,
-          String(first),
-        );
-      },
-    },
+    ...rotationRealize,
     "backup-key:stale": { before: (w, now) => void addKeyVersion(w, now) },
   },
-  facts: {
-    "check-rotation-mode:automatic": { rotationMode: "automatic" },
-    "check-rotation-mode:manual": { rotationMode: "manual" },
-  },
+  facts: rotationFacts,
   when: {
-    // The registry's key id decides the mode; a re-check after a stale approval sees the same kind of key id.
-    "check-rotation-mode:automatic": (f) => f.rotationMode !== "manual",
-    "check-rotation-mode:manual": (f) => f.rotationMode !== "automatic",
-    "verify-create-key-version:automatic": (f) => f.rotationMode === "automatic",
-    "verify-create-key-version:manual": (f) => f.rotationMode === "manual",
+    ...rotationWhen,
     // With manual rotation the registry already uses the rotated version when check-pickup runs (after a stale backup).
     "check-pickup:not-yet": (f) => f.rotationMode === "automatic",
   },
-  unrealizable: {
-    "create-key-version:stale":
-      "a newer version appearing after the approval is the rotation's goal already met: the change adopts it instead of voiding the approval",
-  },
+  unrealizable: rotationUnrealizable,
 };
 
 export const MODELS: PathModel[] = [

@@ -131,3 +131,11 @@ export function healAccess(w: World): void {
 export function disableCmk(w: World): void {
   registryOf(w).encryption = { status: "disabled" };
 }
+
+/** The operator's own key permissions on the (access-policy) vault: without "update" Key Vault refuses an extension. */
+export function setOperatorKeyUpdate(w: World, allowed: boolean): void {
+  const entry = vaultOf(w).accessPolicies.find((p) => p.objectId === w.operator.objectId);
+  if (!entry) throw new Error("the operator has no access policy on this vault");
+  const others = entry.permissions.keys.filter((k) => k.toLowerCase() !== "update");
+  entry.permissions.keys = allowed ? [...others, "update"] : others;
+}

@@ -36,6 +36,17 @@ export function registryFacts(registry: RegistryInfo): { facts: Partial<RunFacts
     versionedKeyIdentifier: registry.encryption.versionedKeyIdentifier,
     identity: registry.encryption.identity,
   };
+  // The identity's name and object id, when the registry itself says (no extra call): titles name it by both ids.
+  const clientId = registry.encryption.identity?.toLowerCase();
+  const assigned = clientId
+    ? registry.identity.userAssigned.find((u) => u.clientId?.toLowerCase() === clientId)
+    : undefined;
+  if (assigned) {
+    Object.assign(facts, { identityKind: "user", identityResourceId: assigned.id });
+    if (assigned.principalId) facts.principalId = assigned.principalId;
+  } else if (clientId === "system" && registry.identity.type.includes("SystemAssigned")) {
+    Object.assign(facts, { identityKind: "system", principalId: registry.identity.principalId });
+  }
   if (key)
     Object.assign(facts, {
       vaultName: key.vaultName,
@@ -91,6 +102,52 @@ export async function encryptionIdentity(
     principalId: systemAssigned ? registry.identity.principalId : undefined,
     assigned: systemAssigned,
   };
+}
+
+/**
+ * How every runbook names an identity: by its resource name where known, with both ids labelled, because the
+ * registry's settings use the client id while Key Vault access (set-policy --object-id, role assignments) uses the
+ * object (principal) id.
+ */
+export function identityLabel(identity: {
+  kind?: "user" | "system";
+  name?: string;
+  resourceId?: string;
+  clientId?: string;
+  principalId?: string;
+}): string {
+  const name = identity.name ?? (identity.resourceId ? lastSegment(identity.resourceId) : undefined);
+  const head =
+    identity.kind === "system" || identity.clientId?.toLowerCase() === "system"
+      ? "the registry's system-assigned identity"
+      : name
+        ? `identity ${name}`
+        : "identity";
+  const ids = [
+    identity.clientId && identity.clientId.toLowerCase() !== "system" ? `client id ${identity.clientId}` : undefined,
+    identity.principalId ? `object id ${identity.principalId}` : undefined,
+  ].filter((part): part is string => part !== undefined);
+  return ids.length ? `${head} (${ids.join(", ")})` : head;
+}
+
+/** The encryption identity as the run's facts know it. */
+export function encryptionIdentityLabel(facts: RunFacts): string {
+  return identityLabel({
+    kind: facts.identityKind,
+    resourceId: facts.identityResourceId,
+    clientId: facts.identity,
+    principalId: facts.principalId,
+  });
+}
+
+/** The identity the encryption moves to (identity-removed), as the run's facts know it. */
+export function targetIdentityLabel(facts: RunFacts): string {
+  return identityLabel({
+    kind: "user",
+    resourceId: facts.targetIdentityResourceId,
+    clientId: facts.targetIdentityClientId,
+    principalId: facts.targetPrincipalId,
+  });
 }
 
 export function identityFacts(identity: EncryptionIdentity): Partial<RunFacts> {
@@ -176,8 +233,27 @@ export const accessFingerprint = (access: AccessState) =>
     roles: access.assignments?.map((a) => a.roleDefinitionId.toLowerCase()).sort() ?? null,
   });
 
-/** Plan to grant the documented minimum: get, wrapKey, unwrapKey, or the Crypto Service Encryption User role. */
+/**
+ * Plan to grant the documented minimum: get, wrapKey, unwrapKey, or the Crypto Service Encryption User role.
+ * `recovery` marks a grant that puts back access an incident took (a recovered vault's lost role assignments): it
+ * gets a "nothing to undo" note instead of a rollback that would cut the registry off again.
+ */
 export function grantPlan(
+  stepId: string,
+  input: StepInput,
+  facts: RunFacts,
+  vault: VaultInfo,
+  access: AccessState,
+  who: string,
+  options: { recovery?: string } = {},
+): ChangePlan {
+  const plan = grantPlanWithRollback(stepId, input, facts, vault, access, who);
+  if (!options.recovery) return plan;
+  const { rollback: _undo, ...rest } = plan;
+  return { ...rest, noUndo: options.recovery };
+}
+
+function grantPlanWithRollback(
   stepId: string,
   input: StepInput,
   facts: RunFacts,
@@ -198,14 +274,12 @@ export function grantPlan(
       irreversible: false,
       fingerprint: accessFingerprint(access),
       beforeState: { mode: "rbac", assignments: access.assignments ?? [] },
+      // The identity held no key role at this scope before; the change replaces this with the created id.
       rollback: fillAz(AZ.deleteRole, input.target, f),
-      params: { principalId: access.principalId, mode: "rbac" },
+      params: { principalId: access.principalId, mode: "rbac", who },
     };
   }
   const keys = [...new Set([...(access.policy?.permissions.keys ?? []), ...CMK_KEY_PERMISSIONS])];
-  const rollback = access.policy
-    ? `az keyvault set-policy --name ${vault.name} --object-id ${access.principalId} --key-permissions ${access.policy.permissions.keys.join(" ") || "get"}`
-    : fillAz(AZ.deletePolicy, input.target, f);
   return {
     stepId,
     title: `Give ${who} get, wrapKey and unwrapKey on ${vault.name}`,
@@ -217,9 +291,37 @@ export function grantPlan(
     irreversible: false,
     fingerprint: accessFingerprint(access),
     beforeState: { mode: "policy", policy: access.policy ?? null },
-    rollback,
-    params: { principalId: access.principalId, mode: "policy" },
+    rollback: access.policy
+      ? restoreKeyPermissionsCommand(vault.name, access.policy)
+      : fillAz(AZ.deletePolicy, input.target, f),
+    params: { principalId: access.principalId, mode: "policy", who },
   };
+}
+
+const permissionFlags = (entry: AccessPolicyEntry, categories: Array<keyof AccessPolicyEntry["permissions"]>) =>
+  categories
+    .filter((c) => entry.permissions[c].length > 0)
+    .map(
+      (c) =>
+        ` --${c === "keys" ? "key" : c === "secrets" ? "secret" : "certificate"}-permissions ${entry.permissions[c].join(" ")}`,
+    )
+    .join("");
+
+/**
+ * Puts an existing entry's key permissions back exactly (a grant changes keys only; set-policy replaces the listed
+ * categories and keeps the others). An entry that had no key permissions is deleted and re-created without them.
+ */
+export function restoreKeyPermissionsCommand(vaultName: string, entry: AccessPolicyEntry): string {
+  const base = `az keyvault set-policy --name ${vaultName} --object-id ${entry.objectId}`;
+  if (entry.permissions.keys.length > 0) return `${base}${permissionFlags(entry, ["keys"])}`;
+  const remove = `az keyvault delete-policy --name ${vaultName} --object-id ${entry.objectId}`;
+  const others = permissionFlags(entry, ["secrets", "certificates"]);
+  return others ? `${remove} && ${base}${others}` : remove;
+}
+
+/** Re-adds a removed access policy entry with exactly the permissions it had, in every category. */
+export function readdPolicyCommand(vaultName: string, entry: AccessPolicyEntry): string {
+  return `az keyvault set-policy --name ${vaultName} --object-id ${entry.objectId}${permissionFlags(entry, ["keys", "secrets", "certificates"])}`;
 }
 
 /** Runs a change the way protocol.ts asks: already in place → nothing; state moved on → stale; else apply. */
@@ -245,6 +347,10 @@ export function guardedChangeFn<V>(options: {
   };
 }
 
+/** The identity a grant is for, as its plan named it. */
+const who = (input: StepInput, access: AccessState) =>
+  typeof input.plan?.params?.who === "string" ? input.plan.params.who : `object id ${access.principalId}`;
+
 /** Grants the plan's identity the CMK access (policy add, or role assignment). */
 export const grantAccess: StepFn = guardedChangeFn({
   read: async (azure, input, signal) => grantView(azure, input.facts, String(input.plan?.params?.principalId), signal),
@@ -264,8 +370,8 @@ export const grantAccess: StepFn = guardedChangeFn({
         call(signal),
       );
       return {
-        evidence: [`Role assignment ${created.name} created at ${view.vault.name}`],
-        rollback: [`az role assignment delete --ids ${created.id}`],
+        evidence: [`Role assignment ${created.name} created for ${who(input, view.access)} at ${view.vault.name}`],
+        ...(input.plan?.noUndo ? {} : { rollback: [`az role assignment delete --ids ${created.id}`] }),
       };
     }
     await azure.updateAccessPolicy(
@@ -278,7 +384,11 @@ export const grantAccess: StepFn = guardedChangeFn({
       },
       call(signal),
     );
-    return { evidence: [`Access policy for ${view.access.principalId} now includes get, wrapKey, unwrapKey`] };
+    return {
+      evidence: [
+        `The access policy of ${who(input, view.access)} on ${view.vault.name} now includes get, wrapKey, unwrapKey`,
+      ],
+    };
   },
 });
 

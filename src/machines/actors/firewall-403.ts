@@ -6,7 +6,15 @@ import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../build-machine.js";
 import { fingerprint } from "../fingerprint.js";
 import type { StepFn, StepInput } from "../steps.js";
-import { call, dataPlane, guardedChangeFn, readRegistry, registryFacts, vaultFacts } from "./common.js";
+import {
+  call,
+  dataPlane,
+  encryptionIdentityLabel,
+  guardedChangeFn,
+  readRegistry,
+  registryFacts,
+  vaultFacts,
+} from "./common.js";
 
 async function networkView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
   const registry = await readRegistry(azure, input, signal);
@@ -31,12 +39,13 @@ const blocks = (view: Awaited<ReturnType<typeof networkView>>) =>
 function reconfigurePlan(input: StepInput, view: Awaited<ReturnType<typeof networkView>>) {
   const enc = view.registry.encryption;
   const facts = { ...input.facts, ...view.facts };
+  const who = encryptionIdentityLabel(facts);
   return {
     stepId: "reconfigure-key",
     title: `Reconfigure ${view.registry.name}'s key and identity (rotate-key with the same values)`,
     resource: view.registry.id,
-    before: `key ${enc.keyIdentifier}, identity ${enc.identity}; registry data plane refuses`,
-    after: `key ${enc.keyIdentifier}, identity ${enc.identity}; the registry re-validates access through the firewall`,
+    before: `key ${enc.keyIdentifier}, ${who}; registry data plane refuses`,
+    after: `key ${enc.keyIdentifier}, same ${who}; the registry re-validates access through the firewall`,
     az: fillAz(AZ.rotateKey, input.target, facts),
     risk: "medium" as const,
     irreversible: false,
@@ -164,7 +173,9 @@ const reconfigureKey: StepFn = async (azure, input, signal) => {
   );
   return {
     outcome: "done",
-    evidence: [`rotate-key with key ${params.keyIdentifier} and identity ${params.identity} accepted`],
+    evidence: [
+      `rotate-key with key ${params.keyIdentifier} and ${encryptionIdentityLabel(input.facts)} accepted (same values as before: nothing to undo)`,
+    ],
   };
 };
 

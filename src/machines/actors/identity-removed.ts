@@ -12,7 +12,9 @@ import {
   grantAccess,
   grantPlan,
   guardedChangeFn,
+  encryptionIdentityLabel,
   identityFacts,
+  identityLabel,
   readAccess,
   readRegistry,
   registryFacts,
@@ -88,28 +90,27 @@ const findIdentity: StepFn = async (azure, input, signal) => {
         summary: `Registry ${registry.name} encrypts with its system-assigned identity, which was removed. Only Azure Support can restore it; acr-cmk has changed nothing.`,
         nextSteps: [
           "Open an Azure support request (Azure portal > Help + support > Create a support request, service: Container Registry) and paste the text below.",
-          supportRequest(input, registry.id, identity.clientId, errorText),
+          supportRequest(input, registry.id, identityLabel(identity), errorText),
         ],
       },
     };
   }
+  const label = identityLabel(identity);
   if (identity.assigned)
     return {
       outcome: "user-assigned",
       facts: all,
-      evidence: [`Identity ${identity.resourceId} is assigned to the registry`],
+      evidence: [`The encryption ${label} is assigned to the registry`],
     };
   const view = await identityView(azure, input, signal);
   return {
     outcome: "user-not-assigned",
     facts: all,
-    evidence: [
-      `Encryption identity ${identity.resourceId} (client id ${identity.clientId}) is not assigned to ${registry.name}`,
-    ],
+    evidence: [`The encryption ${label} is not assigned to ${registry.name} (resource id ${identity.resourceId})`],
     plans: [
       {
         stepId: "reassign-identity",
-        title: `Re-assign identity ${identity.resourceId?.split("/").pop()} to ${registry.name}`,
+        title: `Re-assign ${label} to ${registry.name}`,
         resource: registry.id,
         before: `user-assigned identities: ${view.assigned.join(", ") || "(none)"}`,
         after: `user-assigned identities: ${[...view.assigned, String(identity.resourceId).toLowerCase()].join(", ")}`,
@@ -118,8 +119,8 @@ const findIdentity: StepFn = async (azure, input, signal) => {
         irreversible: false,
         fingerprint: identityFingerprint(view),
         beforeState: { identity: registry.identity },
-        rollback: fillAz(AZ.removeIdentity, input.target, { ...input.facts, ...all }),
-        params: { resourceId: identity.resourceId },
+        noUndo: `re-assigning the registry's own encryption identity repairs the incident; removing it again would only cut the registry off from its key once the grace period ends.`,
+        params: { resourceId: identity.resourceId, who: label },
       },
     ],
   };
@@ -138,7 +139,8 @@ const assignIdentityFn = (param: "resourceId") =>
         { userAssigned: [id] },
         call(signal),
       );
-      return { evidence: [`Identity ${id} assigned to ${input.target.registry}`] };
+      const who = typeof input.plan?.params?.who === "string" ? input.plan.params.who : `identity ${id}`;
+      return { evidence: [`${who} assigned to ${input.target.registry}`] };
     },
   });
 
@@ -166,7 +168,10 @@ const listTargetIdentities: StepFn = async (azure, input, signal) => {
     input: {
       stepId: "choose-target-identity",
       prompt: "Which identity should the registry use for its key from now on?",
-      options: others.map((i) => ({ id: i.id, label: `${i.name} (${i.resourceGroup}, client id ${i.clientId})` })),
+      options: others.map((i) => ({
+        id: i.id,
+        label: `${i.name} (resource group ${i.resourceGroup}, client id ${i.clientId}, object id ${i.principalId})`,
+      })),
     },
   };
 };
@@ -185,16 +190,22 @@ const checkTargetIdentity: StepFn = async (azure, input, signal) => {
     targetPrincipalId: target.principalId,
   };
   const f = { ...input.facts, ...facts };
+  const label = identityLabel({
+    kind: "user",
+    name: target.name,
+    clientId: target.clientId,
+    principalId: target.principalId,
+  });
   const view = await identityView(azure, input, signal);
   if (!view.assigned.includes(target.id.toLowerCase())) {
     return {
       outcome: "needs-assignment",
       facts,
-      evidence: [`${target.name} is not assigned to the registry yet`],
+      evidence: [`The new ${label} is not assigned to the registry yet`],
       plans: [
         {
           stepId: "assign-target-identity",
-          title: `Assign identity ${target.name} to ${input.target.registry}`,
+          title: `Assign ${label} to ${input.target.registry}`,
           resource: view.registry.id,
           before: `user-assigned identities: ${view.assigned.join(", ") || "(none)"}`,
           after: `user-assigned identities: ${[...view.assigned, target.id.toLowerCase()].join(", ")}`,
@@ -204,7 +215,7 @@ const checkTargetIdentity: StepFn = async (azure, input, signal) => {
           fingerprint: identityFingerprint(view),
           beforeState: { identity: view.registry.identity },
           rollback: fillAz(AZ.removeTargetIdentity, input.target, f),
-          params: { resourceId: target.id },
+          params: { resourceId: target.id, who: label },
         },
       ],
     };
@@ -215,34 +226,39 @@ const checkTargetIdentity: StepFn = async (azure, input, signal) => {
     return {
       outcome: "needs-access",
       facts: { ...facts, ...vaultFacts(vault) },
-      evidence: [`${target.name} lacks ${access.missing.join(", ")} on ${vault.name}`],
-      plans: [grantPlan("grant-target-access", input, f, vault, access, `identity ${target.name}`)],
+      evidence: [`The new ${label} lacks ${access.missing.join(", ")} on ${vault.name}`],
+      plans: [grantPlan("grant-target-access", input, f, vault, access, label)],
     };
   }
   if ((view.encryptionIdentity ?? "").toLowerCase() !== target.clientId.toLowerCase()) {
     return {
       outcome: "ready",
       facts,
-      evidence: [`${target.name} is assigned and has key access`],
+      evidence: [`The new ${label} is assigned and has key access`],
       plans: [
         {
           stepId: "rotate-to-target-identity",
-          title: `Switch the registry's encryption to identity ${target.name}`,
+          title: `Switch the registry's encryption to ${label}`,
           resource: view.registry.id,
-          before: `encryption identity ${view.encryptionIdentity}, key ${view.registry.encryption.keyIdentifier}`,
-          after: `encryption identity ${target.clientId}, same key ${view.registry.encryption.keyIdentifier}`,
+          before: `encryption ${encryptionIdentityLabel(input.facts)}, key ${view.registry.encryption.keyIdentifier}`,
+          after: `encryption ${label}, same key ${view.registry.encryption.keyIdentifier}`,
           az: fillAz(AZ.rotateToTargetIdentity, input.target, f),
           risk: "medium",
           irreversible: false,
           fingerprint: identityFingerprint(view),
           beforeState: { encryption: view.registry.encryption },
-          rollback: fillAz(AZ.rotateKey, input.target, input.facts),
-          params: { keyIdentifier: view.registry.encryption.keyIdentifier, identity: target.clientId },
+          // Back to the key id and identity configured before (the old identity is still assigned at this point).
+          rollback: fillAz(AZ.rotateKey, input.target, {
+            ...input.facts,
+            keyIdentifier: view.registry.encryption.keyIdentifier,
+            identity: view.registry.encryption.identity ?? input.facts.identity,
+          }),
+          params: { keyIdentifier: view.registry.encryption.keyIdentifier, identity: target.clientId, who: label },
         },
       ],
     };
   }
-  return { outcome: "switched", facts, evidence: [`Encryption already uses ${target.name}`] };
+  return { outcome: "switched", facts, evidence: [`Encryption already uses the new ${label}`] };
 };
 
 const rotateToTarget: StepFn = guardedChangeFn({
@@ -261,7 +277,8 @@ const rotateToTarget: StepFn = guardedChangeFn({
       params,
       call(signal),
     );
-    return { evidence: [`Encryption now uses identity ${params.identity} with key ${params.keyIdentifier}`] };
+    const who = typeof input.plan?.params?.who === "string" ? input.plan.params.who : `client id ${params.identity}`;
+    return { evidence: [`Encryption now uses ${who} with key ${params.keyIdentifier}`] };
   },
 });
 
@@ -269,22 +286,26 @@ const verifyRotatedIdentity: StepFn = async (azure, input, signal) => {
   const view = await identityView(azure, input, signal);
   const expected = String(input.plan?.params?.identity).toLowerCase();
   return (view.encryptionIdentity ?? "").toLowerCase() === expected
-    ? { outcome: "ok", evidence: [`Registry encryption identity is ${view.encryptionIdentity}`] }
-    : { outcome: "unchanged", message: `Registry encryption identity is still ${view.encryptionIdentity}.` };
+    ? { outcome: "ok", evidence: [`Registry encryption uses the identity with client id ${view.encryptionIdentity}`] }
+    : {
+        outcome: "unchanged",
+        message: `Registry encryption still uses the identity with client id ${view.encryptionIdentity}.`,
+      };
 };
 
 const checkOldIdentity: StepFn = async (azure, input, signal) => {
   const old = String(input.facts.identityResourceId ?? "").toLowerCase();
   const view = await identityView(azure, input, signal);
+  const label = encryptionIdentityLabel(input.facts);
   if (!old || !view.assigned.includes(old))
-    return { outcome: "gone", evidence: ["The old identity is no longer assigned"] };
+    return { outcome: "gone", evidence: [`The old ${label} is no longer assigned`] };
   return {
     outcome: "assigned",
-    evidence: [`The old identity ${old} is still assigned; encryption no longer uses it`],
+    evidence: [`The old ${label} is still assigned; encryption no longer uses it`],
     plans: [
       {
         stepId: "remove-old-identity",
-        title: `Remove the old identity from ${input.target.registry}`,
+        title: `Remove the old ${label} from ${input.target.registry}`,
         resource: view.registry.id,
         before: `user-assigned identities: ${view.assigned.join(", ")}`,
         after: `user-assigned identities: ${view.assigned.filter((id) => id !== old).join(", ") || "(none)"}`,
@@ -294,7 +315,7 @@ const checkOldIdentity: StepFn = async (azure, input, signal) => {
         fingerprint: identityFingerprint(view),
         beforeState: { identity: view.registry.identity },
         rollback: fillAz(AZ.assignIdentity, input.target, input.facts),
-        params: { resourceId: old },
+        params: { resourceId: old, who: `old ${label}` },
       },
     ],
   };
@@ -318,7 +339,8 @@ const removeOldIdentity: StepFn = guardedChangeFn({
       { userAssigned: [id] },
       call(signal),
     );
-    return { evidence: [`Identity ${id} removed from ${input.target.registry}`] };
+    const who = typeof input.plan?.params?.who === "string" ? input.plan.params.who : `identity ${id}`;
+    return { evidence: [`${who} removed from ${input.target.registry}`] };
   },
 });
 

@@ -13,6 +13,7 @@ import {
   grantPlan,
   guardedChangeFn,
   identityFacts,
+  identityLabel,
   isFailure,
   readAccess,
   readRegistry,
@@ -94,7 +95,7 @@ const checkVault: StepFn = async (azure, input, signal) => {
         irreversible: false,
         fingerprint: vaultFingerprint(view),
         beforeState: { deletedVault: d },
-        rollback: fillAz(AZ.deleteVault, input.target, vf),
+        noUndo: `recovering key vault ${d.name} brings back what was deleted; deleting it again would only re-break the registry (and start the purge clock).`,
       },
     ],
   };
@@ -181,7 +182,7 @@ const checkKey: StepFn = async (azure, input, signal) => {
         irreversible: false,
         fingerprint: keyFingerprint(view),
         beforeState: { deletedKey: view },
-        rollback: fillAz(AZ.deleteKey, input.target, input.facts),
+        noUndo: `recovering key ${name} brings back what was deleted; deleting it again would only re-break the registry (and start the purge clock).`,
       },
     ],
   };
@@ -213,12 +214,13 @@ const verifyKey: StepFn = async (azure, input, signal) => {
 const checkAccess: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const identity = await encryptionIdentity(azure, registry, signal);
+  const label = identityLabel(identity);
   if (!identity.principalId) {
     return {
       outcome: "identity-missing",
       facts: identityFacts(identity),
       final: {
-        summary: `The registry's encryption identity (${identity.clientId}) no longer exists or is not assigned, so its key access cannot be checked.`,
+        summary: `The registry's encryption identity, ${label}, no longer exists or is not assigned, so its key access cannot be checked.`,
         nextSteps: [`Run: acr-cmk run identity-removed -g ${input.target.resourceGroup} -r ${input.target.registry}`],
       },
     };
@@ -227,20 +229,15 @@ const checkAccess: StepFn = async (azure, input, signal) => {
   const access = await readAccess(azure, vault, identity.principalId, signal);
   const facts = { ...identityFacts(identity), ...vaultFacts(vault) };
   if (access.ok)
-    return { outcome: "access-ok", facts, evidence: [`Identity ${identity.clientId} has key access (${access.mode})`] };
+    return { outcome: "access-ok", facts, evidence: [`The encryption ${label} has key access (${access.mode})`] };
   return {
     outcome: "access-missing",
     facts,
-    evidence: [`Identity ${identity.clientId} lacks ${access.missing.join(", ")} on ${vault.name}`],
+    evidence: [`The encryption ${label} lacks ${access.missing.join(", ")} on ${vault.name}`],
     plans: [
-      grantPlan(
-        "grant-access",
-        input,
-        { ...input.facts, ...facts },
-        vault,
-        access,
-        `the registry's identity ${identity.clientId}`,
-      ),
+      grantPlan("grant-access", input, { ...input.facts, ...facts }, vault, access, label, {
+        recovery: `this puts back the key access the registry's identity lost with the ${vault.enableRbacAuthorization ? "vault's deletion (role assignments do not come back with a recovered vault)" : "incident"}; removing it again would only cut the registry off from its key.`,
+      }),
     ],
   };
 };

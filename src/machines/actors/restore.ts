@@ -1,10 +1,14 @@
 // Actors of the restore runbook: give the registry back the documented minimum access (get, wrapKey, unwrapKey, or
-// the Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one; verify.
+// the Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one (or, when Key
+// Vault refuses, replace it with rotate's actors); verify. Expiry is judged by the clock Azure's state follows.
 import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
+import { RefusedChangeError } from "../build-machine.js";
 import { parseKeyIdentifier } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
+import type { RunbookActorOptions } from "../protocol.js";
 import type { StepFn, StepInput } from "../steps.js";
+import { rotationActors } from "./rotate.js";
 import {
   call,
   dataPlane,
@@ -13,6 +17,7 @@ import {
   grantPlan,
   guardedChangeFn,
   identityFacts,
+  identityLabel,
   isFailure,
   readAccess,
   readRegistry,
@@ -22,6 +27,9 @@ import {
 } from "./common.js";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** Key Vault's answers that mean "not this change" rather than "try again": the run offers a new version instead. */
+const REFUSALS = ["bad-request", "forbidden-by-policy", "forbidden-by-rbac"];
 
 const checkAccess: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
@@ -50,30 +58,22 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     throw error;
   }
   const identity = await encryptionIdentity(azure, registry, signal);
+  const label = identityLabel(identity);
   if (!identity.assigned || !identity.principalId)
-    return other(`The encryption identity ${identity.clientId} is not assigned to the registry.`, "identity-removed");
+    return other(`The encryption ${label} is not assigned to the registry.`, "identity-removed");
   const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
   const access = await readAccess(azure, vault, identity.principalId, signal);
   if (access.ok)
     return {
       outcome: "access-ok",
       facts: all,
-      evidence: [`Identity ${identity.clientId} has key access (${access.mode})`],
+      evidence: [`The encryption ${label} has key access (${access.mode})`],
     };
   return {
     outcome: "access-missing",
     facts: all,
-    evidence: [`Identity ${identity.clientId} lacks ${access.missing.join(", ")} on ${vault.name}`],
-    plans: [
-      grantPlan(
-        "grant-access",
-        input,
-        { ...input.facts, ...all },
-        vault,
-        access,
-        `the registry's identity ${identity.clientId}`,
-      ),
-    ],
+    evidence: [`The encryption ${label} lacks ${access.missing.join(", ")} on ${vault.name}`],
+    plans: [grantPlan("grant-access", input, { ...input.facts, ...all }, vault, access, label)],
   };
 };
 
@@ -85,64 +85,104 @@ async function keyInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal) 
 }
 const keyPrint = (key: { version: string; enabled: boolean; expiresOn?: string }) =>
   fingerprint({ version: key.version, enabled: key.enabled, expiresOn: key.expiresOn ?? null });
-const isExpired = (key: { expiresOn?: string }) => !!key.expiresOn && Date.parse(key.expiresOn) <= Date.now();
 
-const checkKeyState: StepFn = async (azure, input, signal) => {
-  const key = await keyInUse(azure, input, signal);
-  const f = { ...input.facts, keyVersion: key.version };
-  if (!key.enabled) {
+/** The steps that judge expiry, against `now`: the clock Azure's state follows (the sandbox's, in sandbox mode). */
+function keyStateActors(now: () => Date): Record<string, StepFn> {
+  const isExpired = (key: { expiresOn?: string }) => !!key.expiresOn && Date.parse(key.expiresOn) <= now().getTime();
+
+  const checkKeyState: StepFn = async (azure, input, signal) => {
+    const key = await keyInUse(azure, input, signal);
+    const f = { ...input.facts, keyVersion: key.version };
+    if (!key.enabled) {
+      return {
+        outcome: "disabled",
+        facts: { keyVersion: key.version },
+        evidence: [`Key ${key.name} version ${key.version} is disabled`],
+        plans: [
+          {
+            stepId: "enable-key",
+            title: `Re-enable version ${key.version} of key ${key.name}`,
+            resource: key.id,
+            before: "key version disabled",
+            after: "key version enabled",
+            az: fillAz(AZ.enableKeyVersion, input.target, f),
+            risk: "medium",
+            irreversible: false,
+            fingerprint: keyPrint(key),
+            beforeState: { keyId: key.id, enabled: false },
+            rollback: fillAz(AZ.disableKeyVersion, input.target, f),
+            params: { version: key.version },
+          },
+        ],
+      };
+    }
+    if (isExpired(key)) {
+      const expires = new Date(now().getTime() + YEAR_MS).toISOString();
+      return {
+        outcome: "expired",
+        facts: { keyVersion: key.version },
+        evidence: [`Key ${key.name} version ${key.version} expired on ${key.expiresOn}: rotation and new writes fail`],
+        plans: [
+          {
+            stepId: "extend-key",
+            title: `Extend the expiry of key ${key.name} version ${key.version} by one year`,
+            resource: key.id,
+            before: `expires ${key.expiresOn}`,
+            after: `expires ${expires}`,
+            az: fillAz(AZ.extendKey, input.target, f, { expires }),
+            risk: "medium",
+            irreversible: false,
+            fingerprint: keyPrint(key),
+            beforeState: { keyId: key.id, expiresOn: key.expiresOn },
+            rollback: fillAz(AZ.extendKey, input.target, f, { expires: String(key.expiresOn) }),
+            params: { version: key.version, expiresOn: expires },
+          },
+        ],
+      };
+    }
     return {
-      outcome: "disabled",
+      outcome: "usable",
       facts: { keyVersion: key.version },
-      evidence: [`Key ${key.name} version ${key.version} is disabled`],
-      plans: [
-        {
-          stepId: "enable-key",
-          title: `Re-enable version ${key.version} of key ${key.name}`,
-          resource: key.id,
-          before: "key version disabled",
-          after: "key version enabled",
-          az: fillAz(AZ.enableKeyVersion, input.target, f),
-          risk: "medium",
-          irreversible: false,
-          fingerprint: keyPrint(key),
-          beforeState: { keyId: key.id, enabled: false },
-          rollback: fillAz(AZ.disableKeyVersion, input.target, f),
-          params: { version: key.version },
-        },
-      ],
+      evidence: [`Key ${key.name} version ${key.version} is enabled and not expired`],
     };
-  }
-  if (isExpired(key)) {
-    const expires = new Date(Date.now() + YEAR_MS).toISOString();
-    return {
-      outcome: "expired",
-      facts: { keyVersion: key.version },
-      evidence: [`Key ${key.name} version ${key.version} expired on ${key.expiresOn}: rotation and new writes fail`],
-      plans: [
-        {
-          stepId: "extend-key",
-          title: `Extend the expiry of key ${key.name} version ${key.version} by one year`,
-          resource: key.id,
-          before: `expires ${key.expiresOn}`,
-          after: `expires ${expires}`,
-          az: fillAz(AZ.extendKey, input.target, f, { expires }),
-          risk: "medium",
-          irreversible: false,
-          fingerprint: keyPrint(key),
-          beforeState: { keyId: key.id, expiresOn: key.expiresOn },
-          rollback: fillAz(AZ.extendKey, input.target, f, { expires: String(key.expiresOn) }),
-          params: { version: key.version, expiresOn: expires },
-        },
-      ],
-    };
-  }
-  return {
-    outcome: "usable",
-    facts: { keyVersion: key.version },
-    evidence: [`Key ${key.name} version ${key.version} is enabled and not expired`],
   };
-};
+
+  const extendKey: StepFn = guardedChangeFn({
+    read: keyInUse,
+    fingerprintOf: keyPrint,
+    done: (key) => !isExpired(key),
+    describeDone: "the key version is not expired",
+    apply: async (azure, input, key, signal) => {
+      const expiresOn = String(input.plan?.params?.expiresOn);
+      try {
+        await azure.updateKey(key.vaultUrl, key.name, key.version, { expiresOn }, call(signal));
+      } catch (error) {
+        if (isFailure(error, ...REFUSALS)) {
+          const { kind, details } = error as { kind: string; details?: { requestId?: string } };
+          throw new RefusedChangeError(
+            `Key Vault refused to extend key ${key.name} version ${key.version} (${kind}: ${(error as Error).message}). Nothing changed. The run can create a new key version and move the registry to it instead.`,
+            details?.requestId,
+          );
+        }
+        throw error;
+      }
+      return { evidence: [`Key ${key.name} version ${key.version} now expires ${expiresOn}`] };
+    },
+  });
+
+  const verifyKeyUsable: StepFn = async (azure, input, signal) => {
+    const key = await keyInUse(azure, input, signal);
+    if (!key.enabled) return { outcome: "unusable", message: `Key version ${key.version} still reads as disabled.` };
+    if (isExpired(key))
+      return { outcome: "unusable", message: `Key version ${key.version} still reads as expired (${key.expiresOn}).` };
+    return {
+      outcome: "ok",
+      evidence: [`Key version ${key.version} enabled${key.expiresOn ? `, expires ${key.expiresOn}` : ""}`],
+    };
+  };
+
+  return { checkKeyState, extendKey, verifyKeyUsable };
+}
 
 const enableKey: StepFn = guardedChangeFn({
   read: keyInUse,
@@ -155,37 +195,6 @@ const enableKey: StepFn = guardedChangeFn({
   },
 });
 
-const extendKey: StepFn = guardedChangeFn({
-  read: keyInUse,
-  fingerprintOf: keyPrint,
-  done: (key) => !isExpired(key),
-  describeDone: "the key version is not expired",
-  apply: async (azure, input, key, signal) => {
-    const expiresOn = String(input.plan?.params?.expiresOn);
-    try {
-      await azure.updateKey(key.vaultUrl, key.name, key.version, { expiresOn }, call(signal));
-    } catch (error) {
-      if (isFailure(error, "bad-request", "forbidden-by-policy", "forbidden-by-rbac")) {
-        const message = `Key Vault refused to extend ${key.name} (${(error as Error).message}). Replace it instead: acr-cmk rotate -g ${input.target.resourceGroup} -r ${input.target.registry} creates a new version and moves the registry to it.`;
-        throw Object.assign(new Error(message), { kind: (error as { kind: string }).kind });
-      }
-      throw error;
-    }
-    return { evidence: [`Key ${key.name} version ${key.version} now expires ${expiresOn}`] };
-  },
-});
-
-const verifyKeyUsable: StepFn = async (azure, input, signal) => {
-  const key = await keyInUse(azure, input, signal);
-  if (!key.enabled) return { outcome: "unusable", message: `Key version ${key.version} still reads as disabled.` };
-  if (isExpired(key))
-    return { outcome: "unusable", message: `Key version ${key.version} still reads as expired (${key.expiresOn}).` };
-  return {
-    outcome: "ok",
-    evidence: [`Key version ${key.version} enabled${key.expiresOn ? `, expires ${key.expiresOn}` : ""}`],
-  };
-};
-
 const verifyRegistry: StepFn = async (azure, input, signal) => {
   const registry = await readRegistry(azure, input, signal);
   const plane = await dataPlane(azure, registry, signal);
@@ -194,15 +203,15 @@ const verifyRegistry: StepFn = async (azure, input, signal) => {
     : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
 };
 
-export function restoreActors(): Record<string, StepFn> {
+export function restoreActors(options: RunbookActorOptions = {}): Record<string, StepFn> {
   return {
     checkAccess,
     grantAccess,
     verifyAccess,
-    checkKeyState,
+    ...keyStateActors(options.now ?? (() => new Date())),
     enableKey,
-    extendKey,
-    verifyKeyUsable,
     verifyRegistry,
+    // An expired key Key Vault will not extend is replaced exactly as `rotate` does it.
+    ...rotationActors(),
   };
 }

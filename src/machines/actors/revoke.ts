@@ -15,8 +15,10 @@ import {
   describeAccess,
   encryptionIdentity,
   identityFacts,
+  identityLabel,
   isFailure,
   readAccess,
+  readdPolicyCommand,
   readRegistry,
   registryFacts,
   requireVault,
@@ -57,7 +59,13 @@ interface RevokeView {
   updatedOn?: string;
   accessPrint?: string;
   accessOk?: boolean;
-  granting?: Array<{ id: string; roleDefinitionId: string; scope: string; principalId: string }>;
+  granting?: Array<{
+    id: string;
+    roleDefinitionId: string;
+    scope: string;
+    principalId: string;
+    principalType?: string;
+  }>;
 }
 
 async function keyVersionInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
@@ -77,7 +85,13 @@ async function revokeView(azure: CmkAzure, input: StepInput, method: string, sig
   const access = await readAccess(azure, vault, String(input.facts.principalId), signal);
   const granting = (access.assignments ?? [])
     .filter((a) => ROLES_GRANTING_CMK_ACCESS.some((role) => a.roleDefinitionId.toLowerCase().endsWith(role)))
-    .map((a) => ({ id: a.id, roleDefinitionId: a.roleDefinitionId, scope: a.scope, principalId: a.principalId }));
+    .map((a) => ({
+      id: a.id,
+      roleDefinitionId: a.roleDefinitionId,
+      scope: a.scope,
+      principalId: a.principalId,
+      ...(a.principalType ? { principalType: a.principalType } : {}),
+    }));
   return {
     method,
     accessOk: method === "access-policy" ? !!access.policy : granting.length > 0,
@@ -102,14 +116,15 @@ const recordAccess: StepFn = async (azure, input, signal) => {
   const i = { ...input, facts: f };
   const candidates: Record<string, ChangePlan> = {};
   const evidence: string[] = [];
+  const label = identityLabel(identity);
   if (identity.principalId) {
     const access = await readAccess(azure, vault, identity.principalId, signal);
-    evidence.push(`Identity ${identity.clientId}: ${describeAccess(access)}`);
+    evidence.push(`The encryption ${label}: ${describeAccess(access)}`);
     if (access.mode === "policy" && access.policy) {
       const view = await revokeView(azure, i, "access-policy", signal);
       candidates["access-policy"] = {
         stepId: "revoke-access",
-        title: `Remove the access policy of identity ${identity.clientId} from ${vault.name}`,
+        title: `Remove the access policy of ${label} from ${vault.name}`,
         resource: vault.id,
         before: describeAccess(access),
         after: "no access policy entry for the registry's identity: the registry cannot unwrap its key",
@@ -118,8 +133,9 @@ const recordAccess: StepFn = async (azure, input, signal) => {
         irreversible: false,
         fingerprint: revokePrint(view),
         beforeState: { method: "access-policy", policy: access.policy },
-        rollback: `az keyvault set-policy --name ${vault.name} --object-id ${identity.principalId} --key-permissions ${access.policy.permissions.keys.join(" ")}`,
-        params: { method: "access-policy", policy: access.policy as unknown as Record<string, unknown> },
+        // The whole entry goes, so the rollback re-adds it with every permission it had (keys, secrets, certificates).
+        rollback: readdPolicyCommand(vault.name, access.policy),
+        params: { method: "access-policy", policy: access.policy as unknown as Record<string, unknown>, who: label },
       };
     }
     if (access.mode === "rbac") {
@@ -127,7 +143,7 @@ const recordAccess: StepFn = async (azure, input, signal) => {
       if (view.granting?.length) {
         candidates["role-assignment"] = {
           stepId: "revoke-access",
-          title: `Delete ${view.granting.length} role assignment(s) of identity ${identity.clientId} on ${vault.name}`,
+          title: `Delete ${view.granting.length} role assignment(s) of ${label} on ${vault.name}`,
           resource: vault.id,
           before: view.granting.map((a) => `${lastSegment(a.roleDefinitionId)} at ${a.scope}`).join("; "),
           after: "no key role for the registry's identity: the registry cannot unwrap its key",
@@ -139,7 +155,7 @@ const recordAccess: StepFn = async (azure, input, signal) => {
           rollback: view.granting
             .map(
               (a) =>
-                `az role assignment create --assignee-object-id ${a.principalId} --assignee-principal-type ServicePrincipal --role ${lastSegment(a.roleDefinitionId)} --scope ${a.scope}`,
+                `az role assignment create --assignee-object-id ${a.principalId} --assignee-principal-type ${a.principalType ?? "ServicePrincipal"} --role ${lastSegment(a.roleDefinitionId)} --scope ${a.scope}`,
             )
             .join(" && "),
           params: { method: "role-assignment", assignmentIds: view.granting.map((a) => a.id) },
@@ -206,7 +222,8 @@ const revokeAccess: StepFn = async (azure, input, signal) => {
       entry,
       call(signal),
     );
-    return { outcome: "done", evidence: [`Access policy of ${entry.objectId} removed from ${vault.name}`] };
+    const who = typeof plan?.params?.who === "string" ? plan.params.who : `object id ${entry.objectId}`;
+    return { outcome: "done", evidence: [`The access policy of ${who} removed from ${vault.name}`] };
   }
   if (method === "role-assignment") {
     const ids = (plan?.params?.assignmentIds as string[] | undefined) ?? [];

@@ -6,7 +6,15 @@ import { StaleApprovalError } from "../build-machine.js";
 import { keyIdFor, parseKeyIdentifier } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
-import { backupKey, backupPlan, call, readRegistry, registryFacts, verifyBackup } from "./common.js";
+import {
+  backupKey,
+  backupPlan,
+  call,
+  encryptionIdentityLabel,
+  readRegistry,
+  registryFacts,
+  verifyBackup,
+} from "./common.js";
 
 const latest = (azure: CmkAzure, input: StepInput, signal: AbortSignal) =>
   azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
@@ -44,6 +52,8 @@ const checkRotationMode: StepFn = async (azure, input, signal) => {
         irreversible: false,
         fingerprint: fingerprint({ newest: current.version }),
         beforeState: { newestVersion: current.version },
+        noUndo:
+          "a new key version changes no data by itself and the older versions stay enabled. Never disable the new version while the registry uses it: that cuts the registry off from its data.",
         params: { previousVersion: current.version },
       },
     ],
@@ -53,14 +63,12 @@ const checkRotationMode: StepFn = async (azure, input, signal) => {
 const createKeyVersion: StepFn = async (azure, input, signal) => {
   const previous = String(input.plan?.params?.previousVersion);
   const current = await latest(azure, input, signal);
-  const f = (version: string) => ({ ...input.facts, keyVersion: version });
   if (current.version !== previous) {
     // A newer version exists (created by this run before a crash, or by someone else): the goal is met, adopt it.
     return {
       outcome: "done",
       facts: { newKeyVersion: current.version },
       evidence: [`Already in place: version ${current.version} is newer than ${previous}. Nothing changed.`],
-      rollback: [fillAz(AZ.disableKeyVersion, input.target, f(current.version))],
     };
   }
   if (fingerprint({ newest: current.version }) !== input.approvedFingerprint) {
@@ -76,7 +84,6 @@ const createKeyVersion: StepFn = async (azure, input, signal) => {
     outcome: "done",
     facts: { newKeyVersion: created.version },
     evidence: [`Created version ${created.version}`],
-    rollback: [fillAz(AZ.disableKeyVersion, input.target, f(created.version))],
   };
 };
 
@@ -88,17 +95,19 @@ function rotatePlans(
   const vaultUrl = String(input.facts.vaultUrl);
   const name = String(input.facts.keyName);
   const identity = String(input.facts.identity ?? "system");
+  const who = encryptionIdentityLabel(input.facts);
   const make = (keyIdentifier: string, label: string): ChangePlan => ({
     stepId: "rotate-key",
     title: `Rotate ${input.target.registry} to ${label}`,
     resource: registryId,
-    before: `key ${input.facts.keyIdentifier} (in use ${inUse ?? "?"})`,
-    after: `key ${keyIdentifier}, identity ${identity}`,
+    before: `key ${input.facts.keyIdentifier} (in use ${inUse ?? "?"}), ${who}`,
+    after: `key ${keyIdentifier}, same ${who}`,
     az: fillAz(AZ.rotateKey, input.target, { ...input.facts, keyIdentifier }),
     risk: "medium",
     irreversible: false,
     fingerprint: fingerprint({ keyIdentifier: input.facts.keyIdentifier, newVersion: input.facts.newKeyVersion }),
-    beforeState: { keyIdentifier: input.facts.keyIdentifier, versionedKeyIdentifier: inUse },
+    beforeState: { keyIdentifier: input.facts.keyIdentifier, versionedKeyIdentifier: inUse, identity },
+    // Back to the exact key id (and identity) configured before: the previous version stays enabled.
     rollback: fillAz(AZ.rotateKey, input.target, input.facts),
     params: { keyIdentifier, identity },
   });
@@ -182,15 +191,11 @@ const verifyRotated: StepFn = async (azure, input, signal) => {
   };
 };
 
+/** The actors of `rotationSteps()` (src/machines/rotate.ts), shared by `rotate` and `restore`. */
+export function rotationActors(): Record<string, StepFn> {
+  return { checkRotationMode, createKeyVersion, verifyNewVersion, checkPickup, rotateKey, verifyRotated };
+}
+
 export function rotateActors(): Record<string, StepFn> {
-  return {
-    checkRotationMode,
-    createKeyVersion,
-    verifyNewVersion,
-    checkPickup,
-    rotateKey,
-    verifyRotated,
-    backupKey,
-    verifyBackup,
-  };
+  return { ...rotationActors(), backupKey, verifyBackup };
 }
