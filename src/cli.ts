@@ -55,7 +55,10 @@ export function globalsFrom(command: Command, env: NodeJS.ProcessEnv): GlobalOpt
   };
 }
 
-export async function main(argv: string[], base: Pick<CliContext, "env" | "stdout" | "stderr" | "stdin">): Promise<number> {
+export async function main(
+  argv: string[],
+  base: Pick<CliContext, "env" | "stdout" | "stderr" | "stdin">,
+): Promise<number> {
   let code = 0;
   let verbose = argv.includes("--verbose");
   const makeContext = async (command: Command): Promise<CliContext> => {
@@ -105,6 +108,14 @@ export async function main(argv: string[], base: Pick<CliContext, "env" | "stdou
 // Run only when executed as the program, not when imported by tests.
 const entry = process.argv[1] ?? "";
 if (entry.endsWith("acr-cmk") || entry.endsWith("acr-cmk.js") || entry.endsWith("cli.js")) {
+  // `acr-cmk … | head`: the reader went away. Stop quietly like any Unix tool instead of dying on a stack trace; a run
+  // in progress was persisted around every change and stays resumable.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
   const code = await main(process.argv.slice(2), {
     env: process.env,
     stdout: process.stdout,

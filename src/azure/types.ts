@@ -223,7 +223,11 @@ export interface CmkAzure {
   ): Promise<VaultInfo>;
 
   // Role assignments (Microsoft.Authorization) at vault scope
-  listRoleAssignments(scope: string, filter?: { principalId?: string }, options?: CallOptions): Promise<RoleAssignmentInfo[]>;
+  listRoleAssignments(
+    scope: string,
+    filter?: { principalId?: string },
+    options?: CallOptions,
+  ): Promise<RoleAssignmentInfo[]>;
   createRoleAssignment(
     scope: string,
     params: { roleDefinitionId: string; principalId: string; principalType?: string },
@@ -241,7 +245,13 @@ export interface CmkAzure {
     params?: { keySize?: number; expiresOn?: string },
     options?: CallOptions,
   ): Promise<KeyInfo>;
-  updateKey(vaultUrl: string, name: string, version: string | undefined, update: KeyUpdate, options?: CallOptions): Promise<KeyInfo>;
+  updateKey(
+    vaultUrl: string,
+    name: string,
+    version: string | undefined,
+    update: KeyUpdate,
+    options?: CallOptions,
+  ): Promise<KeyInfo>;
   /** Soft delete (waits for the SDK poller). */
   deleteKey(vaultUrl: string, name: string, options?: CallOptions): Promise<DeletedKeyInfo>;
   getDeletedKey(vaultUrl: string, name: string, options?: CallOptions): Promise<DeletedKeyInfo>;

@@ -23,7 +23,8 @@ export function describeFailure(error: unknown, verbose: boolean): string {
   if (error instanceof AzureFailure) {
     const parts = [`Azure error: ${error.message}`];
     const { code, statusCode, requestId } = error.details;
-    if (code || statusCode) parts.push(`  (${[statusCode, code].filter(Boolean).join(" ")}${requestId ? `, request id ${requestId}` : ""})`);
+    if (code || statusCode)
+      parts.push(`  (${[statusCode, code].filter(Boolean).join(" ")}${requestId ? `, request id ${requestId}` : ""})`);
     const next = NEXT_STEP[error.kind];
     if (next) parts.push(`  ${next}`);
     if (verbose && error.stack) parts.push(error.stack);

@@ -2,6 +2,7 @@
 // one when it ends, with its `az` equivalent and evidence; approvals and choices as plain prompts. It holds no runbook
 // logic: it only prints RunViews and sends the events a person would.
 import { RunRefused, type RunEngine, type RunView, type StepView } from "../runs/types.js";
+import { undoOrder } from "../runs/undo.js";
 
 export interface PlainDriverOptions {
   engine: RunEngine;
@@ -178,9 +179,9 @@ export function printRunEnd(out: NodeJS.WritableStream, view: RunView, invocatio
   if (view.rollback.length > 0) {
     printer.line(
       view.status === "failed"
-        ? "To undo this run's changes (the step that failed may not have changed anything; check before undoing it):"
-        : "To undo what this run changed:",
+        ? "To undo this run's changes, newest first (the step that failed may not have changed anything; check before undoing it):"
+        : "To undo what this run changed, run these in this order (newest change first):",
     );
-    for (const command of view.rollback) printer.line(`  ${command}`);
+    for (const command of undoOrder(view)) printer.line(`  ${command}`);
   }
 }

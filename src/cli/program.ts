@@ -56,8 +56,9 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
       .option("-r, --registry <name>", "registry name")
       .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
 
-  target(program.command("diagnose").description("check a registry's CMK health and name the runbook that fixes it"))
-    .action(action(async () => (await import("./commands/diagnose.js")).diagnoseCommand));
+  target(
+    program.command("diagnose").description("check a registry's CMK health and name the runbook that fixes it"),
+  ).action(action(async () => (await import("./commands/diagnose.js")).diagnoseCommand));
 
   program
     .command("triage")
@@ -79,10 +80,12 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
       .option("--dry-run", "show every step and its Azure CLI equivalent; change nothing")
       .option("--requester <name>", "who is running this (default: the OS user)");
 
-  runOptions(program.command("run").description("run a runbook against a registry").argument("<runbook>", "runbook id"))
-    .action(action(async () => (await import("./commands/run.js")).runCommand));
-  runOptions(program.command("recover").description("diagnose, then run the runbook the diagnosis names"))
-    .action(action(async () => (await import("./commands/run.js")).recoverCommand));
+  runOptions(
+    program.command("run").description("run a runbook against a registry").argument("<runbook>", "runbook id"),
+  ).action(action(async () => (await import("./commands/run.js")).runCommand));
+  runOptions(program.command("recover").description("diagnose, then run the runbook the diagnosis names")).action(
+    action(async () => (await import("./commands/run.js")).recoverCommand),
+  );
   for (const id of ["rotate", "revoke", "restore"] as const) {
     runOptions(program.command(id).description(`run the ${id} runbook`))
       .option("--method <method>", "revoke: access-policy | role-assignment | disable-key")
@@ -128,9 +131,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .argument("<incident>")
     .option("-r, --registry <name>", "which registry's setup to break (default: the first)")
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxBreakCommand));
-  sandbox
-    .command("status")
-    .action(action(async () => (await import("./commands/sandbox.js")).sandboxStatusCommand));
+  sandbox.command("status").action(action(async () => (await import("./commands/sandbox.js")).sandboxStatusCommand));
   sandbox
     .command("advance")
     .argument("<duration>", "e.g. 90d, 2h, 30m")

@@ -2,7 +2,14 @@
 import type { AzureCause } from "../azure/types.js";
 
 export type RunbookId = "key-deleted" | "identity-removed" | "firewall-403" | "revoke" | "restore" | "rotate";
-export const RUNBOOK_IDS: readonly RunbookId[] = ["key-deleted", "identity-removed", "firewall-403", "revoke", "restore", "rotate"];
+export const RUNBOOK_IDS: readonly RunbookId[] = [
+  "key-deleted",
+  "identity-removed",
+  "firewall-403",
+  "revoke",
+  "restore",
+  "rotate",
+];
 
 export type Severity = "critical" | "warning" | "info";
 
@@ -21,7 +28,8 @@ export interface Finding {
   command?: string;
 }
 
-export type TriageCause = "key-deleted" | "identity-removed" | "firewall-403" | "access-revoked" | "key-disabled" | "unknown";
+export type TriageCause =
+  "key-deleted" | "identity-removed" | "firewall-403" | "access-revoked" | "key-disabled" | "unknown";
 
 export interface TriageResult {
   cause: TriageCause;

@@ -580,6 +580,7 @@ export function buildRunbook(
         target: input.target,
         requester: input.requester,
         dryRun: input.dryRun,
+        ...(input.hints ? { hints: input.hints } : {}),
         startedAt: at,
         evidence: {},
         before: {},

@@ -9,6 +9,11 @@ export interface RunbookInput {
   target: RunTarget;
   requester: string;
   dryRun: boolean;
+  /**
+   * Placeholder values known before the run reads anything (from the diagnosis that chose the runbook), so its first
+   * `az` commands are complete. Display only: the steps read Azure themselves and never trust these.
+   */
+  hints?: Record<string, string>;
 }
 
 /** Events the engine sends. Machines never run timers of their own for durable deadlines (see DEADLINE). */
@@ -31,6 +36,8 @@ export interface RunbookContextBase {
   target: RunTarget;
   requester: string;
   dryRun: boolean;
+  /** See RunbookInput.hints. */
+  hints?: Record<string, string>;
   /** Set while the machine waits in an approval state. */
   pendingApproval?: PendingApproval;
   /** Set while the machine waits for the operator to choose. */

@@ -5,7 +5,13 @@ import type { DatabaseSync } from "node:sqlite";
 import { createActor, type AnyActorRef, type AnyMachineSnapshot, type Subscription } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
-import type { RunbookContextBase, RunbookDefinition, RunbookEvent, RunbookInput } from "../machines/protocol.js";
+import type {
+  RunbookActorOptions,
+  RunbookContextBase,
+  RunbookDefinition,
+  RunbookEvent,
+  RunbookInput,
+} from "../machines/protocol.js";
 import { checkApproval } from "./approval-policy.js";
 import { AuditLog, type AuditRecord } from "./audit-log.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
@@ -45,6 +51,8 @@ export interface RunEngineOptions {
   /** Collects Azure request ids; pass its `onResponse` to the port's factory. */
   responses?: AzureResponseRecorder;
   newRunId?: () => string;
+  /** Handed to each runbook's actors: the clock Azure's state follows (the sandbox's own clock in sandbox mode). */
+  actorOptions?: RunbookActorOptions;
 }
 
 const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
@@ -157,7 +165,7 @@ export class SqliteRunEngine implements RunEngine {
         selfApprove: record.selfApprove,
       },
     );
-    return this.launch(record, definition, lockKey, undefined);
+    return this.launch(record, definition, lockKey, undefined, params.hints);
   }
 
   async resume(runId: string, by: string, options: { selfApprove?: boolean } = {}): Promise<RunView> {
@@ -343,7 +351,13 @@ export class SqliteRunEngine implements RunEngine {
 
   // --- running a machine -------------------------------------------------------------------------------------------
 
-  private launch(record: RunRecord, definition: RunbookDefinition, lockKey: string, snapshot: unknown): RunView {
+  private launch(
+    record: RunRecord,
+    definition: RunbookDefinition,
+    lockKey: string,
+    snapshot: unknown,
+    hints?: Record<string, string>,
+  ): RunView {
     const run: LiveRun = {
       record,
       definition,
@@ -375,8 +389,15 @@ export class SqliteRunEngine implements RunEngine {
       },
       this.options.responses,
     );
-    const machine = definition.machine.provide({ actors: definition.actors(azure) } as never);
-    const input: RunbookInput = { target: record.target, requester: record.requester, dryRun: false };
+    const machine = definition.machine.provide({
+      actors: definition.actors(azure, this.options.actorOptions),
+    } as never);
+    const input: RunbookInput = {
+      target: record.target,
+      requester: record.requester,
+      dryRun: false,
+      ...(hints ? { hints } : {}),
+    };
     run.actor =
       snapshot === undefined
         ? createActor(machine, { input })
@@ -699,7 +720,7 @@ export class SqliteRunEngine implements RunEngine {
 
   private dryRunView(id: string, definition: RunbookDefinition, params: StartRunParams, now: Date): RunView {
     const at = now.toISOString();
-    const steps = planSteps(definition, targetPlaceholders(params.target)).map((step) => ({
+    const steps = planSteps(definition, targetPlaceholders(params.target, params.hints)).map((step) => ({
       ...step,
       status: "pending" as const,
     }));

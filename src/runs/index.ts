@@ -3,5 +3,6 @@ export { AzureResponseRecorder, type AzureResponseInfo } from "./azure-calls.js"
 export { checkApproval, needsConfirmation } from "./approval-policy.js";
 export { planSteps, fillPlaceholders, targetPlaceholders, type PlannedStep } from "./plan.js";
 export { buildRunView, isSettled, statusOf } from "./run-view.js";
+export { undoOrder } from "./undo.js";
 export * from "./types.js";
 export { openRunRecords, type RunRecords } from "./run-records.js";

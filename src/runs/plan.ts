@@ -33,6 +33,17 @@ export function fillPlaceholders(text: string, values: Record<string, string>): 
   return text.replace(/<([a-z][a-z0-9-]*)>/gi, (whole, name: string) => values[name.toLowerCase()] ?? whole);
 }
 
-export function planSteps(definition: RunbookDefinition, values: Record<string, string>): PlannedStep[] {
-  return definition.steps.map((step) => ({ ...step, ...(step.az ? { az: fillPlaceholders(step.az, values) } : {}) }));
+/**
+ * `azOverrides`: per-run `az` templates by step id (context.stepAz), once the run knows which form applies, such as
+ * the access-policy or the RBAC form of an access step.
+ */
+export function planSteps(
+  definition: RunbookDefinition,
+  values: Record<string, string>,
+  azOverrides: Readonly<Record<string, string>> = {},
+): PlannedStep[] {
+  return definition.steps.map((step) => {
+    const az = azOverrides[step.id] ?? step.az;
+    return { ...step, ...(az ? { az: fillPlaceholders(az, values) } : {}) };
+  });
 }

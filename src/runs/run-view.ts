@@ -74,14 +74,17 @@ function errorOf(state: MachineFacts): NonNullable<RunView["error"]> {
  */
 function placeholdersOf(context: RunbookContextBase): Record<string, string> {
   const learned = (context as RunbookContextBase & { facts?: LearnedFacts }).facts;
-  return targetPlaceholders(context.target, learned ? placeholderValues(context.target, learned) : {});
+  // What the run read itself wins over what the diagnosis said before it started.
+  const read = learned ? placeholderValues(context.target, learned) : {};
+  const known = Object.fromEntries(Object.entries(read).filter((entry) => entry[1] !== undefined));
+  return targetPlaceholders(context.target, { ...context.hints, ...known });
 }
 
 export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
   const { context } = state;
   const status = statusOf(state);
   const visited = new Set(facts.visited);
-  const steps: StepView[] = planSteps(facts.definition, placeholdersOf(context)).map((step) => {
+  const steps: StepView[] = planSteps(facts.definition, placeholdersOf(context), context.stepAz).map((step) => {
     const evidence = context.evidence[step.id];
     return { ...step, status: stepStatus(step.id, state, status, visited), ...(evidence ? { evidence } : {}) };
   });

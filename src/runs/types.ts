@@ -136,6 +136,8 @@ export interface StartRunParams {
   dryRun?: boolean;
   /** Local policy: the requester may approve their own changes (`--yes` on a terminal). */
   selfApprove?: boolean;
+  /** Placeholder values already known (vault, key, identity from a diagnosis): fill `az` commands before the run reads them. */
+  hints?: Record<string, string>;
 }
 
 /** Thrown when an actor may not do what they asked (self-approval, not an approver, stale approval). */

@@ -1,6 +1,14 @@
 // The public surface of the sandbox: what the CLI, src/azure and tests use. Anything not exported here is internal.
 export * from "./world.js";
-export { fileStore, initFileStore, memoryStore, parseWorld, SandboxStateError, type WorldStore } from "./store.js";
+export {
+  fileStore,
+  initFileStore,
+  liveWorldClock,
+  memoryStore,
+  parseWorld,
+  SandboxStateError,
+  type WorldStore,
+} from "./store.js";
 export { advanceClock, applyRetentionExpiry, applyTimeEffects, worldNow } from "./clock.js";
 export {
   identityId,

@@ -307,3 +307,21 @@ export function memoryStore(world: World): WorldStore {
     },
   };
 }
+
+/**
+ * The sandbox's clock for a long-lived process (a Slack app, a TUI session): `sandbox advance` run from another
+ * terminal moves it at once. The state file is re-read only when it changed on disk.
+ */
+export function liveWorldClock(path: string): () => Date {
+  let seen: { ino: number; mtimeMs: number } | undefined;
+  let offsetMs = 0;
+  return () => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    // Writers rename a new file over the state, so a changed inode means a new world.
+    if (stat && (seen?.ino !== stat.ino || seen.mtimeMs !== stat.mtimeMs)) {
+      offsetMs = readWorldFile(path).clock.offsetMs;
+      seen = { ino: stat.ino, mtimeMs: stat.mtimeMs };
+    }
+    return new Date(Date.now() + offsetMs);
+  };
+}

@@ -6,6 +6,7 @@ import { AppShell, type Screens } from "./components/AppShell.js";
 import { isFinal, resumeCommand, statusWords, targetLabel } from "./format.js";
 import { guardTerminal, type GuardedProcess } from "./terminal.js";
 import type { RegistryTarget, TuiConnection, TuiExit } from "./types.js";
+import { undoOrder } from "../runs/undo.js";
 
 /** How the TUI looks and where it draws; the connection (engine, diagnosis, registries) comes alongside. */
 export interface TuiDisplayOptions {
@@ -53,8 +54,8 @@ export function closingNote(view: RunView | undefined): string {
       for (const step of view.outcome.nextSteps) lines.push(`  - ${step}`);
     }
     if (view.rollback.length > 0 && view.status !== "succeeded") {
-      lines.push("Commands that undo this run's changes:");
-      for (const command of view.rollback) lines.push(`  ${command}`);
+      lines.push("Commands that undo this run's changes, in this order (newest change first):");
+      for (const command of undoOrder(view)) lines.push(`  ${command}`);
     }
   } else {
     lines.push(

@@ -163,3 +163,54 @@ describe("revoke --method that the vault does not offer", () => {
     expect((await sandbox.status()).registries[0]?.healthy).toBe(false);
   });
 });
+
+describe("what a run knows before it reads anything", () => {
+  it("recover fills the first step's az command with the vault the diagnosis found (no <vault-name> left)", async () => {
+    const { sandbox, target } = await sandboxWith("hints", "vault-deleted");
+    const vault = Object.values(sandbox.world().vaults)[0]!.name;
+    const result = await sandbox.cli(["recover", ...target, "--yes"]);
+    expect(result.code, result.stderr).toBe(0);
+    const firstStep = result.stdout.split("\n").find((line) => line.includes("az: az keyvault list-deleted"));
+    expect(firstStep).toContain(`[?name=='${vault}']`);
+    expect(result.stdout).not.toMatch(/<[a-z-]+>/);
+  });
+});
+
+describe("the sandbox clock through the CLI", () => {
+  it("restore judges expiry by `sandbox advance`, not by the wall clock, and extends the key", async () => {
+    const { sandbox, target } = await sandboxWith("clock");
+    const DAY = 86_400_000;
+    // The key in use expires in 30 days of real time; the sandbox clock then moves 60 days on.
+    sandbox.store.update((w) => {
+      for (const vault of Object.values(w.vaults))
+        for (const key of Object.values(vault.keys))
+          for (const version of key.versions) version.exp = new Date(Date.now() + 30 * DAY).toISOString();
+    });
+    await sandbox.ok(["sandbox", "advance", "60d"]);
+    const result = await sandbox.cli(["restore", ...target, "--yes"]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/expired/i);
+    expect(result.stdout).toContain("[ok] Extend");
+    const diagnosis = await sandbox.diagnose(target[1]!, target[3]!);
+    expect(diagnosis.body.findings.map((f) => f.id)).not.toContain("KEY_EXPIRED");
+  });
+});
+
+describe("undo commands", () => {
+  it("are printed newest change first, and say so", async () => {
+    const { PassThrough } = await import("node:stream");
+    const { printRunEnd } = await import("../../src/cli/plain-driver.js");
+    const out = new PassThrough();
+    let text = "";
+    out.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    const view = {
+      id: "r1",
+      status: "aborted",
+      rollback: ["az first-change --undo", "az second-change --undo"],
+      outcome: { summary: "Aborted.", nextSteps: [] },
+    } as unknown as Parameters<typeof printRunEnd>[1];
+    printRunEnd(out, view, "acr-cmk");
+    expect(text).toContain("newest change first");
+    expect(text.indexOf("az second-change --undo")).toBeLessThan(text.indexOf("az first-change --undo"));
+  });
+});

@@ -189,3 +189,23 @@ describe("durations", () => {
     expect(() => parseDuration(text)).toThrow(/duration|zero|ten years/);
   });
 });
+
+describe("liveWorldClock: the sandbox clock of a long-lived process", () => {
+  it("follows `sandbox advance` made by another writer of the state file", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { initFileStore, liveWorldClock } = await import("../../src/sandbox/index.js");
+    const dir = mkdtempSync(join(tmpdir(), "acr-cmk-clock-"));
+    try {
+      const path = join(dir, "sandbox.json");
+      const store = initFileStore(path, createWorld());
+      const clock = liveWorldClock(path);
+      expect(Math.abs(clock().getTime() - Date.now())).toBeLessThan(5_000);
+      store.update((world) => void advanceClock(world, 90 * DAY));
+      expect(Math.abs(clock().getTime() - (Date.now() + 90 * DAY))).toBeLessThan(5_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -83,12 +83,14 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
   // Every audited write carries its Azure request id: the port reports responses, the recorder ties them to the write.
   const responses = new AzureResponseRecorder();
   ctx.onAzureResponse?.(responses.onResponse);
+  const now = await sandboxClock(ctx);
   return createRunEngine({
     home: ctx.globals.home,
     azure: azure ?? (await ctx.azure()),
     runbooks: RUNBOOKS,
     responses,
     approvers,
+    ...(now ? { actorOptions: { now } } : {}),
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
     ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
@@ -127,13 +129,13 @@ async function targetOf(
   };
 }
 
-/** The sandbox's own clock (moved by `sandbox advance`) judges expiry in sandbox mode. */
-async function diagnosisClock(ctx: CliContext): Promise<(() => Date) | undefined> {
+/** The sandbox's own clock (moved by `sandbox advance`) judges expiry in sandbox mode; Azure's is the wall clock. */
+export async function sandboxClock(ctx: CliContext): Promise<(() => Date) | undefined> {
   if (!ctx.globals.sandbox) return undefined;
-  const { fileStore, worldNow } = await import("../../sandbox/index.js");
+  const { fileStore, liveWorldClock } = await import("../../sandbox/index.js");
   try {
-    const world = fileStore(ctx.globals.sandbox).read();
-    return () => worldNow(world);
+    fileStore(ctx.globals.sandbox).read(); // a missing or corrupt state file is the user's to fix: say so now
+    return liveWorldClock(ctx.globals.sandbox);
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -141,7 +143,7 @@ async function diagnosisClock(ctx: CliContext): Promise<(() => Date) | undefined
 
 async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
-  const now = await diagnosisClock(ctx);
+  const now = await sandboxClock(ctx);
   try {
     return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...(now ? { now } : {}) });
   } catch (error) {
@@ -155,18 +157,20 @@ async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Pro
 }
 
 /** Placeholders the diagnosis already knows (vault, key), so the dry-run plan shows runnable commands. */
-function knownValues(report: DiagnosisReport | undefined): Record<string, string | undefined> {
+/** Placeholder values a diagnosis already read: the vault, key and identity the registry's encryption names. */
+function knownValues(report: DiagnosisReport | undefined): Record<string, string> {
   const kid = report?.registry.encryption.keyIdentifier;
   if (!kid) return {};
   try {
     const key = parseKeyId(kid);
-    return {
+    const values: Record<string, string | undefined> = {
       "vault-name": key.vaultName,
       "key-name": key.name,
       "key-version": key.version,
       "key-id": key.id,
       identity: report.registry.encryption.identity ?? undefined,
     };
+    return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => !!entry[1]));
   } catch {
     return {};
   }
@@ -288,8 +292,10 @@ async function runRunbook(
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
   const requester = localUser(ctx, options.requester);
   let id: RunbookId;
+  let hints: Record<string, string> = {};
   if (runbook === "recover") {
     const report = await diagnose(ctx, azure, ref);
+    hints = knownValues(report);
     const named = report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info");
     if (!named?.runbook) {
       const problems = report.findings.filter((f) => f.severity !== "info");
@@ -321,6 +327,7 @@ async function runRunbook(
       requester,
       driver: "cli",
       selfApprove: Boolean(options.yes),
+      hints,
     });
     return await driveRun(ctx, engine, started.id, requester, {
       yes: Boolean(options.yes),

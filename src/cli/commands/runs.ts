@@ -6,6 +6,7 @@ import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { driveRun, invocationOf, localUser, openEngine, reportRefusal } from "./run.js";
+import { undoOrder } from "../../runs/undo.js";
 
 const runIdSchema = z
   .string({ error: "name the run: acr-cmk runs show <run-id> (see acr-cmk runs list)" })
@@ -88,8 +89,8 @@ function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
     );
   }
   if (view.rollback.length > 0) {
-    out("Rollback commands:");
-    for (const command of view.rollback) out(`  ${command}`);
+    out("Rollback commands, in the order to run them (newest change first):");
+    for (const command of undoOrder(view)) out(`  ${command}`);
   }
 }
 

@@ -16,6 +16,7 @@ import {
   truncate,
   type Block,
 } from "./mrkdwn.js";
+import { undoOrder } from "../../runs/undo.js";
 
 export interface RunMessageOptions {
   now: Date;
@@ -179,7 +180,11 @@ function outcomeBlocks(view: RunView): Block[] {
     }
   }
   if (view.rollback.length > 0 && view.status !== "succeeded") {
-    blocks.push(section(`*To undo the changes made so far:*\n${codeBlock(view.rollback.join("\n"))}`));
+    blocks.push(
+      section(
+        `*To undo the changes made so far* (in this order, newest change first):\n${codeBlock(undoOrder(view).join("\n"))}`,
+      ),
+    );
   }
   return blocks;
 }

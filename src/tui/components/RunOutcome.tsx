@@ -3,11 +3,12 @@ import { Box, Text } from "ink";
 import type { RunView } from "../../runs/types.js";
 import { statusWords } from "../format.js";
 import { statusTone, useTheme } from "../theme.js";
+import { undoOrder } from "../../runs/undo.js";
 
 export function RunOutcome({ view, maxRows = 12 }: { view: RunView; maxRows?: number }) {
   const theme = useTheme();
   const nextSteps = view.outcome?.nextSteps ?? [];
-  const rollback = view.rollback;
+  const rollback = undoOrder(view);
   const mark = view.status === "succeeded" ? "✔" : "✖";
   // Keep the summary; give the rest of the rows to next steps first, rollback after.
   const room = Math.max(0, maxRows - 3);
@@ -25,7 +26,7 @@ export function RunOutcome({ view, maxRows = 12 }: { view: RunView; maxRows?: nu
           {"  "}• {step}
         </Text>
       ))}
-      {undo.length > 0 ? <Text dimColor>Undo with:</Text> : null}
+      {undo.length > 0 ? <Text dimColor>Undo with (in this order, newest change first):</Text> : null}
       {undo.map((command, index) => (
         <Text key={`u${index}`} wrap="truncate-end" color={theme.tone("info")}>
           {"  "}$ {command}
