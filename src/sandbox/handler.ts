@@ -75,6 +75,19 @@ function toResponse(result: RouteResult, base: Record<string, string>): SandboxR
   };
 }
 
+/**
+ * Requests that change Azure when they succeed: what `counters.writes` counts, so tests can prove that a dry run or a
+ * refused command changed nothing and that a resumed run repeated no change. Reads sent as POST (a key backup, the
+ * registry's token exchange) are not writes.
+ */
+export function isWrite(service: "arm" | "keyvault" | "acr", method: string, path: string): boolean {
+  if (method === "PUT" || method === "PATCH" || method === "DELETE") return true;
+  if (method !== "POST") return false;
+  if (service === "acr") return false;
+  if (service === "keyvault") return !/\/backup\/?$/i.test(path);
+  return !/\/list[^/]*\/?$/i.test(path);
+}
+
 function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
@@ -145,6 +158,9 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         if (target.service === "arm") result = handleArm(ctx);
         else if (target.service === "keyvault") result = await handleKeyVault(ctx, target.name);
         else result = handleRegistryDataPlane(ctx, target.name);
+        if (result.status < 300 && isWrite(target.service, req.method, located.path)) {
+          store.update((world) => void (world.counters.writes += 1));
+        }
         return toResponse(result, ids);
       } catch (error) {
         if (error instanceof SandboxNetworkError) throw error;
