@@ -108,12 +108,11 @@ export async function main(
 // Run only when executed as the program, not when imported by tests.
 const entry = process.argv[1] ?? "";
 if (entry.endsWith("acr-cmk") || entry.endsWith("acr-cmk.js") || entry.endsWith("cli.js")) {
-  // `acr-cmk … | head`: the reader went away. Stop quietly like any Unix tool instead of dying on a stack trace; a run
-  // in progress was persisted around every change and stays resumable.
+  // `acr-cmk … | head`: the reader went away. Carry on without output instead of dying on a stack trace, so the command
+  // still ends with its own exit code (and a run in progress reaches its next stop, persisted and resumable).
   for (const stream of [process.stdout, process.stderr]) {
     stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE") throw error;
-      process.exit(process.exitCode ?? 0);
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") throw error;
     });
   }
   const code = await main(process.argv.slice(2), {
