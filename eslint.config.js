@@ -27,6 +27,15 @@ export default tseslint.config(
     },
   },
   {
+    files: ["src/azure/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/cli/*", "**/cli.js"], message: "The Azure port must not depend on the CLI (shared errors live in src/errors.ts)." }] },
+      ],
+    },
+  },
+  {
     files: ["src/machines/**/*.ts"],
     rules: {
       "no-restricted-imports": [

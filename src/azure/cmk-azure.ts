@@ -1,12 +1,9 @@
 // The SDK-backed CmkAzure: the one door to Azure. Each resource's operations live in ./port/*; this file wires them
 // to one set of SDK clients (same transport, retries and audit policy for all).
-import type { TokenCredential } from "@azure/core-auth";
-import type { HttpClient, PipelineRetryOptions, TlsSettings } from "@azure/core-rest-pipeline";
 import { z } from "zod";
 import { callAzure } from "./errors.js";
 import { isGuid } from "./ids.js";
-import type { ResponseRecord } from "./port/audit-policy.js";
-import { createSdkClients } from "./port/clients.js";
+import { createSdkClients, type SdkClientOptions } from "./port/clients.js";
 import { identityOperations } from "./port/identities.js";
 import { keyOperations } from "./port/keys.js";
 import { registryOperations } from "./port/registries.js";
@@ -18,19 +15,8 @@ import type { CallOptions, CmkAzure } from "./types.js";
 
 export type { ResponseRecord } from "./port/audit-policy.js";
 
-export interface CmkAzureOptions {
-  subscriptionId: string;
-  credential: TokenCredential;
-  /** The transport: absent for the cloud (the SDK's default), the sandbox's HttpClient otherwise. */
-  httpClient?: HttpClient;
-  armEndpoint?: string;
-  tlsOptions?: TlsSettings;
-  retryOptions?: PipelineRetryOptions;
-  /** Poll interval of long-running operations (ms); 0 against the sandbox. */
-  updateIntervalInMs?: number;
-  /** Called once per HTTP response, for the audit log. */
-  onResponse?: (record: ResponseRecord) => void;
-}
+/** Everything the port is built from is what its SDK clients are built from. */
+export type CmkAzureOptions = SdkClientOptions;
 
 const optionsSchema = z.object({
   subscriptionId: z.string().refine(isGuid, "the subscription id must be a GUID"),

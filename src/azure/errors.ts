@@ -1,7 +1,7 @@
 // Every error that leaves src/azure is an AzureFailure with a typed `kind`, decided from the codes and statuses the
 // SDK's RestError carries (never from message text, with the one ACR exception documented below).
 import { isRestError, type RestError } from "@azure/core-rest-pipeline";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { rememberedErrorBody } from "./port/error-bodies.js";
 import { AzureFailure, type AzureCause } from "./types.js";
 

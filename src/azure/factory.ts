@@ -1,7 +1,6 @@
 // Builds the CmkAzure a command runs against: the cloud (DefaultAzureCredential + subscription) or the sandbox (the
 // same SDK clients over the sandbox's in-process transport, with the world kept in the state file).
-import type { GlobalOptions } from "../cli/context.js";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { createSandboxHandler } from "../sandbox/handler.js";
 import { fileStore, SandboxStateError, type WorldStore } from "../sandbox/store.js";
 import { createCmkAzure, type ResponseRecord } from "./cmk-azure.js";
@@ -48,7 +47,15 @@ export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
   });
 }
 
-/** Options of `createAzureForCli` beyond the globals. */
+/** Where a command points: the CLI's global options fit this shape, so the port needs nothing from the CLI. */
+export interface AzureTarget {
+  /** `--subscription`; AZURE_SUBSCRIPTION_ID when absent. */
+  subscription?: string;
+  /** The sandbox state file when sandbox mode is on. */
+  sandbox?: string;
+}
+
+/** Options of `createAzureForCli` beyond the target. */
 export interface CliAzureOptions {
   /** Called once per HTTP response (method, URL without query, status, request id): the run engine's audit log. */
   onResponse?: (record: ResponseRecord) => void;
@@ -56,7 +63,7 @@ export interface CliAzureOptions {
 
 /** What `ctx.azure()` returns: sandbox mode when `--sandbox` / ACR_CMK_SANDBOX is set, the cloud otherwise. */
 export async function createAzureForCli(
-  globals: GlobalOptions,
+  globals: AzureTarget,
   env: NodeJS.ProcessEnv,
   options: CliAzureOptions = {},
 ): Promise<CmkAzure> {

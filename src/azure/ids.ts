@@ -1,6 +1,6 @@
 // Parsing and formatting of the ids an on-call engineer pastes: registry / vault / identity resource ids, vault URIs
 // and key ids. ARM treats path segments case-insensitively, so we do too; what we format uses Azure's own casing.
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 
 /** A pasted id or URL that is not what it claims to be: exit 2 with a message that says what was expected. */
 export class InvalidIdError extends UsageError {

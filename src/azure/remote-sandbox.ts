@@ -9,7 +9,7 @@ import {
   type PipelineResponse,
 } from "@azure/core-rest-pipeline";
 import { z } from "zod";
-import { UsageError } from "../cli/errors.js";
+import { UsageError } from "../errors.js";
 import { createCmkAzure, type ResponseRecord } from "./cmk-azure.js";
 import { createSandboxCredential } from "./credentials.js";
 import { VAULT_DNS_SUFFIXES } from "./ids.js";

@@ -179,6 +179,17 @@ export interface KeyUpdate {
   expiresOn?: string | null;
 }
 
+export interface RecoverVaultParams {
+  resourceGroup: string;
+  name: string;
+  location: string;
+  /** The vault's tenant; found from the subscription's other vaults or identities when absent. */
+  tenantId?: string;
+}
+
+// The port's resource groups below are each implemented by one module of ./port (e.g. port/keys.ts implements
+// `Pick<CmkAzure, "getKey" | …>`), so every signature is written, and documented, only here.
+
 export interface CmkAzure {
   readonly subscriptionId: string;
 
@@ -216,11 +227,7 @@ export interface CmkAzure {
   findDeletedVault(name: string, options?: CallOptions): Promise<DeletedVaultInfo | null>;
   getDeletedVault(name: string, location: string, options?: CallOptions): Promise<DeletedVaultInfo>;
   /** PUT with createMode "recover". */
-  recoverDeletedVault(
-    /** `tenantId` defaults to the tenant of the subscription's other vaults / identities. */
-    params: { resourceGroup: string; name: string; location: string; tenantId?: string },
-    options?: CallOptions,
-  ): Promise<VaultInfo>;
+  recoverDeletedVault(params: RecoverVaultParams, options?: CallOptions): Promise<VaultInfo>;
 
   // Role assignments (Microsoft.Authorization) at vault scope
   listRoleAssignments(
@@ -237,6 +244,7 @@ export interface CmkAzure {
 
   // Keys, data plane (https://<vault>.vault.azure.net)
   getKey(vaultUrl: string, name: string, version?: string, options?: CallOptions): Promise<KeyInfo>;
+  /** Oldest first, as the key's history reads. */
   listKeyVersions(vaultUrl: string, name: string, options?: CallOptions): Promise<KeyVersionInfo[]>;
   /** Creates a new RSA version of the key (or the key itself). */
   createKeyVersion(

@@ -1,10 +1,7 @@
 // One place decides exit codes (see exit.ts); everything else throws one of these.
 
-/** Bad usage or bad input: exit 2, nothing changed. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-  readonly exitCode = 2;
-}
+// UsageError lives outside the CLI so the Azure port can throw it without depending on a driver.
+export { UsageError } from "../errors.js";
 
 /** The command worked and the answer is "not healthy" / "not recovered": exit 1 after printing its result. */
 export class ProblemsFound extends Error {

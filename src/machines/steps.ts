@@ -2,23 +2,18 @@
 // and the final states. A runbook is a flat list of these; build-machine.ts turns it into an XState machine, so the
 // shape rules (approval before every change, verify after, onError everywhere, ABORT everywhere) hold by construction.
 import type { CmkAzure } from "../azure/types.js";
-import type { InputRequest, RunTarget, StepMeta } from "../runs/types.js";
+import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../runs/types.js";
 import { eitherAccessAz, type AccessAz } from "./az.js";
 import type { RunFacts } from "./facts.js";
 
-/** A change as the approver sees it, plus what the change actor needs to perform it. */
-export interface ChangePlan {
-  /** The change state's id. */
-  stepId: string;
-  title: string;
-  resource: string;
-  before: string;
-  after: string;
-  az: string;
-  risk: StepMeta["risk"];
-  irreversible: boolean;
-  /** Fingerprint of the Azure state the plan was computed from. */
-  fingerprint: string;
+/**
+ * A change as the approver sees it (the approval request's fields: `stepId` is the change state's id, `fingerprint`
+ * that of the Azure state the plan was computed from), plus what the change actor needs to perform it.
+ */
+export interface ChangePlan extends Pick<
+  ApprovalRequest,
+  "stepId" | "title" | "resource" | "before" | "after" | "az" | "risk" | "irreversible" | "fingerprint"
+> {
   /** JSON-able before-state, recorded in context.before[stepId] when the change starts. */
   beforeState: unknown;
   /** Exact command that puts back the before-state, when the change may be undone without destroying anything. */

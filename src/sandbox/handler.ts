@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { handleArm, isPurgeRequest } from "./http/arm.js";
 import type { RouteContext, RouteResult } from "./http/context.js";
 import { faultResponse, sleep, takeFault } from "./http/faults.js";
-import { handleKeyVault, isKeyPurgeRequest } from "./http/keys.js";
+import { handleKeyVault, isKeyVaultPurgeRequest } from "./http/keys.js";
 import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
 import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
 import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
@@ -78,7 +78,7 @@ function toResponse(result: RouteResult, base: Record<string, string>): SandboxR
 /**
  * Requests that change Azure when they succeed: what `counters.writes` counts, so tests can prove that a dry run or a
  * refused command changed nothing and that a resumed run repeated no change. Reads sent as POST (a key backup, the
- * registry's token exchange) are not writes.
+ * registry's token exchange) are not writes; a refusal that still changed the world says so (`refusedButChanged`).
  */
 export function isWrite(service: "arm" | "keyvault" | "acr", method: string, path: string): boolean {
   if (method === "PUT" || method === "PATCH" || method === "DELETE") return true;
@@ -118,7 +118,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
       const purge =
         located !== null &&
         ((target?.service === "arm" && isPurgeRequest(req.method, located.path)) ||
-          (target?.service === "keyvault" && isKeyPurgeRequest(req.method, located.path)));
+          (target?.service === "keyvault" && isKeyVaultPurgeRequest(req.method, located.path)));
       const { fault, latencyMs } = store.update((world) => {
         world.counters.requests += 1;
         if (purge) world.counters.purgeRequests += 1;
@@ -158,7 +158,9 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         if (target.service === "arm") result = handleArm(ctx);
         else if (target.service === "keyvault") result = await handleKeyVault(ctx, target.name);
         else result = handleRegistryDataPlane(ctx, target.name);
-        if (result.status < 300 && isWrite(target.service, req.method, located.path)) {
+        const wrote =
+          result.status < 300 ? isWrite(target.service, req.method, located.path) : result.refusedButChanged === true;
+        if (wrote) {
           store.update((world) => void (world.counters.writes += 1));
         }
         return toResponse(result, ids);

@@ -9,6 +9,7 @@ import { breakWorld } from "../../src/sandbox/incidents.js";
 import { createWorld, DEMO_RESOURCE_GROUP, type ScenarioOptions } from "../../src/sandbox/scenarios.js";
 import { memoryStore, type WorldStore } from "../../src/sandbox/store.js";
 import { ROLE } from "../../src/sandbox/world.js";
+import { failureOf } from "./scripted-http.js";
 
 const RG = DEMO_RESOURCE_GROUP;
 const REGISTRY = { resourceGroup: RG, name: "acrcmkdemo" };
@@ -21,15 +22,6 @@ function sandbox(options: ScenarioOptions = {}, onResponse?: (record: ResponseRe
   const azure = createSandboxAzure({ store, ...(onResponse ? { onResponse } : {}) });
   const world = store.read();
   return { store, azure, world, breakIt: (incident: string) => store.update((w, now) => breakWorld(w, incident, now)) };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<AzureFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AzureFailure);
-  return error as AzureFailure;
 }
 
 async function expectKind(promise: Promise<unknown>, kind: AzureCause): Promise<AzureFailure> {

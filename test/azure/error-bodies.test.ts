@@ -1,57 +1,15 @@
 // Error bodies the SDK would lose, read back through the real SDK clients with a scripted HttpClient: the modular
 // clients' paging helper (Key Vault key versions, ARM registry and vault lists) throws a RestError without the body,
 // and ACR's data plane answers in the Docker registry v2 shape.
-import {
-  createHttpHeaders,
-  type HttpClient,
-  type PipelineRequest,
-  type PipelineResponse,
-} from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
-import { createCmkAzure } from "../../src/azure/cmk-azure.js";
-import { createSandboxCredential } from "../../src/azure/credentials.js";
-import { AzureFailure, type RegistryInfo } from "../../src/azure/types.js";
+import type { RegistryInfo } from "../../src/azure/types.js";
+import { failureOf, scriptedPort, SUB, TENANT, type Answer, type Route } from "./scripted-http.js";
 
-const SUB = "00000000-1111-2222-3333-444444444444";
-const TENANT = "99999999-8888-7777-6666-555555555555";
 const VAULT_URL = "https://kv-prod.vault.azure.net/";
 const CALLER = `appid=11111111-0000-0000-0000-000000000001;oid=22222222-0000-0000-0000-000000000002;iss=https://sts.windows.net/${TENANT}/`;
 const FIREWALL_MESSAGE = `Client address is not authorized and caller is not a trusted service.\r\nClient address: 20.111.13.60\r\nCaller: ${CALLER}\r\nVault: kv-prod;location=westeurope`;
 
-type Answer = { status: number; body?: unknown; text?: string; headers?: Record<string, string> };
-type Route = (request: PipelineRequest) => Answer | undefined;
-
-function scriptedClient(routes: Route[]): HttpClient {
-  return {
-    async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      const answer = routes.map((route) => route(request)).find((a) => a !== undefined) ?? {
-        status: 500,
-        body: { error: { code: "NoRoute", message: `${request.method} ${request.url}` } },
-      };
-      const bodyAsText = answer.text ?? (answer.body === undefined ? undefined : JSON.stringify(answer.body));
-      return {
-        request,
-        status: answer.status,
-        headers: createHttpHeaders({
-          "content-type": answer.text === undefined ? "application/json" : "text/html",
-          "x-ms-request-id": "req-7",
-          ...answer.headers,
-        }),
-        ...(bodyAsText === undefined ? {} : { bodyAsText }),
-      };
-    },
-  };
-}
-
-function port(routes: Route[]) {
-  return createCmkAzure({
-    subscriptionId: SUB,
-    credential: createSandboxCredential(),
-    httpClient: scriptedClient(routes),
-    updateIntervalInMs: 0,
-    retryOptions: { maxRetries: 0 },
-  });
-}
+const port = (routes: Route[]) => scriptedPort(routes).azure;
 
 /** Key Vault's bearer challenge (research §3.2): the SDK's first request goes without a token. */
 const keyVaultChallenge: Route = (request) =>
@@ -71,15 +29,6 @@ const keyVaultForbidden =
     new URL(request.url).pathname.startsWith("/keys/acr-key/versions")
       ? { status: 403, body: { error: { code: "Forbidden", message, innererror: { code: inner } } } }
       : undefined;
-
-async function failureOf(promise: Promise<unknown>): Promise<AzureFailure> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(AzureFailure);
-  return error as AzureFailure;
-}
 
 describe("paged Key Vault lists keep the error body", () => {
   it("key versions behind the vault firewall → forbidden-by-firewall, with Key Vault's own message", async () => {

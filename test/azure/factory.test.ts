@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { GlobalOptions } from "../../src/cli/context.js";
-import { UsageError } from "../../src/cli/errors.js";
+import { UsageError } from "../../src/errors.js";
 import { createCmkAzure } from "../../src/azure/cmk-azure.js";
 import { createAzureForCli } from "../../src/azure/factory.js";
 import { AzureFailure } from "../../src/azure/types.js";

@@ -1,74 +1,17 @@
 // What the port puts on the wire, checked with a recording HttpClient under the real SDK clients: the bodies the az CLI
 // would send (research §1.3, §2.3), scopes without a doubled slash, and the audit records.
-import {
-  createHttpHeaders,
-  type HttpClient,
-  type PipelineRequest,
-  type PipelineResponse,
-} from "@azure/core-rest-pipeline";
+import type { PipelineRequest } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
-import { createCmkAzure, type ResponseRecord } from "../../src/azure/cmk-azure.js";
-import { createSandboxCredential } from "../../src/azure/credentials.js";
+import type { ResponseRecord } from "../../src/azure/cmk-azure.js";
 import { InvalidRequestError } from "../../src/azure/errors.js";
-import { AzureFailure } from "../../src/azure/types.js";
+import { failureOf, scriptedPort as port, SUB, TENANT } from "./scripted-http.js";
 
-const SUB = "00000000-1111-2222-3333-444444444444";
-const TENANT = "99999999-8888-7777-6666-555555555555";
 const RG = "rg-prod";
 const REGISTRY = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerRegistry/registries/contoso01`;
 const UAI = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/acr-cmk-id`;
 const UAI2 = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other-id`;
 const CLIENT_ID = "c1c1c1c1-0000-0000-0000-000000000001";
 const VERSION = "6fc2be54c6be4a7ea7bbb8a2a99a1996";
-
-interface Sent {
-  method: string;
-  url: string;
-  body: unknown;
-  authorization: string | undefined;
-}
-
-type Route = (
-  request: PipelineRequest,
-  body: unknown,
-) => { status: number; body?: unknown; headers?: Record<string, string> } | undefined;
-
-function recordingClient(routes: Route[]): { client: HttpClient; sent: Sent[] } {
-  const sent: Sent[] = [];
-  const client: HttpClient = {
-    async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
-      const body = typeof request.body === "string" && request.body ? JSON.parse(request.body) : undefined;
-      sent.push({
-        method: request.method,
-        url: request.url,
-        body,
-        authorization: request.headers.get("authorization"),
-      });
-      for (const route of routes) {
-        const answer = route(request, body);
-        if (answer) {
-          return {
-            request,
-            status: answer.status,
-            headers: createHttpHeaders({
-              "content-type": "application/json",
-              "x-ms-request-id": "req-1",
-              ...answer.headers,
-            }),
-            ...(answer.body === undefined ? {} : { bodyAsText: JSON.stringify(answer.body) }),
-          };
-        }
-      }
-      return {
-        request,
-        status: 500,
-        headers: createHttpHeaders(),
-        bodyAsText: `{"error":{"code":"NoRoute","message":"${request.method} ${request.url}"}}`,
-      };
-    },
-  };
-  return { client, sent };
-}
 
 function registryBody(
   identity: unknown,
@@ -89,19 +32,6 @@ function registryBody(
 }
 
 const path = (request: PipelineRequest) => new URL(request.url).pathname;
-
-function port(routes: Route[], onResponse?: (record: ResponseRecord) => void) {
-  const { client, sent } = recordingClient(routes);
-  const azure = createCmkAzure({
-    subscriptionId: SUB,
-    credential: createSandboxCredential(),
-    httpClient: client,
-    updateIntervalInMs: 0,
-    retryOptions: { maxRetries: 0 },
-    ...(onResponse ? { onResponse } : {}),
-  });
-  return { azure, sent };
-}
 
 describe("registry identity writes", () => {
   const twoIdentities = {
@@ -346,8 +276,7 @@ describe("keys and audit", () => {
 
   it("a server error after retries is an AzureFailure with kind unavailable", async () => {
     const { azure } = port([() => ({ status: 503, body: { error: { code: "ServiceUnavailable", message: "busy" } } })]);
-    const failure = await azure.getRegistry({ resourceGroup: RG, name: "contoso01" }).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(AzureFailure);
-    expect((failure as AzureFailure).kind).toBe("unavailable");
+    const failure = await failureOf(azure.getRegistry({ resourceGroup: RG, name: "contoso01" }));
+    expect(failure.kind).toBe("unavailable");
   });
 });

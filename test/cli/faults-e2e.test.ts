@@ -41,15 +41,43 @@ async function expectHealthy(sandbox: CliSandbox, target: string[]): Promise<voi
   expect(diagnosis.body.healthy, JSON.stringify(diagnosis.body.findings)).toBe(true);
 }
 
+/** `recover --yes` while a fault lasts: exit 3, a stop reason and the resume command; returns the run id. */
+async function recoverStopsAtFault(sandbox: CliSandbox, target: string[]): Promise<string> {
+  const stopped = await sandbox.cli(["recover", ...target, "--yes"]);
+  expect(stopped.code, transcript(stopped)).toBe(3);
+  const runId = /^Run (\S+) failed\.$/m.exec(stopped.stdout)?.[1];
+  expect(runId, stopped.stdout).toBeDefined();
+  expect(stopped.stdout).toMatch(/^Stopped at .+: .+/m);
+  expect(stopped.stdout).toContain(`runs resume ${runId}`);
+  return runId!;
+}
+
+/** Azure answers again: `runs resume --yes` finishes the run, the registry is healthy, nothing purged, audit intact. */
+async function resumeToHealthy(sandbox: CliSandbox, target: string[], runId: string): Promise<void> {
+  inject(sandbox);
+  const resumed = await sandbox.cli(["runs", "resume", runId, "--yes"]);
+  expect(resumed.code, transcript(resumed)).toBe(0);
+  expect(resumed.stdout).toContain(`Run ${runId} succeeded.`);
+  await expectHealthy(sandbox, target);
+  expect(sandbox.world().counters.purgeRequests).toBe(0);
+  expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+}
+
 describe.concurrent("injected 429 / 5xx", () => {
-  it("key-deleted: two 429s on the key recovery are retried by the SDK and the run completes", async () => {
-    const { sandbox, target } = await brokenSandbox("key-deleted");
-    inject(sandbox, {
-      match: "/^POST .*\\/deletedkeys\\/[^/?]+\\/recover/i",
-      status: 429,
-      retryAfterSeconds: 0,
-      remaining: 2,
-    });
+  it.each([
+    {
+      incident: "key-deleted",
+      burst: "two 429s on the key recovery",
+      fault: { match: "/^POST .*\\/deletedkeys\\/[^/?]+\\/recover/i", status: 429 },
+    },
+    {
+      incident: "identity-removed",
+      burst: "two 503s on the registry update",
+      fault: { match: "/^(PUT|PATCH) .*\\/microsoft\\.containerregistry\\/registries\\/[^/?]+\\?/i", status: 503 },
+    },
+  ] as const)("$incident: $burst are retried by the SDK and the run completes", async ({ incident, fault }) => {
+    const { sandbox, target } = await brokenSandbox(incident);
+    inject(sandbox, { ...fault, retryAfterSeconds: 0, remaining: 2 });
     const recover = await sandbox.cli(["recover", ...target, "--yes"]);
     expect(recover.code, transcript(recover)).toBe(0);
     // Both faults fired (the sandbox removes a rule once its budget is used up).
@@ -58,52 +86,26 @@ describe.concurrent("injected 429 / 5xx", () => {
     expect(sandbox.world().counters.purgeRequests).toBe(0);
   });
 
-  it("identity-removed: two 503s on the registry update are retried and the identity is re-assigned", async () => {
-    const { sandbox, target } = await brokenSandbox("identity-removed");
-    inject(sandbox, {
-      match: "/^(PUT|PATCH) .*\\/microsoft\\.containerregistry\\/registries\\/[^/?]+\\?/i",
-      status: 503,
-      retryAfterSeconds: 0,
-      remaining: 2,
-    });
-    const recover = await sandbox.cli(["recover", ...target, "--yes"]);
-    expect(recover.code, transcript(recover)).toBe(0);
-    expect(sandbox.world().settings.faults).toEqual([]);
-    await expectHealthy(sandbox, target);
-  });
-
   it("access-revoked: a lasting 500 on the access policy change stops at a resumable state (exit 3); resume finishes", async () => {
     const { sandbox, target } = await brokenSandbox("access-revoked");
     const policiesBefore = JSON.stringify(Object.values(sandbox.world().vaults)[0]!.accessPolicies);
     inject(sandbox, { match: "/^PUT .*\\/accessPolicies\\/add/i", status: 500, retryAfterSeconds: 0 });
 
-    const stopped = await sandbox.cli(["recover", ...target, "--yes"]);
-    expect(stopped.code, transcript(stopped)).toBe(3);
-    const runId = /^Run (\S+) failed\.$/m.exec(stopped.stdout)?.[1];
-    expect(runId, stopped.stdout).toBeDefined();
-    expect(stopped.stdout).toMatch(/^Stopped at .+: .+/m);
-    expect(stopped.stdout).toContain(`runs resume ${runId}`);
+    const runId = await recoverStopsAtFault(sandbox, target);
     // Nothing half-done: the vault's access policies are exactly as the incident left them.
     expect(JSON.stringify(Object.values(sandbox.world().vaults)[0]!.accessPolicies)).toBe(policiesBefore);
     expect((await sandbox.status()).registries[0]?.healthy).toBe(false);
 
-    const shown = await sandbox.json<RunJson>(["runs", "show", runId!]);
+    const shown = await sandbox.json<RunJson>(["runs", "show", runId]);
     expect(shown.body.run.status).toBe("failed");
     const failedWrite = shown.body.audit.find((e) => e.action === "azure-write" && e.outcome.startsWith("failed"));
     expect(failedWrite?.azureRequestId, JSON.stringify(shown.body.audit)).toBeTruthy();
 
     // While Azure still fails, a resume stops again at the same place, still with exit 3.
-    const again = await sandbox.cli(["runs", "resume", runId!, "--yes"]);
-    console.log("DEBUG", transcript(stopped), "AGAIN", transcript(again));
+    const again = await sandbox.cli(["runs", "resume", runId, "--yes"]);
     expect(again.code, transcript(again)).toBe(3);
 
-    inject(sandbox);
-    const resumed = await sandbox.cli(["runs", "resume", runId!, "--yes"]);
-    expect(resumed.code, transcript(resumed)).toBe(0);
-    expect(resumed.stdout).toContain(`Run ${runId} succeeded.`);
-    await expectHealthy(sandbox, target);
-    expect(sandbox.world().counters.purgeRequests).toBe(0);
-    expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+    await resumeToHealthy(sandbox, target, runId);
   });
 
   it("vault-deleted: a lasting 503 on the vault recovery stops the run (exit 3); resume completes the recovery", async () => {
@@ -114,17 +116,9 @@ describe.concurrent("injected 429 / 5xx", () => {
       status: 503,
       retryAfterSeconds: 0,
     });
-    const stopped = await sandbox.cli(["recover", ...target, "--yes"]);
-    expect(stopped.code, transcript(stopped)).toBe(3);
-    const runId = /^Run (\S+) failed\.$/m.exec(stopped.stdout)?.[1];
-    expect(runId, stopped.stdout).toBeDefined();
+    const runId = await recoverStopsAtFault(sandbox, target);
     expect(Object.values(sandbox.world().vaults)[0]!.deleted).toBeDefined();
 
-    inject(sandbox);
-    const resumed = await sandbox.cli(["runs", "resume", runId!, "--yes"]);
-    expect(resumed.code, transcript(resumed)).toBe(0);
-    await expectHealthy(sandbox, target);
-    expect(sandbox.world().counters.purgeRequests).toBe(0);
-    expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+    await resumeToHealthy(sandbox, target, runId);
   });
 });

@@ -9,7 +9,7 @@ import { drivePlain, exitCodeForRun } from "../../src/cli/plain-driver.js";
 import { createRunEngine } from "../../src/runs/engine.js";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import type { RunEngine } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook } from "../runs/fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "../runs/fixtures/toy-runbook.js";
 
 const target = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 let home: string;
@@ -53,98 +53,72 @@ function toyEngine(vault = fakeVault()): RunEngine {
   return engine;
 }
 
+/**
+ * alice starts the toy key-deleted run (from the CLI unless `driver` says otherwise) and drives it in the plain driver
+ * with or without --yes.
+ */
+async function alicePlainRun(options: {
+  vault?: FakeKeyVault;
+  driver?: "cli" | "slack";
+  selfApprove?: boolean;
+  yes: boolean;
+  answers?: string[];
+}) {
+  const vault = options.vault ?? fakeVault();
+  const e = toyEngine(vault);
+  const { id } = await e.start({
+    runbook: "key-deleted",
+    target,
+    requester: "alice",
+    driver: options.driver ?? "cli",
+    ...(options.selfApprove ? { selfApprove: true } : {}),
+  });
+  const out = sink();
+  const view = await drivePlain({
+    engine: e,
+    runId: id,
+    out: out.stream,
+    by: "alice",
+    yes: options.yes,
+    registry: "acrprod",
+    ...(options.answers ? { answers: options.answers } : {}),
+    invocation: "acr-cmk",
+  });
+  return { id, view, vault, text: out.text() };
+}
+
 describe("plain driver", () => {
   it("with --yes approves as the requester, takes the preset choice and prints each step with its az command", async () => {
-    const vault = fakeVault();
-    const e = toyEngine(vault);
-    const { id } = await e.start({
-      runbook: "key-deleted",
-      target,
-      requester: "alice",
-      driver: "cli",
-      selfApprove: true,
-    });
-    const out = sink();
-    const view = await drivePlain({
-      engine: e,
-      runId: id,
-      out: out.stream,
-      by: "alice",
-      yes: true,
-      registry: "acrprod",
-      answers: ["skip"],
-      invocation: "acr-cmk",
-    });
+    const { view, vault, text } = await alicePlainRun({ selfApprove: true, yes: true, answers: ["skip"] });
     expect(view.status).toBe("succeeded");
     expect(exitCodeForRun(view)).toBe(0);
-    expect(out.text()).toContain(
+    expect(text).toContain(
       "[..] Recover the key\n     az: az keyvault key recover --vault-name kv-toy --name cmk -g rg-acr",
     );
-    expect(out.text()).toContain("[ok] Check the key\n     - key cmk is soft-deleted");
-    expect(out.text()).toContain("approving as alice (--yes)");
-    expect(out.text()).toContain("chose skip");
+    expect(text).toContain("[ok] Check the key\n     - key cmk is soft-deleted");
+    expect(text).toContain("approving as alice (--yes)");
+    expect(text).toContain("chose skip");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
   });
 
   it("without --yes stops at the first approval and prints how to approve", async () => {
-    const vault = fakeVault();
-    const e = toyEngine(vault);
-    const { id } = await e.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli" });
-    const out = sink();
-    const view = await drivePlain({
-      engine: e,
-      runId: id,
-      out: out.stream,
-      by: "alice",
-      yes: false,
-      registry: "acrprod",
-      invocation: "acr-cmk",
-    });
+    const { id, view, vault, text } = await alicePlainRun({ yes: false });
     expect(view.status).toBe("awaiting-approval");
     expect(exitCodeForRun(view)).toBe(1);
-    expect(out.text()).toContain("Approval needed: Recover key cmk");
-    expect(out.text()).toContain(`acr-cmk runs resume ${id} --yes`);
+    expect(text).toContain("Approval needed: Recover key cmk");
+    expect(text).toContain(`acr-cmk runs resume ${id} --yes`);
     expect(vault.writes).toEqual([]);
   });
 
   it("a refused self-approval stops the run without changing anything", async () => {
-    const vault = fakeVault();
-    const e = toyEngine(vault);
-    const { id } = await e.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
-    const out = sink();
-    const view = await drivePlain({
-      engine: e,
-      runId: id,
-      out: out.stream,
-      by: "alice",
-      yes: true,
-      registry: "acrprod",
-      invocation: "acr-cmk",
-    });
+    const { view, vault, text } = await alicePlainRun({ driver: "slack", yes: true });
     expect(view.status).toBe("awaiting-approval");
-    expect(out.text()).toMatch(/Approval refused: alice started this run and cannot approve its own change/);
+    expect(text).toMatch(/Approval refused: alice started this run and cannot approve its own change/);
     expect(vault.writes).toEqual([]);
   });
 
   it("an Azure failure ends with exit 3", async () => {
-    const vault = fakeVault({ failRecover: 5 });
-    const e = toyEngine(vault);
-    const { id } = await e.start({
-      runbook: "key-deleted",
-      target,
-      requester: "alice",
-      driver: "cli",
-      selfApprove: true,
-    });
-    const view = await drivePlain({
-      engine: e,
-      runId: id,
-      out: sink().stream,
-      by: "alice",
-      yes: true,
-      registry: "acrprod",
-      invocation: "acr-cmk",
-    });
+    const { view } = await alicePlainRun({ vault: fakeVault({ failRecover: 5 }), selfApprove: true, yes: true });
     expect(view.status).toBe("failed");
     expect(view.error).toMatchObject({ step: "recoverKey", cause: "unavailable", requestId: "req-503" });
     expect(exitCodeForRun(view)).toBe(3);

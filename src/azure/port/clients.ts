@@ -16,13 +16,15 @@ import { errorBodyPolicy } from "./error-bodies.js";
 export interface SdkClientOptions {
   subscriptionId: string;
   credential: TokenCredential;
+  /** The transport: absent for the cloud (the SDK's default), the sandbox's HttpClient otherwise. */
   httpClient?: HttpClient;
   /** Resource Manager endpoint (sovereign clouds); default https://management.azure.com. */
   armEndpoint?: string;
   tlsOptions?: TlsSettings;
   retryOptions?: PipelineRetryOptions;
-  /** Poll interval of long-running operations; the sandbox uses 0 (it answers Retry-After: 0 anyway). */
+  /** Poll interval of long-running operations (ms); 0 against the sandbox (it answers Retry-After: 0 anyway). */
   updateIntervalInMs?: number;
+  /** Called once per HTTP response, for the audit log. */
   onResponse?: (record: ResponseRecord) => void;
 }
 

@@ -2,7 +2,7 @@
 import type { Identity } from "@azure/arm-msi";
 import { callAzure } from "../errors.js";
 import { parseIdentityId, resourceGroupOf } from "../ids.js";
-import type { CallOptions, IdentityInfo } from "../types.js";
+import type { CmkAzure, IdentityInfo } from "../types.js";
 import type { SdkClients } from "./clients.js";
 
 export function toIdentityInfo(identity: Identity): IdentityInfo {
@@ -17,10 +17,7 @@ export function toIdentityInfo(identity: Identity): IdentityInfo {
   };
 }
 
-export interface IdentityOperations {
-  getUserAssignedIdentity(resourceId: string, options?: CallOptions): Promise<IdentityInfo>;
-  listUserAssignedIdentities(options?: CallOptions): Promise<IdentityInfo[]>;
-}
+export type IdentityOperations = Pick<CmkAzure, "getUserAssignedIdentity" | "listUserAssignedIdentities">;
 
 export function identityOperations(clients: SdkClients): IdentityOperations {
   const sdk = clients.identities.userAssignedIdentities;

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { AzureFailure } from "../types.js";
 import { callAzure } from "../errors.js";
 import { assertKeyName, parseVaultUrl } from "../ids.js";
-import type { CallOptions, DeletedKeyInfo, KeyInfo, KeyUpdate, KeyVersionInfo } from "../types.js";
+import type { CallOptions, CmkAzure, DeletedKeyInfo, KeyInfo, KeyVersionInfo } from "../types.js";
 import type { SdkClients } from "./clients.js";
 import { validate } from "./validation.js";
 
@@ -62,28 +62,18 @@ const updateSchema = z
   });
 const versionSchema = z.string().regex(/^[0-9a-f]{32}$/i, "expected a 32-character hexadecimal key version");
 
-export interface KeyOperations {
-  getKey(vaultUrl: string, name: string, version?: string, options?: CallOptions): Promise<KeyInfo>;
-  listKeyVersions(vaultUrl: string, name: string, options?: CallOptions): Promise<KeyVersionInfo[]>;
-  createKeyVersion(
-    vaultUrl: string,
-    name: string,
-    params?: { keySize?: number; expiresOn?: string },
-    options?: CallOptions,
-  ): Promise<KeyInfo>;
-  updateKey(
-    vaultUrl: string,
-    name: string,
-    version: string | undefined,
-    update: KeyUpdate,
-    options?: CallOptions,
-  ): Promise<KeyInfo>;
-  deleteKey(vaultUrl: string, name: string, options?: CallOptions): Promise<DeletedKeyInfo>;
-  getDeletedKey(vaultUrl: string, name: string, options?: CallOptions): Promise<DeletedKeyInfo>;
-  recoverDeletedKey(vaultUrl: string, name: string, options?: CallOptions): Promise<KeyInfo>;
-  backupKey(vaultUrl: string, name: string, options?: CallOptions): Promise<Uint8Array>;
-  restoreKeyBackup(vaultUrl: string, backup: Uint8Array, options?: CallOptions): Promise<KeyInfo>;
-}
+export type KeyOperations = Pick<
+  CmkAzure,
+  | "getKey"
+  | "listKeyVersions"
+  | "createKeyVersion"
+  | "updateKey"
+  | "deleteKey"
+  | "getDeletedKey"
+  | "recoverDeletedKey"
+  | "backupKey"
+  | "restoreKeyBackup"
+>;
 
 export function keyOperations(clients: SdkClients): KeyOperations {
   /** Validates the vault URL and key name before anything is sent, and names the key in every failure. */
@@ -110,7 +100,6 @@ export function keyOperations(clients: SdkClients): KeyOperations {
       return toKeyInfo(key);
     },
 
-    /** Oldest first, as the key's history reads. */
     async listKeyVersions(vaultUrl, name, options) {
       const { client, label } = target(vaultUrl, name);
       const versions = await callAzure(`list versions of key ${label}`, async () => {

@@ -19,11 +19,11 @@ import {
 } from "../ids.js";
 import type {
   CallOptions,
+  CmkAzure,
   IdentityChange,
   IdentityType,
   RegistryInfo,
   RegistryRef,
-  RotateKeyParams,
   UserAssignedIdentityRef,
 } from "../types.js";
 import type { SdkClients } from "./clients.js";
@@ -114,13 +114,10 @@ function checkIdentityChange(change: IdentityChange): { system: boolean; users: 
 /** `az acr encryption rotate-key --identity` accepts a client id, `[system]`/`system`, or a UAI resource id. */
 export type ResolveClientId = (identityResourceId: string, options?: CallOptions) => Promise<string>;
 
-export interface RegistryOperations {
-  getRegistry(ref: RegistryRef, options?: CallOptions): Promise<RegistryInfo>;
-  listRegistries(options?: CallOptions): Promise<RegistryInfo[]>;
-  assignRegistryIdentities(ref: RegistryRef, change: IdentityChange, options?: CallOptions): Promise<RegistryInfo>;
-  removeRegistryIdentities(ref: RegistryRef, change: IdentityChange, options?: CallOptions): Promise<RegistryInfo>;
-  rotateRegistryKey(ref: RegistryRef, params: RotateKeyParams, options?: CallOptions): Promise<RegistryInfo>;
-}
+export type RegistryOperations = Pick<
+  CmkAzure,
+  "getRegistry" | "listRegistries" | "assignRegistryIdentities" | "removeRegistryIdentities" | "rotateRegistryKey"
+>;
 
 export function registryOperations(clients: SdkClients, resolveClientId: ResolveClientId): RegistryOperations {
   const sdk = clients.registries.registries;

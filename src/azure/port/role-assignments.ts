@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { callAzure } from "../errors.js";
 import { parseRoleAssignmentId, roleDefinitionIdFor, toRoleAssignmentScope } from "../ids.js";
-import type { CallOptions, RoleAssignmentInfo } from "../types.js";
+import type { CmkAzure, RoleAssignmentInfo } from "../types.js";
 import type { SdkClients } from "./clients.js";
 import { guid, validate } from "./validation.js";
 
@@ -26,19 +26,10 @@ const createSchema = z.object({
   principalType: z.enum(["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]).optional(),
 });
 
-export interface RoleAssignmentOperations {
-  listRoleAssignments(
-    scope: string,
-    filter?: { principalId?: string },
-    options?: CallOptions,
-  ): Promise<RoleAssignmentInfo[]>;
-  createRoleAssignment(
-    scope: string,
-    params: { roleDefinitionId: string; principalId: string; principalType?: string },
-    options?: CallOptions,
-  ): Promise<RoleAssignmentInfo>;
-  deleteRoleAssignment(roleAssignmentId: string, options?: CallOptions): Promise<void>;
-}
+export type RoleAssignmentOperations = Pick<
+  CmkAzure,
+  "listRoleAssignments" | "createRoleAssignment" | "deleteRoleAssignment"
+>;
 
 export function roleAssignmentOperations(clients: SdkClients): RoleAssignmentOperations {
   const sdk = clients.authorization.roleAssignments;

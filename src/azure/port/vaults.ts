@@ -4,7 +4,7 @@ import type { DeletedVault, NetworkRuleSet, Vault } from "@azure/arm-keyvault";
 import { z } from "zod";
 import { callAzure, InvalidRequestError } from "../errors.js";
 import { assertResourceGroup, assertVaultName, resourceGroupOf } from "../ids.js";
-import type { AccessPolicyEntry, CallOptions, DeletedVaultInfo, NetworkAcls, VaultInfo, VaultRef } from "../types.js";
+import type { CallOptions, CmkAzure, DeletedVaultInfo, NetworkAcls, VaultInfo, VaultRef } from "../types.js";
 import type { SdkClients } from "./clients.js";
 import { guid, validate } from "./validation.js";
 
@@ -82,33 +82,17 @@ const locationSchema = z
   .trim()
   .regex(/^[a-zA-Z0-9 ]{2,40}$/, "expected an Azure location such as westeurope");
 
-export interface RecoverVaultParams {
-  resourceGroup: string;
-  name: string;
-  location: string;
-  /** The vault's tenant; found from the subscription's vaults or identities when absent. */
-  tenantId?: string;
-}
-
-export interface VaultOperations {
-  getVault(ref: VaultRef, options?: CallOptions): Promise<VaultInfo>;
-  findVaultByName(name: string, options?: CallOptions): Promise<VaultInfo | null>;
-  updateVaultNetworkAcls(
-    ref: VaultRef,
-    change: Partial<Pick<NetworkAcls, "bypass" | "defaultAction">>,
-    options?: CallOptions,
-  ): Promise<VaultInfo>;
-  enableVaultPurgeProtection(ref: VaultRef, options?: CallOptions): Promise<VaultInfo>;
-  updateAccessPolicy(
-    ref: VaultRef,
-    kind: "add" | "remove" | "replace",
-    entry: AccessPolicyEntry,
-    options?: CallOptions,
-  ): Promise<AccessPolicyEntry[]>;
-  findDeletedVault(name: string, options?: CallOptions): Promise<DeletedVaultInfo | null>;
-  getDeletedVault(name: string, location: string, options?: CallOptions): Promise<DeletedVaultInfo>;
-  recoverDeletedVault(params: RecoverVaultParams, options?: CallOptions): Promise<VaultInfo>;
-}
+export type VaultOperations = Pick<
+  CmkAzure,
+  | "getVault"
+  | "findVaultByName"
+  | "updateVaultNetworkAcls"
+  | "enableVaultPurgeProtection"
+  | "updateAccessPolicy"
+  | "findDeletedVault"
+  | "getDeletedVault"
+  | "recoverDeletedVault"
+>;
 
 export function vaultOperations(
   clients: SdkClients,

@@ -1,5 +1,14 @@
 // Reads and changes several runbooks share, over the CmkAzure port only. Every call passes the actor's abort signal.
-import type { AccessPolicyEntry, CmkAzure, RegistryInfo, RoleAssignmentInfo, VaultInfo } from "../../azure/types.js";
+import type {
+  AccessPolicyEntry,
+  CmkAzure,
+  KeyInfo,
+  RegistryInfo,
+  RegistryRef,
+  RoleAssignmentInfo,
+  RotateKeyParams,
+  VaultInfo,
+} from "../../azure/types.js";
 import { fillAz, AZ } from "../az.js";
 import { StaleApprovalError } from "../build-machine.js";
 import {
@@ -22,9 +31,19 @@ export function isFailure(error: unknown, ...kinds: string[]): boolean {
   return !!error && typeof error === "object" && kinds.includes(String((error as { kind?: unknown }).kind));
 }
 
+/** The run's registry, as the port names it. */
+export const registryRef = (input: StepInput): RegistryRef => ({
+  resourceGroup: input.target.resourceGroup,
+  name: input.target.registry,
+});
+
 export async function readRegistry(azure: CmkAzure, input: StepInput, signal: AbortSignal): Promise<RegistryInfo> {
-  return azure.getRegistry({ resourceGroup: input.target.resourceGroup, name: input.target.registry }, call(signal));
+  return azure.getRegistry(registryRef(input), call(signal));
 }
+
+/** How the approved plan named who it acts on (`params.who`: the identity's label), else `fallback`. */
+export const planWho = (input: StepInput, fallback: string): string =>
+  typeof input.plan?.params?.who === "string" ? input.plan.params.who : fallback;
 
 /** The facts a registry's encryption settings give away, before any other read. */
 export function registryFacts(registry: RegistryInfo): { facts: Partial<RunFacts>; key: ParsedKeyId | null } {
@@ -55,6 +74,64 @@ export function registryFacts(registry: RegistryInfo): { facts: Partial<RunFacts
       keyVersion: key.version,
     });
   return { facts, key };
+}
+
+/** A registry with a customer-managed key: what the first check of most runbooks starts from. */
+export interface CmkRegistry {
+  registry: RegistryInfo;
+  facts: Partial<RunFacts>;
+  key: ParsedKeyId;
+}
+
+/**
+ * Reads the run's registry; one without a customer-managed key ends the run at once (`not-cmk`), saying why this
+ * runbook has nothing to do.
+ */
+export async function readCmkRegistry(
+  azure: CmkAzure,
+  input: StepInput,
+  signal: AbortSignal,
+  notCmk: { reason: string; nextSteps?: string[] },
+): Promise<CmkRegistry | { ended: StepOutput }> {
+  const registry = await readRegistry(azure, input, signal);
+  const { facts, key } = registryFacts(registry);
+  if (key) return { registry, facts, key };
+  return {
+    ended: {
+      outcome: "not-cmk",
+      facts,
+      final: {
+        summary: `Registry ${registry.name} has no customer-managed key: ${notCmk.reason}.`,
+        nextSteps: notCmk.nextSteps ?? [],
+      },
+    },
+  };
+}
+
+/** The key version the registry encrypts with right now (the pinned one, else the one it resolved). */
+export async function keyInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal): Promise<KeyInfo> {
+  const registry = await readRegistry(azure, input, signal);
+  const parsed = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier);
+  if (!parsed) throw new Error("the registry names no key");
+  return azure.getKey(parsed.vaultUrl, parsed.name, parsed.version, call(signal));
+}
+
+/** The newest version of the run's key. */
+export const latestKey = (azure: CmkAzure, input: StepInput, signal: AbortSignal): Promise<KeyInfo> =>
+  azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+
+/** `az acr encryption rotate-key` with the key id and identity the approved plan names. */
+export async function rotateRegistryToPlan(
+  azure: CmkAzure,
+  input: StepInput,
+  signal: AbortSignal,
+): Promise<RotateKeyParams> {
+  const params = {
+    keyIdentifier: String(input.plan?.params?.keyIdentifier),
+    identity: String(input.plan?.params?.identity),
+  };
+  await azure.rotateRegistryKey(registryRef(input), params, call(signal));
+  return params;
 }
 
 export function vaultFacts(vault: VaultInfo): Partial<RunFacts> {
@@ -247,54 +324,63 @@ export function grantPlan(
   who: string,
   options: { recovery?: string } = {},
 ): ChangePlan {
-  const plan = grantPlanWithRollback(stepId, input, facts, vault, access, who);
-  if (!options.recovery) return plan;
-  const { rollback: _undo, ...rest } = plan;
-  return { ...rest, noUndo: options.recovery };
-}
-
-function grantPlanWithRollback(
-  stepId: string,
-  input: StepInput,
-  facts: RunFacts,
-  vault: VaultInfo,
-  access: AccessState,
-  who: string,
-): ChangePlan {
   const f = { ...facts, principalId: access.principalId, vaultId: vault.id, vaultName: vault.name };
+  const shared = {
+    stepId,
+    resource: vault.id,
+    before: describeAccess(access),
+    risk: "medium" as const,
+    irreversible: false,
+    fingerprint: accessFingerprint(access),
+    params: { principalId: access.principalId, mode: access.mode, who },
+  };
+  const undo = (rollback: string) => (options.recovery ? { noUndo: options.recovery } : { rollback });
   if (access.mode === "rbac") {
     return {
-      stepId,
+      ...shared,
       title: `Grant ${who} the Key Vault Crypto Service Encryption User role on ${vault.name}`,
-      resource: vault.id,
-      before: describeAccess(access),
       after: "role assignment: Key Vault Crypto Service Encryption User at vault scope",
       az: fillAz(AZ.grantRole, input.target, f),
-      risk: "medium",
-      irreversible: false,
-      fingerprint: accessFingerprint(access),
       beforeState: { mode: "rbac", assignments: access.assignments ?? [] },
       // The identity held no key role at this scope before; the change replaces this with the created id.
-      rollback: fillAz(AZ.deleteRole, input.target, f),
-      params: { principalId: access.principalId, mode: "rbac", who },
+      ...undo(fillAz(AZ.deleteRole, input.target, f)),
     };
   }
   const keys = [...new Set([...(access.policy?.permissions.keys ?? []), ...CMK_KEY_PERMISSIONS])];
   return {
-    stepId,
+    ...shared,
     title: `Give ${who} get, wrapKey and unwrapKey on ${vault.name}`,
-    resource: vault.id,
-    before: describeAccess(access),
     after: `access policy keys: ${keys.join(", ")}`,
     az: fillAz(AZ.setPolicy, input.target, f),
-    risk: "medium",
-    irreversible: false,
-    fingerprint: accessFingerprint(access),
     beforeState: { mode: "policy", policy: access.policy ?? null },
-    rollback: access.policy
-      ? restoreKeyPermissionsCommand(vault.name, access.policy)
-      : fillAz(AZ.deletePolicy, input.target, f),
-    params: { principalId: access.principalId, mode: "policy", who },
+    ...undo(
+      access.policy
+        ? restoreKeyPermissionsCommand(vault.name, access.policy)
+        : fillAz(AZ.deletePolicy, input.target, f),
+    ),
+  };
+}
+
+/**
+ * A check's answer on the encryption identity's key access: `access-ok`, or `access-missing` with the plan that
+ * grants it (`recovery`: see grantPlan).
+ */
+export function accessOutcome(
+  input: StepInput,
+  facts: Partial<RunFacts>,
+  vault: VaultInfo,
+  access: AccessState,
+  label: string,
+  grant: { recovery?: string } = {},
+): StepOutput {
+  if (access.ok) {
+    return { outcome: "access-ok", facts, evidence: [`The encryption ${label} has key access (${access.mode})`] };
+  }
+  return {
+    outcome: "access-missing",
+    facts,
+    evidence: [`The encryption ${label} lacks ${access.missing.join(", ")} on ${vault.name}`],
+    plans: [grantPlan("grant-access", input, { ...input.facts, ...facts }, vault, access, label, grant)],
   };
 }
 
@@ -348,8 +434,7 @@ export function guardedChangeFn<V>(options: {
 }
 
 /** The identity a grant is for, as its plan named it. */
-const who = (input: StepInput, access: AccessState) =>
-  typeof input.plan?.params?.who === "string" ? input.plan.params.who : `object id ${access.principalId}`;
+const who = (input: StepInput, access: AccessState) => planWho(input, `object id ${access.principalId}`);
 
 /** Grants the plan's identity the CMK access (policy add, or role assignment). */
 export const grantAccess: StepFn = guardedChangeFn({
@@ -414,6 +499,15 @@ export async function dataPlane(azure: CmkAzure, registry: RegistryInfo, signal:
   return { ...check, text };
 }
 
+/** The registry reads its content again through its own data plane: where every repair is proven. */
+export const verifyRegistryReads: StepFn = async (azure, input, signal) => {
+  const registry = await readRegistry(azure, input, signal);
+  const plane = await dataPlane(azure, registry, signal);
+  return plane.ok
+    ? { outcome: "ok", evidence: [plane.text] }
+    : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
+};
+
 /** The backup plan: low risk, nothing changes in Azure, the blob never enters logs or snapshots. */
 export function backupPlan(stepId: string, input: StepInput, facts: RunFacts, keyVersion: string): ChangePlan {
   return {
@@ -452,8 +546,7 @@ export const backupKey: StepFn = async (azure, input, signal) => {
 };
 
 export const verifyBackup: StepFn = async (azure, input, signal) => {
-  const { vaultUrl, keyName } = input.facts;
-  const key = await azure.getKey(String(vaultUrl), String(keyName), undefined, call(signal));
+  const key = await latestKey(azure, input, signal);
   return {
     outcome: "ok",
     evidence: [`Key ${key.name} is intact (version ${key.version}, ${key.enabled ? "enabled" : "disabled"})`],

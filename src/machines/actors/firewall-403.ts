@@ -13,6 +13,7 @@ import {
   guardedChangeFn,
   readRegistry,
   registryFacts,
+  rotateRegistryToPlan,
   vaultFacts,
 } from "./common.js";
 
@@ -162,15 +163,7 @@ const reconfigureKey: StepFn = async (azure, input, signal) => {
       "The registry's key, identity or the vault firewall changed since the approval; the approval is void.",
     );
   }
-  const params = {
-    keyIdentifier: String(input.plan?.params?.keyIdentifier),
-    identity: String(input.plan?.params?.identity),
-  };
-  await azure.rotateRegistryKey(
-    { resourceGroup: input.target.resourceGroup, name: input.target.registry },
-    params,
-    call(signal),
-  );
+  const params = await rotateRegistryToPlan(azure, input, signal);
   return {
     outcome: "done",
     evidence: [

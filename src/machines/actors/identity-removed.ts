@@ -9,18 +9,22 @@ import {
   call,
   dataPlane,
   encryptionIdentity,
+  encryptionIdentityLabel,
   grantAccess,
   grantPlan,
   guardedChangeFn,
-  encryptionIdentityLabel,
   identityFacts,
   identityLabel,
+  planWho,
   readAccess,
+  readCmkRegistry,
   readRegistry,
-  registryFacts,
+  registryRef,
   requireVault,
+  rotateRegistryToPlan,
   vaultFacts,
   verifyAccess,
+  verifyRegistryReads,
 } from "./common.js";
 
 const assignedIds = (ids: Array<{ id: string }>) => ids.map((u) => u.id.toLowerCase()).sort();
@@ -54,18 +58,9 @@ function supportRequest(input: StepInput, registryId: string, identity: string, 
 }
 
 const findIdentity: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const { facts, key } = registryFacts(registry);
-  if (!key) {
-    return {
-      outcome: "not-cmk",
-      facts,
-      final: {
-        summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`,
-        nextSteps: [],
-      },
-    };
-  }
+  const read = await readCmkRegistry(azure, input, signal, { reason: "this runbook does not apply" });
+  if ("ended" in read) return read.ended;
+  const { registry, facts } = read;
   const identity = await encryptionIdentity(azure, registry, signal);
   const all = { ...facts, ...identityFacts(identity) };
   if (identity.kind === "system") {
@@ -126,23 +121,18 @@ const findIdentity: StepFn = async (azure, input, signal) => {
   };
 };
 
-const assignIdentityFn = (param: "resourceId") =>
-  guardedChangeFn({
-    read: identityView,
-    fingerprintOf: identityFingerprint,
-    done: (view, input) => view.assigned.includes(String(input.plan?.params?.[param]).toLowerCase()),
-    describeDone: "the identity is assigned to the registry",
-    apply: async (azure, input, _view, signal) => {
-      const id = String(input.plan?.params?.[param]);
-      await azure.assignRegistryIdentities(
-        { resourceGroup: input.target.resourceGroup, name: input.target.registry },
-        { userAssigned: [id] },
-        call(signal),
-      );
-      const who = typeof input.plan?.params?.who === "string" ? input.plan.params.who : `identity ${id}`;
-      return { evidence: [`${who} assigned to ${input.target.registry}`] };
-    },
-  });
+/** Assigns the plan's user-assigned identity (`params.resourceId`): the old one back, or the new target. */
+const assignIdentity: StepFn = guardedChangeFn({
+  read: identityView,
+  fingerprintOf: identityFingerprint,
+  done: (view, input) => view.assigned.includes(String(input.plan?.params?.resourceId).toLowerCase()),
+  describeDone: "the identity is assigned to the registry",
+  apply: async (azure, input, _view, signal) => {
+    const id = String(input.plan?.params?.resourceId);
+    await azure.assignRegistryIdentities(registryRef(input), { userAssigned: [id] }, call(signal));
+    return { evidence: [`${planWho(input, `identity ${id}`)} assigned to ${input.target.registry}`] };
+  },
+});
 
 const verifyAssigned: StepFn = async (azure, input, signal) => {
   const id = String(input.plan?.params?.resourceId).toLowerCase();
@@ -268,16 +258,8 @@ const rotateToTarget: StepFn = guardedChangeFn({
     (view.encryptionIdentity ?? "").toLowerCase() === String(input.plan?.params?.identity).toLowerCase(),
   describeDone: "encryption already uses the new identity",
   apply: async (azure, input, _view, signal) => {
-    const params = {
-      keyIdentifier: String(input.plan?.params?.keyIdentifier),
-      identity: String(input.plan?.params?.identity),
-    };
-    await azure.rotateRegistryKey(
-      { resourceGroup: input.target.resourceGroup, name: input.target.registry },
-      params,
-      call(signal),
-    );
-    const who = typeof input.plan?.params?.who === "string" ? input.plan.params.who : `client id ${params.identity}`;
+    const params = await rotateRegistryToPlan(azure, input, signal);
+    const who = planWho(input, `client id ${params.identity}`);
     return { evidence: [`Encryption now uses ${who} with key ${params.keyIdentifier}`] };
   },
 });
@@ -334,13 +316,8 @@ const removeOldIdentity: StepFn = guardedChangeFn({
         kind: "conflict",
       });
     }
-    await azure.removeRegistryIdentities(
-      { resourceGroup: input.target.resourceGroup, name: input.target.registry },
-      { userAssigned: [id] },
-      call(signal),
-    );
-    const who = typeof input.plan?.params?.who === "string" ? input.plan.params.who : `identity ${id}`;
-    return { evidence: [`${who} removed from ${input.target.registry}`] };
+    await azure.removeRegistryIdentities(registryRef(input), { userAssigned: [id] }, call(signal));
+    return { evidence: [`${planWho(input, `identity ${id}`)} removed from ${input.target.registry}`] };
   },
 });
 
@@ -352,22 +329,14 @@ const verifyRemoved: StepFn = async (azure, input, signal) => {
     : { outcome: "ok", evidence: [`Identity ${id} removed`] };
 };
 
-const verifyRegistry: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const plane = await dataPlane(azure, registry, signal);
-  return plane.ok
-    ? { outcome: "ok", evidence: [plane.text] }
-    : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
-};
-
 export function identityRemovedActors(): Record<string, StepFn> {
   return {
     findIdentity,
-    reassignIdentity: assignIdentityFn("resourceId"),
+    reassignIdentity: assignIdentity,
     verifyAssigned,
     listTargetIdentities,
     checkTargetIdentity,
-    assignTargetIdentity: assignIdentityFn("resourceId"),
+    assignTargetIdentity: assignIdentity,
     grantAccess,
     verifyAccess,
     rotateToTarget,
@@ -375,6 +344,6 @@ export function identityRemovedActors(): Record<string, StepFn> {
     checkOldIdentity,
     removeOldIdentity,
     verifyRemoved,
-    verifyRegistry,
+    verifyRegistry: verifyRegistryReads,
   };
 }

@@ -6,21 +6,22 @@ import { resourceGroupOf } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
 import type { StepFn, StepInput } from "../steps.js";
 import {
+  accessOutcome,
   call,
-  dataPlane,
   encryptionIdentity,
   grantAccess,
-  grantPlan,
   guardedChangeFn,
   identityFacts,
   identityLabel,
   isFailure,
+  latestKey,
   readAccess,
+  readCmkRegistry,
   readRegistry,
-  registryFacts,
   requireVault,
   vaultFacts,
   verifyAccess,
+  verifyRegistryReads,
 } from "./common.js";
 
 const unrecoverable = (what: string, input: StepInput, name: string) => ({
@@ -45,18 +46,12 @@ const vaultFingerprint = (view: { live: boolean; deleted: DeletedVaultInfo | nul
   });
 
 const checkVault: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const { facts, key } = registryFacts(registry);
-  if (!key) {
-    return {
-      outcome: "not-cmk",
-      facts,
-      final: {
-        summary: `Registry ${registry.name} has no customer-managed key configured; this runbook does not apply.`,
-        nextSteps: [`acr-cmk diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`],
-      },
-    };
-  }
+  const read = await readCmkRegistry(azure, input, signal, {
+    reason: "this runbook does not apply",
+    nextSteps: [`acr-cmk diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+  });
+  if ("ended" in read) return read.ended;
+  const { facts, key } = read;
   const f = { ...input.facts, ...facts };
   const view = await deletedVaultView(azure, { ...input, facts: f }, signal);
   if (view.live) {
@@ -201,7 +196,7 @@ const recoverKey: StepFn = guardedChangeFn({
 
 const verifyKey: StepFn = async (azure, input, signal) => {
   try {
-    const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+    const key = await latestKey(azure, input, signal);
     return { outcome: "ok", evidence: [`Key ${key.name} readable (version ${key.version})`] };
   } catch (error) {
     if (isFailure(error, "key-not-found"))
@@ -227,34 +222,27 @@ const checkAccess: StepFn = async (azure, input, signal) => {
   }
   const vault = await requireVault(azure, input.facts, signal);
   const access = await readAccess(azure, vault, identity.principalId, signal);
-  const facts = { ...identityFacts(identity), ...vaultFacts(vault) };
-  if (access.ok)
-    return { outcome: "access-ok", facts, evidence: [`The encryption ${label} has key access (${access.mode})`] };
-  return {
-    outcome: "access-missing",
-    facts,
-    evidence: [`The encryption ${label} lacks ${access.missing.join(", ")} on ${vault.name}`],
-    plans: [
-      grantPlan("grant-access", input, { ...input.facts, ...facts }, vault, access, label, {
-        recovery: `this puts back the key access the registry's identity lost with the ${vault.enableRbacAuthorization ? "vault's deletion (role assignments do not come back with a recovered vault)" : "incident"}; removing it again would only cut the registry off from its key.`,
-      }),
-    ],
-  };
+  const lost = vault.enableRbacAuthorization
+    ? "vault's deletion (role assignments do not come back with a recovered vault)"
+    : "incident";
+  return accessOutcome(input, { ...identityFacts(identity), ...vaultFacts(vault) }, vault, access, label, {
+    recovery: `this puts back the key access the registry's identity lost with the ${lost}; removing it again would only cut the registry off from its key.`,
+  });
 };
 
+/** The registry reads its content, and the recovered key answers too. */
 const verifyRegistry: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const plane = await dataPlane(azure, registry, signal);
-  if (!plane.ok) return { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
-  const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+  const registry = await verifyRegistryReads(azure, input, signal);
+  if (registry.outcome !== "ok") return registry;
+  const key = await latestKey(azure, input, signal);
   return {
     outcome: "ok",
-    evidence: [plane.text, `Key ${key.name} readable (version ${key.version})`],
+    evidence: [...(registry.evidence ?? []), `Key ${key.name} readable (version ${key.version})`],
   };
 };
 
 const recommendBackup: StepFn = async (azure, input, signal) => {
-  const key = await azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
+  const key = await latestKey(azure, input, signal);
   return {
     outcome: "noted",
     evidence: [

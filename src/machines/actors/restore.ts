@@ -1,29 +1,27 @@
 // Actors of the restore runbook: give the registry back the documented minimum access (get, wrapKey, unwrapKey, or
 // the Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one (or, when Key
 // Vault refuses, replace it with rotate's actors); verify. Expiry is judged by the clock Azure's state follows.
-import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { RefusedChangeError } from "../build-machine.js";
-import { parseKeyIdentifier } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
 import type { RunbookActorOptions } from "../protocol.js";
-import type { StepFn, StepInput } from "../steps.js";
+import type { StepFn } from "../steps.js";
 import { rotationActors } from "./rotate.js";
 import {
+  accessOutcome,
   call,
-  dataPlane,
   encryptionIdentity,
   grantAccess,
-  grantPlan,
   guardedChangeFn,
   identityFacts,
   identityLabel,
   isFailure,
+  keyInUse,
   readAccess,
-  readRegistry,
-  registryFacts,
+  readCmkRegistry,
   vaultFacts,
   verifyAccess,
+  verifyRegistryReads,
 } from "./common.js";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -32,8 +30,9 @@ const YEAR_MS = 365 * 24 * 3600 * 1000;
 const REFUSALS = ["bad-request", "forbidden-by-policy", "forbidden-by-rbac"];
 
 const checkAccess: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const { facts, key } = registryFacts(registry);
+  const read = await readCmkRegistry(azure, input, signal, { reason: "nothing to restore" });
+  if ("ended" in read) return read.ended;
+  const { registry, facts, key } = read;
   const other = (summary: string, runbook: string) => ({
     outcome: "other-runbook",
     facts,
@@ -42,12 +41,6 @@ const checkAccess: StepFn = async (azure, input, signal) => {
       nextSteps: [`Run: acr-cmk run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`],
     },
   });
-  if (!key)
-    return {
-      outcome: "not-cmk",
-      facts,
-      final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to restore.`, nextSteps: [] },
-    };
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
   if (!vault) return other(`Key vault ${key.vaultName} is gone: that is the key-deleted runbook's job.`, "key-deleted");
   try {
@@ -63,26 +56,9 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     return other(`The encryption ${label} is not assigned to the registry.`, "identity-removed");
   const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
   const access = await readAccess(azure, vault, identity.principalId, signal);
-  if (access.ok)
-    return {
-      outcome: "access-ok",
-      facts: all,
-      evidence: [`The encryption ${label} has key access (${access.mode})`],
-    };
-  return {
-    outcome: "access-missing",
-    facts: all,
-    evidence: [`The encryption ${label} lacks ${access.missing.join(", ")} on ${vault.name}`],
-    plans: [grantPlan("grant-access", input, { ...input.facts, ...all }, vault, access, label)],
-  };
+  return accessOutcome(input, all, vault, access, label);
 };
 
-async function keyInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
-  const registry = await readRegistry(azure, input, signal);
-  const parsed = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier);
-  if (!parsed) throw new Error("the registry names no key");
-  return azure.getKey(parsed.vaultUrl, parsed.name, parsed.version, call(signal));
-}
 const keyPrint = (key: { version: string; enabled: boolean; expiresOn?: string }) =>
   fingerprint({ version: key.version, enabled: key.enabled, expiresOn: key.expiresOn ?? null });
 
@@ -195,14 +171,6 @@ const enableKey: StepFn = guardedChangeFn({
   },
 });
 
-const verifyRegistry: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const plane = await dataPlane(azure, registry, signal);
-  return plane.ok
-    ? { outcome: "ok", evidence: [plane.text] }
-    : { outcome: "unreadable", message: `The registry still cannot read its key: ${plane.text}` };
-};
-
 export function restoreActors(options: RunbookActorOptions = {}): Record<string, StepFn> {
   return {
     checkAccess,
@@ -210,7 +178,7 @@ export function restoreActors(options: RunbookActorOptions = {}): Record<string,
     verifyAccess,
     ...keyStateActors(options.now ?? (() => new Date())),
     enableKey,
-    verifyRegistry,
+    verifyRegistry: verifyRegistryReads,
     // An expired key Key Vault will not extend is replaced exactly as `rotate` does it.
     ...rotationActors(),
   };

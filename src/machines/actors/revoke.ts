@@ -3,7 +3,7 @@
 import type { AccessPolicyEntry, CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../build-machine.js";
-import { lastSegment, parseKeyIdentifier, ROLES_GRANTING_CMK_ACCESS } from "../facts.js";
+import { lastSegment, ROLES_GRANTING_CMK_ACCESS } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
 import {
@@ -17,28 +17,21 @@ import {
   identityFacts,
   identityLabel,
   isFailure,
+  keyInUse,
+  planWho,
   readAccess,
+  readCmkRegistry,
   readdPolicyCommand,
   readRegistry,
-  registryFacts,
   requireVault,
   vaultFacts,
   verifyBackup,
 } from "./common.js";
 
 const stateImpact: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const { facts, key } = registryFacts(registry);
-  if (!key) {
-    return {
-      outcome: "not-cmk",
-      facts,
-      final: {
-        summary: `Registry ${registry.name} has no customer-managed key: there is nothing to revoke.`,
-        nextSteps: [],
-      },
-    };
-  }
+  const read = await readCmkRegistry(azure, input, signal, { reason: "there is nothing to revoke" });
+  if ("ended" in read) return read.ended;
+  const { registry, facts, key } = read;
   const current = await azure.getKey(key.vaultUrl, key.name, undefined, call(signal));
   const f = { ...input.facts, ...facts };
   return {
@@ -68,17 +61,9 @@ interface RevokeView {
   }>;
 }
 
-async function keyVersionInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
-  const registry = await readRegistry(azure, input, signal);
-  const parsed = parseKeyIdentifier(registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier);
-  if (!parsed) throw new Error("the registry names no key");
-  const key = await azure.getKey(parsed.vaultUrl, parsed.name, parsed.version, call(signal));
-  return { registry, key };
-}
-
 async function revokeView(azure: CmkAzure, input: StepInput, method: string, signal: AbortSignal): Promise<RevokeView> {
   if (method === "disable-key") {
-    const { key } = await keyVersionInUse(azure, input, signal);
+    const key = await keyInUse(azure, input, signal);
     return { method, enabled: key.enabled, updatedOn: key.updatedOn };
   }
   const vault = await requireVault(azure, input.facts, signal);
@@ -163,7 +148,7 @@ const recordAccess: StepFn = async (azure, input, signal) => {
       }
     }
   }
-  const { key } = await keyVersionInUse(azure, i, signal);
+  const key = await keyInUse(azure, i, signal);
   const keyView = await revokeView(azure, i, "disable-key", signal);
   evidence.push(`Key version in use ${key.version}: ${key.enabled ? "enabled" : "disabled"}`);
   if (key.enabled) {
@@ -222,7 +207,7 @@ const revokeAccess: StepFn = async (azure, input, signal) => {
       entry,
       call(signal),
     );
-    const who = typeof plan?.params?.who === "string" ? plan.params.who : `object id ${entry.objectId}`;
+    const who = planWho(input, `object id ${entry.objectId}`);
     return { outcome: "done", evidence: [`The access policy of ${who} removed from ${vault.name}`] };
   }
   if (method === "role-assignment") {

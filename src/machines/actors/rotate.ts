@@ -1,6 +1,5 @@
 // Actors of the rotate runbook (seed 001 "Rotate key"): automatic rotation (versionless key id) is picked up by the
 // registry within an hour; manual rotation (versioned key id) needs rotate-key to the new version. Back up afterwards.
-import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../build-machine.js";
 import { keyIdFor, parseKeyIdentifier } from "../facts.js";
@@ -11,23 +10,17 @@ import {
   backupPlan,
   call,
   encryptionIdentityLabel,
+  latestKey as latest,
+  readCmkRegistry,
   readRegistry,
-  registryFacts,
+  rotateRegistryToPlan,
   verifyBackup,
 } from "./common.js";
 
-const latest = (azure: CmkAzure, input: StepInput, signal: AbortSignal) =>
-  azure.getKey(String(input.facts.vaultUrl), String(input.facts.keyName), undefined, call(signal));
-
 const checkRotationMode: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const { facts, key } = registryFacts(registry);
-  if (!key)
-    return {
-      outcome: "not-cmk",
-      facts,
-      final: { summary: `Registry ${registry.name} has no customer-managed key: nothing to rotate.`, nextSteps: [] },
-    };
+  const read = await readCmkRegistry(azure, input, signal, { reason: "nothing to rotate" });
+  if ("ended" in read) return read.ended;
+  const { registry, facts, key } = read;
   const mode = key.version ? "manual" : "automatic";
   const f = { ...input.facts, ...facts, rotationMode: mode } as const;
   const current = await latest(azure, { ...input, facts: f }, signal);
@@ -165,12 +158,7 @@ const rotateKey: StepFn = async (azure, input, signal) => {
       "The registry's key id changed since the rotation was approved; the approval is void.",
     );
   }
-  const params = { keyIdentifier: wanted, identity: String(input.plan?.params?.identity) };
-  await azure.rotateRegistryKey(
-    { resourceGroup: input.target.resourceGroup, name: input.target.registry },
-    params,
-    call(signal),
-  );
+  await rotateRegistryToPlan(azure, input, signal);
   return { outcome: "done", evidence: [`rotate-key to ${wanted} accepted`], facts: { keyIdentifier: wanted } };
 };
 

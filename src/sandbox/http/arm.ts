@@ -79,11 +79,16 @@ function methodNotAllowed(ctx: RouteContext): ServiceError {
   );
 }
 
+/**
+ * POST …/locations/{location}/deleted<Vaults|ManagedHSMs>/{name}/purge: counted as a purge attempt whatever the answer
+ * (a managed HSM's purge too, though the sandbox does not model HSMs).
+ */
 export function isPurgeRequest(method: string, path: string): boolean {
   const segments = pathSegments(path);
   return (
     method === "POST" &&
-    matchSegments(`${SUB}/${KV}/locations/{location}/deletedVaults/{vault}/purge`, segments) !== null
+    (matchSegments(`${SUB}/${KV}/locations/{location}/deletedVaults/{vault}/purge`, segments) !== null ||
+      matchSegments(`${SUB}/${KV}/locations/{location}/deletedManagedHSMs/{hsm}/purge`, segments) !== null)
   );
 }
 

@@ -20,6 +20,8 @@ export interface RouteResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A refusal that still changed the world (ACR's refused removal of its CMK identity): counted as a write. */
+  refusedButChanged?: true;
 }
 
 const INVALID_BODY: Record<ErrorStyle, { code: string; prefix: string }> = {

@@ -443,8 +443,11 @@ export async function handleKeyVault(ctx: RouteContext, vaultName: string): Prom
   return operation.run();
 }
 
-/** DELETE /deletedkeys/{name}: counted as a purge attempt whatever the answer. */
-export function isKeyPurgeRequest(method: string, path: string): boolean {
+/**
+ * DELETE /deletedkeys/{name} (and the same purge of a deleted secret or certificate, which the sandbox does not model):
+ * counted as a purge attempt whatever the answer.
+ */
+export function isKeyVaultPurgeRequest(method: string, path: string): boolean {
   const s = pathSegments(path);
-  return method === "DELETE" && s.length === 2 && s[0]?.toLowerCase() === "deletedkeys";
+  return method === "DELETE" && s.length === 2 && /^deleted(keys|secrets|certificates)$/i.test(s[0] ?? "");
 }

@@ -359,7 +359,13 @@ function updateExisting(
       expiresAt: new Date(now.getTime() + world.settings.identityGraceMs).toISOString(),
       ...(removed.principalId ? { principalId: removed.principalId } : {}),
     };
-    return { result: errorResult(badRequest(identityAccessMessage(registry, removed.clientId))), changed: true };
+    return {
+      result: {
+        ...errorResult(badRequest(identityAccessMessage(registry, removed.clientId))),
+        refusedButChanged: true,
+      },
+      changed: true,
+    };
   }
 
   let next = candidate;
