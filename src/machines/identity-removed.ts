@@ -4,7 +4,8 @@
 import { identityRemovedActors } from "./actors/identity-removed.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
-import { check, guardedChange, input, verify, type RunbookSpec } from "./steps.js";
+import { verifyRegistry } from "./common-steps.js";
+import { check, guardedChange, input, type RunbookSpec } from "./steps.js";
 
 export const identityRemovedSpec: RunbookSpec = {
   id: "identity-removed",
@@ -159,17 +160,7 @@ export const identityRemovedSpec: RunbookSpec = {
       verifyOn: { ok: "verify-registry", "still-assigned": "failed" },
       recheck: "check-old-identity",
     }),
-    verify(
-      "verify-registry",
-      {
-        title: "Verify the registry reads its key",
-        why: "The registry's own data plane must answer again.",
-        risk: "none",
-        az: AZ.checkRegistry,
-      },
-      "verifyRegistry",
-      { ok: "succeeded", unreadable: "failed" },
-    ),
+    verifyRegistry({ next: "succeeded" }),
   ],
 };
 

@@ -4,7 +4,8 @@
 import { keyDeletedActors } from "./actors/key-deleted.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
-import { check, guardedChange, input, manual, verify, type RunbookSpec } from "./steps.js";
+import { grantAccess, verifyRegistry } from "./common-steps.js";
+import { check, guardedChange, input, manual, type RunbookSpec } from "./steps.js";
 
 export const keyDeletedSpec: RunbookSpec = {
   id: "key-deleted",
@@ -78,30 +79,15 @@ export const keyDeletedSpec: RunbookSpec = {
       "checkAccess",
       { "access-ok": "verify-registry", "access-missing": "approve-grant-access", "identity-missing": "escalated" },
     ),
-    ...guardedChange({
-      id: "grant-access",
+    ...grantAccess({
       title: "Re-grant the identity access to the key",
       why: "The documented minimum: Key Vault Crypto Service Encryption User at vault scope (RBAC), or get, wrapKey, unwrapKey (access policy).",
-      risk: "medium",
-      az: ACCESS_AZ.grant,
-      actor: "grantAccess",
-      verifyActor: "verifyAccess",
-      verifyTitle: "Verify the identity's access",
-      verifyAz: ACCESS_AZ.show,
-      verifyOn: { ok: "verify-registry", missing: "failed" },
-      recheck: "check-access",
+      next: "verify-registry",
     }),
-    verify(
-      "verify-registry",
-      {
-        title: "Verify the registry reads its key",
-        why: "Success means the registry's own data plane answers again, not just that the key exists.",
-        risk: "none",
-        az: AZ.checkRegistry,
-      },
-      "verifyRegistry",
-      { ok: "recommend-backup", unreadable: "failed" },
-    ),
+    verifyRegistry({
+      next: "recommend-backup",
+      why: "Success means the registry's own data plane answers again, not just that the key exists.",
+    }),
     manual(
       "recommend-backup",
       {

@@ -4,8 +4,9 @@
 import { restoreActors } from "./actors/restore.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
+import { grantAccess, verifyRegistry } from "./common-steps.js";
 import { rotationSteps } from "./rotate.js";
-import { check, guardedChange, input, verify, type RunbookSpec } from "./steps.js";
+import { check, guardedChange, input, type RunbookSpec } from "./steps.js";
 
 export const restoreSpec: RunbookSpec = {
   id: "restore",
@@ -31,18 +32,10 @@ export const restoreSpec: RunbookSpec = {
         "not-cmk": "escalated",
       },
     ),
-    ...guardedChange({
-      id: "grant-access",
+    ...grantAccess({
       title: "Grant the identity access to the key",
       why: "The documented minimum: get, wrapKey, unwrapKey (access policy), or Key Vault Crypto Service Encryption User at vault scope (RBAC).",
-      risk: "medium",
-      az: ACCESS_AZ.grant,
-      actor: "grantAccess",
-      verifyActor: "verifyAccess",
-      verifyTitle: "Verify the identity's access",
-      verifyAz: ACCESS_AZ.show,
-      verifyOn: { ok: "check-key-state", missing: "failed" },
-      recheck: "check-access",
+      next: "check-key-state",
     }),
     check(
       "check-key-state",
@@ -102,17 +95,7 @@ export const restoreSpec: RunbookSpec = {
     ),
     // Exactly rotate's steps and actors; a verified rotation comes back to look at the key the registry now uses.
     ...rotationSteps("check-key-state"),
-    verify(
-      "verify-registry",
-      {
-        title: "Verify the registry reads its key",
-        why: "The registry's own data plane must answer again.",
-        risk: "none",
-        az: AZ.checkRegistry,
-      },
-      "verifyRegistry",
-      { ok: "succeeded", unreadable: "failed" },
-    ),
+    verifyRegistry({ next: "succeeded" }),
   ],
 };
 

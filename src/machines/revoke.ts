@@ -3,6 +3,7 @@
 import { revokeActors } from "./actors/revoke.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
+import { backupKey } from "./common-steps.js";
 import { check, guardedChange, input, manual, type RunbookSpec } from "./steps.js";
 
 export const revokeSpec: RunbookSpec = {
@@ -23,17 +24,9 @@ export const revokeSpec: RunbookSpec = {
       "stateImpact",
       { stated: "approve-backup-key", "not-cmk": "escalated" },
     ),
-    ...guardedChange({
-      id: "backup-key",
-      title: "Back up the key",
-      why: "A backup kept outside the vault protects against a later mistake. acr-cmk records only its size and digest, never the blob.",
-      risk: "low",
-      az: AZ.backupKey,
-      actor: "backupKey",
-      verifyActor: "verifyBackup",
-      verifyTitle: "Verify the key is intact",
-      verifyAz: AZ.showKey,
-      verifyOn: { ok: "record-access" },
+    ...backupKey({
+      why: "A backup kept outside the vault protects against a later mistake.",
+      next: "record-access",
       recheck: "state-impact",
     }),
     check(

@@ -4,6 +4,7 @@
 import { rotateActors } from "./actors/rotate.js";
 import { AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
+import { backupKey } from "./common-steps.js";
 import { check, guardedChange, wait, type RunbookSpec, type StepSpec } from "./steps.js";
 
 /** Azure documents pickup of a new version "within 1 hour". */
@@ -102,17 +103,9 @@ export const rotateSpec: RunbookSpec = {
   succeeded: "The registry encrypts with the new key version and the key is backed up.",
   steps: [
     ...rotationSteps("approve-backup-key"),
-    ...guardedChange({
-      id: "backup-key",
-      title: "Back up the key",
-      why: "A backup taken after rotation includes the new version. acr-cmk records only its size and digest, never the blob.",
-      risk: "low",
-      az: AZ.backupKey,
-      actor: "backupKey",
-      verifyActor: "verifyBackup",
-      verifyTitle: "Verify the key is intact",
-      verifyAz: AZ.showKey,
-      verifyOn: { ok: "succeeded" },
+    ...backupKey({
+      why: "A backup taken after rotation includes the new version.",
+      next: "succeeded",
       recheck: "check-pickup",
     }),
   ],

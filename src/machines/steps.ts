@@ -191,19 +191,25 @@ export function guardedChange(options: {
   const byAccess = typeof options.az === "string" ? undefined : options.az;
   const az = byAccess ? eitherAccessAz(byAccess) : (options.az as string);
   const verifyAz = options.verifyAz;
+  // The approval shows the very risk and command of the change it gates.
+  const gated = (title: string, why: string, kind: "approval" | "change"): StepMeta => ({
+    title,
+    why,
+    kind,
+    risk: options.risk,
+    az,
+    ...(irreversible ? { irreversible: true } : {}),
+  });
   const approval: ApprovalStep = {
     type: "approval",
     id: `approve-${options.id}`,
     change: options.id,
     alternatives: options.alternatives,
-    meta: {
-      title: `Approve: ${options.title.charAt(0).toLowerCase()}${options.title.slice(1)}`,
-      why: `Nothing changes in Azure without an approval bound to the state it was computed from. ${options.why}`,
-      kind: "approval",
-      risk: options.risk,
-      az,
-      ...(irreversible ? { irreversible: true } : {}),
-    },
+    meta: gated(
+      `Approve: ${options.title.charAt(0).toLowerCase()}${options.title.slice(1)}`,
+      `Nothing changes in Azure without an approval bound to the state it was computed from. ${options.why}`,
+      "approval",
+    ),
     ...(byAccess ? { azByAccess: byAccess } : {}),
   };
   const change: ChangeStep = {
@@ -213,14 +219,7 @@ export function guardedChange(options: {
     next: `verify-${options.id}`,
     recheck: options.recheck,
     ...(options.refused ? { refused: options.refused } : {}),
-    meta: {
-      title: options.title,
-      why: options.why,
-      kind: "change",
-      risk: options.risk,
-      az,
-      ...(irreversible ? { irreversible: true } : {}),
-    },
+    meta: gated(options.title, options.why, "change"),
     ...(byAccess ? { azByAccess: byAccess } : {}),
   };
   const verifyStep = verify(
