@@ -15,18 +15,20 @@ import type {
 import { checkApproval } from "./approval-policy.js";
 import { AuditLog, type AuditRecord } from "./audit-log.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
-import { openRunDatabase } from "./database.js";
+import { inTransaction, openRunDatabase } from "./database.js";
 import { planSteps, targetPlaceholders } from "./plan.js";
 import { RegistryLocks, registryKey } from "./registry-lock.js";
-import { RunStore, type RunRecord } from "./run-store.js";
+import { RunStore, type ApprovalStamp, type RunRecord } from "./run-store.js";
 import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
 import {
   FINAL_STATUSES,
   RunRefused,
   type AuditEntry,
   type RunEngine,
+  type RunRevision,
   type RunSummary,
   type RunView,
+  type SharedRuns,
   type StartRunParams,
 } from "./types.js";
 
@@ -82,6 +84,9 @@ interface LiveRun {
   crashed?: string;
   deadlineTimer?: NodeJS.Timeout;
   armedDeadline?: string;
+  expiryTimer?: NodeJS.Timeout;
+  /** The approval expiry the timer is armed for (the stored stamp's absolute time). */
+  armedExpiry?: string;
   pollTimer?: NodeJS.Timeout;
   stopped: boolean;
 }
@@ -103,7 +108,16 @@ function factsOf(snapshot: AnyMachineSnapshot, crashed?: string): MachineFacts {
   };
 }
 
-export class SqliteRunEngine implements RunEngine {
+/**
+ * Nothing is in flight while a run waits for a person (an approval, a choice, a retry after an Azure error), so another
+ * process may take it over: `acr-cmk runs abort` while the Slack app holds the run, or a second app.
+ */
+function waitsForPerson(record: RunRecord): boolean {
+  if (record.status === "awaiting-approval" || record.status === "awaiting-input") return true;
+  return record.status === "failed" && record.view.error !== undefined && record.view.error.cause !== "internal";
+}
+
+export class SqliteRunEngine implements RunEngine, SharedRuns {
   private readonly db: DatabaseSync;
   private readonly store: RunStore;
   private readonly audit: AuditLog;
@@ -171,28 +185,14 @@ export class SqliteRunEngine implements RunEngine {
   async resume(runId: string, by: string, options: { selfApprove?: boolean } = {}): Promise<RunView> {
     this.assertOpen();
     const running = this.live.get(runId);
-    if (running) {
+    if (running && this.stillOurs(running)) {
       if (options.selfApprove !== undefined) running.record.selfApprove = options.selfApprove;
       // A person came back: an expired approval request is asked again with a fresh expiry.
-      running.record.approval = undefined;
+      this.askAgainIfExpired(running.record);
       this.onSnapshot(running, running.actor.getSnapshot() as AnyMachineSnapshot);
       return running.record.view;
     }
-    const record = this.store.get(runId);
-    if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
-    if (FINAL_STATUSES.includes(record.status) && record.snapshot !== null && this.isMachineFinal(record)) {
-      return record.view;
-    }
-    const definition = this.definitionOf(record.runbook);
-    const lockKey = registryKey(record.target);
-    this.lock(lockKey, runId);
-    if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
-    record.approval = undefined;
-    this.write(
-      { runId, actor: by, action: "run-resume", outcome: "resumed" },
-      { from: record.view.currentStepId ?? null },
-    );
-    return this.launch(record, definition, lockKey, record.snapshot ?? undefined);
+    return this.pickUp(runId, by, { askAgain: true, ...options });
   }
 
   async approve(
@@ -223,6 +223,8 @@ export class SqliteRunEngine implements RunEngine {
       );
     } catch (error) {
       if (error instanceof RunRefused) {
+        // The timer may not have fired yet (a clock that jumped, a run picked up after its expiry): note it first.
+        if (error.reason === "expired") this.noteExpiry(run);
         this.write(
           { runId, actor: by, action: "approve", outcome: `refused: ${error.reason}` },
           {
@@ -283,7 +285,8 @@ export class SqliteRunEngine implements RunEngine {
   }
 
   async abort(runId: string, by: string, reason: string): Promise<RunView> {
-    const record = this.live.get(runId)?.record ?? this.store.get(runId);
+    // The store, not a live copy: another process may have aborted the run already.
+    const record = this.store.get(runId);
     if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
     if (record.status === "aborted") return record.view;
     const run = await this.liveRun(runId, by);
@@ -339,6 +342,18 @@ export class SqliteRunEngine implements RunEngine {
     return this.audit.verify();
   }
 
+  revisions(runIds: readonly string[]): Map<string, RunRevision> {
+    this.assertOpen();
+    return this.store.revisions(runIds);
+  }
+
+  reload(runId: string): RunView | undefined {
+    this.assertOpen();
+    const run = this.live.get(runId);
+    if (run && this.stillOurs(run)) return run.record.view;
+    return this.store.get(runId)?.view;
+  }
+
   /** Stops every run this engine drives without finishing it; each stays resumable from its last snapshot. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -372,8 +387,11 @@ export class SqliteRunEngine implements RunEngine {
       this.options.azure,
       {
         beforeWrite: (method, resource) => {
-          // A stopped run's orphaned promise must not change Azure after its engine let go of the run.
-          if (run.stopped || this.closed) throw new Error(`run ${record.id} is stopped; ${method} was not sent`);
+          // A stopped run's orphaned promise must not change Azure after its engine let go of the run, nor may a copy
+          // whose run another process has taken over (checked last thing before the request leaves).
+          if (run.stopped || this.closed || !this.stillOurs(run)) {
+            throw new Error(`run ${record.id} is stopped; ${method} was not sent`);
+          }
           this.persist(run);
           void resource;
         },
@@ -533,6 +551,7 @@ export class SqliteRunEngine implements RunEngine {
   }
 
   private armTimers(run: LiveRun, facts: MachineFacts): void {
+    this.armApprovalExpiry(run);
     const deadline = facts.context.deadline;
     if (deadline !== run.armedDeadline) {
       if (run.deadlineTimer) clearTimeout(run.deadlineTimer);
@@ -563,11 +582,84 @@ export class SqliteRunEngine implements RunEngine {
     );
   }
 
+  /** Approval expiry, like DEADLINE, is an absolute time stored with the run: a picked-up run re-arms it from there. */
+  private armApprovalExpiry(run: LiveRun): void {
+    const expiresAt = run.record.approval?.expiresAt;
+    if (expiresAt === run.armedExpiry) return;
+    if (run.expiryTimer) clearTimeout(run.expiryTimer);
+    run.expiryTimer = undefined;
+    run.armedExpiry = expiresAt;
+    if (expiresAt !== undefined) this.armExpiryAt(run, expiresAt);
+  }
+
+  private armExpiryAt(run: LiveRun, expiresAt: string): void {
+    // One millisecond past it: the policy refuses only after `expiresAt`, and drivers re-render on this notice.
+    const delay = Math.max(0, Date.parse(expiresAt) + 1 - this.clock.now().getTime());
+    run.expiryTimer = setTimeout(
+      () => {
+        run.expiryTimer = undefined;
+        if (run.armedExpiry !== expiresAt || run.stopped || this.closed) return;
+        if (Date.parse(expiresAt) >= this.clock.now().getTime()) this.armExpiryAt(run, expiresAt);
+        else if (this.stillOurs(run)) this.noteExpiry(run);
+      },
+      Math.min(delay, MAX_TIMER_MS),
+    );
+    // Only a driver waiting for a person keeps the process alive, never an expiry on its own.
+    run.expiryTimer.unref();
+  }
+
+  /** The request lapsed: audited once, and a new view (same request, now past its expiry) for every driver. */
+  private noteExpiry(run: LiveRun): void {
+    const { record } = run;
+    if (!record.approval || !this.recordExpiry(record.id, record.approval)) return;
+    record.updatedAt = this.clock.now().toISOString();
+    record.view = { ...record.view, updatedAt: record.updatedAt };
+    this.store.save(record);
+    for (const listener of run.listeners) listener(record.view);
+  }
+
+  /** Writes "approval-expired" unless this very request (step, fingerprint, time asked) already has one. */
+  private recordExpiry(runId: string, stamp: ApprovalStamp): boolean {
+    return inTransaction(this.db, () => {
+      const noted = this.audit
+        .trail(runId)
+        .some(
+          (entry) =>
+            entry.action === "approval-expired" &&
+            entry.details.step === stamp.stepId &&
+            entry.details.fingerprint === stamp.fingerprint &&
+            entry.details.requestedAt === stamp.requestedAt,
+        );
+      if (noted) return false;
+      this.write(
+        { runId, actor: ENGINE_ACTOR, action: "approval-expired", outcome: "expired" },
+        {
+          step: stamp.stepId,
+          fingerprint: stamp.fingerprint,
+          requestedAt: stamp.requestedAt,
+          expiresAt: stamp.expiresAt,
+        },
+      );
+      return true;
+    });
+  }
+
+  /** A person resuming a run whose approval request expired asks again: a fresh request with a new expiry. */
+  private askAgainIfExpired(record: RunRecord): void {
+    const stamp = record.approval;
+    if (!stamp || Date.parse(stamp.expiresAt) >= this.clock.now().getTime()) return;
+    this.recordExpiry(record.id, stamp);
+    record.approval = undefined;
+  }
+
   private clearTimers(run: LiveRun): void {
     if (run.deadlineTimer) clearTimeout(run.deadlineTimer);
     if (run.pollTimer) clearInterval(run.pollTimer);
+    if (run.expiryTimer) clearTimeout(run.expiryTimer);
     run.deadlineTimer = undefined;
     run.pollTimer = undefined;
+    run.expiryTimer = undefined;
+    run.armedExpiry = undefined;
   }
 
   private send(run: LiveRun, event: RunbookEvent): void {
@@ -589,9 +681,9 @@ export class SqliteRunEngine implements RunEngine {
     for (const resolve of waiters) resolve(run.record.view);
   }
 
+  /** The snapshot before a side effect. `updatedAt` stays: it dates the view, which drivers compare to notice moves. */
   private persist(run: LiveRun): void {
     run.record.snapshot = run.actor.getPersistedSnapshot();
-    run.record.updatedAt = this.clock.now().toISOString();
     this.store.save(run.record);
   }
 
@@ -599,11 +691,8 @@ export class SqliteRunEngine implements RunEngine {
     if (this.closed) return;
     const lost = this.locks.heartbeat([...this.live.values()].filter((run) => !run.stopped).map((run) => run.lockKey));
     // Another process took over a lock we let lapse (e.g. the machine slept): stop driving that run.
-    for (const run of this.live.values()) {
-      if (lost.includes(run.lockKey)) {
-        this.stop(run);
-        this.live.delete(run.record.id);
-      }
+    for (const run of [...this.live.values()]) {
+      if (lost.includes(run.lockKey)) this.letGo(run);
     }
   }
 
@@ -612,14 +701,51 @@ export class SqliteRunEngine implements RunEngine {
   private async liveRun(runId: string, by: string): Promise<LiveRun> {
     this.assertOpen();
     const existing = this.live.get(runId);
-    if (existing) return existing;
+    if (existing && this.stillOurs(existing)) return existing;
+    // A driver acting on a run this process is not driving (Slack after a restart, or a run another process moved):
+    // pick it up as stored. Its approval request keeps its expiry; only a person resuming asks again.
+    const view = this.pickUp(runId, by, { askAgain: false });
+    const run = this.live.get(runId);
+    if (!run) throw this.notAwaiting(view, "events");
+    return run;
+  }
+
+  private pickUp(runId: string, by: string, options: { askAgain: boolean; selfApprove?: boolean }): RunView {
     const record = this.store.get(runId);
     if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
-    // A driver acting on a run this process is not driving (Slack after a restart): pick it up first.
-    await this.resume(runId, by);
-    const run = this.live.get(runId);
-    if (!run) throw this.notAwaiting(record.view, "events");
-    return run;
+    if (FINAL_STATUSES.includes(record.status) && record.snapshot !== null && this.isMachineFinal(record)) {
+      return record.view;
+    }
+    const definition = this.definitionOf(record.runbook);
+    const lockKey = registryKey(record.target);
+    this.lock(lockKey, runId);
+    if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
+    if (options.askAgain) this.askAgainIfExpired(record);
+    this.write(
+      { runId, actor: by, action: "run-resume", outcome: "resumed" },
+      { from: record.view.currentStepId ?? null },
+    );
+    return this.launch(record, definition, lockKey, record.snapshot ?? undefined);
+  }
+
+  /**
+   * Whether this engine still holds the run's registry lock. When another process took the run over (see `lock`), this
+   * engine lets go of its copy, so it never acts on a stale picture of the run.
+   */
+  private stillOurs(run: LiveRun): boolean {
+    if (run.stopped) return false;
+    if (this.locks.heartbeat([run.lockKey]).length === 0) return true;
+    this.letGo(run);
+    return false;
+  }
+
+  /** Stops driving a run another process has (or that ended); subscribers see the run as stored if it moved. */
+  private letGo(run: LiveRun): void {
+    this.stop(run);
+    this.live.delete(run.record.id);
+    const stored = this.store.get(run.record.id);
+    if (!stored || (stored.updatedAt === run.record.updatedAt && stored.status === run.record.status)) return;
+    for (const listener of run.listeners) listener(stored.view);
   }
 
   /**
@@ -658,9 +784,21 @@ export class SqliteRunEngine implements RunEngine {
   }
 
   private lock(key: string, runId: string): void {
-    const result = this.locks.acquire(key, runId);
+    const result = this.locks.acquire(key, runId, {
+      // Read inside the lock's transaction. A holder that was about to start a change finds its lock gone before the
+      // Azure write leaves (beforeWrite), so the change never runs in two places.
+      takeOver: (holder) => {
+        const stored = holder.runId === runId ? this.store.get(runId) : undefined;
+        return stored !== undefined && waitsForPerson(stored);
+      },
+    });
     if (result.acquired) {
-      if (result.takenOverFrom && result.takenOverFrom.runId !== runId) {
+      if (result.handedOver) {
+        this.write(
+          { runId, actor: ENGINE_ACTOR, action: "lock-handover", outcome: "taken over while waiting for a person" },
+          { ownerPid: result.takenOverFrom?.ownerPid, ownerHost: result.takenOverFrom?.ownerHost },
+        );
+      } else if (result.takenOverFrom && result.takenOverFrom.runId !== runId) {
         this.write(
           { runId, actor: ENGINE_ACTOR, action: "lock-takeover", outcome: "stale lock taken over" },
           {
@@ -760,6 +898,6 @@ export class SqliteRunEngine implements RunEngine {
   }
 }
 
-export function createRunEngine(options: RunEngineOptions): RunEngine {
+export function createRunEngine(options: RunEngineOptions): RunEngine & SharedRuns {
   return new SqliteRunEngine(options);
 }

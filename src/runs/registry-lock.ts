@@ -15,7 +15,19 @@ export interface LockHolder {
   expiresAt: string;
 }
 
-export type LockResult = { acquired: true; takenOverFrom?: LockHolder } | { acquired: false; holder: LockHolder };
+export type LockResult =
+  | {
+      acquired: true;
+      takenOverFrom?: LockHolder;
+      /** Taken from a live holder because `takeOver` allowed it (not because it was stale). */
+      handedOver?: boolean;
+    }
+  | { acquired: false; holder: LockHolder };
+
+export interface AcquireOptions {
+  /** Runs inside the lock's transaction: may this live (not stale) holder's lock be taken over? */
+  takeOver?: (holder: LockHolder) => boolean;
+}
 
 interface LockRow {
   registry_key: string;
@@ -63,14 +75,16 @@ export class RegistryLocks {
     private readonly now: () => Date,
   ) {}
 
-  acquire(key: string, runId: string): LockResult {
+  acquire(key: string, runId: string, options: AcquireOptions = {}): LockResult {
     return inTransaction(this.db, () => {
       const row = this.db.prepare("SELECT * FROM registry_locks WHERE registry_key = ?").get(key) as
         LockRow | undefined;
       const now = this.now();
+      let handedOver = false;
       if (row && row.owner_token !== this.token) {
         const stale = Date.parse(row.expires_at) <= now.getTime() || ownerIsGone(row);
-        if (!stale) return { acquired: false, holder: holderOf(row) };
+        handedOver = !stale && options.takeOver?.(holderOf(row)) === true;
+        if (!stale && !handedOver) return { acquired: false, holder: holderOf(row) };
       }
       this.db
         .prepare(
@@ -82,7 +96,7 @@ export class RegistryLocks {
         )
         .run(key, runId, process.pid, hostname(), this.token, now.toISOString(), this.expiry(now));
       return row && row.owner_token !== this.token
-        ? { acquired: true, takenOverFrom: holderOf(row) }
+        ? { acquired: true, takenOverFrom: holderOf(row), ...(handedOver ? { handedOver } : {}) }
         : { acquired: true };
     });
   }

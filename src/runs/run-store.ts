@@ -2,7 +2,7 @@
 // absolute time, and the last RunView so `runs list/show` need no machine to answer.
 import type { DatabaseSync } from "node:sqlite";
 import type { RunbookId } from "../diagnosis/types.js";
-import type { RunStatus, RunSummary, RunTarget, RunView } from "./types.js";
+import type { RunRevision, RunStatus, RunSummary, RunTarget, RunView } from "./types.js";
 import { registryKey } from "./registry-lock.js";
 
 /** When the engine asked for the pending approval; re-stamped when a resumed run asks again. */
@@ -105,6 +105,14 @@ export class RunStore {
   get(id: string): RunRecord | undefined {
     const row = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
     return row ? fromRow(row) : undefined;
+  }
+
+  /** Two columns per run, found by primary key: cheap enough for drivers that poll for runs another process moved. */
+  revisions(ids: readonly string[]): Map<string, RunRevision> {
+    const rows = this.db
+      .prepare("SELECT id, updated_at, status FROM runs WHERE id IN (SELECT value FROM json_each(?))")
+      .all(JSON.stringify(ids)) as unknown as Array<Pick<RunRow, "id" | "updated_at" | "status">>;
+    return new Map(rows.map((row) => [row.id, { updatedAt: row.updated_at, status: row.status as RunStatus }]));
   }
 
   list(): RunSummary[] {

@@ -161,6 +161,26 @@ export class RunRefused extends Error {
   }
 }
 
+/** Where a run stands in the store; it changes with every new view any process writes. */
+export interface RunRevision {
+  updatedAt: string;
+  status: RunStatus;
+}
+
+/**
+ * For a driver that follows runs for hours (the Slack app) while other processes move them too: `acr-cmk runs
+ * resume|abort`, or a second app on the same ACR_CMK_HOME.
+ */
+export interface SharedRuns {
+  /** The stored revision of each run named; cheap enough to poll every few seconds. */
+  revisions(runIds: readonly string[]): Map<string, RunRevision>;
+  /**
+   * The run as it is now. When this engine was driving it but another process has taken it over, this engine lets go
+   * of its copy first (and its subscribers get the stored view).
+   */
+  reload(runId: string): RunView | undefined;
+}
+
 export interface RunEngine {
   start(params: StartRunParams): Promise<RunView>;
   /** `selfApprove`: the person resuming allows self-approval for this session (local `--yes`). */

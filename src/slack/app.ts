@@ -6,20 +6,23 @@ import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { RegistryRef } from "../azure/types.js";
 import type { DiagnosisReport } from "../diagnosis/diagnose.js";
 import type { TriageResult } from "../diagnosis/types.js";
-import type { RunEngine } from "../runs/types.js";
+import type { RunEngine, SharedRuns } from "../runs/types.js";
+import { AckFirst } from "./ack-first.js";
 import { ClickDedupe, PerRunQueue } from "./dedupe.js";
 import type { SlackDeps } from "./deps.js";
 import { registerListeners } from "./listeners/index.js";
 import { boltLogger, silentLog, type SlackLog } from "./log.js";
 import { MessageLinks } from "./message-links.js";
 import { RunMessages } from "./run-messages.js";
+import { RunWatcher } from "./run-watcher.js";
 import { guardTimestamps } from "./signature.js";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 export const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
 
 export interface SlackAppOptions {
-  engine: RunEngine;
+  /** Shared: the CLI or a second app may move the same runs; the app follows them (run-watcher.ts). */
+  engine: RunEngine & SharedRuns;
   /** ACR_CMK_HOME: the app keeps which message shows which run here (slack.sqlite), to re-attach after a restart. */
   home: string;
   diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
@@ -39,6 +42,8 @@ export interface SlackAppOptions {
   logger?: SlackLog;
   /** Web API retries; tests pass 0 so a mistake fails fast. */
   webApiRetries?: number;
+  /** How often to look for runs another process moved (default 2 s). */
+  runWatchIntervalMs?: number;
 }
 
 export interface SlackApp {
@@ -66,10 +71,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const now = () => (options.clock ?? { now: () => new Date() }).now();
   const logger = boltLogger(log);
 
+  const retries = options.webApiRetries ?? 3;
+  const clientOptions = {
+    ...(options.apiUrl ? { slackApiUrl: apiBase(options.apiUrl) } : {}),
+    retryConfig: { retries, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+  };
+
   let receiver: SlackApp["receiver"];
   if (options.socketMode) {
     if (!options.appToken) throw new SlackConfigError("Socket Mode needs SLACK_APP_TOKEN");
-    receiver = new SocketModeReceiver({ appToken: options.appToken, logger });
+    // The socket client calls apps.connections.open with its own Web API client: same base URL and retries.
+    receiver = new SocketModeReceiver({
+      appToken: options.appToken,
+      logger,
+      installerOptions: { clientOptions: { ...clientOptions } },
+    });
   } else {
     if (!options.signingSecret) throw new SlackConfigError("HTTP mode needs SLACK_SIGNING_SECRET");
     const http = new HTTPReceiver({
@@ -88,17 +104,15 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     receiver = http;
   }
 
-  const retries = options.webApiRetries ?? 3;
   const app = new App({
     receiver,
     token: options.botToken,
     logger,
     // auth.test runs in start(), where a bad token becomes a clear error instead of an unhandled rejection.
     deferInitialization: true,
-    clientOptions: {
-      ...(options.apiUrl ? { slackApiUrl: apiBase(options.apiUrl) } : {}),
-      retryConfig: { retries, factor: 2, minTimeout: 500, maxTimeout: 5000 },
-    },
+    // Bolt's conversation store is unused here and costs every request a lookup and a thrown "not found" before ack.
+    convoStore: false,
+    clientOptions,
   });
 
   const links = new MessageLinks(options.home, now);
@@ -119,8 +133,21 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     }),
     dedupe: new ClickDedupe(now),
     queue: new PerRunQueue(),
+    ackFirst: new AckFirst(),
     log,
   };
+  const watcher = new RunWatcher({
+    runs: options.engine,
+    following: () => deps.messages.following(),
+    show: (view) => deps.messages.showMoved(view),
+    ...(options.runWatchIntervalMs ? { intervalMs: options.runWatchIntervalMs } : {}),
+    log,
+  });
+  // Before every listener: counts arrivals, so work after an ack waits for a burst to be acknowledged.
+  app.use(async ({ next }) => {
+    deps.ackFirst.arrived();
+    await next();
+  });
   registerListeners(app, deps);
   app.error(async (error) => {
     log.error(
@@ -133,6 +160,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const reattach = () => {
     const count = deps.messages.reattach();
     if (count > 0) log.info({ runs: count }, "re-attached the messages of runs in progress");
+    watcher.start();
   };
   return {
     app,
@@ -159,6 +187,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
+      watcher.stop();
       await deps.messages.idle();
       deps.messages.close();
       if (started) await app.stop();

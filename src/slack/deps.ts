@@ -1,9 +1,10 @@
 // What every listener gets: the RunEngine and the pure diagnosis functions, the people allowed to approve, the clock,
-// and the app's own helpers (run messages, click dedupe, per-run queue, log).
+// and the app's own helpers (run messages, click dedupe, per-run queue, ack-first scheduling, log).
 import type { RegistryRef } from "../azure/types.js";
 import type { DiagnosisReport } from "../diagnosis/diagnose.js";
 import type { TriageResult } from "../diagnosis/types.js";
 import type { RunEngine } from "../runs/types.js";
+import type { AckFirst } from "./ack-first.js";
 import type { ClickDedupe, PerRunQueue } from "./dedupe.js";
 import type { SlackLog } from "./log.js";
 import type { RunMessages } from "./run-messages.js";
@@ -19,6 +20,8 @@ export interface SlackDeps {
   messages: RunMessages;
   dedupe: ClickDedupe;
   queue: PerRunQueue;
+  /** Work after an acknowledgement waits its turn here, so a burst of requests is acknowledged first. */
+  ackFirst: AckFirst;
   log: SlackLog;
 }
 

@@ -50,6 +50,9 @@ const registrySchema = z
 
 const runIdSchema = z.string().regex(RUN_ID_PATTERN, "a run id is letters, digits, '.', '_' or '-' (up to 64)");
 
+// Built once: building a zod schema costs more than using it, and this runs on every command before its ack.
+const commandTextSchema = z.string().max(MAX_COMMAND_TEXT);
+
 /** Slack escapes &, < and > in command text; triage wants the error as Azure wrote it. */
 export function unescapeSlackText(text: string): string {
   return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
@@ -62,10 +65,7 @@ function exactlyOne(subcommand: string, args: string[], what: string): string | 
 }
 
 export function parseCommand(rawText: unknown): ParsedCommand {
-  const text = z
-    .string()
-    .max(MAX_COMMAND_TEXT)
-    .safeParse(rawText ?? "");
+  const text = commandTextSchema.safeParse(rawText ?? "");
   if (!text.success) return { ok: false, message: `The command text is longer than ${MAX_COMMAND_TEXT} characters.` };
   const trimmed = text.data.trim();
   const [head = "", ...args] = trimmed.split(/\s+/).filter(Boolean);

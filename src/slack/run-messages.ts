@@ -1,7 +1,8 @@
 // One channel message per run, kept up to date with chat.update on every RunView; the discussion (approval requests,
 // who approved or rejected, the end) goes into its thread so approvers get a notification and the channel stays calm.
 // Updates are coalesced per run: while one chat.update is in flight only the newest view waits behind it. The link
-// run → message is persisted (message-links.ts), so after a restart the app re-attaches and keeps the messages current.
+// run → message is persisted (message-links.ts), so after a restart the app re-attaches and keeps the messages current;
+// runs that another process moves reach `show` through the run watcher (run-watcher.ts).
 import type { webApi } from "@slack/bolt";
 import type { RunEngine, RunView } from "../runs/types.js";
 import { FINAL_STATUSES } from "../runs/types.js";
@@ -9,6 +10,7 @@ import { person, escapeText } from "./blocks/mrkdwn.js";
 import { approvalExpired, renderRunMessage, type SlackMessage } from "./blocks/run-message.js";
 import type { SlackLog } from "./log.js";
 import type { Announced, MessageLink, MessageLinks } from "./message-links.js";
+import { sameRevision } from "./run-watcher.js";
 
 export interface MessageRef {
   channel: string;
@@ -19,6 +21,8 @@ interface Tracked {
   ref: MessageLink;
   unsubscribe?: () => void;
   pending?: RunView;
+  /** The newest view handed to the message, for the run watcher to compare with the store. */
+  shown?: RunView;
   pumping?: Promise<void>;
   expiryTimer?: NodeJS.Timeout;
   /** What the thread was last told, so each announcement is made once. */
@@ -106,11 +110,26 @@ export class RunMessages {
     let count = 0;
     for (const link of this.safely("read the run message links", () => this.options.links.all()) ?? []) {
       const view = this.options.engine.get(link.runId);
-      if (!view || (FINAL_STATUSES.includes(view.status) && view.status !== "failed")) continue;
+      if (!view || endedFor(view)) continue;
       this.watch(link.runId);
       count++;
     }
     return count;
+  }
+
+  /** Runs whose message may still change: the last view shown waits, runs, or stopped at an error it can retry. */
+  following(): RunView[] {
+    return [...this.tracked.values()]
+      .map((tracked) => tracked.shown)
+      .filter((view): view is RunView => view !== undefined && !endedFor(view));
+  }
+
+  /** A view of a linked run that this process did not produce (another process moved the run); false if already shown. */
+  showMoved(view: RunView): boolean {
+    const shown = this.tracked.get(view.id)?.shown;
+    if (!shown || sameRevision(shown, view)) return false;
+    this.show(view);
+    return true;
   }
 
   refOf(runId: string): MessageRef | undefined {
@@ -174,6 +193,7 @@ export class RunMessages {
     const tracked = this.tracked.get(view.id);
     if (!tracked || this.closed) return;
     tracked.pending = view;
+    tracked.shown = view;
     this.armExpiry(tracked, view);
     this.announce(tracked, view);
     if (!tracked.pumping) {
@@ -196,7 +216,10 @@ export class RunMessages {
     }
   }
 
-  /** An approval expires without any new view: re-render at its expiry so the buttons become "Ask again". */
+  /**
+   * The engine driving a run announces its expiry with a new view; a run no engine here drives (re-attached after a
+   * restart, or left by the CLI) gets none, so the message re-renders itself at the expiry to show "Ask again".
+   */
   private armExpiry(tracked: Tracked, view: RunView): void {
     if (tracked.expiryTimer) clearTimeout(tracked.expiryTimer);
     tracked.expiryTimer = undefined;
@@ -236,4 +259,9 @@ export class RunMessages {
       this.safely("store what the thread was told", () => this.options.links.announced(view.id, announced));
     }
   }
+}
+
+/** A run that can no longer move ("failed" can: RETRY). */
+function endedFor(view: RunView): boolean {
+  return FINAL_STATUSES.includes(view.status) && view.status !== "failed";
 }

@@ -1,5 +1,6 @@
 // A fake Slack Web API on 127.0.0.1: answers the methods the app calls with HTTP 200 and records every call, plus the
-// response URLs Slack hands to slash commands and buttons.
+// response URLs Slack hands to slash commands and buttons. For Socket Mode it hands out a WebSocket URL
+// (apps.connections.open), normally that of a FakeSlackSocket.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -24,6 +25,8 @@ export class FakeSlack {
   url = "";
   /** Methods that answer `{ ok: false, error }` (still HTTP 200, as Slack does). */
   readonly failures = new Map<string, string>();
+  /** What apps.connections.open answers (Socket Mode). */
+  socketUrl = "";
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -75,6 +78,8 @@ export class FakeSlack {
 
   private answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     switch (method) {
+      case "apps.connections.open":
+        return this.socketUrl ? { ok: true, url: this.socketUrl } : { ok: false, error: "no_socket_url" };
       case "auth.test":
         return { ok: true, user_id: "UBOT", bot_id: "BBOT", team_id: "T0001", user: "acr-cmk", team: "test" };
       case "chat.postMessage": {

@@ -8,10 +8,12 @@ import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { triage } from "../../src/diagnosis/triage.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
 import { createRunEngine } from "../../src/runs/engine.js";
-import type { RunEngine } from "../../src/runs/types.js";
+import type { CmkAzure } from "../../src/azure/types.js";
+import type { RunEngine, SharedRuns } from "../../src/runs/types.js";
 import {
   breakWorld,
   createWorld,
+  initFileStore,
   memoryStore,
   registryKeyAccess,
   sandboxStatus,
@@ -29,12 +31,41 @@ export const BOB = "UBOB000002";
 export const CAROL = "UCAROL0003";
 export const STRANGER = "USTRANGER4";
 export const CHANNEL = "CINCIDENT1";
+export const APP_TOKEN = "xapp-1-A0001-test-app-token";
+
+let counter = 0;
+
+/** A slash command's fields as Slack sends them: a form body over HTTP, the envelope's payload in Socket Mode. */
+export function slashCommandFields(slack: FakeSlack, user: string, text: string): Record<string, string> {
+  const id = `cmd${++counter}`;
+  return {
+    token: "deprecated-verification-token",
+    team_id: "T0001",
+    team_domain: "acme",
+    channel_id: CHANNEL,
+    channel_name: "incident",
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: "/acr-cmk",
+    text,
+    api_app_id: "A0001",
+    is_enterprise_install: "false",
+    response_url: slack.responseUrl(id),
+    trigger_id: `trigger.${id}`,
+  };
+}
 
 export interface Harness {
   slack: FakeSlack;
   app: SlackApp;
-  engine: RunEngine;
+  engine: RunEngine & SharedRuns;
   store: WorldStore;
+  /** ACR_CMK_HOME, shared with anything a test runs beside the app (the CLI, a second engine). */
+  home: string;
+  /** The sandbox state file, when the world lives in one (`worldFile`), for `acr-cmk --sandbox <file>`. */
+  stateFile?: string;
+  azure: CmkAzure;
+  approvers: readonly string[];
   url: string;
   registry: { resourceGroup: string; name: string };
   command(user: string, text: string, options?: { timestamp?: number; signWith?: string }): Promise<Response>;
@@ -58,27 +89,32 @@ export interface Button {
   ts: string;
 }
 
-let counter = 0;
-
 export interface HarnessOptions {
   incident?: string;
   scenario?: Omit<ScenarioOptions, "now">;
   approvalTtlMs?: number;
   clock?: { now(): Date };
   azureLatencyMs?: number;
+  /** Keep the world in a state file under the home, so the CLI's `main()` can share it. */
+  worldFile?: boolean;
+  /** Socket Mode: apps.connections.open answers this WebSocket URL (a FakeSlackSocket); no HTTP receiver. */
+  socketUrl?: string;
+  runWatchIntervalMs?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const home = mkdtempSync(join(tmpdir(), "acr-cmk-slack-"));
   const world = createWorld({ ...options.scenario, now: new Date("2030-01-01T00:00:00Z") });
   if (options.incident) breakWorld(world, options.incident, worldNow(world));
-  const store = memoryStore(world);
+  const stateFile = options.worldFile ? join(home, "sandbox.json") : undefined;
+  const store = stateFile ? initFileStore(stateFile, world) : memoryStore(world);
   const registryRecord = Object.values(world.registries)[0]!;
   const registry = { resourceGroup: registryRecord.resourceGroup, name: registryRecord.name };
   const azure = createSandboxAzure({ store, ...(options.azureLatencyMs ? { latencyMs: options.azureLatencyMs } : {}) });
   const approvers = [BOB, CAROL];
   const slack = new FakeSlack();
   await slack.start();
+  if (options.socketUrl) slack.socketUrl = options.socketUrl;
 
   const boot = async () => {
     const engine = createRunEngine({
@@ -95,16 +131,17 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       home,
       diagnose: (ref) => diagnoseRegistry(azure, ref, { now: () => worldNow(store.read()) }),
       triage,
-      signingSecret: SECRET,
+      ...(options.socketUrl ? { socketMode: true, appToken: APP_TOKEN } : { signingSecret: SECRET }),
       botToken: "xoxb-test-token",
       apiUrl: slack.apiUrl,
       approvers,
       webApiRetries: 0,
+      ...(options.runWatchIntervalMs ? { runWatchIntervalMs: options.runWatchIntervalMs } : {}),
       ...(options.approvalTtlMs ? { approvalTtlMs: options.approvalTtlMs } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
     });
     const { port } = await app.start({ port: 0, host: "127.0.0.1" });
-    return { engine, app, url: `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}` };
+    return { engine, app, url: port === undefined ? "" : `http://127.0.0.1:${port}${SLACK_EVENTS_PATH}` };
   };
   let current = await boot();
   const shutdown = async () => {
@@ -123,27 +160,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return current.engine;
     },
     store,
+    home,
+    ...(stateFile ? { stateFile } : {}),
+    azure,
+    approvers,
     get url() {
       return current.url;
     },
     registry,
     command(user, text, signing = {}) {
-      const id = `cmd${++counter}`;
-      const body = formBody({
-        token: "deprecated-verification-token",
-        team_id: "T0001",
-        team_domain: "acme",
-        channel_id: CHANNEL,
-        channel_name: "incident",
-        user_id: user,
-        user_name: user.toLowerCase(),
-        command: "/acr-cmk",
-        text,
-        api_app_id: "A0001",
-        is_enterprise_install: "false",
-        response_url: slack.responseUrl(id),
-        trigger_id: `trigger.${id}`,
-      });
+      const body = formBody(slashCommandFields(slack, user, text));
       return postSigned(current.url, body, { secret: SECRET, timestamp: signedAt(), ...signing });
     },
     click(user, button, clickOptions = {}) {

@@ -25,12 +25,18 @@ describe("parseSlackEnv", () => {
     [{ ...good, PORT: "http" }, false, "PORT"],
     [{ ...good, PORT: "70000" }, false, "PORT must be 0-65535"],
     [{ ...good, SLACK_API_URL: "ftp://x" }, false, "SLACK_API_URL"],
+    [{ ...good, ACR_CMK_SLACK_WATCH_MS: "often" }, false, "ACR_CMK_SLACK_WATCH_MS must be a number"],
+    [{ ...good, ACR_CMK_SLACK_WATCH_MS: "10" }, false, "ACR_CMK_SLACK_WATCH_MS must be at least 100"],
   ])("refuses %#", (env, socketMode, message) => {
     const attempt = () => parseSlackEnv(env as NodeJS.ProcessEnv, socketMode);
     expect(attempt).toThrow(UsageError);
     expect(attempt).toThrow(message);
     // No value of a secret in the message, whichever variable was wrong.
     expect(attempt).not.toThrow(/secret-token|user-token-secret|shh-signing/);
+  });
+
+  it("reads how often to look for runs moved by another process", () => {
+    expect(parseSlackEnv({ ...good, ACR_CMK_SLACK_WATCH_MS: "500" }, false).ACR_CMK_SLACK_WATCH_MS).toBe(500);
   });
 
   it("takes an app token in socket mode without a signing secret", () => {

@@ -11,7 +11,7 @@ import { getRunbook, RUNBOOKS } from "../../machines/index.js";
 import { AzureResponseRecorder } from "../../runs/azure-calls.js";
 import { createRunEngine } from "../../runs/engine.js";
 import { planSteps, targetPlaceholders } from "../../runs/plan.js";
-import { RunRefused, type RunEngine, type RunTarget } from "../../runs/types.js";
+import { RunRefused, type RunEngine, type RunTarget, type SharedRuns } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
@@ -73,7 +73,7 @@ export function invocationOf(ctx: CliContext): string {
   return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
-export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine> {
+export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine & SharedRuns> {
   const env = envSchema.safeParse(ctx.env);
   if (!env.success) throw new UsageError(env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
   const approvers = (env.data.ACR_CMK_APPROVERS ?? "")

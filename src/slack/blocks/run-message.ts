@@ -117,7 +117,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     return [
       section(details),
       section(
-        `:hourglass: This approval request expired ${slackDate(request.expiresAt)}. The run waits and nothing was ` +
+        `:hourglass: This approval request expired at ${slackDate(request.expiresAt)}. The run waits and nothing was ` +
           "changed; ask again to re-check and request a fresh approval.",
       ),
       { type: "actions", elements: [button("Ask again", ACTION.askAgain, { r: view.id }), abortButton(view)] },

@@ -20,14 +20,6 @@ import { actOnRun, onlyDrivers } from "../act-on-run.js";
 
 type Respond = (message: RespondArguments) => Promise<unknown>;
 
-/**
- * Starts the work after the acknowledgement in a later turn of the event loop, so requests that arrived meanwhile are
- * read and acknowledged before this one's Azure calls take the CPU (a burst of commands stays fast to ack).
- */
-function afterPendingAcks(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** A resource id from another subscription than the one acr-cmk works in. */
 class SubscriptionMismatch extends Error {
   override readonly name = "SubscriptionMismatch";
@@ -182,13 +174,14 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
         return;
       case "abort":
         await ack(ephemeral(`:hourglass_flowing_sand: Aborting run ${code(cmd.runId)}…`));
-        await afterPendingAcks();
+        await deps.ackFirst.turn();
         await abortFromCommand(deps, { runId: cmd.runId, reason: cmd.reason, user: command.user_id }, respond);
         return;
       case "diagnose": {
         const name = `${cmd.registry.ref.resourceGroup}/${cmd.registry.ref.name}`;
         await ack(ephemeral(`:mag: Diagnosing ${code(name)}…`));
-        await afterPendingAcks();
+        // Requests still arriving are acknowledged before this one's Azure calls take the CPU.
+        await deps.ackFirst.turn();
         try {
           const report = await diagnoseFor(deps, cmd.registry);
           await respond({ response_type: "in_channel", ...renderDiagnosis(report, command.user_id) });
@@ -205,7 +198,7 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
             `:hourglass_flowing_sand: ${cmd.action} ${code(name)}: diagnosing, then the run's message appears in this channel.`,
           ),
         );
-        await afterPendingAcks();
+        await deps.ackFirst.turn();
         try {
           await startRun(
             deps,

@@ -1,0 +1,114 @@
+// An approval request that lapses is noticed by the engine itself: audited once, announced to every driver as a new
+// view, and the run keeps waiting, resumable. Its expiry is an absolute time stored with the run, so it survives a
+// restart.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRunEngine, type RunEngineOptions } from "../../src/runs/engine.js";
+import type { AuditEntry, RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
+import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+
+const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
+
+let home: string;
+let engines: RunEngine[];
+let vault: FakeKeyVault;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "acr-cmk-expiry-"));
+  engines = [];
+  vault = fakeVault();
+});
+afterEach(async () => {
+  for (const engine of engines) await engine.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function engineFor(options: Partial<RunEngineOptions> = {}): RunEngine {
+  const engine = createRunEngine({
+    home,
+    azure: fakeAzure(vault),
+    runbooks: { "key-deleted": toyRunbook(vault) },
+    pollIntervalMs: 5,
+    ...options,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+async function waitingRun(engine: RunEngine): Promise<RunView> {
+  const view = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli" });
+  return engine.settled(view.id);
+}
+
+function expiries(engine: RunEngine, runId: string): AuditEntry[] {
+  return engine.auditTrail(runId).filter((entry) => entry.action === "approval-expired");
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("approval expiry", () => {
+  it("is audited once by acr-cmk when the request lapses, and subscribers get a new view of the still-waiting run", async () => {
+    const engine = engineFor({ approvalTtlMs: 150 });
+    const run = await waitingRun(engine);
+    const views: RunView[] = [];
+    engine.subscribe(run.id, (view) => views.push(view));
+
+    const expired = await new Promise<RunView>((resolve) => engine.subscribe(run.id, resolve));
+    expect(Date.now()).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
+    expect(expired.status).toBe("awaiting-approval");
+    expect(expired.approval?.expiresAt).toBe(run.approval!.expiresAt);
+    expect(expired.updatedAt > run.updatedAt).toBe(true);
+    const [entry, ...more] = expiries(engine, run.id);
+    expect(more).toEqual([]);
+    expect(entry).toMatchObject({
+      actor: "acr-cmk",
+      outcome: "expired",
+      details: { step: "recoverKey", fingerprint: "fp-deleted", expiresAt: run.approval!.expiresAt },
+    });
+
+    // A late click is refused as expired without a second expiry entry.
+    await expect(engine.approve(run.id, "bob")).rejects.toMatchObject({ reason: "expired" });
+    await sleep(50);
+    expect(expiries(engine, run.id)).toHaveLength(1);
+    expect(views).toHaveLength(1);
+
+    // The run stays resumable: resuming asks again with a fresh expiry, and that request can be approved.
+    const again = await engine.resume(run.id, "alice");
+    expect(Date.parse(again.approval!.expiresAt)).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
+    await engine.approve(run.id, "bob");
+    expect((await engine.settled(run.id)).status).toBe("awaiting-input");
+    expect(engine.verifyAudit().ok).toBe(true);
+  });
+
+  it("survives a restart: a run picked up before its expiry keeps the stored time and lapses at it", async () => {
+    const first = engineFor({ approvalTtlMs: 400 });
+    const run = await waitingRun(first);
+    await first.close();
+
+    const next = engineFor({ approvalTtlMs: 60_000 });
+    const resumed = await next.resume(run.id, "alice");
+    // Not a new request: the same one, with the expiry it was given before the restart.
+    expect(resumed.approval?.expiresAt).toBe(run.approval!.expiresAt);
+    expect(next.auditTrail(run.id).filter((entry) => entry.action === "approval-requested")).toHaveLength(1);
+    const expired = await new Promise<RunView>((resolve) => next.subscribe(run.id, resolve));
+    expect(Date.now()).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
+    expect(expired.status).toBe("awaiting-approval");
+    expect(expiries(next, run.id)).toHaveLength(1);
+  });
+
+  it("a request that lapsed while no process drove the run is audited when the run is picked up, and approving it is refused", async () => {
+    const first = engineFor({ approvalTtlMs: 60_000 });
+    const run = await waitingRun(first);
+    await first.close();
+
+    const later = engineFor({ clock: { now: () => new Date(Date.now() + 61_000) } });
+    await expect(later.approve(run.id, "bob")).rejects.toMatchObject({ reason: "expired" });
+    await sleep(20);
+    expect(expiries(later, run.id)).toHaveLength(1);
+    expect(later.get(run.id)?.status).toBe("awaiting-approval");
+    const actions = later.auditTrail(run.id).map((entry) => `${entry.action}:${entry.outcome}`);
+    expect(actions.slice(-3)).toEqual(["run-resume:resumed", "approval-expired:expired", "approve:refused: expired"]);
+  });
+});

@@ -1,0 +1,111 @@
+// Two processes on one ACR_CMK_HOME (the Slack app and `acr-cmk runs abort`, or two apps): a run that waits for a
+// person may be moved by either; the one that drove it before lets go and never acts on its stale copy.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createRunEngine, type RunEngineOptions } from "../../src/runs/engine.js";
+import type { RunEngine, RunTarget, RunView, SharedRuns } from "../../src/runs/types.js";
+import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+
+const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
+
+let home: string;
+let engines: Array<RunEngine & SharedRuns>;
+
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "acr-cmk-shared-"));
+  engines = [];
+});
+afterEach(async () => {
+  for (const engine of engines) await engine.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function engineFor(vault: FakeKeyVault, options: Partial<RunEngineOptions> = {}): RunEngine & SharedRuns {
+  const engine = createRunEngine({
+    home,
+    azure: fakeAzure(vault),
+    runbooks: { "key-deleted": toyRunbook(vault) },
+    pollIntervalMs: 5,
+    ...options,
+  });
+  engines.push(engine);
+  return engine;
+}
+
+async function waitingRun(engine: RunEngine): Promise<RunView> {
+  const view = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
+  return engine.settled(view.id);
+}
+
+describe("a run moved by another process", () => {
+  it("can be aborted while another engine holds it waiting for approval; that engine then refuses to approve it", async () => {
+    const vault = fakeVault();
+    const slack = engineFor(vault);
+    const run = await waitingRun(slack);
+    const seen: RunView[] = [];
+    slack.subscribe(run.id, (view) => seen.push(view));
+
+    const cli = engineFor(vault);
+    await cli.resume(run.id, "oncall");
+    expect((await cli.abort(run.id, "oncall", "handled by hand")).status).toBe("aborted");
+
+    const revision = slack.revisions([run.id]).get(run.id);
+    expect(revision?.status).toBe("aborted");
+    expect(revision?.updatedAt).not.toBe(run.updatedAt);
+    // The stale copy is let go of when it is next looked at; its subscribers learn what happened.
+    expect(slack.reload(run.id)?.status).toBe("aborted");
+    expect(seen.map((view) => view.status)).toEqual(["aborted"]);
+    await expect(slack.approve(run.id, "bob", { fingerprint: "fp-deleted" })).rejects.toMatchObject({
+      reason: "final",
+    });
+    expect(vault.writes).toEqual([]);
+    const actions = slack.auditTrail(run.id).map((entry) => entry.action);
+    expect(actions).toContain("lock-handover");
+    expect(actions.filter((action) => action === "approve")).toEqual([]);
+    expect(slack.verifyAudit().ok).toBe(true);
+  });
+
+  it("an approval given through another engine runs the change there, once, and a click on the old copy is not a second run", async () => {
+    const vault = fakeVault();
+    const slack = engineFor(vault);
+    const run = await waitingRun(slack);
+    const other = engineFor(vault);
+    await other.approve(run.id, "bob", { fingerprint: "fp-deleted" });
+    expect((await other.settled(run.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+
+    // The first engine still has its copy waiting for approval; acting on it picks the run up as stored instead.
+    await expect(slack.approve(run.id, "bob", { fingerprint: "fp-deleted" })).resolves.toMatchObject({
+      status: "awaiting-input",
+    });
+    await slack.input(run.id, "alice", "skip");
+    expect((await slack.settled(run.id)).status).toBe("succeeded");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+    expect(slack.auditTrail(run.id).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
+  });
+
+  it("a run that is busy with a change is not taken over", async () => {
+    let release!: () => void;
+    const vault = fakeVault({ gate: new Promise<void>((resolve) => (release = resolve)) });
+    const first = engineFor(vault);
+    const run = await waitingRun(first);
+    await first.approve(run.id, "bob");
+    while (vault.recoverCalls === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+
+    const other = engineFor(vault);
+    await expect(other.abort(run.id, "oncall", "too slow")).rejects.toMatchObject({ reason: "locked" });
+    release();
+    expect((await first.settled(run.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+  });
+
+  it("revisions name only the runs asked for and change when the view does", async () => {
+    const engine = engineFor(fakeVault());
+    const run = await waitingRun(engine);
+    expect([...engine.revisions([run.id, "no-such-run"]).keys()]).toEqual([run.id]);
+    expect(engine.revisions([run.id]).get(run.id)).toEqual({ updatedAt: run.updatedAt, status: "awaiting-approval" });
+    expect(engine.reload(run.id)).toEqual(run);
+  });
+});

@@ -1,0 +1,56 @@
+// An approval request that lapses while nobody clicks: the engine audits it once, and the run's message drops Approve
+// and Reject for "expired at …" with Ask again, which requests a fresh approval.
+import { afterEach, describe, expect, it } from "vitest";
+import { ACTION } from "../../src/slack/action-ids.js";
+import {
+  ALICE,
+  BOB,
+  buttonsOn,
+  latestMessage,
+  recoveryAwaitingApproval,
+  startHarness,
+  waitFor,
+  type Harness,
+} from "./harness.js";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("approval expiry in Slack", () => {
+  it("the message replaces Approve and Reject with the expiry and Ask again once the request lapses", async () => {
+    h = await startHarness({ incident: "key-deleted", approvalTtlMs: 1000 });
+    const run = await recoveryAwaitingApproval(h);
+    expect(buttonsOn(h.slack, run.channel, run.ts).map((b) => b.action_id)).toEqual([
+      ACTION.approve,
+      ACTION.reject,
+      ACTION.abort,
+    ]);
+    const expiresAt = h.engine.get(run.runId)!.approval!.expiresAt;
+
+    const askAgain = await waitFor("Ask again on the message", () =>
+      buttonsOn(h!.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.askAgain),
+    );
+    expect(buttonsOn(h.slack, run.channel, run.ts).map((b) => b.action_id)).toEqual([ACTION.askAgain, ACTION.abort]);
+    const seconds = Math.floor(Date.parse(expiresAt) / 1000);
+    expect(JSON.stringify(latestMessage(h.slack, run.channel, run.ts)!.blocks)).toContain(
+      `expired at <!date^${seconds}^`,
+    );
+    const expired = h.engine.auditTrail(run.runId).filter((entry) => entry.action === "approval-expired");
+    expect(expired).toEqual([
+      expect.objectContaining({ actor: "acr-cmk", details: expect.objectContaining({ expiresAt }) }),
+    ]);
+    expect(h.engine.get(run.runId)?.status).toBe("awaiting-approval");
+
+    await h.click(ALICE, askAgain);
+    const approve = await waitFor("a fresh Approve", () =>
+      buttonsOn(h!.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
+    );
+    expect(Date.parse(h.engine.get(run.runId)!.approval!.expiresAt)).toBeGreaterThan(Date.parse(expiresAt));
+    await h.click(BOB, approve);
+    await waitFor("the change", () => h!.engine.auditTrail(run.runId).some((e) => e.action === "change-end"));
+    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "approval-expired")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,56 @@
+// `acr-cmk slack --socket-mode`: the real Bolt app with its SocketModeReceiver dials a WebSocket on 127.0.0.1 handed
+// out by the fake Web API (apps.connections.open, with the app-level token), gets Slack's `hello`, and answers a
+// slash command envelope with its ack over the socket within Slack's three seconds, then posts the run's message.
+import { afterEach, describe, expect, it } from "vitest";
+import { FakeSlackSocket } from "./fake-slack-socket.js";
+import {
+  ALICE,
+  APP_TOKEN,
+  CHANNEL,
+  slashCommandFields,
+  startHarness,
+  startedRun,
+  settle,
+  type Harness,
+} from "./harness.js";
+
+let h: Harness | undefined;
+let socket: FakeSlackSocket | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+  await socket?.stop();
+  socket = undefined;
+});
+
+describe("Socket Mode", () => {
+  it("acknowledges a slash command over the socket within 3 s and posts the run's message", async () => {
+    socket = new FakeSlackSocket();
+    await socket.start();
+    h = await startHarness({ incident: "key-deleted", socketUrl: socket.url });
+    // The connection was opened with the app-level token, never the bot token.
+    const open = h.slack.callsTo("apps.connections.open");
+    expect(open.map((call) => call.authorization)).toEqual([`Bearer ${APP_TOKEN}`]);
+    expect(socket.connections).toBe(1);
+    expect(socket.paths[0]).toContain("ticket=test-ticket");
+
+    const text = `recover ${h.registry.resourceGroup}/${h.registry.name}`;
+    const sentAt = performance.now();
+    socket.send({
+      envelope_id: "env-slash-1",
+      type: "slash_commands",
+      accepts_response_payload: true,
+      payload: slashCommandFields(h.slack, ALICE, text),
+    });
+    const ack = await socket.ack("env-slash-1", 3000);
+    expect(performance.now() - sentAt).toBeLessThan(3000);
+    expect(ack.payload).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("diagnosing") });
+
+    const run = await startedRun(h);
+    expect(run.channel).toBe(CHANNEL);
+    expect((await settle(h, run.runId)).status).toBe("awaiting-approval");
+    expect(h.engine.get(run.runId)?.requester).toBe(ALICE);
+    // One ack per envelope: Slack would redeliver an envelope left unanswered.
+    expect(socket.received.filter((message) => message.envelope_id === "env-slash-1")).toHaveLength(1);
+  });
+});
