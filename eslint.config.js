@@ -40,7 +40,12 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@azure/*", "@slack/*", "ink", "react", "node:*"], message: "A machine imports xstate and our own types only." }] },
+        {
+          patterns: [
+            { group: ["@azure/*", "@slack/*", "ink", "react", "node:*"], message: "A machine imports xstate and our own types only." },
+            { group: ["**/runs/*", "**/tui/*", "**/slack/*", "**/cli/*"], message: "Machines sit below the engine and the drivers: they import neither." },
+          ],
+        },
       ],
     },
   },

@@ -1,7 +1,7 @@
 // Azure CLI equivalents of every step. Templates carry <placeholders>; `fillAz` fills the ones the run already knows,
 // so the static step table (docs, dry-run) and the live approval show the same command. There is deliberately no
 // delete command for a vault or a key here: nothing in a runbook, rollbacks included, deletes what holds the data.
-import type { RunTarget } from "../runs/types.js";
+import type { RunTarget } from "./meta.js";
 import type { RunFacts } from "./facts.js";
 
 export const AZ = {

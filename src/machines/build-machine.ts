@@ -3,7 +3,7 @@
 // ahead of each change, every invoke with onError, ABORT everywhere, `failed` as a resumable stop.
 import { assign, fromPromise, setup, type AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
-import type { InputRequest, StepMeta } from "../runs/types.js";
+import type { InputRequest, StepMeta } from "./meta.js";
 import type {
   RunbookActorOptions,
   RunbookContextBase,

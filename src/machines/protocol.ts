@@ -2,7 +2,7 @@
 import type { AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
-import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../runs/types.js";
+import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "./meta.js";
 
 /** Input every runbook machine is created with. */
 export interface RunbookInput {

@@ -2,7 +2,7 @@
 // and the final states. A runbook is a flat list of these; build-machine.ts turns it into an XState machine, so the
 // shape rules (approval before every change, verify after, onError everywhere, ABORT everywhere) hold by construction.
 import type { CmkAzure } from "../azure/types.js";
-import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../runs/types.js";
+import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "./meta.js";
 import { eitherAccessAz, type AccessAz } from "./az.js";
 import type { RunFacts } from "./facts.js";
 

@@ -1,50 +1,15 @@
 // What drivers (terminal, Slack, plain CLI) see of a run, and the only way they may act on one.
 import type { RunbookId } from "../diagnosis/types.js";
 
-export type StepKind = "check" | "change" | "wait" | "verify" | "manual" | "approval" | "final";
-export type Risk = "none" | "low" | "medium" | "high";
-export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed";
+export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
+import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../machines/meta.js";
 
-/** The text every driver shows for a state; it comes from the state's `meta`. */
-export interface StepMeta {
-  title: string;
-  why: string;
-  kind: StepKind;
-  risk: Risk;
-  /** Equivalent Azure CLI command (may contain <placeholders> filled from the run's context). */
-  az?: string;
-  /** Cannot be undone: needs the stronger approval (typing the registry name). */
-  irreversible?: boolean;
-}
+export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed";
 
 export interface StepView extends StepMeta {
   id: string;
   status: StepStatus;
   evidence?: string[];
-}
-
-export interface ApprovalRequest {
-  stepId: string;
-  title: string;
-  resource: string;
-  before: string;
-  after: string;
-  az: string;
-  risk: Risk;
-  irreversible: boolean;
-  /** Fingerprint of the Azure state the change was computed from; an approval is void when it no longer matches. */
-  fingerprint: string;
-  requester: string;
-  requestedAt: string;
-  expiresAt: string;
-}
-
-export interface InputRequest {
-  stepId: string;
-  prompt: string;
-  options: Array<{ id: string; label: string }>;
-  /** The option an unattended run (`--yes`) may pick; absent when a person must choose. */
-  defaultOption?: string;
 }
 
 export type RunStatus =
@@ -67,12 +32,6 @@ export const FINAL_STATUSES: readonly RunStatus[] = [
   "aborted",
   "failed",
 ];
-
-export interface RunTarget {
-  subscriptionId: string;
-  resourceGroup: string;
-  registry: string;
-}
 
 export interface RunLogEntry {
   at: string;
