@@ -19,6 +19,10 @@ export interface TuiDisplayOptions {
   color: boolean;
   /** Local policy: the person at this terminal may approve their own changes. Default true. */
   selfApprove?: boolean;
+  /** ACR_CMK_APPROVERS, so a refusal can say who may approve. Default none. */
+  approvers?: readonly string[];
+  /** How acr-cmk is run here (`acr-cmk --sandbox <file>`), for the commands the TUI prints. Default `acr-cmk`. */
+  invocation?: string;
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   stderr?: NodeJS.WritableStream;
@@ -43,8 +47,11 @@ export interface TuiResult extends TuiExit {
   view?: RunView;
 }
 
-/** What the person reads after the TUI is gone: the end of the run or how to pick it up again. */
-export function closingNote(view: RunView | undefined): string {
+/**
+ * What the person reads after the TUI is gone: the end of the run or how to pick it up again. Undo commands come here
+ * whole, one per line, so they can be copied from the terminal's own scrollback.
+ */
+export function closingNote(view: RunView | undefined, invocation = "acr-cmk"): string {
   if (!view) return "";
   const lines: string[] = [];
   if (isFinal(view)) {
@@ -53,7 +60,9 @@ export function closingNote(view: RunView | undefined): string {
       lines.push(view.outcome.summary);
       for (const step of view.outcome.nextSteps) lines.push(`  - ${step}`);
     }
-    if (view.rollback.length > 0 && view.status !== "succeeded") {
+    // A run stopped at an Azure error picks up again where it stopped.
+    if (view.status === "failed") lines.push(`Resume it with: ${resumeCommand(view.id, invocation)}`);
+    if (view.rollback.length > 0) {
       lines.push("Commands that undo this run's changes, in this order (newest change first):");
       for (const command of undoOrder(view)) lines.push(`  ${command}`);
     }
@@ -61,7 +70,7 @@ export function closingNote(view: RunView | undefined): string {
     lines.push(
       `Run ${view.id} (${view.runbook}, ${targetLabel(view.target)}) is ${statusWords(view.status)}; nothing is lost.`,
     );
-    lines.push(`Resume it with: ${resumeCommand(view.id)}`);
+    lines.push(`Resume it with: ${resumeCommand(view.id, invocation)}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -99,7 +108,13 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
   }
   const instance = render(
     <AppShell
-      session={{ requester: options.requester, sandbox: options.sandbox, selfApprove: options.selfApprove ?? true }}
+      session={{
+        requester: options.requester,
+        sandbox: options.sandbox,
+        selfApprove: options.selfApprove ?? true,
+        approvers: options.approvers ?? [],
+        invocation: options.invocation ?? "acr-cmk",
+      }}
       connection={connection}
       screens={screens}
       initial={options.runId ? { name: "run", runId: options.runId } : { name: "home" }}
@@ -137,7 +152,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
     guard.dispose();
   }
   const view = exit.runId && engine ? engine.get(exit.runId) : undefined;
-  const note = closingNote(view);
+  const note = closingNote(view, options.invocation);
   if (note) options.stdout.write(note);
   return { ...exit, ...(view ? { view } : {}) };
 }

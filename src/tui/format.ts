@@ -35,8 +35,9 @@ export function isFinal(view: Pick<RunView, "status">): boolean {
   return FINAL_STATUSES.includes(view.status);
 }
 
-export function resumeCommand(runId: string): string {
-  return `acr-cmk runs resume ${runId}`;
+/** The command that picks a run up again; `invocation` is how acr-cmk is run here (with `--sandbox <file>`, say). */
+export function resumeCommand(runId: string, invocation = "acr-cmk"): string {
+  return `${invocation} runs resume ${runId}`;
 }
 
 /** Elapsed time as a person reads it: 4s, 1m 05s, 1h 02m. */

@@ -46,3 +46,12 @@ export function useTypingCapture(typing: boolean): void {
     return () => setTyping(false);
   }, [typing, setTyping]);
 }
+
+/**
+ * What resuming a run from this terminal says about self-approval: the terminal's policy, for the person's own runs
+ * only. Resuming someone else's run leaves their run's setting as it was (an approver picking a run up must not let
+ * its requester approve their own change).
+ */
+export function resumeOptions(session: Pick<TuiSession, "requester" | "selfApprove">, requester: string) {
+  return requester === session.requester ? { selfApprove: session.selfApprove } : {};
+}

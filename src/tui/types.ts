@@ -38,6 +38,10 @@ export interface TuiSession extends TuiConnection {
   sandbox: boolean;
   /** The terminal's own approvals count as self-approval (local policy, as `--yes` is for the plain driver). */
   selfApprove: boolean;
+  /** ACR_CMK_APPROVERS: who may approve change steps (empty: anyone but the requester, or the requester at a terminal). */
+  approvers: readonly string[];
+  /** How the person runs acr-cmk here (`acr-cmk --sandbox <file>` in sandbox mode): commands on screen start with it. */
+  invocation: string;
 }
 
 /** How the TUI ended, so the command can print what to do next and pick the exit code. */

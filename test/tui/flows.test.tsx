@@ -146,8 +146,11 @@ describe("run screen", () => {
     mounted = mountTui({ target, engine: new FakeEngine({ risk: "low", refuseApproval: "self-approval" }) });
     await openRecommendedRun(mounted);
     await type(mounted.stdin, "a");
-    await waitForFrame(mounted.stdout, (f) => f.includes("✖ you may not approve your own change here"));
-    expect(mounted.stdout.lastFrame()).toContain("Approve this change?");
+    const frame = await waitForFrame(mounted.stdout, (f) => f.includes("✖ you may not approve your own change here"));
+    // The change stays on screen, now with how to hand it over instead of a key that would only be refused again.
+    expect(frame).toContain("Recover the deleted key acr-key");
+    expect(frame).toContain("acr-cmk runs resume run-1");
+    expect(frame).not.toContain("a approve");
   });
 
   it("leaves on q with the run resumable and prints the resume command", async () => {
@@ -184,7 +187,7 @@ describe("run screen", () => {
     mounted = mountTui({ engine, runId: started.id });
     await waitForFrame(mounted.stdout, (f) => f.includes("Approve this change?"));
     await type(mounted.stdin, "a");
-    await waitForFrame(mounted.stdout, (f) => f.includes("Enter quit"));
+    await waitForFrame(mounted.stdout, (f) => f.includes("Enter/q quit"));
     await type(mounted.stdin, KEYS.enter);
     const result = await mounted.result;
     expect(result.view?.status).toBe("succeeded");
@@ -239,6 +242,16 @@ describe("help and runs", () => {
 });
 
 describe("refusals are visible", () => {
+  it("an expired approval request is asked again for the person to review, not approved blind", async () => {
+    const engine = new FakeEngine({ risk: "low", refuseApproval: "expired" });
+    mounted = mountTui({ target, engine });
+    await openRecommendedRun(mounted);
+    await type(mounted.stdin, "a");
+    await waitForFrame(mounted.stdout, (f) => f.includes("That request had expired; it is asked again."));
+    expect(engine.callsTo("resume")).toEqual([["run-1", "alice", undefined]]);
+    expect(engine.callsTo("approve")).toHaveLength(1);
+  });
+
   it("a RunRefused from start keeps the person on home with the reason", async () => {
     const engine = new FakeEngine();
     engine.start = async () => {

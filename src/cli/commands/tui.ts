@@ -53,9 +53,27 @@ function isTerminal(ctx: CliContext): boolean {
   return Boolean(ctx.stdout.isTTY && ctx.stdin.isTTY);
 }
 
-/** Self-approval is the terminal's local policy unless the team named approvers (separation of duties). */
-function terminalSelfApproves(ctx: CliContext): boolean {
-  return (ctx.env.ACR_CMK_APPROVERS ?? "").trim() === "";
+/** ACR_CMK_APPROVERS as the engine reads it (run.ts openEngine): comma-separated, blanks ignored. */
+function approversOf(ctx: CliContext): string[] {
+  return (ctx.env.ACR_CMK_APPROVERS ?? "")
+    .split(",")
+    .map((id) => id.trim())
+    .filter(Boolean);
+}
+
+/**
+ * The terminal's policy: a keystroke (and the typed registry name for high risk) is a knowing approval, so the
+ * requester may approve their own change, unless the team named approvers (separation of duties) and the requester is
+ * not one of them.
+ */
+function terminalSelfApproves(ctx: CliContext, person: string): boolean {
+  const approvers = approversOf(ctx);
+  return approvers.length === 0 || approvers.includes(person);
+}
+
+/** How acr-cmk is run here, for the commands the TUI prints (run.ts invocationOf, without loading the run module). */
+function invocationOf(ctx: CliContext): string {
+  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
 function printHelp(ctx: CliContext): void {
@@ -115,7 +133,9 @@ async function openTui(
     ...(typeof connection === "function" ? { connect: connection } : connection),
     sandbox: ctx.globals.sandbox !== undefined,
     color: ctx.globals.color,
-    selfApprove: terminalSelfApproves(ctx),
+    selfApprove: terminalSelfApproves(ctx, extra.requester),
+    approvers: approversOf(ctx),
+    invocation: invocationOf(ctx),
     stdout: ctx.stdout,
     stdin: ctx.stdin,
     stderr: ctx.stderr,
@@ -161,20 +181,19 @@ export const homeCommand: CommandRunner = async (ctx, options) => {
 
 /**
  * The TUI driver of one run (`acr-cmk run` / `recover` / `runs resume` on a terminal): the run screen until the
- * person leaves. `by` is who sits at the terminal (default: the local user). Returns the run's exit code.
+ * person leaves. `by` is who sits at the terminal: they approve as themselves. Returns the run's exit code.
  */
-export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string, by?: string): Promise<number> {
+export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string, by: string): Promise<number> {
   const view = engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
-  const person = by ?? terminalUser(ctx);
-  // A keystroke (and the typed registry name for high risk) is a knowing approval: on a terminal the requester may
-  // approve their own change unless the team named approvers.
-  if (terminalSelfApproves(ctx) && view.requester === person && !FINAL_STATUSES.includes(view.status)) {
+  // The requester's own run follows the terminal's policy whatever the command line asked: with named approvers,
+  // `--yes` does not let a requester who is not one approve their own change here.
+  if (view.requester === by && !FINAL_STATUSES.includes(view.status)) {
     // A refusal here (say, the run ended meanwhile) shows on screen at the first approval, with the engine's words.
-    await engine.resume(runId, person, { selfApprove: true }).catch(() => undefined);
+    await engine.resume(runId, by, { selfApprove: terminalSelfApproves(ctx, by) }).catch(() => undefined);
   }
   const azure = await ctx.azure();
-  const result = await openTui(ctx, connectionOf(ctx, engine, azure), { runId, requester: person });
+  const result = await openTui(ctx, connectionOf(ctx, engine, azure), { runId, requester: by });
   const last = result.view ?? engine.get(runId) ?? view;
   return exitCodeOf(last);
 }

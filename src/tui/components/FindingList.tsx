@@ -1,47 +1,54 @@
 // The diagnosis: findings most severe first, each with what it means and the evidence that says so.
-import { Box, Text } from "ink";
 import type { Finding } from "../../diagnosis/types.js";
 import { evidenceLine, sortBySeverity } from "../format.js";
-import { SEVERITY_TONE, useTheme } from "../theme.js";
+import { capRows, paragraphRows, type Row } from "../rows.js";
+import { SEVERITY_TONE } from "../theme.js";
+import { RowList } from "./RowList.js";
 
 export interface FindingListProps {
   findings: readonly Finding[];
-  /** Findings to show in full at most; the rest are counted. */
-  maxFindings?: number;
+  width: number;
+  /** Rows the list may take; at least one finding shows whatever this says. */
+  maxRows: number;
 }
 
 const LABEL = { critical: "CRITICAL", warning: "WARNING ", info: "INFO    " } as const;
 
-export function FindingList({ findings, maxFindings = findings.length }: FindingListProps) {
-  const theme = useTheme();
+/** Rows a finding takes at least: its title, the first row of what it means, its evidence. */
+const FINDING_ROWS = 3;
+
+/**
+ * The findings as rows. As many as fit get a title, the start of their explanation and their evidence; rows left
+ * over let the explanations of the most severe ones wrap in full (they say what happened and what to do).
+ */
+export function findingRows(findings: readonly Finding[], width: number, maxRows: number): Row[] {
   const sorted = sortBySeverity(findings);
-  const shown = sorted.slice(0, Math.max(1, maxFindings));
-  const hidden = sorted.length - shown.length;
-  if (sorted.length === 0) {
-    return <Text color={theme.tone("success")}>✔ No findings: the registry can read its key.</Text>;
+  if (sorted.length === 0) return [[{ text: "✔ No findings: the registry can read its key.", tone: "success" }]];
+  const fitting = Math.floor(maxRows / FINDING_ROWS);
+  const count = Math.max(1, fitting >= sorted.length ? sorted.length : Math.floor((maxRows - 1) / FINDING_ROWS));
+  const hidden = sorted.length - count;
+  let spare = maxRows - count * FINDING_ROWS - (hidden > 0 ? 1 : 0);
+  const rows: Row[] = [];
+  for (const finding of sorted.slice(0, count)) {
+    const detail = paragraphRows(finding.detail, width, {}, "  ");
+    const extra = Math.max(0, Math.min(spare, detail.length - 1));
+    spare -= extra;
+    rows.push(
+      [
+        { text: LABEL[finding.severity], bold: true, tone: SEVERITY_TONE[finding.severity] },
+        { text: ` ${finding.title}`, bold: true },
+        { text: ` ${finding.id}`, dim: true },
+      ],
+      ...capRows(detail, 1 + extra),
+    );
+    if (Object.keys(finding.evidence).length > 0) {
+      rows.push([{ text: `  evidence: ${evidenceLine(finding.evidence)}`, dim: true }]);
+    }
   }
-  return (
-    <Box flexDirection="column">
-      {shown.map((finding) => (
-        <Box key={finding.id} flexDirection="column">
-          <Text wrap="truncate-end">
-            <Text bold color={theme.tone(SEVERITY_TONE[finding.severity])}>
-              {LABEL[finding.severity]}
-            </Text>{" "}
-            <Text bold>{finding.title}</Text> <Text dimColor>{finding.id}</Text>
-          </Text>
-          <Text wrap="truncate-end">
-            {"  "}
-            {finding.detail}
-          </Text>
-          {Object.keys(finding.evidence).length > 0 ? (
-            <Text wrap="truncate-end" dimColor>
-              {"  "}evidence: {evidenceLine(finding.evidence)}
-            </Text>
-          ) : null}
-        </Box>
-      ))}
-      {hidden > 0 ? <Text dimColor>… {hidden} more (acr-cmk diagnose shows them all)</Text> : null}
-    </Box>
-  );
+  if (hidden > 0) rows.push([{ text: `… ${hidden} more (acr-cmk diagnose shows them all)`, dim: true }]);
+  return rows;
+}
+
+export function FindingList({ findings, width, maxRows }: FindingListProps) {
+  return <RowList rows={findingRows(findings, width, maxRows)} />;
 }

@@ -3,7 +3,7 @@ import { Box, Text } from "ink";
 import { useTheme } from "../theme.js";
 
 const KEYS: ReadonlyArray<[string, string]> = [
-  ["↑ ↓ / j k", "move in a list"],
+  ["↑ ↓ / j k", "move in a list; scroll a change or an outcome taller than the screen"],
   ["Enter", "choose"],
   ["a", "approve the change on screen (high risk: type the registry name, Enter)"],
   ["r", "reject the change on screen (asks for a reason)"],

@@ -19,6 +19,7 @@ export function InputChoice({ request, onChoose, isActive }: InputChoiceProps) {
         items={request.options.map((option) => ({ key: option.id, label: option.label }))}
         onChoose={(item) => onChoose(item.key)}
         isActive={isActive}
+        wrap
       />
     </Box>
   );

@@ -1,7 +1,8 @@
 // The runbook as a checklist: done / current / pending / skipped / failed, one line per step.
-import { Box, Text } from "ink";
 import type { StepView } from "../../runs/types.js";
-import { STEP_MARK, useTheme } from "../theme.js";
+import type { Row } from "../rows.js";
+import { STEP_MARK } from "../theme.js";
+import { RowList } from "./RowList.js";
 
 export interface RunChecklistProps {
   steps: readonly StepView[];
@@ -20,24 +21,32 @@ export function checklistWindow(steps: readonly StepView[], maxRows: number): { 
   return { start, end: start + maxRows };
 }
 
-export function RunChecklist({ steps, maxRows = steps.length }: RunChecklistProps) {
-  const theme = useTheme();
-  // Two rows go to the "… more" markers when the list does not fit.
-  const rows = steps.length > maxRows ? Math.max(1, maxRows - 2) : maxRows;
+export function stepRow(step: StepView): Row {
+  const { mark, tone } = STEP_MARK[step.status];
+  const current = step.status === "current" || step.status === "failed";
+  return [
+    { text: mark, tone },
+    { text: ` ${step.title}`, bold: current, dim: step.status === "skipped" },
+  ];
+}
+
+/**
+ * The checklist as rows, at most `maxRows`. With `markers` two of them say how many steps lie above and below the
+ * window; without, the window is only steps (the approval screen says "Step n of m" itself).
+ */
+export function checklistRows(steps: readonly StepView[], maxRows: number, markers = true): Row[] {
+  if (maxRows <= 0) return [];
+  const rows = markers && steps.length > maxRows ? Math.max(1, maxRows - 2) : maxRows;
   const { start, end } = checklistWindow(steps, rows);
-  return (
-    <Box flexDirection="column">
-      {start > 0 ? <Text dimColor> … {start} earlier</Text> : null}
-      {steps.slice(start, end).map((step) => {
-        const { mark, tone } = STEP_MARK[step.status];
-        const current = step.status === "current" || step.status === "failed";
-        return (
-          <Text key={step.id} wrap="truncate-end" bold={current} dimColor={step.status === "skipped"}>
-            <Text color={theme.tone(tone)}>{mark}</Text> {step.title}
-          </Text>
-        );
-      })}
-      {end < steps.length ? <Text dimColor> … {steps.length - end} more</Text> : null}
-    </Box>
-  );
+  const shown = steps.slice(start, end).map(stepRow);
+  if (!markers) return shown;
+  return [
+    ...(start > 0 ? [[{ text: ` … ${start} earlier`, dim: true }]] : []),
+    ...shown,
+    ...(end < steps.length ? [[{ text: ` … ${steps.length - end} more`, dim: true }]] : []),
+  ];
+}
+
+export function RunChecklist({ steps, maxRows = steps.length }: RunChecklistProps) {
+  return <RowList rows={checklistRows(steps, maxRows)} />;
 }

@@ -15,9 +15,17 @@ export interface SelectListProps {
   isActive?: boolean;
   /** Lines to show at most; the window follows the highlight. */
   maxRows?: number;
+  /** Long labels wrap under themselves instead of being cut (choices a person must read whole). */
+  wrap?: boolean;
 }
 
-export function SelectList({ items, onChoose, isActive = true, maxRows = items.length }: SelectListProps) {
+export function SelectList({
+  items,
+  onChoose,
+  isActive = true,
+  maxRows = items.length,
+  wrap = false,
+}: SelectListProps) {
   const theme = useTheme();
   const index = useListCursor(
     items.length,
@@ -34,11 +42,17 @@ export function SelectList({ items, onChoose, isActive = true, maxRows = items.l
       {items.slice(start, start + rows).map((item, offset) => {
         const selected = start + offset === index;
         return (
-          <Text key={item.key} wrap="truncate-end" bold={selected}>
-            <Text color={selected ? theme.tone("accent") : undefined}>{selected ? "❯ " : "  "}</Text>
-            {item.label}
-            {item.hint ? <Text dimColor> {item.hint}</Text> : null}
-          </Text>
+          <Box key={item.key}>
+            <Box width={2} flexShrink={0}>
+              <Text bold={selected} color={selected ? theme.tone("accent") : undefined}>
+                {selected ? "❯" : " "}
+              </Text>
+            </Box>
+            <Text wrap={wrap ? "wrap" : "truncate-end"} bold={selected}>
+              {item.label}
+              {item.hint ? <Text dimColor> {item.hint}</Text> : null}
+            </Text>
+          </Box>
         );
       })}
     </Box>

@@ -9,7 +9,7 @@ import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints } from "../components/KeyHints.js";
 import { SelectList, type SelectItem } from "../components/SelectList.js";
 import { isFinal, recommendedRunbook, statusWords, targetLabel } from "../format.js";
-import { useSession, useShell } from "../session.js";
+import { resumeOptions, useSession, useShell } from "../session.js";
 import { useTheme } from "../theme.js";
 import type { RegistryChoice, RegistryTarget, TuiDiagnosis } from "../types.js";
 
@@ -30,14 +30,14 @@ function sameTarget(run: RunSummary, target: RegistryTarget): boolean {
   return run.target.resourceGroup === target.resourceGroup && run.target.registry === target.registry;
 }
 
-/** Rows Home needs besides findings and the menu: header, target line, blank lines, message, keys. */
-const CHROME_ROWS = 6;
+/** Rows Home needs besides findings, the menu and a notice: header, verdict, blank line, keys, and a spare last row. */
+const CHROME_ROWS = 5;
 
 export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; reserveRows?: number }) {
   const session = useSession();
   const shell = useShell();
   const theme = useTheme();
-  const { rows } = useWindowSize();
+  const { rows, columns } = useWindowSize();
   const [phase, setPhase] = useState<Phase>(() =>
     target ? { name: "diagnosing", target, since: Date.now() } : { name: "loading-registries", since: Date.now() },
   );
@@ -93,9 +93,10 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       );
   };
 
-  const resume = (chosen: RegistryTarget, report: TuiDiagnosis, runId: string) => {
+  const resume = (chosen: RegistryTarget, report: TuiDiagnosis, run: RunSummary) => {
+    const runId = run.id;
     setPhase({ name: "starting", target: chosen, report, label: `Resuming ${runId}…`, since: Date.now() });
-    session.engine.resume(runId, session.requester, { selfApprove: session.selfApprove }).then(
+    session.engine.resume(runId, session.requester, resumeOptions(session, run.requester)).then(
       (view) => shell.go({ name: "run", runId: view.id }),
       (error: unknown) => {
         setNotice(`Could not resume ${runId}: ${messageOf(error)}`);
@@ -248,12 +249,12 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             {report.healthy ? "✔ Healthy" : "✖ Not healthy"}: {targetLabel(chosen)} · {report.findings.length} finding
             {report.findings.length === 1 ? "" : "s"}
           </Text>
-          <FindingList findings={report.findings} maxFindings={Math.max(1, Math.floor(findingRows / 3))} />
+          <FindingList findings={report.findings} width={columns} maxRows={findingRows} />
           <Text> </Text>
           <SelectList
             items={items}
             onChoose={(item) => {
-              if (item.key === "resume" && active) resume(chosen, report, active.id);
+              if (item.key === "resume" && active) resume(chosen, report, active);
               else if (item.key === "recommended" && recommended?.runbook) start(chosen, report, recommended.runbook);
               else if (item.key === "other") setPhase({ name: "choose-runbook", target: chosen, report });
               else if (item.key === "again") diagnose(chosen);

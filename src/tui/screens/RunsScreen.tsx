@@ -7,7 +7,7 @@ import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints } from "../components/KeyHints.js";
 import { SelectList } from "../components/SelectList.js";
 import { isFinal, statusWords, targetLabel } from "../format.js";
-import { useSession, useShell } from "../session.js";
+import { resumeOptions, useSession, useShell } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
 
 function newestFirst(runs: RunSummary[]): RunSummary[] {
@@ -36,7 +36,7 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   const resume = (run: RunSummary) => {
     setMessage(undefined);
     setResuming({ id: run.id, since: Date.now() });
-    session.engine.resume(run.id, session.requester, { selfApprove: session.selfApprove }).then(
+    session.engine.resume(run.id, session.requester, resumeOptions(session, run.requester)).then(
       (view) => shell.go({ name: "run", runId: view.id }),
       (error: unknown) => {
         setResuming(undefined);
