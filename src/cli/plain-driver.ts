@@ -100,7 +100,7 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         const key = `${request.stepId}:${request.fingerprint}`;
         if (!options.yes || approved.has(key)) {
           printer.line(
-            `Waiting for approval. To approve it yourself: ${options.invocation} runs resume ${runId} --yes`,
+            `Waiting for approval. An approver continues the run with: ${options.invocation} runs resume ${runId} --yes`,
           );
           return view;
         }
@@ -112,6 +112,11 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         } catch (error) {
           if (!(error instanceof RunRefused)) throw error;
           printer.line(`Approval refused: ${error.message}`);
+          if (error.reason === "not-approver" || error.reason === "self-approval") {
+            printer.line(
+              `An approver continues the run with: ${options.invocation} runs resume ${runId} --yes [--as <approver>]`,
+            );
+          }
           return engine.get(runId) ?? view;
         }
         continue;

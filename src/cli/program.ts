@@ -102,11 +102,13 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .command("resume")
     .argument("<run-id>")
     .option("--yes", "approve change steps where local policy allows self-approval")
+    .option("--as <name>", "who is acting, as on ACR_CMK_APPROVERS (default: the OS user)")
     .action(action(async () => (await import("./commands/runs.js")).resumeRunCommand));
   runs
     .command("abort")
     .argument("<run-id>")
     .requiredOption("--reason <text>", "why the run is stopped (recorded in the audit log)")
+    .option("--as <name>", "who is acting (default: the OS user)")
     .action(action(async () => (await import("./commands/runs.js")).abortRunCommand));
 
   program

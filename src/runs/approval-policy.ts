@@ -44,8 +44,15 @@ export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAt
       "self-approval",
     );
   }
-  if (!isRequester && policy.approvers.length > 0 && !policy.approvers.includes(by)) {
-    throw new RunRefused(`${by} is not on the approvers list for change steps.`, "not-approver");
+  // A named approvers list binds everyone: a local `--yes` lets a requester approve their own change only when they
+  // are on it (or when the team named nobody).
+  if (policy.approvers.length > 0 && !policy.approvers.includes(by)) {
+    throw new RunRefused(
+      isRequester
+        ? `${by} started this run and is not on the approvers list (ACR_CMK_APPROVERS), so cannot approve its own change "${request.title}"; an approver must approve it.`
+        : `${by} is not on the approvers list for change steps.`,
+      "not-approver",
+    );
   }
   if (needsConfirmation(request)) {
     const typed = attempt.confirmation?.trim().toLowerCase();

@@ -214,3 +214,38 @@ describe("undo commands", () => {
     expect(text.indexOf("az second-change --undo")).toBeLessThan(text.indexOf("az first-change --undo"));
   });
 });
+
+describe("a named approvers list (ACR_CMK_APPROVERS) binds a local --yes", () => {
+  it("a requester not on it stops at the approval; an approver resumes with --as and finishes", async () => {
+    const { sandbox, target } = await sandboxWith("approvers", "key-deleted");
+    const env = { ACR_CMK_APPROVERS: "bob" };
+    const first = await sandbox.cli(["recover", ...target, "--yes", "--requester", "alice"], env);
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stdout).toContain("is not on the approvers list (ACR_CMK_APPROVERS)");
+    expect(first.stdout).toMatch(/An approver continues the run with: .* runs resume \S+ --yes \[--as <approver>\]/);
+    const [run] = await storedRuns(sandbox);
+    expect(run?.status).toBe("awaiting-approval");
+    expect((await sandbox.status()).registries[0]?.healthy).toBe(false);
+
+    const bad = await sandbox.cli(["runs", "resume", run!.id, "--yes", "--as", "bob smith"], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--as takes one name");
+
+    const resumed = await sandbox.cli(["runs", "resume", run!.id, "--yes", "--as", "bob"], env);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect((await sandbox.status()).registries[0]?.healthy).toBe(true);
+    const shown = await sandbox.json<{ audit: Array<{ actor: string; action: string; outcome: string }> }>([
+      "runs",
+      "show",
+      run!.id,
+    ]);
+    expect(shown.body.audit).toContainEqual(
+      expect.objectContaining({ actor: "alice", outcome: "refused: not-approver" }),
+    );
+    expect(
+      shown.body.audit.some(
+        (e) => e.actor === "bob" && e.action === "approve" && e.outcome !== "refused: not-approver",
+      ),
+    ).toBe(true);
+  });
+});

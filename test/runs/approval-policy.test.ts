@@ -40,6 +40,12 @@ describe("approval policy", () => {
     }
   });
 
+  it("a named approvers list binds a local --yes too: a requester not on it cannot approve their own change", () => {
+    expect(() =>
+      checkApproval({ approvers: ["bob"] }, { request: request(), by: "alice", selfApprove: true, registry: "r", now }),
+    ).toThrow(expect.objectContaining({ reason: "not-approver", message: expect.stringMatching(/ACR_CMK_APPROVERS/) }));
+  });
+
   it("the requester may approve only with local self-approval; listed approvers still cannot bypass expiry", () => {
     expect(() =>
       checkApproval(
@@ -48,7 +54,13 @@ describe("approval policy", () => {
       ),
     ).toThrow(expect.objectContaining({ reason: "self-approval" }));
     expect(() =>
-      checkApproval({ approvers: ["bob"] }, { request: request(), by: "alice", selfApprove: true, registry: "r", now }),
+      checkApproval({ approvers: [] }, { request: request(), by: "alice", selfApprove: true, registry: "r", now }),
+    ).not.toThrow();
+    expect(() =>
+      checkApproval(
+        { approvers: ["alice", "bob"] },
+        { request: request(), by: "alice", selfApprove: true, registry: "r", now },
+      ),
     ).not.toThrow();
     const late = new Date("2030-01-01T00:15:01Z");
     expect(() =>

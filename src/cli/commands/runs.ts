@@ -106,12 +106,24 @@ export const showRunCommand: CommandRunner = async (ctx, _options, runId) => {
   });
 };
 
+/** `--as <name>`: the person acting, as the audit log and ACR_CMK_APPROVERS name them. */
+function actorName(value: unknown): string | undefined {
+  const parsed = z
+    .string()
+    .trim()
+    .regex(/^[^\s,]{1,100}$/, "--as takes one name of up to 100 characters, without spaces or commas")
+    .optional()
+    .safeParse(value);
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
+  return parsed.data;
+}
+
 export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
   const yes = z.boolean().optional().parse(options.yes) ?? false;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
-  const by = localUser(ctx);
+  const by = localUser(ctx, actorName(options.as));
   const engine = await openEngine(ctx);
   try {
     let view = await engine.resume(id, by, yes ? { selfApprove: true } : {});
@@ -143,7 +155,7 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
   const reason = parsedReason.data;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
-  const by = localUser(ctx);
+  const by = localUser(ctx, actorName(options.as));
   const engine = await openEngine(ctx);
   try {
     await engine.resume(id, by);
