@@ -17,6 +17,7 @@ import { EXIT, UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
+import { approvalTtlMs } from "../env.js";
 
 const runOptionsSchema = z.object({
   yes: z.boolean().optional(),
@@ -40,12 +41,7 @@ type RunOptions = z.infer<typeof runOptionsSchema>;
 const envSchema = z.object({
   ACR_CMK_APPROVERS: z.string().optional(),
   ACR_CMK_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
-  ACR_CMK_APPROVAL_TTL_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .max(7 * 24 * 3_600_000)
-    .optional(),
+  ACR_CMK_APPROVAL_TTL_MS: approvalTtlMs,
 });
 
 function parseRunOptions(options: Record<string, unknown>): RunOptions {

@@ -5,6 +5,7 @@ import type { CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { invocationOf, openEngine } from "./run.js";
+import { approvalTtlMs } from "../env.js";
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
@@ -41,12 +42,7 @@ const slackEnvSchema = z.object({
     .max(65535, "PORT must be 0-65535")
     .default(3000),
   HOST: z.string().trim().min(1).optional(),
-  ACR_CMK_APPROVAL_TTL_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .max(7 * 24 * 3_600_000)
-    .optional(),
+  ACR_CMK_APPROVAL_TTL_MS: approvalTtlMs,
   ACR_CMK_SLACK_WATCH_MS: z.coerce
     .number({ error: "ACR_CMK_SLACK_WATCH_MS must be a number of milliseconds" })
     .int("ACR_CMK_SLACK_WATCH_MS must be a whole number of milliseconds")
