@@ -71,7 +71,13 @@ export function invocationOf(ctx: CliContext): string {
 
 export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine & SharedRuns> {
   const env = envSchema.safeParse(ctx.env);
-  if (!env.success) throw new UsageError(env.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  if (!env.success) {
+    const name = (i: { path: PropertyKey[] }) => i.path.map(String).join(".");
+    // Messages that already name the variable are shown as they are.
+    throw new UsageError(
+      env.error.issues.map((i) => (i.message.startsWith(name(i)) ? i.message : `${name(i)}: ${i.message}`)).join("; "),
+    );
+  }
   const approvers = (env.data.ACR_CMK_APPROVERS ?? "")
     .split(",")
     .map((id) => id.trim())
