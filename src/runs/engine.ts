@@ -16,8 +16,9 @@ import { checkApproval } from "./approval-policy.js";
 import { AuditLog, type AuditRecord } from "./audit-log.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
 import { inTransaction, openRunDatabase } from "./database.js";
-import { planSteps, targetPlaceholders } from "./plan.js";
+import { dryRunView } from "./plan.js";
 import { RegistryLocks, registryKey } from "./registry-lock.js";
+import { RunTimers } from "./run-timers.js";
 import { RunStore, type ApprovalStamp, type RunRecord } from "./run-store.js";
 import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
 import {
@@ -60,8 +61,6 @@ export interface RunEngineOptions {
 const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
 const DEFAULT_POLL_MS = 30_000;
 const DEFAULT_LOCK_TTL_MS = 60_000;
-/** setTimeout's ceiling; longer deadlines are re-armed in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 const ENGINE_ACTOR = "acr-cmk";
 
 interface ChangeInProgress {
@@ -82,12 +81,7 @@ interface LiveRun {
   change?: ChangeInProgress;
   lastApprovedBy?: string;
   crashed?: string;
-  deadlineTimer?: NodeJS.Timeout;
-  armedDeadline?: string;
-  expiryTimer?: NodeJS.Timeout;
-  /** The approval expiry the timer is armed for (the stored stamp's absolute time). */
-  armedExpiry?: string;
-  pollTimer?: NodeJS.Timeout;
+  timers: RunTimers;
   stopped: boolean;
 }
 
@@ -148,7 +142,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const definition = this.definitionOf(params.runbook);
     const now = this.clock.now();
     const id = this.options.newRunId?.() ?? defaultRunId(now);
-    if (params.dryRun) return this.dryRunView(id, definition, params, now);
+    if (params.dryRun) return dryRunView(id, definition, params, now);
 
     const lockKey = registryKey(params.target);
     this.refuseWhileAnotherRunIsActive(lockKey, now);
@@ -164,7 +158,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       status: "running",
       snapshot: null,
       visited: [],
-      view: this.dryRunView(id, definition, params, now),
+      view: dryRunView(id, definition, params, now),
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
@@ -380,6 +374,14 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       listeners: new Set(),
       waiters: [],
       lockKey,
+      timers: new RunTimers(this.pollIntervalMs, {
+        now: () => this.clock.now(),
+        onPoll: () => this.send(run, { type: "POLL" }),
+        onDeadline: () => this.send(run, { type: "DEADLINE" }),
+        onApprovalExpired: () => {
+          if (!run.stopped && !this.closed && this.stillOurs(run)) this.noteExpiry(run);
+        },
+      }),
       stopped: false,
       ...(record.visited.length > 0 ? { lastValue: record.visited[record.visited.length - 1] } : {}),
     };
@@ -513,7 +515,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       );
     }
     if (ended) {
-      this.clearTimers(run);
+      run.timers.clear();
       this.locks.release(run.lockKey);
     } else {
       this.armTimers(run, facts);
@@ -551,61 +553,11 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   }
 
   private armTimers(run: LiveRun, facts: MachineFacts): void {
-    this.armApprovalExpiry(run);
-    const deadline = facts.context.deadline;
-    if (deadline !== run.armedDeadline) {
-      if (run.deadlineTimer) clearTimeout(run.deadlineTimer);
-      run.deadlineTimer = undefined;
-      run.armedDeadline = deadline;
-      if (deadline !== undefined) this.armDeadline(run, deadline);
-    }
-    const waiting = facts.tags.includes("wait");
-    if (waiting && !run.pollTimer) {
-      run.pollTimer = setInterval(() => this.send(run, { type: "POLL" }), this.pollIntervalMs);
-    } else if (!waiting && run.pollTimer) {
-      clearInterval(run.pollTimer);
-      run.pollTimer = undefined;
-    }
-  }
-
-  /** Deadlines are absolute times in the snapshot; a resumed run re-arms them from there. */
-  private armDeadline(run: LiveRun, deadline: string): void {
-    const delay = Math.max(0, Date.parse(deadline) - this.clock.now().getTime());
-    run.deadlineTimer = setTimeout(
-      () => {
-        run.deadlineTimer = undefined;
-        if (run.armedDeadline !== deadline) return;
-        if (Date.parse(deadline) > this.clock.now().getTime()) this.armDeadline(run, deadline);
-        else this.send(run, { type: "DEADLINE" });
-      },
-      Math.min(delay, MAX_TIMER_MS),
-    );
-  }
-
-  /** Approval expiry, like DEADLINE, is an absolute time stored with the run: a picked-up run re-arms it from there. */
-  private armApprovalExpiry(run: LiveRun): void {
-    const expiresAt = run.record.approval?.expiresAt;
-    if (expiresAt === run.armedExpiry) return;
-    if (run.expiryTimer) clearTimeout(run.expiryTimer);
-    run.expiryTimer = undefined;
-    run.armedExpiry = expiresAt;
-    if (expiresAt !== undefined) this.armExpiryAt(run, expiresAt);
-  }
-
-  private armExpiryAt(run: LiveRun, expiresAt: string): void {
-    // One millisecond past it: the policy refuses only after `expiresAt`, and drivers re-render on this notice.
-    const delay = Math.max(0, Date.parse(expiresAt) + 1 - this.clock.now().getTime());
-    run.expiryTimer = setTimeout(
-      () => {
-        run.expiryTimer = undefined;
-        if (run.armedExpiry !== expiresAt || run.stopped || this.closed) return;
-        if (Date.parse(expiresAt) >= this.clock.now().getTime()) this.armExpiryAt(run, expiresAt);
-        else if (this.stillOurs(run)) this.noteExpiry(run);
-      },
-      Math.min(delay, MAX_TIMER_MS),
-    );
-    // Only a driver waiting for a person keeps the process alive, never an expiry on its own.
-    run.expiryTimer.unref();
+    run.timers.sync({
+      deadline: facts.context.deadline,
+      waiting: facts.tags.includes("wait"),
+      approvalExpiresAt: run.record.approval?.expiresAt,
+    });
   }
 
   /** The request lapsed: audited once, and a new view (same request, now past its expiry) for every driver. */
@@ -652,23 +604,13 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     record.approval = undefined;
   }
 
-  private clearTimers(run: LiveRun): void {
-    if (run.deadlineTimer) clearTimeout(run.deadlineTimer);
-    if (run.pollTimer) clearInterval(run.pollTimer);
-    if (run.expiryTimer) clearTimeout(run.expiryTimer);
-    run.deadlineTimer = undefined;
-    run.pollTimer = undefined;
-    run.expiryTimer = undefined;
-    run.armedExpiry = undefined;
-  }
-
   private send(run: LiveRun, event: RunbookEvent): void {
     if (run.stopped || this.closed) return;
     run.actor.send(event);
   }
 
   private stop(run: LiveRun): void {
-    this.clearTimers(run);
+    run.timers.clear();
     run.stopped = true;
     run.subscription?.unsubscribe();
     run.actor.stop();
@@ -854,30 +796,6 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const definition = this.options.runbooks[id];
     if (!definition) throw new RunRefused(`No runbook named ${id}.`, "unknown-run");
     return definition;
-  }
-
-  private dryRunView(id: string, definition: RunbookDefinition, params: StartRunParams, now: Date): RunView {
-    const at = now.toISOString();
-    const steps = planSteps(definition, targetPlaceholders(params.target, params.hints)).map((step) => ({
-      ...step,
-      status: "pending" as const,
-    }));
-    return {
-      id,
-      runbook: definition.id,
-      target: params.target,
-      requester: params.requester,
-      driver: params.driver,
-      dryRun: true,
-      status: "succeeded",
-      busy: false,
-      steps,
-      log: [{ at, level: "info", message: "Dry run: the plan is shown, nothing was changed." }],
-      outcome: { summary: "Dry run: nothing was changed.", nextSteps: [] },
-      rollback: [],
-      startedAt: at,
-      updatedAt: at,
-    };
   }
 
   private write(

@@ -1,7 +1,7 @@
 // A run's plan without running it: the runbook's steps in checklist order with their `az` equivalents filled in
 // from what is known about the target. Used by `--dry-run` and by the checklist of every RunView.
 import type { RunbookDefinition } from "../machines/protocol.js";
-import type { RunTarget, StepMeta } from "./types.js";
+import type { RunTarget, RunView, StartRunParams, StepMeta } from "./types.js";
 
 export interface PlannedStep extends StepMeta {
   id: string;
@@ -46,4 +46,29 @@ export function planSteps(
     const az = azOverrides[step.id] ?? step.az;
     return { ...step, ...(az ? { az: fillPlaceholders(az, values) } : {}) };
   });
+}
+
+/** A run's plan as a view, nothing started: what `--dry-run` shows, and a new run's first view. */
+export function dryRunView(id: string, definition: RunbookDefinition, params: StartRunParams, now: Date): RunView {
+  const at = now.toISOString();
+  const steps = planSteps(definition, targetPlaceholders(params.target, params.hints)).map((step) => ({
+    ...step,
+    status: "pending" as const,
+  }));
+  return {
+    id,
+    runbook: definition.id,
+    target: params.target,
+    requester: params.requester,
+    driver: params.driver,
+    dryRun: true,
+    status: "succeeded",
+    busy: false,
+    steps,
+    log: [{ at, level: "info", message: "Dry run: the plan is shown, nothing was changed." }],
+    outcome: { summary: "Dry run: nothing was changed.", nextSteps: [] },
+    rollback: [],
+    startedAt: at,
+    updatedAt: at,
+  };
 }
