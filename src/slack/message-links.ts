@@ -18,6 +18,8 @@ export interface MessageLink {
 /** What the thread was last told about a run, so each announcement is made once, restarts included. */
 export interface Announced {
   approval?: string;
+  /** The approval request whose expiry the thread was told of. */
+  expired?: string;
   status?: string;
 }
 
@@ -37,6 +39,7 @@ const MIGRATIONS: readonly string[] = [
      announced_status TEXT,
      linked_at TEXT NOT NULL
    )`,
+  `ALTER TABLE run_messages ADD COLUMN announced_expired TEXT`,
 ];
 
 interface Row {
@@ -46,12 +49,14 @@ interface Row {
   thread_ts: string;
   announced_approval: string | null;
   announced_status: string | null;
+  announced_expired: string | null;
 }
 
 function fromRow(row: Row): StoredLink {
   const announced: Announced = {};
   if (row.announced_approval !== null) announced.approval = row.announced_approval;
   if (row.announced_status !== null) announced.status = row.announced_status;
+  if (row.announced_expired !== null) announced.expired = row.announced_expired;
   return { runId: row.run_id, channel: row.channel, ts: row.ts, threadTs: row.thread_ts, announced };
 }
 
@@ -96,8 +101,10 @@ export class MessageLinks {
 
   announced(runId: string, announced: Announced): void {
     this.db
-      .prepare("UPDATE run_messages SET announced_approval = ?, announced_status = ? WHERE run_id = ?")
-      .run(announced.approval ?? null, announced.status ?? null, runId);
+      .prepare(
+        "UPDATE run_messages SET announced_approval = ?, announced_status = ?, announced_expired = ? WHERE run_id = ?",
+      )
+      .run(announced.approval ?? null, announced.status ?? null, announced.expired ?? null, runId);
   }
 
   close(): void {

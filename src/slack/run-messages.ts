@@ -250,12 +250,26 @@ export class RunMessages {
         );
       }
     }
+    if (view.status === "awaiting-approval" && view.approval && approvalExpired(view, this.options.now())) {
+      const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
+      if (announced.expired !== key) {
+        announced.expired = key;
+        void this.say(
+          view.id,
+          `Nobody approved *${escapeText(view.approval.title)}* before ${view.approval.expiresAt}: the request expired and the run waits. *Ask again* on the run's message requests it anew.`,
+        );
+      }
+    }
     if (FINAL_STATUSES.includes(view.status) && view.status !== "failed" && announced.status !== view.status) {
       announced.status = view.status;
       const summary = view.outcome?.summary ? ` ${escapeText(view.outcome.summary)}` : "";
       void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
     }
-    if (announced.approval !== before.approval || announced.status !== before.status) {
+    if (
+      announced.approval !== before.approval ||
+      announced.status !== before.status ||
+      announced.expired !== before.expired
+    ) {
       this.safely("store what the thread was told", () => this.options.links.announced(view.id, announced));
     }
   }

@@ -9,6 +9,7 @@ import {
   latestMessage,
   recoveryAwaitingApproval,
   startHarness,
+  threadTexts,
   waitFor,
   type Harness,
 } from "./harness.js";
@@ -43,6 +44,13 @@ describe("approval expiry in Slack", () => {
       expect.objectContaining({ actor: "acr-cmk", details: expect.objectContaining({ expiresAt }) }),
     ]);
     expect(h.engine.get(run.runId)?.status).toBe("awaiting-approval");
+    // The people in the thread hear of it once, with what to do.
+    const told = await waitFor("the expiry in the thread", () => {
+      const texts = threadTexts(h!, run.ts).filter((text) => text.includes("the request expired"));
+      return texts.length > 0 ? texts : undefined;
+    });
+    expect(told).toHaveLength(1);
+    expect(told[0]).toContain("*Ask again*");
 
     await h.click(ALICE, askAgain);
     const approve = await waitFor("a fresh Approve", () =>
@@ -52,5 +60,6 @@ describe("approval expiry in Slack", () => {
     await h.click(BOB, approve);
     await waitFor("the change", () => h!.engine.auditTrail(run.runId).some((e) => e.action === "change-end"));
     expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "approval-expired")).toHaveLength(1);
+    expect(threadTexts(h, run.ts).filter((text) => text.includes("the request expired"))).toHaveLength(1);
   });
 });

@@ -55,6 +55,7 @@ describe("message links", () => {
       "announced_approval",
       "announced_status",
       "linked_at",
+      "announced_expired",
     ]);
     db.close();
   });
