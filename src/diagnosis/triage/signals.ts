@@ -123,7 +123,9 @@ export const SIGNALS: readonly Signal[] = [
     id: "kv.key-not-found-code",
     cause: "key-deleted",
     weight: 85,
-    pattern: /\bKeyNotFound\b/,
+    // Only where an error code stands ("code":"KeyNotFound", Code="KeyNotFound", (KeyNotFound), ErrorCode: KeyNotFound):
+    // a test log comparing the string 'KeyNotFound' under a keyvault path is not a deleted key.
+    pattern: /(?:code"?\s*[:=]\s*"?|\()KeyNotFound\b/i,
     requires: [KEY_VAULT_CONTEXT],
   },
   { id: "kv.deleted-key-not-found", cause: "key-deleted", weight: 85, pattern: /Deleted Key not found/i },
