@@ -1,5 +1,7 @@
 // Builds the CmkAzure a command runs against: the cloud (DefaultAzureCredential + subscription) or the sandbox (the
-// same SDK clients over the sandbox's in-process transport, with the world kept in the state file).
+// same SDK clients over the sandbox's in-process transport, with the world kept in the state file). Also the
+// subscription directory, which needs no subscription: it lists them, then builds the port for the one chosen.
+import type { TokenCredential } from "@azure/core-auth";
 import { UsageError } from "../errors.js";
 import { createSandboxHandler } from "../sandbox/handler.js";
 import { fileStore, SandboxStateError, type WorldStore } from "../sandbox/store.js";
@@ -7,7 +9,7 @@ import { createCmkAzure, type ResponseRecord } from "./cmk-azure.js";
 import { createCloudCredential, createSandboxCredential } from "./credentials.js";
 import { isGuid } from "./ids.js";
 import { createSandboxHttpClient } from "./sandbox-transport.js";
-import type { CmkAzure } from "./types.js";
+import type { CallOptions, CmkAzure, SubscriptionInfo } from "./types.js";
 
 export interface SandboxAzureOptions {
   /** The sandbox state file (as `--sandbox <file>`); or give `store`. */
@@ -61,6 +63,25 @@ export interface CliAzureOptions {
   onResponse?: (record: ResponseRecord) => void;
 }
 
+/** The subscription a command names, checked before any call: missing or not a GUID is bad usage (exit 2). */
+function requireSubscriptionId(given: string | undefined): string {
+  const subscriptionId = given?.trim();
+  if (!subscriptionId) {
+    throw new UsageError(
+      "no subscription: pass --subscription <id> or set AZURE_SUBSCRIPTION_ID (or run `acr-cmk` on a terminal to choose one)",
+    );
+  }
+  if (!isGuid(subscriptionId)) {
+    throw new UsageError(`invalid subscription '${subscriptionId}': expected a subscription id (a GUID)`);
+  }
+  return subscriptionId;
+}
+
+/** DefaultAzureCredential fails lazily: a missing sign-in surfaces as AzureFailure kind "auth" (exit 3) at the first call. */
+function cloudCredential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
+  return createCloudCredential(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {});
+}
+
 /** What `ctx.azure()` returns: sandbox mode when `--sandbox` / ACR_CMK_SANDBOX is set, the cloud otherwise. */
 export async function createAzureForCli(
   globals: AzureTarget,
@@ -69,13 +90,61 @@ export async function createAzureForCli(
 ): Promise<CmkAzure> {
   const onResponse = options.onResponse ? { onResponse: options.onResponse } : {};
   if (globals.sandbox) return createSandboxAzure({ stateFile: globals.sandbox, ...onResponse });
+  const subscriptionId = requireSubscriptionId(globals.subscription ?? env.AZURE_SUBSCRIPTION_ID);
+  return createCmkAzure({ subscriptionId, credential: await cloudCredential(env), ...onResponse });
+}
 
-  const subscriptionId = (globals.subscription ?? env.AZURE_SUBSCRIPTION_ID)?.trim();
-  if (!subscriptionId) throw new UsageError("no subscription: pass --subscription <id> or set AZURE_SUBSCRIPTION_ID");
-  if (!isGuid(subscriptionId)) {
-    throw new UsageError(`invalid subscription '${subscriptionId}': expected a subscription id (a GUID)`);
-  }
-  // DefaultAzureCredential fails lazily: a missing sign-in surfaces as AzureFailure kind "auth" (exit 3) at the first call.
-  const credential = await createCloudCredential(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {});
-  return createCmkAzure({ subscriptionId, credential, ...onResponse });
+/** Before a subscription is chosen: the ones the identity can see, and the port for the one chosen. */
+export interface SubscriptionDirectory {
+  listSubscriptions(options?: CallOptions): Promise<SubscriptionInfo[]>;
+  /** The port for one subscription, signed in with the directory's own credential (one sign-in for both). */
+  azureFor(subscriptionId: string, options?: CliAzureOptions): Promise<CmkAzure>;
+}
+
+/** The sandbox's directory: its world's one subscription, listed by the real SubscriptionClient over its transport. */
+function sandboxDirectory(stateFile: string): SubscriptionDirectory {
+  const store = fileStore(stateFile);
+  const worldSubscription = readSubscription(store, ` at ${stateFile}`);
+  const httpClient = createSandboxHttpClient(createSandboxHandler({ store }));
+  return {
+    async listSubscriptions(options) {
+      const { listSubscriptions } = await import("./subscriptions.js");
+      return listSubscriptions(
+        createSandboxCredential(),
+        { httpClient, retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 20 } },
+        options,
+      );
+    },
+    async azureFor(subscriptionId, options = {}) {
+      if (subscriptionId.trim().toLowerCase() !== worldSubscription.toLowerCase()) {
+        throw new UsageError(`subscription ${subscriptionId} is not the sandbox's (${worldSubscription})`);
+      }
+      return createSandboxAzure({ store, ...(options.onResponse ? { onResponse: options.onResponse } : {}) });
+    },
+  };
+}
+
+/**
+ * The subscription directory a terminal session starts from when no subscription was given: works without one in
+ * both modes (cloud: DefaultAzureCredential; sandbox: the state file's world).
+ */
+export async function createSubscriptionDirectory(
+  target: Pick<AzureTarget, "sandbox">,
+  env: NodeJS.ProcessEnv,
+): Promise<SubscriptionDirectory> {
+  if (target.sandbox) return sandboxDirectory(target.sandbox);
+  const credential = await cloudCredential(env);
+  return {
+    async listSubscriptions(options) {
+      const { listSubscriptions } = await import("./subscriptions.js");
+      return listSubscriptions(credential, {}, options);
+    },
+    async azureFor(subscriptionId, options = {}) {
+      return createCmkAzure({
+        subscriptionId: requireSubscriptionId(subscriptionId),
+        credential,
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+      });
+    },
+  };
 }

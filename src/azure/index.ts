@@ -1,7 +1,14 @@
 // The public surface of src/azure: the port's types, the factories that build it, id parsing and error mapping.
 export * from "./types.js";
 export { createCmkAzure, type CmkAzureOptions, type ResponseRecord } from "./cmk-azure.js";
-export { createAzureForCli, createSandboxAzure, type SandboxAzureOptions } from "./factory.js";
+export {
+  createAzureForCli,
+  createSandboxAzure,
+  createSubscriptionDirectory,
+  type SandboxAzureOptions,
+  type SubscriptionDirectory,
+} from "./factory.js";
+export { listSubscriptions, type SubscriptionClientSettings } from "./subscriptions.js";
 export { createRemoteSandboxAzure, type RemoteSandboxAzureOptions } from "./remote-sandbox.js";
 export { createCloudCredential, createSandboxCredential } from "./credentials.js";
 export { callAzure, InvalidRequestError, redactSecrets, toAzureFailure } from "./errors.js";

@@ -187,6 +187,21 @@ export interface RecoverVaultParams {
   tenantId?: string;
 }
 
+/** Subscription states as Resource Manager reports them; only an Enabled one accepts the changes a runbook makes. */
+export type KnownSubscriptionState = "Enabled" | "Warned" | "PastDue" | "Disabled" | "Deleted";
+
+/** One subscription the signed-in identity can see (GET /subscriptions). */
+export interface SubscriptionInfo {
+  /** `/subscriptions/<guid>`. */
+  id: string;
+  subscriptionId: string;
+  /** The subscription's name; its id when Azure gives none. */
+  displayName: string;
+  tenantId?: string;
+  /** A known state, or whatever newer value Azure sends (extensible enum); "Unknown" when absent. */
+  state: KnownSubscriptionState | (string & {});
+}
+
 // The port's resource groups below are each implemented by one module of ./port (e.g. port/keys.ts implements
 // `Pick<CmkAzure, "getKey" | …>`), so every signature is written, and documented, only here.
 

@@ -1,6 +1,6 @@
 // The sandbox's front door: one transport-neutral function that answers a request the way Azure would. It routes by
 // host (management.azure.com, <vault>.vault.azure.net, <registry>.azurecr.io) or, on the sandbox server's own host,
-// by a leading /vault/<name> or /registry/<name> segment; ARM paths start with /subscriptions on any host.
+// by a leading /vault/<name> or /registry/<name> segment; ARM paths are /subscriptions or below it, on any host.
 import { randomUUID } from "node:crypto";
 import { handleArm, isPurgeRequest } from "./http/arm.js";
 import type { RouteContext, RouteResult } from "./http/context.js";
@@ -40,7 +40,7 @@ function locate(url: URL): { target: Target; path: string } | null {
       ? { target: { service: "keyvault", name, prefix }, path }
       : { target: { service: "acr", name, prefix }, path };
   }
-  if (url.hostname.toLowerCase() === "management.azure.com" || /^\/+subscriptions\//i.test(url.pathname)) {
+  if (url.hostname.toLowerCase() === "management.azure.com" || /^\/+subscriptions(\/|$)/i.test(url.pathname)) {
     return { target: { service: "arm", prefix: "" }, path: url.pathname };
   }
   return null;

@@ -2,10 +2,10 @@
 // back, and leave a closing note on the primary screen (how the run ended, or the command that resumes it).
 import { render } from "ink";
 import type { RunEngine, RunView } from "../runs/types.js";
-import { AppShell, type Screens } from "./components/AppShell.js";
+import { AppShell, type Screens, type ShellLink } from "./components/AppShell.js";
 import { isFinal, resumeCommand, statusWords, targetLabel } from "./format.js";
 import { guardTerminal, type GuardedProcess } from "./terminal.js";
-import type { RegistryTarget, TuiConnection, TuiExit } from "./types.js";
+import type { RegistryTarget, SubscriptionSource, TuiConnection, TuiExit } from "./types.js";
 import { undoOrder } from "../runs/undo.js";
 
 /** How the TUI looks and where it draws; the connection (engine, diagnosis, registries) comes alongside. */
@@ -38,9 +38,11 @@ export interface TuiDisplayOptions {
 
 /**
  * Either the connection itself, or `connect`, which the TUI calls after its first frame is on screen (loading the
- * Azure SDK and the run store takes longer than a person should stare at a blank terminal).
+ * Azure SDK and the run store takes longer than a person should stare at a blank terminal), or, when no subscription
+ * was given, `subscriptions`: listed after the first frame, and connected to once one is chosen.
  */
-export type RenderTuiOptions = TuiDisplayOptions & (TuiConnection | { connect: () => Promise<TuiConnection> });
+export type RenderTuiOptions = TuiDisplayOptions &
+  (TuiConnection | { connect: () => Promise<TuiConnection> } | { subscriptions: SubscriptionSource });
 
 export interface TuiResult extends TuiExit {
   /** The last view of the run that was on screen. */
@@ -82,28 +84,45 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
   const alternateScreen = options.alternateScreen ?? interactive;
   // With the connection at hand (a run opened from the command line) the screens load first and the first frame is
   // the screen itself; otherwise they load alongside the connection, once the first frame is on screen.
-  const screensAtHand = "connect" in options ? undefined : await loadScreens();
+  const connectionAtHand = !("connect" in options) && !("subscriptions" in options);
+  const screensAtHand = connectionAtHand ? await loadScreens() : undefined;
   const guard = guardTerminal(options, { alternateScreen, proc: options.proc });
   let exit: TuiExit = { reason: "quit" };
   let firstFrame = options.onFirstFrame;
   let engine: RunEngine | undefined;
-  let connection: TuiConnection | Promise<TuiConnection>;
+  // The engine and invocation of the connection on screen, for the closing note.
+  let invocation = options.invocation;
+  const remember = (value: TuiConnection) => {
+    engine = value.engine;
+    invocation = value.invocation ?? options.invocation;
+    return value;
+  };
+  let link: ShellLink;
   // Started after render() below has drawn the first frame: render is synchronous, these promises run after it.
   const screens = screensAtHand ?? Promise.resolve().then(loadScreens);
-  if ("connect" in options) {
-    connection = Promise.resolve()
-      .then(() => options.connect())
-      .then((value) => {
-        engine = value.engine;
-        return value;
-      });
+  if ("subscriptions" in options) {
+    const source = options.subscriptions;
+    link = {
+      subscriptions: {
+        source: { ...source, connect: (subscriptionId) => source.connect(subscriptionId).then(remember) },
+        listing: Promise.resolve().then(() => source.listSubscriptions()),
+      },
+    };
+  } else if ("connect" in options) {
+    link = {
+      connection: Promise.resolve()
+        .then(() => options.connect())
+        .then(remember),
+    };
   } else {
     engine = options.engine;
-    connection = {
-      engine: options.engine,
-      diagnose: options.diagnose,
-      listRegistries: options.listRegistries,
-      subscriptionId: options.subscriptionId,
+    link = {
+      connection: {
+        engine: options.engine,
+        diagnose: options.diagnose,
+        listRegistries: options.listRegistries,
+        subscriptionId: options.subscriptionId,
+      },
     };
   }
   const instance = render(
@@ -115,7 +134,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
         approvers: options.approvers ?? [],
         invocation: options.invocation ?? "acr-cmk",
       }}
-      connection={connection}
+      {...link}
       screens={screens}
       initial={options.runId ? { name: "run", runId: options.runId } : { name: "home" }}
       target={options.target}
@@ -152,7 +171,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
     guard.dispose();
   }
   const view = exit.runId && engine ? engine.get(exit.runId) : undefined;
-  const note = closingNote(view, options.invocation);
+  const note = closingNote(view, invocation);
   if (note) options.stdout.write(note);
   return { ...exit, ...(view ? { view } : {}) };
 }

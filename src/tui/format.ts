@@ -2,6 +2,7 @@
 import type { RunStatus, RunView } from "../runs/types.js";
 import type { Finding, Severity } from "../diagnosis/types.js";
 import { FINAL_STATUSES } from "../runs/types.js";
+import type { TuiSession } from "./types.js";
 
 export const SEVERITY_ORDER: readonly Severity[] = ["critical", "warning", "info"];
 
@@ -63,4 +64,22 @@ export function truncate(text: string, width: number): string {
 
 export function targetLabel(target: { resourceGroup: string; registry: string }): string {
   return `${target.resourceGroup}/${target.registry}`;
+}
+
+const AUTOMATIC_WORDS = { only: "the only subscription", "only-enabled": "the only enabled subscription" } as const;
+
+/**
+ * The subscription a screen works in, for its header: a chosen one by name (and why it was taken without asking) with
+ * its id; one given on the command line by id.
+ */
+export function subscriptionDetail(session: Pick<TuiSession, "subscriptionId" | "chosenSubscription">): string {
+  const chosen = session.chosenSubscription;
+  if (!chosen) return `subscription ${session.subscriptionId}`;
+  const why = chosen.automatic ? ` (${AUTOMATIC_WORDS[chosen.automatic]})` : "";
+  return `${chosen.choice.displayName}${why} · ${session.subscriptionId}`;
+}
+
+/** A run acts only through its own subscription's port: runs of another subscription are not resumed from here. */
+export function inSubscription(run: { target: { subscriptionId: string } }, subscriptionId: string): boolean {
+  return run.target.subscriptionId.toLowerCase() === subscriptionId.toLowerCase();
 }

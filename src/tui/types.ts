@@ -29,6 +29,36 @@ export interface TuiConnection {
   diagnose: (target: RegistryTarget) => Promise<TuiDiagnosis>;
   listRegistries: () => Promise<RegistryChoice[]>;
   subscriptionId: string;
+  /**
+   * How acr-cmk is run for this subscription, when the display's own invocation would not reach it (a subscription
+   * chosen in the TUI: `acr-cmk --subscription <id>`).
+   */
+  invocation?: string;
+}
+
+/** One line of the subscription chooser (what GET /subscriptions says about one subscription). */
+export interface SubscriptionChoice {
+  subscriptionId: string;
+  displayName: string;
+  /** Enabled, Warned, PastDue, Disabled, Deleted (or a newer value): only Enabled can be chosen. */
+  state: string;
+  tenantId?: string;
+}
+
+/**
+ * Where the TUI starts when no subscription was given: the subscriptions the person can see, and a connection to the
+ * one they choose (loaded after the first frame, like the connection itself).
+ */
+export interface SubscriptionSource {
+  listSubscriptions: () => Promise<SubscriptionChoice[]>;
+  connect: (subscriptionId: string) => Promise<TuiConnection>;
+}
+
+/** The subscription the session works in when it was chosen in the TUI rather than given on the command line. */
+export interface ChosenSubscription {
+  choice: SubscriptionChoice;
+  /** Taken without asking: the only subscription there is, or the only enabled one. */
+  automatic?: "only" | "only-enabled";
 }
 
 /** Everything the TUI's screens share; fakes enter here in tests. */
@@ -42,6 +72,10 @@ export interface TuiSession extends TuiConnection {
   approvers: readonly string[];
   /** How the person runs acr-cmk here (`acr-cmk --sandbox <file>` in sandbox mode): commands on screen start with it. */
   invocation: string;
+  /** Set when the subscription was chosen in the TUI (absent when it came from flags or the environment). */
+  chosenSubscription?: ChosenSubscription;
+  /** Back to the subscription list; absent when the subscription came from flags or the environment. */
+  chooseSubscription?: () => void;
 }
 
 /** How the TUI ended, so the command can print what to do next and pick the exit code. */

@@ -44,7 +44,7 @@ describe("createAzureForCli", () => {
 
   it("cloud mode without a subscription: usage error (exit 2) that names both ways to give one", async () => {
     await expect(createAzureForCli(globals({}), {})).rejects.toThrow(
-      "no subscription: pass --subscription <id> or set AZURE_SUBSCRIPTION_ID",
+      "no subscription: pass --subscription <id> or set AZURE_SUBSCRIPTION_ID (or run `acr-cmk` on a terminal to choose one)",
     );
     await expect(createAzureForCli(globals({ subscription: "prod" }), {})).rejects.toThrow(UsageError);
   });

@@ -32,7 +32,7 @@ export interface Sent {
   authorization: string | undefined;
 }
 
-function scriptedClient(routes: Route[]): { client: HttpClient; sent: Sent[] } {
+export function scriptedClient(routes: Route[]): { client: HttpClient; sent: Sent[] } {
   const sent: Sent[] = [];
   const client: HttpClient = {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {

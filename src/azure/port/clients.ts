@@ -45,9 +45,11 @@ export interface SdkClients {
 
 export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
 
-export function createSdkClients(options: SdkClientOptions): SdkClients {
-  const armEndpoint = (options.armEndpoint ?? PUBLIC_ARM_ENDPOINT).replace(/\/+$/, "");
-  const common = {
+/** What every client's pipeline shares: the transport, retries, TLS, the error-body policy and the audit policy. */
+export type PipelineSettings = Pick<SdkClientOptions, "httpClient" | "retryOptions" | "tlsOptions" | "onResponse">;
+
+export function pipelineOptions(options: PipelineSettings) {
+  return {
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
     ...(options.tlsOptions ? { tlsOptions: options.tlsOptions } : {}),
@@ -57,6 +59,15 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
       ...(options.onResponse ? [{ policy: auditPolicy(options.onResponse), position: "perRetry" as const }] : []),
     ],
   };
+}
+
+export function normaliseArmEndpoint(armEndpoint: string | undefined): string {
+  return (armEndpoint ?? PUBLIC_ARM_ENDPOINT).replace(/\/+$/, "");
+}
+
+export function createSdkClients(options: SdkClientOptions): SdkClients {
+  const armEndpoint = normaliseArmEndpoint(options.armEndpoint);
+  const common = pipelineOptions(options);
   const { credential, subscriptionId } = options;
 
   const keyClients = new Map<string, KeyClient>();

@@ -2,11 +2,18 @@
 // Ink and React load here, lazily, and nowhere on the way to `--version` or `--help`.
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
+import type { SubscriptionDirectory } from "../../azure/factory.js";
 import type { CmkAzure } from "../../azure/types.js";
 import { FINAL_STATUSES, type RunEngine } from "../../runs/types.js";
 import { prepareTuiStart } from "../../tui/fast-start.js";
-import type { RegistryChoice, RegistryTarget, TuiConnection, TuiDiagnosis } from "../../tui/types.js";
-import type { CliContext } from "../context.js";
+import type {
+  RegistryChoice,
+  RegistryTarget,
+  SubscriptionSource,
+  TuiConnection,
+  TuiDiagnosis,
+} from "../../tui/types.js";
+import type { AzureResponse, CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
 import type { RunView } from "../../runs/types.js";
@@ -71,9 +78,13 @@ function terminalSelfApproves(ctx: CliContext, person: string): boolean {
   return approvers.length === 0 || approvers.includes(person);
 }
 
-/** How acr-cmk is run here, for the commands the TUI prints (run.ts invocationOf, without loading the run module). */
-function invocationOf(ctx: CliContext): string {
-  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
+/**
+ * How acr-cmk is run here, for the commands the TUI prints (run.ts invocationOf, without loading the run module). A
+ * subscription chosen in the TUI is in no flag or variable, so the commands name it.
+ */
+function invocationOf(ctx: CliContext, chosenSubscription?: string): string {
+  if (ctx.globals.sandbox) return `acr-cmk --sandbox ${ctx.globals.sandbox}`;
+  return chosenSubscription ? `acr-cmk --subscription ${chosenSubscription}` : "acr-cmk";
 }
 
 function printHelp(ctx: CliContext): void {
@@ -91,7 +102,12 @@ function printHelp(ctx: CliContext): void {
 }
 
 /** The diagnosis the TUI shows; in sandbox mode expiry is judged by the sandbox's clock, read afresh each time. */
-async function diagnoseWith(ctx: CliContext, azure: CmkAzure, target: RegistryTarget): Promise<TuiDiagnosis> {
+async function diagnoseWith(
+  ctx: CliContext,
+  azure: CmkAzure,
+  target: RegistryTarget,
+  invocation: string,
+): Promise<TuiDiagnosis> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
   let now: (() => Date) | undefined;
   if (ctx.globals.sandbox) {
@@ -102,7 +118,7 @@ async function diagnoseWith(ctx: CliContext, azure: CmkAzure, target: RegistryTa
   return diagnoseRegistry(
     azure,
     { resourceGroup: target.resourceGroup, name: target.registry },
-    { invocation: (await runModule()).invocationOf(ctx), ...(now ? { now } : {}) },
+    { invocation, ...(now ? { now } : {}) },
   );
 }
 
@@ -113,24 +129,33 @@ async function listRegistriesWith(azure: CmkAzure): Promise<RegistryChoice[]> {
     .sort((a, b) => `${a.resourceGroup}/${a.registry}`.localeCompare(`${b.resourceGroup}/${b.registry}`));
 }
 
-function connectionOf(ctx: CliContext, engine: RunEngine, azure: CmkAzure): TuiConnection {
+function connectionOf(
+  ctx: CliContext,
+  engine: RunEngine,
+  azure: CmkAzure,
+  invocation = invocationOf(ctx),
+): TuiConnection {
   return {
     engine,
-    diagnose: (target) => diagnoseWith(ctx, azure, target),
+    diagnose: (target) => diagnoseWith(ctx, azure, target, invocation),
     listRegistries: () => listRegistriesWith(azure),
     subscriptionId: azure.subscriptionId,
+    invocation,
   };
 }
 
+/** How the TUI reaches Azure: a connection at hand, one to open after the first frame, or subscriptions to choose from. */
+type TuiLink = TuiConnection | { connect: () => Promise<TuiConnection> } | { subscriptions: SubscriptionSource };
+
 async function openTui(
   ctx: CliContext,
-  connection: TuiConnection | (() => Promise<TuiConnection>),
+  link: TuiLink,
   extra: { target?: RegistryTarget; runId?: string; requester: string },
 ) {
   prepareTuiStart();
   const { renderTui } = await import("../../tui/app.js");
   return renderTui({
-    ...(typeof connection === "function" ? { connect: connection } : connection),
+    ...link,
     sandbox: ctx.globals.sandbox !== undefined,
     color: ctx.globals.color,
     selfApprove: terminalSelfApproves(ctx, extra.requester),
@@ -143,6 +168,115 @@ async function openTui(
   });
 }
 
+/**
+ * The context of one subscription chosen in the TUI: its own port (built by the directory, with the directory's
+ * sign-in) and its own response listeners, so the run engine's audit log hears that port as `ctx.azure()`'s.
+ */
+function contextFor(
+  ctx: CliContext,
+  subscriptionId: string,
+  directory: () => Promise<SubscriptionDirectory>,
+): CliContext {
+  const listeners = new Set<(response: AzureResponse) => void>();
+  const onResponse = (response: AzureResponse) => {
+    for (const listener of listeners) listener(response);
+  };
+  let azure: Promise<CmkAzure> | undefined;
+  return {
+    ...ctx,
+    globals: { ...ctx.globals, subscription: subscriptionId },
+    azure: () => (azure ??= directory().then((found) => found.azureFor(subscriptionId, { onResponse }))),
+    onAzureResponse: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/**
+ * No subscription given (or the sandbox): the TUI lists the subscriptions and connects to the one chosen. One
+ * connection per subscription, kept until the TUI ends, so going back and forth reopens nothing.
+ */
+function subscriptionChoice(ctx: CliContext) {
+  let directory: Promise<SubscriptionDirectory> | undefined;
+  const openDirectory = () =>
+    (directory ??= import("../../azure/factory.js")
+      .then((factory) => factory.createSubscriptionDirectory(ctx.globals, ctx.env))
+      .catch((error: unknown) => {
+        directory = undefined; // a sandbox created meanwhile, or a sign-in, may work on the next try
+        throw error;
+      }));
+  const connections = new Map<string, Promise<TuiConnection>>();
+  let connected = false;
+  let lastFailure: unknown;
+  const track = <T>(work: Promise<T>): Promise<T> =>
+    work.then(
+      (value) => {
+        lastFailure = undefined;
+        return value;
+      },
+      (error: unknown) => {
+        lastFailure = error;
+        throw error;
+      },
+    );
+
+  const source: SubscriptionSource = {
+    listSubscriptions: () =>
+      track(
+        openDirectory()
+          .then((found) => found.listSubscriptions())
+          .then((all) =>
+            all.map(({ subscriptionId, displayName, state, tenantId }) => ({
+              subscriptionId,
+              displayName,
+              state,
+              ...(tenantId ? { tenantId } : {}),
+            })),
+          ),
+      ),
+    connect: (subscriptionId) => {
+      const key = subscriptionId.toLowerCase();
+      let connection = connections.get(key);
+      if (!connection) {
+        const chosen = contextFor(ctx, subscriptionId, openDirectory);
+        connection = chosen
+          .azure()
+          .then(async (azure) =>
+            connectionOf(
+              chosen,
+              await (await runModule()).openEngine(chosen, azure),
+              azure,
+              invocationOf(ctx, azure.subscriptionId),
+            ),
+          );
+        connections.set(key, connection);
+        // A failed connection is tried afresh when the person chooses that subscription again.
+        connection.catch(() => connections.delete(key));
+      }
+      return track(connection).then((value) => {
+        connected = true;
+        return value;
+      });
+    },
+  };
+  return {
+    source,
+    /** Why the person never got connected, when they did not: the CLI reports it too, with its exit code. */
+    failure: (): unknown => (connected ? undefined : lastFailure),
+    async close(): Promise<void> {
+      for (const connection of connections.values()) {
+        await connection.then((value) => value.engine.close()).catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** A subscription named by `--subscription` / AZURE_SUBSCRIPTION_ID; the sandbox always has its own one. */
+function subscriptionGiven(ctx: CliContext): boolean {
+  return !ctx.globals.sandbox && Boolean(ctx.globals.subscription?.trim());
+}
+
 /** `acr-cmk tui`: home screen on a terminal; anywhere else a clear no. */
 export const tuiCommand: CommandRunner = async (ctx, options) => {
   if (!isTerminal(ctx)) {
@@ -151,6 +285,20 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
     );
   }
   const target = await targetOf(options);
+  const extra = { requester: terminalUser(ctx), ...(target ? { target } : {}) };
+
+  if (!subscriptionGiven(ctx)) {
+    const choice = subscriptionChoice(ctx);
+    try {
+      const result = await openTui(ctx, { subscriptions: choice.source }, extra);
+      const failure = choice.failure();
+      if (failure !== undefined) throw failure;
+      return result.view ? await exitCodeOf(result.view) : 0;
+    } finally {
+      await choice.close();
+    }
+  }
+
   // Azure and the run store load while the first frame is already on screen.
   let opened: Promise<TuiConnection> | undefined;
   const connect = () =>
@@ -158,10 +306,7 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
       .azure()
       .then(async (azure) => connectionOf(ctx, await (await runModule()).openEngine(ctx, azure), azure)));
   try {
-    const result = await openTui(ctx, connect, {
-      requester: terminalUser(ctx),
-      ...(target ? { target } : {}),
-    });
+    const result = await openTui(ctx, { connect }, extra);
     // A failed connection was shown on screen; the CLI also reports it, with its exit code.
     if (opened) await opened;
     return result.view ? await exitCodeOf(result.view) : 0;

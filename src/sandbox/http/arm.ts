@@ -8,6 +8,7 @@ import { ServiceError } from "./problems.js";
 import { getRegistry, listRegistries, patchRegistry, putRegistry } from "./registries.js";
 import { listResources } from "./resources.js";
 import { deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment } from "./role-assignments.js";
+import { listSubscriptions } from "./subscriptions.js";
 import { deleteVault, getVault, listVaults, patchVault, putVault } from "./vaults.js";
 
 type Handler = (ctx: RouteContext, params: Record<string, string>) => RouteResult;
@@ -19,6 +20,7 @@ const KV = "providers/Microsoft.KeyVault";
 const MSI = "providers/Microsoft.ManagedIdentity/userAssignedIdentities";
 
 const ROUTES: Array<{ pattern: string; methods: Partial<Record<string, Handler>> }> = [
+  { pattern: "subscriptions", methods: { GET: listSubscriptions } },
   { pattern: `${SUB}/${ACR}`, methods: { GET: listRegistries } },
   { pattern: `${RG}/${ACR}`, methods: { GET: listRegistries } },
   { pattern: `${RG}/${ACR}/{name}`, methods: { GET: getRegistry, PUT: putRegistry, PATCH: patchRegistry } },

@@ -1,6 +1,9 @@
-// The frame around every screen: sandbox banner, help overlay, navigation and the keys that work everywhere.
+// The frame around every screen: sandbox banner, help overlay, navigation and the keys that work everywhere. Without
+// a subscription from the command line, it first lists subscriptions and connects to the one chosen.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { Box, Text, useApp, useInput } from "ink";
+import { usePending, type Pending } from "../hooks/use-pending.js";
+import { useSubscriptionFlow, type SubscriptionFlowStart } from "../hooks/use-subscription-flow.js";
 import type * as ScreenModule from "../screens/index.js";
 import { SessionContext, ShellContext, type Screen, type ShellControls } from "../session.js";
 import { ThemeContext, createTheme } from "../theme.js";
@@ -14,10 +17,9 @@ import { SandboxBanner } from "./SandboxBanner.js";
 /** Home, the run screen and the runs list: loaded apart from the shell, so the first frame need not wait for them. */
 export type Screens = typeof ScreenModule;
 
-export interface AppShellProps {
-  session: Omit<TuiSession, keyof TuiConnection>;
-  /** Azure and the run store; a promise while they load, so the first frame need not wait for them. */
-  connection: TuiConnection | Promise<TuiConnection>;
+interface ShellProps {
+  /** What the session holds besides the connection (whose `invocation`, when it has one, wins). */
+  session: Omit<TuiSession, Exclude<keyof TuiConnection, "invocation"> | "chosenSubscription" | "chooseSubscription">;
   /** The screens; a promise while they load (alongside the connection). */
   screens: Screens | Promise<Screens>;
   initial: Screen;
@@ -29,48 +31,29 @@ export interface AppShellProps {
   onExit: (exit: TuiExit) => void;
 }
 
-type Pending<T> = { state: "ready"; value: T } | { state: "loading" } | { state: "failed"; message: string };
+/**
+ * Either the connection (Azure and the run store; a promise while they load, so the first frame need not wait), or,
+ * when no subscription was given, the subscriptions to choose from and how to connect to the one chosen.
+ */
+export type ShellLink =
+  | { connection: TuiConnection | Promise<TuiConnection>; subscriptions?: undefined }
+  | { subscriptions: SubscriptionFlowStart; connection?: undefined };
 
-/** A value that may still be on its way (the connection, the screens), as state the shell can render. */
-function usePending<T>(pending: T | Promise<T>): Pending<T> {
-  const [settled, setSettled] = useState<Pending<T>>(() =>
-    pending instanceof Promise ? { state: "loading" } : { state: "ready", value: pending },
-  );
-  useEffect(() => {
-    if (!(pending instanceof Promise)) return;
-    let live = true;
-    pending.then(
-      (value) => {
-        if (live) setSettled({ state: "ready", value });
-      },
-      (error: unknown) => {
-        if (live) setSettled({ state: "failed", message: error instanceof Error ? error.message : String(error) });
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [pending]);
-  return settled;
-}
+export type AppShellProps = ShellProps & ShellLink;
 
 /** Connected only once the screens are loaded too: until then the shell keeps showing "connecting". */
-function useConnection(
-  connection: TuiConnection | Promise<TuiConnection>,
-  screens: Screens | Promise<Screens>,
-): { connected: Pending<TuiConnection>; screens?: Screens } {
-  const connected = usePending(connection);
-  const loaded = usePending(screens);
-  if (connected.state !== "ready") return { connected };
+function connectedWith(connected: Pending<TuiConnection>, loaded: Pending<Screens>): Pending<TuiConnection> {
+  if (connected.state !== "ready") return connected;
   if (loaded.state === "failed") {
-    return { connected: { state: "failed", message: `the terminal UI's screens did not load: ${loaded.message}` } };
+    return { state: "failed", message: `the terminal UI's screens did not load: ${loaded.message}` };
   }
-  return loaded.state === "ready" ? { connected, screens: loaded.value } : { connected: { state: "loading" } };
+  return loaded.state === "ready" ? connected : { state: "loading" };
 }
 
 export function AppShell({
   session: base,
   connection,
+  subscriptions,
   screens: pendingScreens,
   initial,
   target,
@@ -79,9 +62,18 @@ export function AppShell({
   onExit,
 }: AppShellProps) {
   const app = useApp();
-  const { connected, screens } = useConnection(connection, pendingScreens);
-  // The wait on screen counts from when the shell appeared.
-  const [loadingSince] = useState(() => Date.now());
+  const flow = useSubscriptionFlow(subscriptions);
+  const chosen = flow?.chosen;
+  const source = connection ?? chosen?.connection;
+  const loaded = usePending(pendingScreens);
+  const connectedOrNot = usePending(source);
+  const connected = useMemo(() => connectedWith(connectedOrNot, loaded), [connectedOrNot, loaded]);
+  const screens = loaded.state === "ready" ? loaded.value : undefined;
+  // The wait on screen counts from when the shell appeared, or from when the person chose a subscription.
+  const [loadingSince, setLoadingSince] = useState(() => Date.now());
+  useEffect(() => {
+    if (chosen) setLoadingSince(Date.now());
+  }, [chosen]);
   const [screen, setScreen] = useState<Screen>(initial);
   const [help, setHelp] = useState(false);
   const [typing, setTyping] = useState(false);
@@ -115,6 +107,19 @@ export function AppShell({
     [canGoHome, leaveWith, help],
   );
 
+  const reopen = flow?.reopen;
+  const chooseSubscription = useMemo(
+    () =>
+      reopen
+        ? () => {
+            setHelp(false);
+            setScreen({ name: "home" });
+            reopen();
+          }
+        : undefined,
+    [reopen],
+  );
+
   // Ctrl-C works even while typing: it is the way out a person reaches for first.
   useInput((input, key) => {
     if (key.ctrl && input === "c") leaveWith("interrupt");
@@ -128,6 +133,7 @@ export function AppShell({
       if (input === "?") setHelp(true);
       else if (input === "q") leaveWith("quit");
       else if (input === "R" && screen.name !== "runs" && connected.state === "ready") setScreen({ name: "runs" });
+      else if (input === "s" && chosen && connected.state === "failed") chooseSubscription?.();
     },
     { isActive: !typing },
   );
@@ -135,25 +141,62 @@ export function AppShell({
   const theme = useMemo(() => createTheme(color), [color]);
   const reserveRows = base.sandbox ? 1 : 0;
   const session = useMemo<TuiSession | undefined>(
-    () => (connected.state === "ready" ? { ...base, ...connected.value } : undefined),
-    [base, connected],
+    () =>
+      connected.state === "ready"
+        ? {
+            ...base,
+            ...connected.value,
+            invocation: connected.value.invocation ?? base.invocation,
+            ...(chosen ? { chosenSubscription: chosen.subscription } : {}),
+            ...(chooseSubscription ? { chooseSubscription } : {}),
+          }
+        : undefined,
+    [base, connected, chosen, chooseSubscription],
   );
 
   let body;
-  if (!session || !screens) {
+  if (flow && !chosen && !flow.deciding) {
+    body = screens ? (
+      <screens.SubscriptionScreen
+        listing={flow.listing}
+        sandbox={base.sandbox}
+        onChoose={flow.choose}
+        onRetry={flow.relist}
+        {...(flow.previous ? { current: flow.previous.subscription.choice.subscriptionId, onBack: flow.back } : {})}
+        reserveRows={reserveRows}
+      />
+    ) : (
+      <Box flexDirection="column">
+        <HeaderBar title="home" detail="choose a subscription" />
+        <BusyLine
+          label={base.sandbox ? "Listing the sandbox's subscriptions" : "Listing your Azure subscriptions"}
+          since={loadingSince}
+        />
+      </Box>
+    );
+  } else if (!session || !screens) {
+    const name = (chosen?.subscription ?? flow?.deciding)?.choice.displayName;
     body = (
       <Box flexDirection="column">
-        <HeaderBar title="home" detail={base.sandbox ? "sandbox" : "Azure"} />
+        <HeaderBar title="home" detail={name ?? (base.sandbox ? "sandbox" : "Azure")} />
         {connected.state === "failed" ? (
           <>
             <Text wrap="wrap" color={theme.tone("danger")}>
               ✖ Could not connect: {connected.message}
             </Text>
-            <KeyHints hints={[{ key: "q", label: "quit" }]} />
+            <KeyHints
+              hints={[...(chosen ? [{ key: "s", label: "subscriptions" }] : []), { key: "q", label: "quit" }]}
+            />
           </>
         ) : (
           <BusyLine
-            label={base.sandbox ? "Opening the sandbox and the run store" : "Connecting to Azure"}
+            label={
+              name
+                ? `Connecting to ${name} and opening the run store`
+                : base.sandbox
+                  ? "Opening the sandbox and the run store"
+                  : "Connecting to Azure"
+            }
             since={loadingSince}
           />
         )}
@@ -164,15 +207,21 @@ export function AppShell({
   } else if (screen.name === "runs") {
     body = <screens.RunsScreen reserveRows={reserveRows} />;
   } else {
-    body = <screens.Home target={target} reserveRows={reserveRows} />;
+    // A new subscription is a new home: its own registry list, nothing carried over from the last one.
+    body = <screens.Home key={session.subscriptionId} target={target} reserveRows={reserveRows} />;
   }
 
+  const bannerSubscription =
+    session?.subscriptionId ??
+    (chosen ?? flow?.previous)?.subscription.choice.subscriptionId ??
+    (flow?.listing.state === "ready" ? flow.listing.value[0]?.subscriptionId : undefined) ??
+    "…";
   return (
     <ThemeContext.Provider value={theme}>
       <SessionContext.Provider value={session}>
         <ShellContext.Provider value={controls}>
           <Box flexDirection="column">
-            {base.sandbox ? <SandboxBanner subscriptionId={session?.subscriptionId ?? "…"} /> : null}
+            {base.sandbox ? <SandboxBanner subscriptionId={bannerSubscription} /> : null}
             {help ? <HelpOverlay /> : null}
             {/* The screen stays mounted under the help, so closing it loses nothing (no second diagnosis). */}
             <Box display={help ? "none" : "flex"} flexDirection="column">

@@ -6,9 +6,12 @@ export function HeaderBar({ title, detail }: { title: string; detail?: string })
   const theme = useTheme();
   return (
     <Box>
-      <Text bold color={theme.tone("accent")}>
-        acr-cmk
-      </Text>
+      {/* A long detail is cut at its end, never the name at the start of the line. */}
+      <Box flexShrink={0}>
+        <Text bold color={theme.tone("accent")}>
+          acr-cmk
+        </Text>
+      </Box>
       <Text wrap="truncate-end">
         {" · "}
         <Text bold>{title}</Text>

@@ -10,6 +10,7 @@ const KEYS: ReadonlyArray<[string, string]> = [
   ["x", "abort the run (asks for a reason)"],
   ["t", "try a failed step again"],
   ["R", "runs: list, resume, audit trail"],
+  ["s", "choose another subscription (from the registry list)"],
   ["Esc", "back / cancel typing"],
   ["q", "leave; a running run stays resumable (acr-cmk runs resume <id>)"],
   ["Ctrl-C", "leave at once, same as q"],

@@ -8,7 +8,14 @@ import { FindingList } from "../components/FindingList.js";
 import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints } from "../components/KeyHints.js";
 import { SelectList, type SelectItem } from "../components/SelectList.js";
-import { isFinal, recommendedRunbook, statusWords, targetLabel } from "../format.js";
+import {
+  inSubscription,
+  isFinal,
+  recommendedRunbook,
+  statusWords,
+  subscriptionDetail,
+  targetLabel,
+} from "../format.js";
 import { resumeOptions, useSession, useShell } from "../session.js";
 import { useTheme } from "../theme.js";
 import type { RegistryChoice, RegistryTarget, TuiDiagnosis } from "../types.js";
@@ -26,8 +33,12 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function sameTarget(run: RunSummary, target: RegistryTarget): boolean {
-  return run.target.resourceGroup === target.resourceGroup && run.target.registry === target.registry;
+function sameTarget(run: RunSummary, target: RegistryTarget, subscriptionId: string): boolean {
+  return (
+    inSubscription(run, subscriptionId) &&
+    run.target.resourceGroup === target.resourceGroup &&
+    run.target.registry === target.registry
+  );
 }
 
 /** Rows Home needs besides findings, the menu and a notice: header, verdict, blank line, keys, and a spare last row. */
@@ -120,11 +131,21 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
     },
     { isActive: phase.name === "failed" && !shell.paused },
   );
+  // From the registry list (or a failure to list them): back to the subscriptions, when they were chosen here.
+  const { chooseSubscription } = session;
+  const atRegistryList = phase.name === "choose-registry" || (phase.name === "failed" && !phase.target);
+  useInput(
+    (input) => {
+      if (input === "s") chooseSubscription?.();
+    },
+    { isActive: atRegistryList && chooseSubscription !== undefined && !shell.paused },
+  );
+  const subscriptionHint = chooseSubscription ? [{ key: "s", label: "subscriptions" }] : [];
 
   const header = (
     <HeaderBar
       title="home"
-      detail={"target" in phase && phase.target ? targetLabel(phase.target) : `subscription ${session.subscriptionId}`}
+      detail={"target" in phase && phase.target ? targetLabel(phase.target) : subscriptionDetail(session)}
     />
   );
   const noticeLine = notice ? (
@@ -151,7 +172,10 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
         <Box flexDirection="column">
           {header}
           {items.length === 0 ? (
-            <Text wrap="wrap">No container registries in subscription {session.subscriptionId}.</Text>
+            <Text wrap="wrap">
+              No container registries in {session.chosenSubscription?.choice.displayName ?? "subscription"}{" "}
+              {session.subscriptionId}.
+            </Text>
           ) : (
             <>
               <Text>Which registry? (↑↓ / j k, Enter)</Text>
@@ -168,6 +192,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
           <KeyHints
             hints={[
               { key: "Enter", label: "diagnose" },
+              ...subscriptionHint,
               { key: "R", label: "runs" },
               { key: "q", label: "quit" },
               { key: "?", label: "help" },
@@ -196,6 +221,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
           <KeyHints
             hints={[
               { key: "Enter", label: "try again" },
+              ...(phase.target ? [] : subscriptionHint),
               { key: "R", label: "runs" },
               { key: "q", label: "quit" },
             ]}
@@ -223,7 +249,9 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
     case "report": {
       const { target: chosen, report } = phase;
       const recommended = recommendedRunbook(report.findings);
-      const active = session.engine.list().find((run) => sameTarget(run, chosen) && !isFinal(run));
+      const active = session.engine
+        .list()
+        .find((run) => sameTarget(run, chosen, session.subscriptionId) && !isFinal(run));
       const items: SelectItem[] = [];
       if (active)
         items.push({

@@ -6,7 +6,7 @@ import { BusyLine } from "../components/BusyLine.js";
 import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints } from "../components/KeyHints.js";
 import { SelectList } from "../components/SelectList.js";
-import { isFinal, statusWords, targetLabel } from "../format.js";
+import { inSubscription, isFinal, statusWords, targetLabel } from "../format.js";
 import { resumeOptions, useSession, useShell } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
 
@@ -34,6 +34,14 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   const open = runs.find((run) => run.id === openId);
 
   const resume = (run: RunSummary) => {
+    // The engine acts through this session's subscription: a run of another one would act on the wrong resources.
+    if (!inSubscription(run, session.subscriptionId)) {
+      const how = session.chooseSubscription
+        ? "choose that subscription (Esc, then s) and resume it there"
+        : `resume it with --subscription ${run.target.subscriptionId}`;
+      setMessage(`Run ${run.id} is in subscription ${run.target.subscriptionId}: ${how}.`);
+      return;
+    }
     setMessage(undefined);
     setResuming({ id: run.id, since: Date.now() });
     session.engine.resume(run.id, session.requester, resumeOptions(session, run.requester)).then(

@@ -3,3 +3,4 @@
 export { Home } from "./Home.js";
 export { RunScreen } from "./RunScreen.js";
 export { RunsScreen } from "./RunsScreen.js";
+export { SubscriptionScreen } from "./SubscriptionScreen.js";

@@ -5,6 +5,7 @@ import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { ContainerRegistryClient, KnownContainerRegistryAudience } from "@azure/container-registry";
 import { KeyClient } from "@azure/keyvault-keys";
 import { createSandboxHttpClient } from "../../../src/azure/sandbox-transport.js";
@@ -34,6 +35,7 @@ export interface Clients {
   kv: KeyVaultManagementClient;
   msi: ManagedServiceIdentityClient;
   auth: AuthorizationManagementClient;
+  subscriptions: SubscriptionClient;
   keys(vaultName: string, options?: PipelineOptions): KeyClient;
   registryData(registryName: string): ContainerRegistryClient;
   /** Names in the default scenario world. */
@@ -68,6 +70,7 @@ export function sandboxClients(options: ScenarioOptions & { mutate?: (world: Wor
     kv: new KeyVaultManagementClient(credential, sub, common),
     msi: new ManagedServiceIdentityClient(credential, sub, common),
     auth: new AuthorizationManagementClient(credential, sub, common),
+    subscriptions: new SubscriptionClient(credential, common),
     keys: (vaultName, extra = {}) =>
       new KeyClient(`https://${vaultName}.vault.azure.net`, credential, {
         ...common,

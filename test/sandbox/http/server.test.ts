@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import { ContainerRegistryClient, KnownContainerRegistryAudience } from "@azure/container-registry";
 import { RestError } from "@azure/core-rest-pipeline";
 import { KeyClient } from "@azure/keyvault-keys";
@@ -56,6 +57,15 @@ describe("sandbox over HTTPS (startSandboxServer)", () => {
       POLL,
     );
     expect(updated.identity?.type).toBe("SystemAssigned, UserAssigned");
+  });
+
+  it("lists subscriptions at /subscriptions, the bare ARM path on its own host", async () => {
+    const { world } = names();
+    const client = new SubscriptionClient(credential, { endpoint: server.url, ...options() });
+    const all = await listAll(client.subscriptions.list());
+    expect(all.map((s) => [s.subscriptionId, s.tenantId, s.state])).toEqual([
+      [world.subscriptionId, world.tenantId, "Enabled"],
+    ]);
   });
 
   it("serves Key Vault under /vault/<name>, with the challenge and real-form kids", async () => {
