@@ -28,6 +28,7 @@ import {
   type RunEngine,
   type RunRevision,
   type RunSummary,
+  type RunTarget,
   type RunView,
   type SharedRuns,
   type StartRunParams,
@@ -144,6 +145,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const id = this.options.newRunId?.() ?? defaultRunId(now);
     if (params.dryRun) return dryRunView(id, definition, params, now);
 
+    this.assertSubscription(id, params.target);
     const lockKey = registryKey(params.target);
     this.refuseWhileAnotherRunIsActive(lockKey, now);
     this.lock(lockKey, id);
@@ -659,6 +661,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       return record.view;
     }
     const definition = this.definitionOf(record.runbook);
+    this.assertSubscription(runId, record.target);
     const lockKey = registryKey(record.target);
     this.lock(lockKey, runId);
     if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
@@ -809,6 +812,20 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       details,
       ...(requestId ? { azureRequestId: requestId } : {}),
     });
+  }
+
+  /**
+   * The port reaches one subscription and the actors name resources by group and name only: a run of another
+   * subscription would act on a same-named registry here. Refuse it, saying which subscription the run needs.
+   */
+  private assertSubscription(runId: string, target: RunTarget): void {
+    const connected = this.options.azure.subscriptionId;
+    if (target.subscriptionId.toLowerCase() === connected.toLowerCase()) return;
+    throw new RunRefused(
+      `Run ${runId} is for ${target.resourceGroup}/${target.registry} in subscription ${target.subscriptionId}, but ` +
+        `acr-cmk is connected to subscription ${connected}: use --subscription ${target.subscriptionId}.`,
+      "wrong-subscription",
+    );
   }
 
   private assertOpen(): void {

@@ -114,7 +114,8 @@ export class RunRefused extends Error {
       | "unknown-run"
       | "final"
       | "confirmation-required"
-      | "invalid-input",
+      | "invalid-input"
+      | "wrong-subscription",
   ) {
     super(message);
   }

@@ -15,6 +15,8 @@ const EXPLANATION: Record<RunRefused["reason"], string> = {
   final: "This run has ended and takes no more actions.",
   "confirmation-required": "This change needs the registry name typed back to approve it.",
   "invalid-input": "That choice is not one the run offers.",
+  "wrong-subscription":
+    "This run belongs to another Azure subscription than the one this acr-cmk app is connected to, so it cannot act on it.",
 };
 
 export function describeRefusal(error: RunRefused): string {

@@ -249,3 +249,21 @@ describe("a named approvers list (ACR_CMK_APPROVERS) binds a local --yes", () =>
     ).toBe(true);
   });
 });
+
+describe("a run of another subscription", () => {
+  it("is refused on resume (exit 2) with the subscription it needs, and nothing changes", async () => {
+    const { sandbox, target } = await sandboxWith("resub", "key-deleted");
+    const first = await sandbox.cli(["recover", ...target]);
+    expect(first.code, first.stderr).toBe(1);
+    const [run] = await storedRuns(sandbox);
+    const runSubscription = (await sandbox.status()).subscriptionId;
+    // A new sandbox world is a new subscription with a same-named registry in it.
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "key-deleted"]);
+    const writes = sandbox.world().counters.writes;
+    const resumed = await sandbox.cli(["runs", "resume", run!.id, "--yes"]);
+    expect(resumed.code).toBe(2);
+    expect(resumed.stderr).toContain(`use --subscription ${runSubscription}`);
+    expect(sandbox.world().counters.writes).toBe(writes);
+  });
+});

@@ -154,7 +154,9 @@ describe("crash right after each Azure write, then resume in a new engine", () =
         const label = `${c.runbook}: crash after write ${crashAt} of ${refWrites}`;
         const crash: { engine?: RunEngine } = {};
         let writes = 0;
-        const store = watchedStore(memoryStore(world(c)), (n) => {
+        const crashWorld = world(c);
+        const target = targetOf(crashWorld);
+        const store = watchedStore(memoryStore(crashWorld), (n) => {
           writes = n;
           // The write is in Azure; the process dies before the response reaches the run.
           if (n === crashAt) void crash.engine?.close();

@@ -338,3 +338,27 @@ describe("audit log", () => {
     expect(engine.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
   });
 });
+
+describe("one subscription per engine", () => {
+  it("refuses to start or pick up a run of another subscription, naming the one it needs", async () => {
+    const vault = fakeVault();
+    const engine = engineFor(vault);
+    const elsewhere: RunTarget = { ...target, subscriptionId: "sub-2" };
+    await expect(
+      engine.start({ runbook: "key-deleted", target: elsewhere, requester: "alice", driver: "cli" }),
+    ).rejects.toMatchObject({ reason: "wrong-subscription", message: expect.stringContaining("--subscription sub-2") });
+    expect(engine.list()).toEqual([]);
+
+    // A run stored by an engine of sub-1 is refused by an engine connected to another subscription.
+    const view = await startToy(engine);
+    await engine.close();
+    const other = createRunEngine({
+      home,
+      azure: { ...fakeAzure(vault), subscriptionId: "sub-2" },
+      runbooks: { "key-deleted": toyRunbook(vault) },
+    });
+    engines.push(other);
+    await expect(other.resume(view.id, "bob")).rejects.toMatchObject({ reason: "wrong-subscription" });
+    expect(other.auditTrail(view.id).some((entry) => entry.action === "run-resume")).toBe(false);
+  });
+});

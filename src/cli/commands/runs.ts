@@ -106,6 +106,11 @@ export const showRunCommand: CommandRunner = async (ctx, _options, runId) => {
   });
 };
 
+/** A stored run knows its subscription: against Azure, connect to it unless the user named one (then it must match). */
+function useRunSubscription(ctx: CliContext, subscriptionId: string): void {
+  if (!ctx.globals.sandbox && !ctx.globals.subscription) ctx.globals.subscription = subscriptionId;
+}
+
 /** `--as <name>`: the person acting, as the audit log and ACR_CMK_APPROVERS name them. */
 function actorName(value: unknown): string | undefined {
   const parsed = z
@@ -123,6 +128,7 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const yes = z.boolean().optional().parse(options.yes) ?? false;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
+  useRunSubscription(ctx, known.target.subscriptionId);
   const by = localUser(ctx, actorName(options.as));
   const engine = await openEngine(ctx);
   try {
@@ -155,6 +161,7 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
   const reason = parsedReason.data;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
+  useRunSubscription(ctx, known.target.subscriptionId);
   const by = localUser(ctx, actorName(options.as));
   const engine = await openEngine(ctx);
   try {
