@@ -723,7 +723,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
           : status;
     return new RunRefused(
       `Registry is busy: run ${runId} (requested by ${requester}) ${waitsFor}. Continue it with ` +
-        `acr-cmk runs resume ${runId} (add --yes to approve your own request), or abort it there.`,
+        `acr-cmk runs resume ${runId}, or stop it with acr-cmk runs abort ${runId} --reason <why> ` +
+        `(in Slack: the run's Abort button, or /acr-cmk abort ${runId} <why>).`,
       "locked",
     );
   }
