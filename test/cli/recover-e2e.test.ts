@@ -91,3 +91,59 @@ describe.concurrent("recover --yes, per incident", () => {
     });
   }
 });
+
+describe("several causes at once", () => {
+  const sandboxes: CliSandbox[] = [];
+  afterAll(() => {
+    for (const sandbox of sandboxes) sandbox.remove();
+  });
+
+  it("firewall switched on and access policy removed: recover runs restore, then firewall-403, and ends healthy", async () => {
+    const sandbox = new CliSandbox("acr-cmk-multi-");
+    sandboxes.push(sandbox);
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "firewall-403"]);
+    await sandbox.ok(["sandbox", "break", "access-revoked"]);
+    const registry = (await sandbox.status()).registries[0]!;
+    const target = ["-g", registry.resourceGroup, "-r", registry.name];
+
+    const result = await sandbox.json<{
+      run: { status: string; runbook: string };
+      runs: Array<{ id: string; runbook: string; status: string }>;
+      diagnosis: { healthy: boolean };
+    }>(["recover", ...target, "--yes"]);
+    expect(result.code, result.stderr).toBe(0);
+    // The access comes back first (Resource Manager, not behind the firewall); restore's own verification then meets
+    // the firewall, and recover goes on with the runbook the new diagnosis names.
+    expect(result.body.runs.map((r) => `${r.runbook}:${r.status}`)).toEqual([
+      "restore:failed",
+      "firewall-403:succeeded",
+    ]);
+    expect(result.body.diagnosis.healthy).toBe(true);
+    expect(result.stderr).toContain("does not let acr-cmk read the key from this network (403 ForbiddenByFirewall)");
+    expect((await sandbox.status()).registries[0]?.healthy).toBe(true);
+    // The first run was stopped (audited) so the second could take the registry.
+    const listed = await sandbox.json<{ runs: Array<{ id: string; status: string }> }>(["runs", "list"]);
+    expect(listed.body.runs.find((r) => r.id === result.body.runs[0]!.id)?.status).toBe("aborted");
+    expect(sandbox.world().counters.purgeRequests).toBe(0);
+    expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+  });
+
+  it("only critical findings carry recovery on: a key that merely expires soon is not rotated", async () => {
+    const sandbox = new CliSandbox("acr-cmk-multi-");
+    sandboxes.push(sandbox);
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "key-deleted"]);
+    sandbox.store.update((world) => {
+      for (const vault of Object.values(world.vaults))
+        for (const key of Object.values(vault.keys))
+          for (const version of key.versions) version.exp = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    });
+    const registry = (await sandbox.status()).registries[0]!;
+    const result = await sandbox.cli(["recover", "-g", registry.resourceGroup, "-r", registry.name, "--yes"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toMatch(/Run \S+: rotate/);
+    const diagnosis = await sandbox.diagnose(registry.resourceGroup, registry.name);
+    expect(diagnosis.body.findings.map((f) => f.id)).toContain("KEY_EXPIRING_SOON");
+  });
+});

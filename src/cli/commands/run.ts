@@ -5,13 +5,14 @@ import { z } from "zod";
 import { parseKeyId } from "../../azure/ids.js";
 import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+import type { Finding } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
 import type { RunbookDefinition } from "../../machines/protocol.js";
 import { getRunbook, RUNBOOKS } from "../../machines/index.js";
 import { AzureResponseRecorder } from "../../runs/azure-calls.js";
 import { createRunEngine } from "../../runs/engine.js";
 import { planSteps, targetPlaceholders } from "../../runs/plan.js";
-import { RunRefused, type RunEngine, type RunTarget, type SharedRuns } from "../../runs/types.js";
+import { RunRefused, type RunEngine, type RunTarget, type RunView, type SharedRuns } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
@@ -247,7 +248,21 @@ export async function driveRun(
     const { runInTui } = await import("./tui.js");
     return runInTui(ctx, engine, runId, by);
   }
+  const last = await drivePlainRun(ctx, engine, runId, by, options);
+  if (ctx.globals.output === "json") printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
+  return exitCodeForRun(last);
+}
+
+/** The plain step log of one run up to its next stop, with its closing lines in text mode. */
+async function drivePlainRun(
+  ctx: CliContext,
+  engine: RunEngine,
+  runId: string,
+  by: string,
+  options: { yes: boolean; answers: string[] },
+): Promise<RunView> {
   const json = ctx.globals.output === "json";
+  const view = engine.get(runId);
   const last = await drivePlain({
     engine,
     runId,
@@ -255,13 +270,12 @@ export async function driveRun(
     out: json ? ctx.stderr : ctx.stdout,
     by,
     yes: options.yes,
-    registry: view.target.registry,
+    registry: view?.target.registry ?? "",
     answers: options.answers,
     invocation: invocationOf(ctx),
   });
-  if (json) printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
-  else printRunEnd(ctx.stdout, last, invocationOf(ctx));
-  return exitCodeForRun(last);
+  if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
+  return last;
 }
 
 /** The TUI drives runs when a person sits at a terminal and wants text; everything else gets the plain step log. */
@@ -296,10 +310,11 @@ async function runRunbook(
   const requester = localUser(ctx, options.requester);
   let id: RunbookId;
   let hints: Record<string, string> = {};
+  let report: DiagnosisReport | undefined;
   if (runbook === "recover") {
-    const report = await diagnose(ctx, azure, ref);
+    report = await diagnose(ctx, azure, ref);
     hints = knownValues(report);
-    const named = report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info");
+    const named = firstFix(report);
     if (!named?.runbook) {
       const problems = report.findings.filter((f) => f.severity !== "info");
       if (ctx.globals.output === "json") printJson(ctx, { diagnosis: report, runbook: null });
@@ -324,23 +339,116 @@ async function runRunbook(
 
   const engine = await openEngine(ctx, azure);
   try {
+    const run = { requester, yes: Boolean(options.yes), answers: options.method ? [options.method] : [] };
+    if (report && !inTerminal(ctx)) return await recoverInRounds(ctx, engine, ref, target, azure, report, id, run);
     const started = await engine.start({
       runbook: id,
       target,
       requester,
       driver: "cli",
-      selfApprove: Boolean(options.yes),
+      selfApprove: run.yes,
       hints,
     });
-    return await driveRun(ctx, engine, started.id, requester, {
-      yes: Boolean(options.yes),
-      answers: options.method ? [options.method] : [],
-    });
+    return await driveRun(ctx, engine, started.id, requester, run);
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {
     await engine.close();
   }
+}
+
+/**
+ * What a broken registry needs first when several things are wrong: its key and vault, its identity, the identity's
+ * access, then the network path (firewall-403's rotate-key only helps once the identity may use the key).
+ */
+const RECOVERY_ORDER: readonly RunbookId[] = ["key-deleted", "identity-removed", "restore", "firewall-403", "rotate"];
+const MAX_RECOVERY_ROUNDS = 4;
+
+function orderOf(finding: Finding): number {
+  const at = RECOVERY_ORDER.indexOf(finding.runbook as RunbookId);
+  return at === -1 ? RECOVERY_ORDER.length : at;
+}
+
+/** The fix to run first: among critical findings the one earliest in RECOVERY_ORDER, else the first warning's. */
+function firstFix(report: DiagnosisReport, done: ReadonlySet<RunbookId> = new Set()): Finding | undefined {
+  const fixable = report.findings.filter((f) => f.runbook !== null && f.severity !== "info" && !done.has(f.runbook));
+  const critical = fixable.filter((f) => f.severity === "critical").sort((a, b) => orderOf(a) - orderOf(b));
+  return critical[0] ?? (done.size === 0 ? fixable[0] : undefined);
+}
+
+/**
+ * `recover` without a terminal: run the runbook the diagnosis names, diagnose again, and go on while a critical finding
+ * names a runbook not yet run here (several causes at once: a firewall switched on and an access policy removed).
+ * Only critical findings carry it on: a recovery never starts a rotation for a key that merely expires soon.
+ */
+async function recoverInRounds(
+  ctx: CliContext,
+  engine: RunEngine,
+  ref: RegistryRef,
+  target: RunTarget,
+  azure: CmkAzure,
+  first: DiagnosisReport,
+  firstRunbook: RunbookId,
+  run: { requester: string; yes: boolean; answers: string[] },
+): Promise<number> {
+  const text = ctx.globals.output === "text";
+  const done = new Set<RunbookId>();
+  const runs: RunView[] = [];
+  let report = first;
+  let id: RunbookId | undefined = firstRunbook;
+  while (id && runs.length < MAX_RECOVERY_ROUNDS) {
+    const started = await engine.start({
+      runbook: id,
+      target,
+      requester: run.requester,
+      driver: "cli",
+      selfApprove: run.yes,
+      hints: knownValues(report),
+    });
+    const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
+    runs.push(last);
+    done.add(id);
+    // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
+    // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
+    if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
+    report = await diagnose(ctx, azure, ref);
+    const next = firstFix(report, done);
+    id = next?.runbook ?? undefined;
+    if (!next?.runbook) break;
+    if (last.status === "failed") {
+      // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
+      await engine.abort(last.id, run.requester, `recover moves on: ${next.id} needs ${next.runbook} first`);
+    }
+    if (text) {
+      ctx.stdout.write(
+        `\nDiagnosis after run ${last.id}: ${next.id} (${next.title}) → runbook ${next.runbook}` +
+          `${last.status === "failed" ? ` (run ${last.id} stopped: recover goes on with ${next.runbook})` : ""}\n`,
+      );
+    }
+  }
+  const last = runs[runs.length - 1]!;
+  const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
+  if (text && runs.length > 1) {
+    ctx.stdout.write(
+      `\nRecover ran ${runs.map((r) => `${r.runbook} (${r.status})`).join(", ")}.` +
+        `${healthy === true ? ` ${target.resourceGroup}/${target.registry} is healthy.` : ""}\n`,
+    );
+  }
+  if (text && healthy === false) {
+    const left = report.findings.filter((f) => f.severity === "critical");
+    if (left.length > 0) ctx.stdout.write(`Still wrong with ${target.registry}:\n`);
+    for (const f of left) ctx.stdout.write(`  ${f.id} ${f.title}${f.runbook ? ` (runbook ${f.runbook})` : ""}\n`);
+  }
+  if (!text) {
+    printJson(ctx, {
+      run: last,
+      audit: engine.auditTrail(last.id),
+      runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status })),
+      diagnosis: report,
+    });
+  }
+  // Healthy at the end is success, whatever an earlier round said; otherwise the last run decides.
+  return healthy === true ? EXIT.ok : exitCodeForRun(last);
 }
 
 export const runCommand: CommandRunner = async (ctx, options, runbook) => {

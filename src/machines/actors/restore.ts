@@ -43,12 +43,15 @@ const checkAccess: StepFn = async (azure, input, signal) => {
   });
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
   if (!vault) return other(`Key vault ${key.vaultName} is gone: that is the key-deleted runbook's job.`, "key-deleted");
+  let unread: string[] = [];
   try {
     await azure.getKey(key.vaultUrl, key.name, undefined, call(signal));
   } catch (error) {
     if (isFailure(error, "key-not-found"))
       return other(`Key ${key.name} is gone: that is the key-deleted runbook's job.`, "key-deleted");
-    throw error;
+    // Access is granted through Resource Manager, which the vault firewall does not guard: go on, and say so.
+    if (!isFailure(error, "forbidden-by-firewall")) throw error;
+    unread = [firewallNote(key.vaultName)];
   }
   const identity = await encryptionIdentity(azure, registry, signal);
   const label = identityLabel(identity);
@@ -56,8 +59,19 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     return other(`The encryption ${label} is not assigned to the registry.`, "identity-removed");
   const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
   const access = await readAccess(azure, vault, identity.principalId, signal);
-  return accessOutcome(input, all, vault, access, label);
+  const outcome = accessOutcome(input, all, vault, access, label);
+  return unread.length ? { ...outcome, evidence: [...unread, ...(outcome.evidence ?? [])] } : outcome;
 };
+
+/** acr-cmk's own reads of the key go through the vault's firewall (the registry's go through trusted-service access). */
+function firewallNote(vaultName: string): string {
+  return (
+    `The firewall of vault ${vaultName} does not let acr-cmk read the key from this network (403 ForbiddenByFirewall); ` +
+    "the key's state is not checked here, and the registry's own read below decides. To check it yourself, run acr-cmk " +
+    "from a network the vault allows, or add your address: az keyvault network-rule add --name " +
+    `${vaultName} --ip-address <your-ip>`
+  );
+}
 
 const keyPrint = (key: { version: string; enabled: boolean; expiresOn?: string }) =>
   fingerprint({ version: key.version, enabled: key.enabled, expiresOn: key.expiresOn ?? null });
@@ -67,7 +81,14 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
   const isExpired = (key: { expiresOn?: string }) => !!key.expiresOn && Date.parse(key.expiresOn) <= now().getTime();
 
   const checkKeyState: StepFn = async (azure, input, signal) => {
-    const key = await keyInUse(azure, input, signal);
+    let key;
+    try {
+      key = await keyInUse(azure, input, signal);
+    } catch (error) {
+      if (!isFailure(error, "forbidden-by-firewall")) throw error;
+      // Nothing to change that acr-cmk can see: the registry's verification (through trusted-service access) decides.
+      return { outcome: "usable", evidence: [firewallNote(String(input.facts.vaultName ?? "of the key"))] };
+    }
     const f = { ...input.facts, keyVersion: key.version };
     if (!key.enabled) {
       return {
