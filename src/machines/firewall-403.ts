@@ -69,4 +69,4 @@ export const firewall403Spec: RunbookSpec = {
   ],
 };
 
-export const firewall403 = buildRunbook(firewall403Spec, () => firewall403Actors());
+export const firewall403 = buildRunbook(firewall403Spec, (_azure, options) => firewall403Actors(options));

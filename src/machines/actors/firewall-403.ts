@@ -5,10 +5,12 @@ import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../build-machine.js";
 import { fingerprint } from "../fingerprint.js";
+import type { RunbookActorOptions } from "../protocol.js";
 import type { StepFn, StepInput } from "../steps.js";
 import {
   call,
   dataPlane,
+  isFailure,
   encryptionIdentityLabel,
   guardedChangeFn,
   readRegistry,
@@ -172,20 +174,82 @@ const reconfigureKey: StepFn = async (azure, input, signal) => {
   };
 };
 
-const verifyRegistry: StepFn = async (azure, input, signal) => {
-  const registry = await readRegistry(azure, input, signal);
-  const plane = await dataPlane(azure, registry, signal);
-  if (plane.ok) return { outcome: "ok", evidence: [plane.text] };
-  return { outcome: "still-blocked", evidence: [plane.text], final: escalation(input, plane.text) };
-};
+/** `now`: the clock Azure's state follows, for judging the key's expiry. */
+const verifyRegistryWith =
+  (now: () => Date): StepFn =>
+  async (azure, input, signal) => {
+    const registry = await readRegistry(azure, input, signal);
+    const plane = await dataPlane(azure, registry, signal);
+    if (plane.ok) return { outcome: "ok", evidence: [plane.text] };
+    // Before sending anyone to Azure Support, rule out the key itself: the other reason a registry cannot read it.
+    const key = await keyVerdict(azure, registry, input, signal, now);
+    return {
+      outcome: "still-blocked",
+      evidence: [plane.text, key.evidence],
+      final: key.final ?? escalation(input, plane.text),
+    };
+  };
 
-export function firewall403Actors(): Record<string, StepFn> {
+/**
+ * What acr-cmk can tell about the key from where it runs: its own read goes through the same firewall, so it may see
+ * nothing (and says how to look), or a key that is gone, disabled or expired (another runbook's fix, not Support's).
+ */
+async function keyVerdict(
+  azure: CmkAzure,
+  registry: Awaited<ReturnType<typeof readRegistry>>,
+  input: StepInput,
+  signal: AbortSignal,
+  now: () => Date,
+): Promise<{ evidence: string; final?: { summary: string; nextSteps: string[] } }> {
+  const { facts, key } = registryFacts(registry);
+  if (!key) return { evidence: "The registry names no key." };
+  const all = { ...input.facts, ...facts };
+  const show = fillAz(AZ.showKey, input.target, all);
+  const recover = `acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry}`;
+  try {
+    const found = await azure.getKey(key.vaultUrl, key.name, key.version, call(signal));
+    const expired = !!found.expiresOn && Date.parse(found.expiresOn) <= now().getTime();
+    if (found.enabled && !expired)
+      return { evidence: `Key ${found.name} version ${found.version} is enabled and valid` };
+    const state = found.enabled ? `expired on ${found.expiresOn}` : "disabled";
+    return {
+      evidence: `Key ${found.name} version ${found.version} is ${state}`,
+      final: {
+        summary: `The vault firewall now lets the registry through, but key ${found.name} version ${found.version} is ${state}: the registry cannot use it. That is the restore runbook's fix, not Azure Support's.`,
+        nextSteps: [`Run: ${recover} (or acr-cmk restore with the same -g and -r)`],
+      },
+    };
+  } catch (error) {
+    if (isFailure(error, "key-not-found")) {
+      return {
+        evidence: `Key ${key.name} is not in vault ${key.vaultName} (deleted?)`,
+        final: {
+          summary: `The vault firewall now lets the registry through, but key ${key.name} is not in vault ${key.vaultName}: it was deleted. That is the key-deleted runbook's fix.`,
+          nextSteps: [`Run: ${recover}`],
+        },
+      };
+    }
+    if (!isFailure(error, "forbidden-by-firewall")) throw error;
+    return {
+      evidence: `acr-cmk cannot read key ${key.name} itself: the vault firewall blocks this network too (403 ForbiddenByFirewall)`,
+      final: {
+        ...escalation(input, "acr-cmk could not check the key itself, because the firewall blocks its network as well"),
+        nextSteps: [
+          `First rule out the key: from a network the vault allows, check it is live, enabled and not expired (${show}), then run ${recover} from there.`,
+          ...escalation(input, "").nextSteps,
+        ],
+      },
+    };
+  }
+}
+
+export function firewall403Actors(options: RunbookActorOptions = {}): Record<string, StepFn> {
   return {
     checkNetwork,
     allowTrustedServices,
     verifyTrustedServices,
     checkRegistryAccess,
     reconfigureKey,
-    verifyRegistry,
+    verifyRegistry: verifyRegistryWith(options.now ?? (() => new Date())),
   };
 }

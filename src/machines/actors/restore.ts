@@ -167,10 +167,16 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
     },
   });
 
+  /**
+   * Verifies what the change did (enabled, or no longer expired); the key-state check it returns to finds whatever
+   * else is wrong with the version (a disabled key that has also expired is enabled first, then extended).
+   */
   const verifyKeyUsable: StepFn = async (azure, input, signal) => {
     const key = await keyInUse(azure, input, signal);
-    if (!key.enabled) return { outcome: "unusable", message: `Key version ${key.version} still reads as disabled.` };
-    if (isExpired(key))
+    const changed = input.plan?.stepId;
+    if (changed !== "extend-key" && !key.enabled)
+      return { outcome: "unusable", message: `Key version ${key.version} still reads as disabled.` };
+    if (changed !== "enable-key" && isExpired(key))
       return { outcome: "unusable", message: `Key version ${key.version} still reads as expired (${key.expiresOn}).` };
     return {
       outcome: "ok",
