@@ -2,6 +2,7 @@
 import type { RunStatus, RunView } from "../runs/types.js";
 import type { Finding, Severity } from "../diagnosis/types.js";
 import { FINAL_STATUSES } from "../runs/types.js";
+import { nextFix } from "../diagnosis/next-fix.js";
 import type { TuiSession } from "./types.js";
 
 export const SEVERITY_ORDER: readonly Severity[] = ["critical", "warning", "info"];
@@ -10,9 +11,9 @@ export function sortBySeverity(findings: readonly Finding[]): Finding[] {
   return [...findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
 }
 
-/** The runbook the diagnosis recommends: the most severe finding that names one. */
+/** The runbook the diagnosis recommends: the one a recovery runs first (src/diagnosis/next-fix.ts). */
 export function recommendedRunbook(findings: readonly Finding[]): Finding | undefined {
-  return sortBySeverity(findings).find((finding) => finding.runbook !== null);
+  return nextFix(findings);
 }
 
 const STATUS_WORDS: Record<RunStatus, string> = {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { parseKeyId } from "../../azure/ids.js";
 import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
-import type { Finding } from "../../diagnosis/types.js";
+import { nextFix } from "../../diagnosis/next-fix.js";
 import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
 import type { RunbookDefinition } from "../../machines/protocol.js";
 import { getRunbook, RUNBOOKS } from "../../machines/index.js";
@@ -314,7 +314,7 @@ async function runRunbook(
   if (runbook === "recover") {
     report = await diagnose(ctx, azure, ref);
     hints = knownValues(report);
-    const named = firstFix(report);
+    const named = nextFix(report.findings);
     if (!named?.runbook) {
       const problems = report.findings.filter((f) => f.severity !== "info");
       if (ctx.globals.output === "json") printJson(ctx, { diagnosis: report, runbook: null });
@@ -357,24 +357,8 @@ async function runRunbook(
   }
 }
 
-/**
- * What a broken registry needs first when several things are wrong: its key and vault, its identity, the identity's
- * access, then the network path (firewall-403's rotate-key only helps once the identity may use the key).
- */
-const RECOVERY_ORDER: readonly RunbookId[] = ["key-deleted", "identity-removed", "restore", "firewall-403", "rotate"];
+/** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
 const MAX_RECOVERY_ROUNDS = 4;
-
-function orderOf(finding: Finding): number {
-  const at = RECOVERY_ORDER.indexOf(finding.runbook as RunbookId);
-  return at === -1 ? RECOVERY_ORDER.length : at;
-}
-
-/** The fix to run first: among critical findings the one earliest in RECOVERY_ORDER, else the first warning's. */
-function firstFix(report: DiagnosisReport, done: ReadonlySet<RunbookId> = new Set()): Finding | undefined {
-  const fixable = report.findings.filter((f) => f.runbook !== null && f.severity !== "info" && !done.has(f.runbook));
-  const critical = fixable.filter((f) => f.severity === "critical").sort((a, b) => orderOf(a) - orderOf(b));
-  return critical[0] ?? (done.size === 0 ? fixable[0] : undefined);
-}
 
 /**
  * `recover` without a terminal: run the runbook the diagnosis names, diagnose again, and go on while a critical finding
@@ -412,7 +396,7 @@ async function recoverInRounds(
     // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
     if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
     report = await diagnose(ctx, azure, ref);
-    const next = firstFix(report, done);
+    const next = nextFix(report.findings, done);
     id = next?.runbook ?? undefined;
     if (!next?.runbook) break;
     if (last.status === "failed") {

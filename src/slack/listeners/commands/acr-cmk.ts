@@ -17,6 +17,7 @@ import { describeRefusal } from "../../refusals.js";
 import { PostRefused } from "../../run-messages.js";
 import { abortRun, NOT_ABORTABLE } from "../abort-run.js";
 import { actOnRun, onlyDrivers } from "../act-on-run.js";
+import { nextFix } from "../../../diagnosis/next-fix.js";
 
 type Respond = (message: RespondArguments) => Promise<unknown>;
 
@@ -54,9 +55,7 @@ async function diagnoseFor(deps: SlackDeps, registry: RegistryArg): Promise<Diag
 /** `recover` runs the runbook the diagnosis names; the others run their own. Undefined: nothing to run. */
 function runbookFor(action: RunSubcommand, report: DiagnosisReport): RunbookId | undefined {
   if (action !== "recover") return action;
-  return (
-    report.findings.find((finding) => finding.runbook !== null && finding.severity !== "info")?.runbook ?? undefined
-  );
+  return nextFix(report.findings)?.runbook ?? undefined;
 }
 
 async function startRun(
