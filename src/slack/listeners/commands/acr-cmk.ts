@@ -3,8 +3,9 @@
 import type { Middleware, RespondArguments, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { isAzureFailure } from "../../../azure/types.js";
 import type { DiagnosisReport } from "../../../diagnosis/diagnose.js";
+import { nextFix } from "../../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../../diagnosis/types.js";
-import { RunRefused } from "../../../runs/types.js";
+import { FINAL_STATUSES, RunRefused } from "../../../runs/types.js";
 import { renderDiagnosis } from "../../blocks/diagnosis.js";
 import { renderHelp } from "../../blocks/help.js";
 import { code, escapeText, person } from "../../blocks/mrkdwn.js";
@@ -17,7 +18,6 @@ import { describeRefusal } from "../../refusals.js";
 import { PostRefused } from "../../run-messages.js";
 import { abortRun, NOT_ABORTABLE } from "../abort-run.js";
 import { actOnRun, onlyDrivers } from "../act-on-run.js";
-import { nextFix } from "../../../diagnosis/next-fix.js";
 
 type Respond = (message: RespondArguments) => Promise<unknown>;
 
@@ -98,6 +98,7 @@ async function startRun(
     });
     deps.log.info({ runId: view.id, runbook, user, registry: name }, "run started from Slack");
     deps.messages.watch(view.id, ref);
+    if (action === "recover") diagnoseAfterwards(deps, view.id, registry, runbook);
   } catch (error) {
     // The placeholder says why in the channel, where everyone looks; the requester needs no second copy.
     deps.log.warn({ registry: name, runbook, error: errorName(error) }, "run from Slack did not start");
@@ -106,6 +107,40 @@ async function startRun(
       `${person(user)} asked for ${runbook} on ${escapeText(name)}; it did not start. ${describeFailure(error, registry)}`,
     );
   }
+}
+
+/**
+ * A recovery fixes one cause per run; when the run ends, the thread hears whether the registry is healthy now or what
+ * the next `/acr-cmk recover` would run (several causes at once: a firewall switched on and an access policy removed).
+ */
+function diagnoseAfterwards(deps: SlackDeps, runId: string, registry: RegistryArg, ran: RunbookId): void {
+  const name = `${registry.ref.resourceGroup}/${registry.ref.name}`;
+  let told = false;
+  const stop = deps.engine.subscribe(runId, (view) => {
+    // Once: when the run ends, or first stops at an error (another cause may be what stopped it).
+    if (told || !FINAL_STATUSES.includes(view.status)) return;
+    told = true;
+    queueMicrotask(() => stop());
+    void (async () => {
+      try {
+        const report = await diagnoseFor(deps, registry);
+        const next = nextFix(report.findings, new Set([ran]));
+        const stopped = view.status === "failed";
+        let text: string;
+        if (report.healthy) text = `:white_check_mark: Diagnosis after the run: ${escapeText(name)} is healthy.`;
+        else if (next?.runbook && stopped)
+          text = `Diagnosis now: *${escapeText(next.title)}* (${next.id}), which ${next.runbook} fixes. Abort this run (its changes stay), then \`/acr-cmk recover ${escapeText(name)}\` goes on with ${next.runbook}.`;
+        else if (next?.runbook)
+          text = `Diagnosis after the run: *${escapeText(next.title)}* (${next.id}). \`/acr-cmk recover ${escapeText(name)}\` runs ${next.runbook} next.`;
+        else if (stopped) return;
+        else
+          text = `Diagnosis after the run: ${escapeText(name)} still has problems that no runbook fixes: \`/acr-cmk diagnose ${escapeText(name)}\` shows them.`;
+        await deps.messages.say(runId, text);
+      } catch (error) {
+        deps.log.warn({ runId, error: errorName(error) }, "diagnosis after the run failed");
+      }
+    })();
+  });
 }
 
 async function showStatus(deps: SlackDeps, runId: string | undefined): Promise<RespondArguments> {

@@ -88,6 +88,18 @@ describe("approvals in chat", () => {
       .map((c) => String(c.args.text));
     expect(thread.some((text) => text.includes(`<@${BOB}> approved`))).toBe(true);
     expect(thread.some((text) => text.includes("Run ended: *succeeded*"))).toBe(true);
+    // Recover checks again when its run ends, and says so in the thread.
+    await waitFor("the diagnosis after the run", () =>
+      h!.slack
+        .callsTo("chat.postMessage")
+        .some(
+          (c) =>
+            c.args.thread_ts === run.ts &&
+            String(c.args.text).includes(
+              `Diagnosis after the run: ${h!.registry.resourceGroup}/${h!.registry.name} is healthy`,
+            ),
+        ),
+    );
   });
 
   it("the requester cannot approve their own change step", async () => {
