@@ -1,40 +1,22 @@
 // An approval request that lapses is noticed by the engine itself: audited once, announced to every driver as a new
 // view, and the run keeps waiting, resumable. Its expiry is an absolute time stored with the run, so it survives a
 // restart.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRunEngine, type RunEngineOptions } from "../../src/runs/engine.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { type RunEngineOptions } from "../../src/runs/engine.js";
 import type { AuditEntry, RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+import { fakeVault, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 
-let home: string;
-let engines: RunEngine[];
+const toy = useToyEngines("acr-cmk-expiry-");
 let vault: FakeKeyVault;
-
 beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "acr-cmk-expiry-"));
-  engines = [];
   vault = fakeVault();
-});
-afterEach(async () => {
-  for (const engine of engines) await engine.close();
-  rmSync(home, { recursive: true, force: true });
 });
 
 function engineFor(options: Partial<RunEngineOptions> = {}): RunEngine {
-  const engine = createRunEngine({
-    home,
-    azure: fakeAzure(vault),
-    runbooks: { "key-deleted": toyRunbook(vault) },
-    pollIntervalMs: 5,
-    ...options,
-  });
-  engines.push(engine);
-  return engine;
+  return toy.engineFor(vault, options);
 }
 
 async function waitingRun(engine: RunEngine): Promise<RunView> {

@@ -7,20 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createCmkAzure } from "../../src/azure/cmk-azure.js";
-import { createSandboxCredential } from "../../src/azure/credentials.js";
-import { createSandboxHttpClient } from "../../src/azure/sandbox-transport.js";
+import { driveToEnd, registryHealthy, sandboxEngine } from "./fixtures/sandbox-engines.js";
 import type { RunbookId } from "../../src/diagnosis/types.js";
-import { RUNBOOKS } from "../../src/machines/index.js";
-import { AzureResponseRecorder } from "../../src/runs/azure-calls.js";
-import { createRunEngine } from "../../src/runs/engine.js";
-import type { RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
-import { createSandboxHandler } from "../../src/sandbox/handler.js";
+import type { RunEngine, RunTarget } from "../../src/runs/types.js";
 import {
   breakWorld,
   createWorld,
   memoryStore,
-  registryKeyAccess,
   worldNow,
   type ScenarioOptions,
   type World,
@@ -88,52 +81,9 @@ function watchedStore(inner: WorldStore, onWrite: (writes: number) => void): Wor
 }
 
 function engineOn(store: WorldStore, runbook: RunbookId): RunEngine {
-  const responses = new AzureResponseRecorder();
-  const azure = createCmkAzure({
-    subscriptionId: store.read().subscriptionId,
-    credential: createSandboxCredential(),
-    httpClient: createSandboxHttpClient(createSandboxHandler({ store })),
-    updateIntervalInMs: 0,
-    onResponse: responses.onResponse,
-  });
-  const engine = createRunEngine({
-    home,
-    azure,
-    runbooks: { [runbook]: RUNBOOKS[runbook] },
-    responses,
-    pollIntervalMs: 10,
-    actorOptions: { now: () => worldNow(store.read()) },
-  });
+  const engine = sandboxEngine(home, store, runbook);
   engines.push(engine);
   return engine;
-}
-
-/** The approver "bob": approves with the registry typed back and takes each choice's default. */
-async function act(engine: RunEngine, view: RunView): Promise<boolean> {
-  if (view.status === "awaiting-approval") {
-    await engine.approve(view.id, "bob", {
-      fingerprint: view.approval!.fingerprint,
-      confirmation: view.target.registry,
-    });
-    return true;
-  }
-  if (view.status === "awaiting-input") {
-    await engine.input(view.id, "bob", view.input!.defaultOption ?? view.input!.options[0]!.id);
-    return true;
-  }
-  return false;
-}
-
-async function driveToEnd(engine: RunEngine, id: string): Promise<RunView> {
-  let view = await engine.settled(id);
-  while (await act(engine, view)) view = await engine.settled(id);
-  return view;
-}
-
-function healthy(store: WorldStore, target: RunTarget): boolean {
-  const w = store.read();
-  const registry = Object.values(w.registries).find((r) => r.name === target.registry)!;
-  return registryKeyAccess(w, registry, worldNow(w), "unwrap").ok;
 }
 
 describe("crash right after each Azure write, then resume in a new engine", () => {
@@ -148,7 +98,7 @@ describe("crash right after each Azure write, then resume in a new engine", () =
       const started = await refEngine.start({ runbook: c.runbook, target, requester: "alice", driver: "cli" });
       const reference = await driveToEnd(refEngine, started.id);
       expect(refWrites, `${c.runbook} changes something`).toBeGreaterThan(0);
-      const refHealthy = healthy(refStore, target);
+      const refHealthy = registryHealthy(refStore, target);
 
       for (let crashAt = 1; crashAt <= refWrites; crashAt++) {
         const label = `${c.runbook}: crash after write ${crashAt} of ${refWrites}`;
@@ -172,7 +122,7 @@ describe("crash right after each Azure write, then resume in a new engine", () =
         const end = await driveToEnd(second, run.id);
         expect(end.status, `${label}: ${JSON.stringify(end.error ?? end.outcome)}`).toBe(reference.status);
         expect(writes, `${label}: no change repeated`).toBe(refWrites);
-        expect(healthy(store, target), label).toBe(refHealthy);
+        expect(registryHealthy(store, target), label).toBe(refHealthy);
         expect(store.read().counters.purgeRequests, label).toBe(0);
         expect(second.verifyAudit().ok, label).toBe(true);
       }

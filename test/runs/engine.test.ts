@@ -1,38 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRunEngine, type RunEngineOptions } from "../../src/runs/engine.js";
+import { describe, expect, it } from "vitest";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault } from "./fixtures/toy-runbook.js";
+import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 
-let home: string;
-let engines: RunEngine[];
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "acr-cmk-engine-"));
-  engines = [];
-});
-afterEach(async () => {
-  for (const engine of engines) await engine.close();
-  rmSync(home, { recursive: true, force: true });
-});
-
-function engineFor(vault: FakeKeyVault, options: Partial<RunEngineOptions> = {}): RunEngine {
-  const engine = createRunEngine({
-    home,
-    azure: fakeAzure(vault),
-    runbooks: { "key-deleted": toyRunbook(vault) },
-    pollIntervalMs: 5,
-    ...options,
-  });
-  engines.push(engine);
-  return engine;
-}
+const toy = useToyEngines("acr-cmk-engine-");
+const engineFor = toy.engineFor;
 
 async function startToy(engine: RunEngine, extra: { selfApprove?: boolean } = {}): Promise<RunView> {
   const view = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli", ...extra });
@@ -94,7 +73,7 @@ describe("RunEngine", () => {
     const local = await startToy(engineFor(fakeVault(), { home: mkdtempSync(join(tmpdir(), "acr-cmk-engine-")) }), {
       selfApprove: true,
     });
-    const localEngine = engines[1]!;
+    const localEngine = toy.engines[1]!;
     await localEngine.approve(local.id, "alice");
     expect((await localEngine.settled(local.id)).status).toBe("awaiting-input");
   });
@@ -327,7 +306,7 @@ describe("audit log", () => {
     const view = await startToy(engine);
     await engine.reject(view.id, "bob", "no");
     await engine.settled(view.id);
-    const db = new DatabaseSync(join(home, DATABASE_FILE));
+    const db = new DatabaseSync(join(toy.home, DATABASE_FILE));
     try {
       expect(() => db.exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")).toThrow(/append-only/);
       db.exec("DROP TRIGGER audit_log_no_update");
@@ -352,12 +331,7 @@ describe("one subscription per engine", () => {
     // A run stored by an engine of sub-1 is refused by an engine connected to another subscription.
     const view = await startToy(engine);
     await engine.close();
-    const other = createRunEngine({
-      home,
-      azure: { ...fakeAzure(vault), subscriptionId: "sub-2" },
-      runbooks: { "key-deleted": toyRunbook(vault) },
-    });
-    engines.push(other);
+    const other = engineFor(vault, { azure: { ...fakeAzure(vault), subscriptionId: "sub-2" } });
     await expect(other.resume(view.id, "bob")).rejects.toMatchObject({ reason: "wrong-subscription" });
     expect(other.auditTrail(view.id).some((entry) => entry.action === "run-resume")).toBe(false);
   });

@@ -1,38 +1,14 @@
 // Two processes on one ACR_CMK_HOME (the Slack app and `acr-cmk runs abort`, or two apps): a run that waits for a
 // person may be moved by either; the one that drove it before lets go and never acts on its stale copy.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRunEngine, type RunEngineOptions } from "../../src/runs/engine.js";
-import type { RunEngine, RunTarget, RunView, SharedRuns } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+import { describe, expect, it } from "vitest";
+import type { RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
+import { fakeVault } from "./fixtures/toy-runbook.js";
+import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 
-let home: string;
-let engines: Array<RunEngine & SharedRuns>;
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "acr-cmk-shared-"));
-  engines = [];
-});
-afterEach(async () => {
-  for (const engine of engines) await engine.close();
-  rmSync(home, { recursive: true, force: true });
-});
-
-function engineFor(vault: FakeKeyVault, options: Partial<RunEngineOptions> = {}): RunEngine & SharedRuns {
-  const engine = createRunEngine({
-    home,
-    azure: fakeAzure(vault),
-    runbooks: { "key-deleted": toyRunbook(vault) },
-    pollIntervalMs: 5,
-    ...options,
-  });
-  engines.push(engine);
-  return engine;
-}
+const toy = useToyEngines("acr-cmk-shared-");
+const engineFor = toy.engineFor;
 
 async function waitingRun(engine: RunEngine): Promise<RunView> {
   const view = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
