@@ -95,6 +95,22 @@ describe("run screen", () => {
     mounted = undefined;
   });
 
+  it("after a run, Enter goes home to a fresh diagnosis of the same registry (the next fix, if any)", async () => {
+    mounted = mountTui();
+    await waitForFrame(mounted.stdout, (f) => f.includes("❯ rg-prod/contosoprod"));
+    await type(mounted.stdin, KEYS.enter);
+    await waitForFrame(mounted.stdout, () => mounted!.diagnosed.length === 1);
+    await openRecommendedRun(mounted);
+    await type(mounted.stdin, "a");
+    await waitForFrame(mounted.stdout, (f) => f.includes("Type the registry name contosoprod"));
+    await type(mounted.stdin, "contosoprod", KEYS.enter);
+    await waitForFrame(mounted.stdout, (f) => f.includes("Run recovered"));
+    await type(mounted.stdin, KEYS.enter);
+    await waitForFrame(mounted.stdout, () => mounted!.diagnosed.length === 2);
+    expect(mounted.diagnosed[1]).toMatchObject({ resourceGroup: "rg-prod", registry: "contosoprod" });
+    await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
+  });
+
   it("shows a spinner with elapsed time while the change is in flight", async () => {
     const engine = new FakeEngine({ risk: "low" });
     engine.holdChange = true;

@@ -208,7 +208,14 @@ export function AppShell({
     body = <screens.RunsScreen reserveRows={reserveRows} />;
   } else {
     // A new subscription is a new home: its own registry list, nothing carried over from the last one.
-    body = <screens.Home key={session.subscriptionId} target={target} reserveRows={reserveRows} />;
+    const homeTarget = screen.target ?? target;
+    body = (
+      <screens.Home
+        key={`${session.subscriptionId}/${homeTarget ? `${homeTarget.resourceGroup}/${homeTarget.registry}` : ""}`}
+        {...(homeTarget ? { target: homeTarget } : {})}
+        reserveRows={reserveRows}
+      />
+    );
   }
 
   const bannerSubscription =

@@ -170,7 +170,11 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
         void act((engine) => engine.retry(runId, session.requester));
         return;
       }
-      if (key.return && final) shell.back();
+      // Home diagnoses this registry again: with several causes, the next fix is what the engineer needs to see.
+      if (key.return && final) {
+        if (shell.canGoHome) shell.go({ name: "home", target: view.target });
+        else shell.back();
+      }
     },
     { isActive: mode === "idle" && !shell.paused },
   );
