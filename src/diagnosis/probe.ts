@@ -9,6 +9,7 @@ import {
   isAzureFailure,
   type AzureCause,
   type CmkAzure,
+  type DeletedKeyInfo,
   type IdentityInfo,
   type RegistryInfo,
   type RegistryRef,
@@ -20,6 +21,28 @@ export interface ProbeOptions {
   abortSignal?: AbortSignal;
   /** The clock expiry is judged against; the sandbox's clock in sandbox mode. */
   now?: () => Date;
+  /**
+   * A key in neither the live nor the deleted list may be seconds into its soft delete (Key Vault is eventually
+   * consistent): look again this often, this long, before calling it purged. Default every 2 s for 10 s.
+   */
+  missingKeyLook?: { everyMs: number; forMs: number };
+}
+
+const DEFAULT_MISSING_KEY_LOOK = { everyMs: 2_000, forMs: 10_000 };
+
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(false);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", stop);
+      resolve(true);
+    }, ms);
+    const stop = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener("abort", stop, { once: true });
+  });
 }
 
 export interface ProbeResult {
@@ -244,16 +267,30 @@ export async function probeRegistry(
     if (!key) return;
     snapshot.key = key;
     if (!key.ok && key.error.kind === "key-not-found") {
-      snapshot.deletedKey = await recorder.read("getDeletedKey", 3, async () => {
-        try {
-          return await azure.getDeletedKey(keyRef.vaultUrl, keyRef.name, opts());
-        } catch (error) {
-          // No deleted record either: purged, or it never existed.
+      const deletedKey = () =>
+        azure.getDeletedKey(keyRef.vaultUrl, keyRef.name, opts()).catch((error: unknown) => {
+          // No deleted record either: purged, never existed, or still being deleted.
           if (isAzureFailure(error, "key-not-found") || isAzureFailure(error, "not-found")) return null;
           throw error;
-        }
-      });
+        });
+      snapshot.deletedKey = await recorder.read("getDeletedKey", 3, deletedKey);
+      if (snapshot.deletedKey.ok && snapshot.deletedKey.value === null) await lookAgainForDeletedKey(deletedKey);
     }
+  };
+
+  /** Only in the rare case of a key in neither list: one more wave per look, until a record appears or time is up. */
+  const lookAgainForDeletedKey = async (deletedKey: () => Promise<DeletedKeyInfo | null>): Promise<void> => {
+    const look = options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK;
+    const started = Date.now();
+    for (let round = 1; Date.now() - started < look.forMs; round++) {
+      if (!(await pause(look.everyMs, recorder.signal))) return;
+      const again = await recorder.read("getDeletedKey", 3 + round, deletedKey);
+      if (!again.ok || again.value !== null) {
+        snapshot.deletedKey = again;
+        return;
+      }
+    }
+    snapshot.missingKeyLookedMs = Date.now() - started;
   };
 
   const versionsBranch = async (): Promise<void> => {

@@ -67,6 +67,11 @@ export interface DiagnosisSnapshot {
   keyVersions?: Read<KeyVersionInfo[]>;
   /** Looked up only when the key is not found: null when no deleted record exists either. */
   deletedKey?: Read<DeletedKeyInfo | null>;
+  /**
+   * Set when the key was in neither list and the probe looked again (a deletion still in progress shows no record
+   * yet): how long it looked. Absent when it did not look, or the look was cut short.
+   */
+  missingKeyLookedMs?: number;
   identity?: EncryptionIdentity;
   /** Role assignments at vault scope for the encryption identity's principal (RBAC vaults only). */
   roleAssignments?: Read<RoleAssignmentInfo[]>;

@@ -48,12 +48,17 @@ export const keyDeletedSpec: RunbookSpec = {
       "check-key",
       {
         title: "Check whether the key exists",
-        why: "The registry needs the exact key its encryption names.",
+        why: "The registry needs the exact key its encryption names. Key Vault's delete is eventually consistent, so a key in neither the live nor the deleted list is looked at again before it is called purged.",
         risk: "none",
         az: AZ.showDeletedKey,
       },
       "checkKey",
-      { "key-present": "check-access", "key-soft-deleted": "approve-recover-key", "key-purged": "unrecoverable" },
+      {
+        "key-present": "check-access",
+        "key-soft-deleted": "approve-recover-key",
+        "key-purged": "unrecoverable",
+        "key-not-purged": "escalated",
+      },
     ),
     ...guardedChange({
       id: "recover-key",
@@ -144,4 +149,4 @@ export const keyDeletedSpec: RunbookSpec = {
   ],
 };
 
-export const keyDeleted = buildRunbook(keyDeletedSpec, () => keyDeletedActors());
+export const keyDeleted = buildRunbook(keyDeletedSpec, (_azure, options) => keyDeletedActors(options));

@@ -70,6 +70,12 @@ export interface RunbookActorOptions {
    * (moved by `sandbox advance`) against the sandbox. Defaults to the wall clock.
    */
   now?: () => Date;
+  /**
+   * key-deleted: how it looks again at a key that is neither live nor soft-deleted before it calls it purged (Key
+   * Vault's soft delete is eventually consistent: for a while after a DELETE the key is in neither list). Default
+   * every 2 s for up to 30 s; the sandbox, whose deletion window is seconds of its own clock, looks quicker.
+   */
+  missingKeyLook?: { everyMs: number; forMs: number };
 }
 
 /** What a runbook module exports. */

@@ -2,6 +2,7 @@
 // This module is the single home of the CMK rules (seeds 001/003, research §1, §3.3, §6); the HTTP handlers and
 // `sandbox status` both ask it rather than re-deciding.
 import { keyId, parseKeyId } from "./ids.js";
+import { deletionInProgress } from "./key-deletion.js";
 import {
   ROLE,
   type KeyRecord,
@@ -291,6 +292,12 @@ function findProblem(world: World, registry: RegistryRecord, now: Date, use: Key
   const key = resolved.key;
   if (!key) return { kind: "key", reason: `key '${resolved.keyName}' does not exist in vault '${vault.name}'` };
   if (key.purged) return { kind: "key", reason: `key '${key.name}' in vault '${vault.name}' was purged` };
+  if (key.deleted && deletionInProgress(key, now)) {
+    return {
+      kind: "key",
+      reason: `key '${key.name}' in vault '${vault.name}' is being deleted (not in the deleted list, not recoverable until ${key.deleted.completesAt})`,
+    };
+  }
   if (key.deleted) {
     return {
       kind: "key",

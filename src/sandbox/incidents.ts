@@ -1,6 +1,7 @@
 // `sandbox break <incident>`: each incident puts the world into the state a documented failure leaves behind
 // (seeds 001/003), so a drill starts from exactly what an on-call engineer would find.
 import { principalForEncryptionIdentity, resolveRegistryKey } from "./health.js";
+import { keyDeletionMs, softDeleteKey } from "./key-deletion.js";
 import type { KeyRecord, KeyVersionRecord, RegistryRecord, VaultRecord, World } from "./world.js";
 
 export const INCIDENT_NAMES = [
@@ -74,8 +75,13 @@ function retentionEnd(vault: VaultRecord, now: Date): string {
   return new Date(now.getTime() + vault.softDeleteRetentionInDays * DAY_MS).toISOString();
 }
 
-function softDeleteKey(vault: VaultRecord, key: KeyRecord, now: Date): void {
-  key.deleted = { deletedDate: now.toISOString(), scheduledPurgeDate: retentionEnd(vault, now) };
+/** Options of `sandbox break`. */
+export interface IncidentOptions {
+  /**
+   * key-deleted only: leave the key inside Key Vault's deletion window (neither live nor in the deleted list) for
+   * `forMs` of sandbox time (default: the world's keyDeletionMs). Absent: the deletion has already finished.
+   */
+  inProgress?: { forMs?: number };
 }
 
 /** Key Vault: RBAC role assignments scoped to a deleted vault are removed and do not come back on recovery. */
@@ -113,13 +119,21 @@ function userIdentityOf(world: World, registry: RegistryRecord) {
     .find((identity) => identity !== undefined && identity.clientId.toLowerCase() === clientId);
 }
 
-const breakers: Record<IncidentName, (world: World, registry: RegistryRecord, now: Date) => string[]> = {
-  "key-deleted": (world, registry, now) => {
+type Breaker = (world: World, registry: RegistryRecord, now: Date, options: IncidentOptions) => string[];
+
+const breakers: Record<IncidentName, Breaker> = {
+  "key-deleted": (world, registry, now, { inProgress }) => {
     const { vault, key } = liveTarget(world, registry);
-    softDeleteKey(vault, key, now);
-    return [
+    softDeleteKey(vault, key, now, inProgress ? (inProgress.forMs ?? keyDeletionMs(world)) : 0);
+    const changes = [
       `soft-deleted key '${key.name}' in vault '${vault.name}' (recoverable until ${key.deleted?.scheduledPurgeDate})`,
     ];
+    if (key.deleted?.completesAt) {
+      changes.push(
+        `the deletion is still in progress until ${key.deleted.completesAt} (sandbox clock): the key is neither live nor in the deleted list, cannot be recovered or re-created yet`,
+      );
+    }
+    return changes;
   },
 
   "vault-deleted": (world, registry, now) => {
@@ -129,11 +143,25 @@ const breakers: Record<IncidentName, (world: World, registry: RegistryRecord, no
 
   "key-purged": (world, registry, now) => {
     const { vault, key } = liveTarget(world, registry);
-    softDeleteKey(vault, key, now);
+    if (!vault.enablePurgeProtection) {
+      softDeleteKey(vault, key, now);
+      key.purged = true;
+      return [
+        `deleted and purged key '${key.name}' in vault '${vault.name}': it cannot be recovered, only restored from a backup`,
+      ];
+    }
+    // Purge protection refuses a purge: the only way Azure loses this key is a deletion older than the retention
+    // period. Date the deletion (and the registry's last use of the key) before it, so the world stays possible.
+    const deletedAt = new Date(now.getTime() - (vault.softDeleteRetentionInDays + 1) * DAY_MS);
+    softDeleteKey(vault, key, deletedAt);
     key.purged = true;
+    const lastUse = registry.encryption.lastKeyRotationTimestamp;
+    if (!lastUse || Date.parse(lastUse) > deletedAt.getTime()) {
+      registry.encryption.lastKeyRotationTimestamp = new Date(deletedAt.getTime() - DAY_MS).toISOString();
+    }
     return [
-      `deleted and purged key '${key.name}' in vault '${vault.name}': it cannot be recovered, only restored from a backup` +
-        (vault.enablePurgeProtection ? " (set up directly: purge protection would refuse a purge in Azure)" : ""),
+      `purged key '${key.name}' in vault '${vault.name}': it cannot be recovered, only restored from a backup`,
+      `purge protection is on, so this is a key deleted ${vault.softDeleteRetentionInDays + 1} days ago (${deletedAt.toISOString()}) that the retention period has since purged`,
     ];
   },
 
@@ -257,11 +285,20 @@ const breakers: Record<IncidentName, (world: World, registry: RegistryRecord, no
 };
 
 /** Applies `incident` to the registry named `registryName` (or the first one). Throws IncidentError and changes nothing on bad input. */
-export function breakWorld(world: World, incident: string, now: Date, registryName?: string): IncidentResult {
+export function breakWorld(
+  world: World,
+  incident: string,
+  now: Date,
+  registryName?: string,
+  options: IncidentOptions = {},
+): IncidentResult {
   if (!isIncidentName(incident)) {
     throw new IncidentError(`unknown incident '${incident}'; valid incidents: ${INCIDENT_NAMES.join(", ")}`);
   }
+  if (options.inProgress && incident !== "key-deleted") {
+    throw new IncidentError(`--in-progress only applies to key-deleted (a key whose deletion has not finished)`);
+  }
   const registry = findRegistry(world, registryName);
-  const changes = breakers[incident](world, registry, now);
+  const changes = breakers[incident](world, registry, now, options);
   return { incident, registry: registry.name, changes };
 }

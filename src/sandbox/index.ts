@@ -70,3 +70,4 @@ export {
   type SandboxResponse,
 } from "./handler.js";
 export { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
+export { keyDeletionMs } from "./key-deletion.js";

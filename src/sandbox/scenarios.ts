@@ -2,6 +2,7 @@
 // tell you to, with friendly, deterministic names so the README and drills can quote commands.
 import { randomBytes } from "node:crypto";
 import { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
+import { DEFAULT_KEY_DELETION_MS } from "./key-deletion.js";
 import {
   identityId,
   keyId,
@@ -179,7 +180,13 @@ function emptyWorld(now: Date): World {
     tenantId: newGuid(),
     operator: { objectId: newGuid(), appId: newGuid() },
     clock: { offsetMs: 0 },
-    settings: { latencyMs: 0, rotationPickupMs: 60 * 60 * 1000, identityGraceMs: 90 * DAY_MS, faults: [] },
+    settings: {
+      latencyMs: 0,
+      rotationPickupMs: 60 * 60 * 1000,
+      identityGraceMs: 90 * DAY_MS,
+      keyDeletionMs: DEFAULT_KEY_DELETION_MS,
+      faults: [],
+    },
     resourceGroups: [DEMO_RESOURCE_GROUP],
     identities: {},
     registries: {},

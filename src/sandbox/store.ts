@@ -50,6 +50,7 @@ const worldSchema = z
         latencyMs: z.number(),
         rotationPickupMs: z.number(),
         identityGraceMs: z.number(),
+        keyDeletionMs: z.number().nonnegative().optional(),
         faults: z.array(z.object({ match: z.string(), status: z.number() }).loose()),
       })
       .loose(),

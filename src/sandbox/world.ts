@@ -30,6 +30,11 @@ export interface WorldSettings {
   rotationPickupMs: number;
   /** How long a removed CMK identity keeps working (docs: usually three months). */
   identityGraceMs: number;
+  /**
+   * How long a key deleted through the data plane stays "being deleted" (neither live nor in the deleted list;
+   * research §3.1). Absent in older state files: DEFAULT_KEY_DELETION_MS.
+   */
+  keyDeletionMs?: number;
   /** Injected faults, matched in order; each fires `remaining` times (or forever when absent). */
   faults: FaultRule[];
 }
@@ -143,7 +148,8 @@ export interface KeyRecord {
   name: string;
   /** Oldest first; the last one is the current version. */
   versions: KeyVersionRecord[];
-  deleted?: { deletedDate: string; scheduledPurgeDate: string };
+  /** Soft-deleted; until `completesAt` (sandbox clock) the deletion is still in progress (key-deletion.ts). */
+  deleted?: { deletedDate: string; scheduledPurgeDate: string; completesAt?: string };
   purged?: boolean;
 }
 

@@ -267,3 +267,14 @@ describe("a run of another subscription", () => {
     expect(sandbox.world().counters.writes).toBe(writes);
   });
 });
+
+describe("a key whose deletion Key Vault has not finished", () => {
+  it("is never called purged: diagnose looks again for as long as the sandbox's deletion takes", async () => {
+    const { sandbox, rg, name } = await sandboxWith("inprogress");
+    await sandbox.ok(["sandbox", "break", "key-deleted", "--in-progress", "4s"]);
+    const report = await sandbox.diagnose(rg, name);
+    const ids = report.body.findings.map((f) => f.id);
+    expect(ids).toContain("KEY_SOFT_DELETED");
+    expect(ids).not.toContain("KEY_PURGED");
+  });
+});

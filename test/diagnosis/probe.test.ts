@@ -95,6 +95,7 @@ describe("probe scheduling", () => {
       vault: vault({ enableRbacAuthorization: true }),
       key: keyNotFound(),
       versions: keyNotFound(),
+      deletedKey: { ...key(), recoveryId: "r" },
       delayMs: 30,
     });
     const { stats } = await probeRegistry(azure, ref);
@@ -106,6 +107,32 @@ describe("probe scheduling", () => {
         .sort(),
     ).toEqual(["getDeletedKey", "listRoleAssignments"]);
     expect(stats.elapsedMs).toBeLessThan(4 * 30 + 60);
+  });
+
+  it("a key in neither list is looked for again (a deletion in progress), in waves of its own, then left missing", async () => {
+    const azure = fakeAzure({ ...healthyWorld(), key: keyNotFound(), versions: keyNotFound(), deletedKey: null });
+    const { snapshot, stats } = await probeRegistry(azure, ref, { missingKeyLook: { everyMs: 5, forMs: 30 } });
+    expect(snapshot.missingKeyLookedMs).toBeGreaterThanOrEqual(30);
+    const looks = stats.trace.filter((t) => t.call === "getDeletedKey");
+    expect(looks.length).toBeGreaterThan(1);
+    expect(looks.map((t) => t.wave)).toEqual(looks.map((_t, i) => 3 + i));
+  });
+
+  it("a deleted record that appears while looking again ends the look", async () => {
+    let calls = 0;
+    const base = fakeAzure({ ...healthyWorld(), key: keyNotFound(), versions: keyNotFound(), deletedKey: null });
+    const azure = {
+      ...base,
+      getDeletedKey: async (...args: Parameters<typeof base.getDeletedKey>) => {
+        calls++;
+        if (calls < 3) return base.getDeletedKey(...args);
+        return { ...key(), recoveryId: "r" };
+      },
+    };
+    const { snapshot } = await probeRegistry(azure, ref, { missingKeyLook: { everyMs: 5, forMs: 1_000 } });
+    expect(snapshot.deletedKey).toMatchObject({ ok: true, value: { recoveryId: "r" } });
+    expect(snapshot.missingKeyLookedMs).toBeUndefined();
+    expect(calls).toBe(3);
   });
 
   it("an access-policy vault never lists role assignments", async () => {

@@ -115,14 +115,30 @@ describe("key rules", () => {
     expect(ids(s)).not.toContain("KEY_PURGED");
   });
 
-  it("key not found and no deleted record is KEY_PURGED → key-deleted", () => {
+  it("key not found and no deleted record yet is KEY_MISSING, not KEY_PURGED: the deletion may still be finishing", () => {
     const s = healthy((s) => {
       s.key = notFound();
       s.keyVersions = notFound();
       s.deletedKey = { ok: true, value: null };
     });
-    expect(find(s, "KEY_PURGED")).toMatchObject({ severity: "critical", runbook: "key-deleted" });
+    const f = find(s, "KEY_MISSING");
+    expect(f).toMatchObject({ severity: "critical", runbook: "key-deleted" });
+    expect(f.title).toMatch(/neither live nor soft-deleted \(yet\)/);
+    expect(f.detail).toMatch(/Look again in a minute/);
+    expect(f.detail).toMatch(/Purge protection is on/);
+    expect(ids(s)).not.toContain("KEY_PURGED");
     expect(ids(s)).not.toContain("KEY_SOFT_DELETED");
+  });
+
+  it("key not found and no deleted record in a vault without soft delete is KEY_PURGED → key-deleted", () => {
+    const s = healthy((s) => {
+      s.vault = { ok: true, value: vault({ enableSoftDelete: false, enablePurgeProtection: false }) };
+      s.key = notFound();
+      s.keyVersions = notFound();
+      s.deletedKey = { ok: true, value: null };
+    });
+    expect(find(s, "KEY_PURGED")).toMatchObject({ severity: "critical", runbook: "key-deleted" });
+    expect(ids(s)).not.toContain("KEY_MISSING");
   });
 
   it("the version in use disabled is KEY_DISABLED → restore", () => {

@@ -16,7 +16,7 @@ async function diagnoseWorld(scenario: ScenarioOptions, incident?: IncidentName)
   const report = await diagnoseRegistry(
     azure,
     { resourceGroup: registry.resourceGroup, name: registry.name },
-    { now: () => worldNow(store.read()) },
+    { now: () => worldNow(store.read()), missingKeyLook: { everyMs: 200, forMs: 3_000 } },
   );
   expect(store.read().counters.purgeRequests).toBe(0);
   return report;
@@ -57,6 +57,7 @@ const CASES: Case[] = [
   ["key-deleted", { access: "rbac" }, "KEY_SOFT_DELETED", "key-deleted"],
   ["vault-deleted", {}, "VAULT_SOFT_DELETED", "key-deleted"],
   ["vault-deleted", { access: "rbac" }, "VAULT_SOFT_DELETED", "key-deleted"],
+  // Named only after looking again for a deleted record (a deletion in progress shows one within seconds).
   ["key-purged", {}, "KEY_PURGED", "key-deleted"],
   ["vault-purged", {}, "VAULT_PURGED", "key-deleted"],
   ["identity-removed", {}, "IDENTITY_NOT_ASSIGNED", "identity-removed"],
@@ -79,7 +80,8 @@ describe("every sandbox incident is named with its finding and runbook", () => {
     expect(report.healthy).toBe(false);
     // The first finding is the cause: "Next:" and `recover` act on it.
     expect(report.findings[0]).toMatchObject({ id: finding, severity: "critical", runbook });
-    expect(report.probe.waves).toBeLessThanOrEqual(3);
+    // ≤ 3 waves, but for a key in neither list: it is looked for again (a deletion in progress), in waves of its own.
+    if (finding !== "KEY_PURGED") expect(report.probe.waves).toBeLessThanOrEqual(3);
   });
 });
 
@@ -92,7 +94,7 @@ describe("cases the incidents do not cover", () => {
     return diagnoseRegistry(
       createSandboxAzure({ store }),
       { resourceGroup: registry.resourceGroup, name: registry.name },
-      { now: () => worldNow(store.read()) },
+      { now: () => worldNow(store.read()), missingKeyLook: { everyMs: 200, forMs: 3_000 } },
     );
   }
 

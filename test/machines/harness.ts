@@ -61,7 +61,8 @@ export function startRun(
   actors?: Record<string, unknown>,
 ) {
   const machine = (definition.machine as AnyStateMachine).provide({
-    actors: (actors ?? definition.actors(azure)) as never,
+    // Looks again at a missing key quickly: the sandbox finishes deletions in its own short window.
+    actors: (actors ?? definition.actors(azure, { missingKeyLook: { everyMs: 5, forMs: 50 } })) as never,
   });
   const actor = createActor(machine, { input: { target, requester: "alice@example.com", dryRun: false } });
   const visited: string[] = [];

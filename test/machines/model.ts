@@ -248,7 +248,8 @@ export async function drivePath(model: PathModel, path: ModelPath): Promise<Sand
   const runs = new Map<string, number>();
   const outputs: Array<[string, string]> = [];
   const errors: Array<[string, string]> = [];
-  const stepFns = model.runbook.stepFunctions(sb.azure);
+  // A missing key is looked at again quickly: the sandbox's deletion window is its own, short.
+  const stepFns = model.runbook.stepFunctions(sb.azure, { missingKeyLook: { everyMs: 5, forMs: 50 } });
   const actorNames = [
     ...new Set(model.runbook.spec.steps.flatMap((s) => (s.type === "invoke" || s.type === "change" ? [s.actor] : []))),
   ];

@@ -10,6 +10,7 @@ import {
   grantPolicy,
   healAccess,
   incident,
+  keyDeletionInProgress,
   keyInUse,
   principalOf,
   registryOf,
@@ -48,6 +49,8 @@ export const keyDeletedModel: PathModel = {
     "verify-recover-vault:missing": { before: incident("vault-deleted") },
     "check-key:key-soft-deleted": { before: incident("key-deleted") },
     "check-key:key-purged": { before: incident("key-purged") },
+    // Purge protection on and the registry used the key days ago: a key still being deleted is not called purged.
+    "check-key:key-not-purged": { before: keyDeletionInProgress(60 * 60_000) },
     "recover-key:stale": {
       before: (w) => {
         const { key } = keyInUse(w);

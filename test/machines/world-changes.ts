@@ -21,6 +21,9 @@ export function vaultOf(w: World): VaultRecord {
 }
 
 export const incident = (name: string) => (w: World, now: Date) => void breakWorld(w, name, now);
+/** `sandbox break key-deleted --in-progress <ms>`: the key stays in neither list (deletion not finished) that long. */
+export const keyDeletionInProgress = (forMs: number) => (w: World, now: Date) =>
+  void breakWorld(w, "key-deleted", now, undefined, { inProgress: { forMs } });
 
 /** The identity the encryption uses (by client id), whether or not it is assigned right now. */
 export function encryptionIdentityRecord(w: World): IdentityRecord | undefined {

@@ -8,6 +8,7 @@ import { renderReportText } from "../../diagnosis/report-text.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
+import { sandboxMissingKeyLook } from "../sandbox-timing.js";
 
 const optionsSchema = z
   .object({
@@ -74,7 +75,10 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
 
   let report;
   try {
-    report = await diagnoseRegistry(azure, target.ref, { invocation: invocationOf(ctx), ...(now ? { now } : {}) });
+    report = await diagnoseRegistry(azure, target.ref, {
+      invocation: invocationOf(ctx),
+      ...(now && ctx.globals.sandbox ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } : {}),
+    });
   } catch (error) {
     // Only the registry read can end in not-found (every later read is evidence): the registry is not there.
     if (isAzureFailure(error, "not-found")) {

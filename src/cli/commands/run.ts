@@ -19,6 +19,7 @@ import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
 import { approvalTtlMs } from "../env.js";
+import { sandboxMissingKeyLook } from "../sandbox-timing.js";
 
 const runOptionsSchema = z.object({
   yes: z.boolean().optional(),
@@ -93,7 +94,9 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
     runbooks: RUNBOOKS,
     responses,
     approvers,
-    ...(now ? { actorOptions: { now } } : {}),
+    ...(now && ctx.globals.sandbox
+      ? { actorOptions: { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } }
+      : {}),
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
     ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
@@ -149,7 +152,10 @@ async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Pro
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
   const now = await sandboxClock(ctx);
   try {
-    return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...(now ? { now } : {}) });
+    return await diagnoseRegistry(azure, ref, {
+      invocation: invocationOf(ctx),
+      ...(now && ctx.globals.sandbox ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } : {}),
+    });
   } catch (error) {
     if (isAzureFailure(error, "not-found")) {
       throw new UsageError(

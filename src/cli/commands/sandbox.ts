@@ -158,6 +158,8 @@ export const sandboxInitCommand: CommandRunner = async (ctx, options) => {
 
 const breakOptions = z.object({
   registry: z.string().trim().min(1, "-r/--registry needs a registry name").optional(),
+  /** true: `--in-progress` without a duration (the world's own deletion window). */
+  inProgress: z.union([z.literal(true), z.string()]).optional(),
 });
 
 const incidentName = z.enum(INCIDENT_NAMES, {
@@ -168,12 +170,18 @@ const incidentName = z.enum(INCIDENT_NAMES, {
 });
 
 export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident) => {
-  const { registry } = parseOptions(breakOptions, options);
+  const { registry, inProgress } = parseOptions(breakOptions, options);
+  const incidentOptions =
+    inProgress === undefined
+      ? {}
+      : { inProgress: inProgress === true ? {} : { forMs: asUsage(() => parseDuration(inProgress)) } };
   const parsedIncident = incidentName.safeParse(incident);
   if (!parsedIncident.success) throw new UsageError(parsedIncident.error.issues[0]?.message ?? "unknown incident");
   const store = fileStore(statePath(ctx));
   // Thrown inside update → nothing is written: a refused incident leaves the world as it was.
-  const result = asUsage(() => store.update((world, now) => breakWorld(world, parsedIncident.data, now, registry)));
+  const result = asUsage(() =>
+    store.update((world, now) => breakWorld(world, parsedIncident.data, now, registry, incidentOptions)),
+  );
   if (ctx.globals.output === "json") {
     printJson(ctx, result);
   } else {

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { invocationOf, openEngine } from "./run.js";
 import { approvalTtlMs } from "../env.js";
+import { sandboxMissingKeyLook } from "../sandbox-timing.js";
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
@@ -130,7 +131,13 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
     const slack = createSlackApp({
       engine,
       home: ctx.globals.home,
-      diagnose: (ref) => diagnoseRegistry(azure, ref, { invocation, ...(now ? { now } : {}) }),
+      diagnose: async (ref) =>
+        diagnoseRegistry(azure, ref, {
+          invocation,
+          ...(now && ctx.globals.sandbox
+            ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) }
+            : {}),
+        }),
       triage,
       botToken: env.SLACK_BOT_TOKEN,
       approvers: env.ACR_CMK_APPROVERS,

@@ -17,6 +17,7 @@ import type { AzureResponse, CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
 import type { RunView } from "../../runs/types.js";
+import { sandboxMissingKeyLook } from "../sandbox-timing.js";
 
 /** The registry named by -g/-r, if any. zod (about 100 modules) loads only when there is something to check. */
 async function targetOf(options: Record<string, unknown>): Promise<RegistryTarget | undefined> {
@@ -118,7 +119,10 @@ async function diagnoseWith(
   return diagnoseRegistry(
     azure,
     { resourceGroup: target.resourceGroup, name: target.registry },
-    { invocation, ...(now ? { now } : {}) },
+    {
+      invocation,
+      ...(now && ctx.globals.sandbox ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } : {}),
+    },
   );
 }
 

@@ -31,6 +31,74 @@ export function versionInUse(s: DiagnosisSnapshot): (KeyVersionInfo & { latest: 
   return undefined;
 }
 
+/**
+ * Neither the key nor a deleted-key record. One look cannot tell a purge from a deletion still in progress (Key
+ * Vault's soft delete is eventually consistent: for a while after a DELETE the key is in neither list), so the probe
+ * looks again for a while. KEY_PURGED once that look found nothing (or the vault has no soft delete, where a deletion
+ * purges at once); KEY_MISSING when the look was cut short.
+ */
+function missingKeyFinding(s: DiagnosisSnapshot, ctx: Parameters<Rule>[1], keyId: string): Finding {
+  const ref = s.keyRef as NonNullable<DiagnosisSnapshot["keyRef"]>;
+  const vault = s.vault?.ok ? s.vault.value : null;
+  const looked = s.missingKeyLookedMs;
+  const evidence = {
+    keyGet: s.key && !s.key.ok ? failureEvidence(s.key.error) : undefined,
+    deletedKeyLookup: "not found",
+    ...(looked !== undefined ? { lookedAgainForSeconds: Math.round(looked / 1000) } : {}),
+    ...(vault ? { softDelete: vault.enableSoftDelete, purgeProtection: vault.enablePurgeProtection } : {}),
+  };
+  if (vault && !vault.enableSoftDelete) {
+    return {
+      id: "KEY_PURGED",
+      severity: "critical",
+      title: `Key '${ref.name}' is gone from vault '${ref.vaultName}', and the vault has no soft delete`,
+      detail:
+        `Neither the key nor a deleted-key record exists, and without soft delete a deletion purges at once: it was ` +
+        `purged, or never existed under this name (check ${keyId}). A purged key cannot be recovered; the registry's ` +
+        `content is lost unless a key backup exists. The key-deleted runbook confirms it and ends as unrecoverable with ` +
+        `the escalation path.`,
+      evidence,
+      runbook: "key-deleted",
+      command: runbookCommand(s, ctx, "key-deleted"),
+    };
+  }
+  if (looked !== undefined) {
+    const retention = vault?.enablePurgeProtection
+      ? ` Purge protection is on, so it was deleted more than ${vault.softDeleteRetentionInDays} days ago (retention ended) or never existed under this name.`
+      : "";
+    return {
+      id: "KEY_PURGED",
+      severity: "critical",
+      title: `Key '${ref.name}' is purged from vault '${ref.vaultName}' (not live, not in the deleted list)`,
+      detail:
+        `Neither the key nor a deleted-key record exists, and none appeared in ${Math.round(looked / 1000)} s of ` +
+        `looking again (a deletion in progress shows its record within seconds): it was purged, or never existed under ` +
+        `this name (check ${keyId}).${retention} A purged key cannot be recovered; the registry's content is lost ` +
+        `unless a key backup exists (az keyvault key restore). The key-deleted runbook confirms it and ends as ` +
+        `unrecoverable with the escalation path.`,
+      evidence,
+      runbook: "key-deleted",
+      command: runbookCommand(s, ctx, "key-deleted"),
+    };
+  }
+  const protectedNote = vault?.enablePurgeProtection
+    ? ` Purge protection is on, so nobody can have purged it within ${vault.softDeleteRetentionInDays} days of a deletion.`
+    : "";
+  return {
+    id: "KEY_MISSING",
+    severity: "critical",
+    title: `Key '${ref.name}' is neither live nor soft-deleted (yet) in vault '${ref.vaultName}'`,
+    detail:
+      `Key Vault shows a key in neither list for a while after it is deleted, before its deleted record appears, so ` +
+      `this is not proof of a purge.${protectedNote} Look again in a minute: once the key is in the deleted list it can ` +
+      `be recovered. The key-deleted runbook looks again before concluding anything; if the key never appears it was ` +
+      `purged or never existed under this name (check ${keyId}).`,
+    evidence,
+    runbook: "key-deleted",
+    command: runbookCommand(s, ctx, "key-deleted"),
+  };
+}
+
 export const keyRules: Rule = (s, ctx) => {
   const ref = s.keyRef;
   if (!ref) return [];
@@ -66,21 +134,7 @@ export const keyRules: Rule = (s, ctx) => {
   }
 
   if (state === "purged") {
-    findings.push({
-      id: "KEY_PURGED",
-      severity: "critical",
-      title: `Key '${ref.name}' is gone from vault '${ref.vaultName}', not even as a deleted key`,
-      detail:
-        `Neither the key nor a deleted-key record exists: it was purged, or never existed under this name (check ${keyId}). ` +
-        `A purged key cannot be recovered; the registry's content is lost unless a key backup exists. The key-deleted runbook ` +
-        `checks for a backup and otherwise ends as unrecoverable with the escalation path.`,
-      evidence: {
-        keyGet: s.key && !s.key.ok ? failureEvidence(s.key.error) : undefined,
-        deletedKeyLookup: "not found",
-      },
-      runbook: "key-deleted",
-      command: runbookCommand(s, ctx, "key-deleted"),
-    });
+    findings.push(missingKeyFinding(s, ctx, keyId));
     return findings;
   }
 

@@ -4,7 +4,8 @@ import type { CmkAzure, DeletedVaultInfo } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { resourceGroupOf } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
-import type { StepFn, StepInput } from "../steps.js";
+import type { RunbookActorOptions } from "../protocol.js";
+import type { StepFn, StepInput, StepOutput } from "../steps.js";
 import {
   accessOutcome,
   call,
@@ -24,8 +25,30 @@ import {
   verifyRegistryReads,
 } from "./common.js";
 
-const unrecoverable = (what: string, input: StepInput, name: string) => ({
-  summary: `The ${what} '${name}' was purged. Registry ${input.target.registry}'s content is encrypted with that key and cannot be decrypted by anyone: the data is lost unless a backup of the key exists.`,
+/** Against Azure: a key's deleted record can take seconds to appear after its DELETE (research §3.1). */
+export const DEFAULT_MISSING_KEY_LOOK = { everyMs: 2_000, forMs: 30_000 };
+const DAY_MS = 86_400_000;
+
+/** Waits `ms` unless the run is stopped first (then rejects with the signal's reason, as the SDK calls do). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+const unrecoverable = (what: string, input: StepInput, name: string, finding = `was purged`) => ({
+  summary: `The ${what} '${name}' ${finding}. Registry ${input.target.registry}'s content is encrypted with that key and cannot be decrypted by anyone: the data is lost unless a backup of the key exists.`,
   nextSteps: [
     "Open an Azure support request (severity A) quoting the registry id and the purged key id; Microsoft can confirm the purge but cannot bring the key back.",
     `If a key backup exists: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)} (into a vault in the same subscription and geography), then run acr-cmk recover again.`,
@@ -148,28 +171,106 @@ async function deletedKeyView(azure: CmkAzure, input: StepInput, signal: AbortSi
     return { live: false, version: undefined, deletedOn: undefined, recoveryId: undefined };
   }
 }
-const keyFingerprint = (view: Awaited<ReturnType<typeof deletedKeyView>>) =>
+const keyFingerprint = (view: KeyView) =>
   fingerprint({ live: view.live, recoveryId: view.recoveryId ?? null, deletedOn: view.deletedOn ?? null });
 
-const checkKey: StepFn = async (azure, input, signal) => {
-  const view = await deletedKeyView(azure, input, signal);
+type KeyView = Awaited<ReturnType<typeof deletedKeyView>>;
+const isMissing = (view: KeyView) => !view.live && !view.recoveryId;
+
+/**
+ * Neither live nor soft-deleted is what Key Vault shows for a while after every DELETE, not only after a purge:
+ * look again, every `everyMs` for up to `forMs`, before concluding anything.
+ */
+async function lookUntilSettled(
+  azure: CmkAzure,
+  input: StepInput,
+  signal: AbortSignal,
+  look: { everyMs: number; forMs: number },
+) {
+  const started = Date.now();
+  let view = await deletedKeyView(azure, input, signal);
+  let looks = 1;
+  while (isMissing(view) && Date.now() - started < look.forMs) {
+    await pause(Math.min(look.everyMs, Math.max(0, look.forMs - (Date.now() - started))), signal);
+    view = await deletedKeyView(azure, input, signal);
+    looks++;
+  }
+  return { view, looks, waitedMs: Date.now() - started };
+}
+
+/** The key is in neither list after the look: purged, unless purge protection makes that impossible. */
+async function missingKeyOutcome(
+  azure: CmkAzure,
+  input: StepInput,
+  signal: AbortSignal,
+  checked: string,
+  now: () => Date,
+): Promise<StepOutput> {
   const name = String(input.facts.keyName);
-  if (view.live) return { outcome: "key-present", evidence: [`Key ${name} is live (version ${view.version})`] };
-  if (!view.recoveryId) {
+  const vault = await requireVault(azure, input.facts, signal);
+  const registry = await readRegistry(azure, input, signal);
+  const retention = vault.softDeleteRetentionInDays;
+  const lastUse = registry.encryption.lastKeyRotationTimestamp;
+  const usedWithinRetention = lastUse !== undefined && now().getTime() - Date.parse(lastUse) < retention * DAY_MS;
+  if (vault.enablePurgeProtection && usedWithinRetention) {
+    // Purge protection refuses every purge until the retention ends, and the registry used this key less than a
+    // retention period ago: the key cannot have been purged. Saying "data lost" here would be false.
     return {
-      outcome: "key-purged",
-      evidence: [`Key ${name} is neither live nor soft-deleted in ${input.facts.vaultName}`],
-      final: unrecoverable("key", input, name),
+      outcome: "key-not-purged",
+      evidence: [
+        checked,
+        `Purge protection is on for ${vault.name} (retention ${retention} days) and the registry last set its key on ${lastUse}: nobody can have purged key ${name} since`,
+      ],
+      final: {
+        summary: `Key '${name}' was not purged: purge protection on ${vault.name} refuses any purge for ${retention} days after a deletion, and registry ${input.target.registry} used the key on ${lastUse}. It is ${checked.replace(/^Key \S+ is /, "")}: most likely its deletion has not finished in Key Vault yet (it is eventually consistent), or the registry names a key that never existed in this vault.`,
+        nextSteps: [
+          `Look again in a few minutes: acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry} (recovery becomes possible once the key appears in the deleted list: ${fillAz(AZ.showDeletedKey, input.target, input.facts)})`,
+          `If it still does not appear, check the key id the registry names (${input.facts.vaultUrl ?? ""}keys/${name}) and open an Azure support request quoting it.`,
+        ],
+      },
     };
   }
+  const protection = vault.enablePurgeProtection
+    ? ` Purge protection is on (retention ${retention} days), so only Azure can have purged it, after a deletion more than ${retention} days ago.`
+    : "";
+  return {
+    outcome: "key-purged",
+    evidence: [checked, ...(protection ? [protection.trim()] : [])],
+    final: unrecoverable(
+      "key",
+      input,
+      name,
+      `is not live and not in the deleted list of ${vault.name} (${checked.replace(/^Key \S+ is /, "")}): it was purged, or never existed under this name.${protection}`,
+    ),
+  };
+}
+
+const checkKeyWith =
+  (options: RunbookActorOptions): StepFn =>
+  async (azure, input, signal) => {
+    const look = options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK;
+    const { view, looks, waitedMs } = await lookUntilSettled(azure, input, signal, look);
+    const name = String(input.facts.keyName);
+    const after = looks > 1 ? ` (after looking ${looks} times over ${seconds(waitedMs)})` : "";
+    if (view.live)
+      return { outcome: "key-present", evidence: [`Key ${name} is live (version ${view.version})${after}`] };
+    if (isMissing(view)) {
+      const checked = `Key ${name} is neither live nor soft-deleted in ${input.facts.vaultName} after ${seconds(waitedMs)} (${looks} looks)`;
+      return missingKeyOutcome(azure, input, signal, checked, options.now ?? (() => new Date()));
+    }
+    return keySoftDeleted(input, view, after);
+  };
+
+function keySoftDeleted(input: StepInput, view: KeyView, after: string): StepOutput {
+  const name = String(input.facts.keyName);
   return {
     outcome: "key-soft-deleted",
-    evidence: [`Key ${name} was deleted ${view.deletedOn ?? "recently"}`],
+    evidence: [`Key ${name} was deleted ${view.deletedOn ?? "recently"}${after}`],
     plans: [
       {
         stepId: "recover-key",
         title: `Recover key ${name} in ${input.facts.vaultName}`,
-        resource: view.recoveryId,
+        resource: String(view.recoveryId),
         before: `soft-deleted on ${view.deletedOn ?? "?"}`,
         after: "key live again with all its versions",
         az: fillAz(AZ.recoverKey, input.target, input.facts),
@@ -181,7 +282,7 @@ const checkKey: StepFn = async (azure, input, signal) => {
       },
     ],
   };
-};
+}
 
 const recoverKey: StepFn = guardedChangeFn({
   read: deletedKeyView,
@@ -304,12 +405,12 @@ const verifyPurgeProtection: StepFn = async (azure, input, signal) => {
     : { outcome: "off", message: `Purge protection still reads as off on ${vault.name}.` };
 };
 
-export function keyDeletedActors(): Record<string, StepFn> {
+export function keyDeletedActors(options: RunbookActorOptions = {}): Record<string, StepFn> {
   return {
     checkVault,
     recoverVault,
     verifyVault,
-    checkKey,
+    checkKey: checkKeyWith(options),
     recoverKey,
     verifyKey,
     checkAccess,

@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { z } from "zod";
 import { worldNow } from "../clock.js";
 import { newKeyVersion } from "../ids.js";
+import { deletionInProgress, keyDeletionMs, softDeleteKey } from "../key-deletion.js";
 import type { KeyRecord, KeyVersionRecord, VaultRecord, World } from "../world.js";
 import { page, pathSegments, readJson, type RouteContext, type RouteResult } from "./context.js";
 import { currentVersion, deletedKeyBundle, deletedKeyItem, isoFromSeconds, keyBundle, keyItem } from "./key-bodies.js";
@@ -12,7 +13,6 @@ import { challenge, checkFirewall, checkOperatorAccess, hasBearer, liveVaultOrNe
 import { errorBody, ServiceError } from "./problems.js";
 
 const generateKeyPairAsync = promisify(generateKeyPair);
-const DAY_MS = 86_400_000;
 const RSA_SIZES = [2048, 3072, 4096];
 const EC_CURVES: Record<string, string> = {
   "P-256": "prime256v1",
@@ -46,6 +46,20 @@ function deletedButRecoverable(name: string): ServiceError {
   );
 }
 
+function beingDeleted(name: string): ServiceError {
+  return new ServiceError(
+    409,
+    "Conflict",
+    `Key ${name} is currently being deleted and cannot be re-created; retry later.`,
+  );
+}
+
+/** Creating or restoring over a name that is deleted (or still being deleted) is refused, as Key Vault does. */
+function refuseDeletedName(key: KeyRecord | undefined, name: string, now: Date): void {
+  if (!key?.deleted || key.purged) return;
+  throw deletionInProgress(key, now) ? beingDeleted(name) : deletedButRecoverable(name);
+}
+
 function badParameter(message: string): ServiceError {
   return new ServiceError(400, "BadParameter", message);
 }
@@ -61,9 +75,12 @@ function liveKey(vault: VaultRecord, name: string): KeyRecord {
   return key;
 }
 
-function deletedKey(vault: VaultRecord, name: string): KeyRecord {
+/** A soft-deleted key whose deletion has finished, or 404 "Deleted Key not found" (also while it is in progress). */
+function deletedKey(vault: VaultRecord, name: string, now: Date): KeyRecord {
   const key = vault.keys[name.toLowerCase()];
-  if (!key || !key.deleted || key.purged || key.versions.length === 0) throw deletedKeyNotFound(name);
+  if (!key || !key.deleted || key.purged || key.versions.length === 0 || deletionInProgress(key, now)) {
+    throw deletedKeyNotFound(name);
+  }
   return key;
 }
 
@@ -180,10 +197,10 @@ async function newVersion(vault: VaultRecord, body: CreateBody, now: Date): Prom
   return { ...base, crv, keyOps: canonicalOps(body.key_ops, ["sign", "verify"]) };
 }
 
-function addVersion(world: World, vaultName: string, name: string, version: KeyVersionRecord): RouteResult {
+function addVersion(world: World, vaultName: string, name: string, version: KeyVersionRecord, now: Date): RouteResult {
   const vault = liveVaultOrNetworkError(world, vaultName);
   const existing = vault.keys[name.toLowerCase()];
-  if (existing?.deleted && !existing.purged) throw deletedButRecoverable(name);
+  refuseDeletedName(existing, name, now);
   let key = existing;
   if (!key || key.purged) {
     key = { name, versions: [] };
@@ -222,9 +239,9 @@ function listVersions(ctx: RouteContext, vault: VaultRecord, name: string): Rout
   return { status: 200, body: page(ctx, items, { sizeParam: "maxresults", defaultSize: 25 }) };
 }
 
-function listDeleted(ctx: RouteContext, vault: VaultRecord): RouteResult {
+function listDeleted(ctx: RouteContext, vault: VaultRecord, now: Date): RouteResult {
   const items = Object.values(vault.keys)
-    .filter((k) => k.deleted && !k.purged && k.versions.length > 0)
+    .filter((k) => k.deleted && !k.purged && k.versions.length > 0 && !deletionInProgress(k, now))
     .map((k) => deletedKeyItem(vault, k, currentVersion(k) as KeyVersionRecord));
   return { status: 200, body: page(ctx, items, { sizeParam: "maxresults", defaultSize: 25 }) };
 }
@@ -245,7 +262,10 @@ function resolveOperation(ctx: RouteContext, vaultName: string): Operation {
   const store = ctx.store;
   const write = <T>(fn: (world: World, vault: VaultRecord, now: Date) => T): T =>
     store.update((world, now) => fn(world, liveVaultOrNetworkError(world, vaultName), now));
-  const read = <T>(fn: (vault: VaultRecord) => T): T => fn(liveVaultOrNetworkError(store.read(), vaultName));
+  const read = <T>(fn: (vault: VaultRecord, now: Date) => T): T => {
+    const world = store.read();
+    return fn(liveVaultOrNetworkError(world, vaultName), worldNow(world));
+  };
 
   if (collection === "keys" && s.length === 1 && m === "GET") {
     return { permission: "list", run: () => read((vault) => listKeys(ctx, vault)) };
@@ -292,7 +312,11 @@ function resolveOperation(ctx: RouteContext, vaultName: string): Operation {
     };
   }
   if (collection === "keys" && name !== undefined && s.length === 1 + 1 && m === "DELETE") {
-    return { permission: "delete", keyName: name, run: () => write((_w, vault, now) => deleteKey(vault, name, now)) };
+    return {
+      permission: "delete",
+      keyName: name,
+      run: () => write((world, vault, now) => deleteKey(vault, name, now, keyDeletionMs(world))),
+    };
   }
   if (collection === "keys" && name !== undefined && s.length === 3 && m === "POST") {
     if (third === "create" || third === "rotate") {
@@ -315,9 +339,9 @@ function resolveOperation(ctx: RouteContext, vaultName: string): Operation {
           }
           // Key generation is slow and async: done outside the store's lock, then added to the latest world.
           const version = await newVersion(vault, body, worldNow(store.read()));
-          return store.update((world) => {
+          return store.update((world, now) => {
             if (third === "rotate") liveKey(liveVaultOrNetworkError(world, vaultName), name);
-            return addVersion(world, vaultName, name, version);
+            return addVersion(world, vaultName, name, version, now);
           });
         },
       };
@@ -327,29 +351,29 @@ function resolveOperation(ctx: RouteContext, vaultName: string): Operation {
     }
   }
   if (collection === "deletedkeys" && s.length === 1 && m === "GET") {
-    return { permission: "list", run: () => read((vault) => listDeleted(ctx, vault)) };
+    return { permission: "list", run: () => read((vault, now) => listDeleted(ctx, vault, now)) };
   }
   if (collection === "deletedkeys" && name !== undefined && s.length === 2 && m === "GET") {
     return {
       permission: "get",
       keyName: name,
       run: () =>
-        read((vault) => {
-          const key = deletedKey(vault, name);
+        read((vault, now) => {
+          const key = deletedKey(vault, name, now);
           return { status: 200, body: deletedKeyBundle(vault, key, currentVersion(key) as KeyVersionRecord) };
         }),
     };
   }
   if (collection === "deletedkeys" && name !== undefined && s.length === 2 && m === "DELETE") {
-    return { permission: "purge", keyName: name, run: () => write((_w, vault) => purgeKey(vault, name)) };
+    return { permission: "purge", keyName: name, run: () => write((_w, vault, now) => purgeKey(vault, name, now)) };
   }
   if (collection === "deletedkeys" && name !== undefined && third === "recover" && s.length === 3 && m === "POST") {
     return {
       permission: "recover",
       keyName: name,
       run: () =>
-        write((world, vault) => {
-          const key = deletedKey(vault, name);
+        write((world, vault, now) => {
+          const key = deletedKey(vault, name, now);
           delete key.deleted;
           const id = recoveryOperationId(vault, name);
           world.operations[id] = {
@@ -370,22 +394,20 @@ function resolveOperation(ctx: RouteContext, vaultName: string): Operation {
   );
 }
 
-function deleteKey(vault: VaultRecord, name: string, now: Date): RouteResult {
+/** Soft delete: the deleted record appears only after the world's deletion window (research §3.1). */
+function deleteKey(vault: VaultRecord, name: string, now: Date, inProgressMs: number): RouteResult {
   const key = liveKey(vault, name);
   const version = currentVersion(key) as KeyVersionRecord;
   if (!vault.enableSoftDelete) {
     key.purged = true;
     return { status: 200, body: keyBundle(vault, key, version) };
   }
-  key.deleted = {
-    deletedDate: now.toISOString(),
-    scheduledPurgeDate: new Date(now.getTime() + vault.softDeleteRetentionInDays * DAY_MS).toISOString(),
-  };
+  softDeleteKey(vault, key, now, inProgressMs);
   return { status: 200, body: deletedKeyBundle(vault, key, version) };
 }
 
-function purgeKey(vault: VaultRecord, name: string): RouteResult {
-  const key = deletedKey(vault, name);
+function purgeKey(vault: VaultRecord, name: string, now: Date): RouteResult {
+  const key = deletedKey(vault, name, now);
   if (vault.enablePurgeProtection) {
     throw new ServiceError(
       403,
@@ -417,11 +439,11 @@ function restore(ctx: RouteContext, vaultName: string): RouteResult {
   } catch {
     throw badParameter("The backup blob is corrupt or was not made by Key Vault's backup operation.");
   }
-  return ctx.store.update((world) => {
+  return ctx.store.update((world, now) => {
     const vault = liveVaultOrNetworkError(world, vaultName);
     const name = parsed.key.name;
     const existing = vault.keys[name.toLowerCase()];
-    if (existing?.deleted && !existing.purged) throw deletedButRecoverable(name);
+    refuseDeletedName(existing, name, now);
     if (existing && !existing.purged && existing.versions.length > 0) {
       // Key Vault refuses to restore over an existing key; its exact text is not published, this one is ours.
       throw new ServiceError(409, "Conflict", `Key ${name} already exists in this vault: restore needs a free name.`);
