@@ -47,6 +47,9 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
+/** "after 3 s (16 looks)" out of the check's evidence line, for the run's summary. */
+const lookedFor = (checked: string) => checked.match(/after .*$/)?.[0] ?? "after looking again";
+
 const unrecoverable = (what: string, input: StepInput, name: string, finding = `was purged`) => ({
   summary: `The ${what} '${name}' ${finding}. Registry ${input.target.registry}'s content is encrypted with that key and cannot be decrypted by anyone: the data is lost unless a backup of the key exists.`,
   nextSteps: [
@@ -231,16 +234,16 @@ async function missingKeyOutcome(
     };
   }
   const protection = vault.enablePurgeProtection
-    ? ` Purge protection is on (retention ${retention} days), so only Azure can have purged it, after a deletion more than ${retention} days ago.`
+    ? ` Purge protection is on (retention ${retention} days), so only Azure can have purged it, after a deletion more than ${retention} days ago`
     : "";
   return {
     outcome: "key-purged",
-    evidence: [checked, ...(protection ? [protection.trim()] : [])],
+    evidence: [checked, ...(protection ? [`${protection.trim()}.`] : [])],
     final: unrecoverable(
       "key",
       input,
       name,
-      `is not live and not in the deleted list of ${vault.name} (${checked.replace(/^Key \S+ is /, "")}): it was purged, or never existed under this name.${protection}`,
+      `is in neither the live nor the deleted list of ${vault.name}, ${lookedFor(checked)}: it was purged, or never existed under this name.${protection}`,
     ),
   };
 }
