@@ -55,7 +55,7 @@ describe("key-deleted: a key in neither list", () => {
     expect(end.context.evidence["check-key"]?.[0]).toMatch(
       /neither live nor soft-deleted in .* after 0\.\d s \(\d+ looks\)/,
     );
-    expect(end.context.outcome?.summary).toMatch(/is not live and not in the deleted list of .* after 0\.\d s/);
+    expect(end.context.outcome?.summary).toMatch(/is in neither the live nor the deleted list of \S+, after 0\.\d s/);
     expect(end.context.outcome?.summary).toMatch(/cannot be decrypted/);
   });
 
