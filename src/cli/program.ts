@@ -134,7 +134,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .option("-r, --registry <name>", "which registry's setup to break (default: the first)")
     .option(
       "--in-progress [duration]",
-      "key-deleted only: leave the key still being deleted (neither live nor in the deleted list, not recoverable yet) for this long in sandbox time, e.g. 5m for a drill (default: the world's keyDeletionMs, 2s)",
+      "key-deleted only: leave the key still being deleted (neither live nor in the deleted list, not recoverable yet) for this long in sandbox time, up to 60s, e.g. 30s for a drill (default: the world's keyDeletionMs, 2s)",
     )
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxBreakCommand));
   sandbox.command("status").action(action(async () => (await import("./commands/sandbox.js")).sandboxStatusCommand));

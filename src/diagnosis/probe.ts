@@ -23,12 +23,13 @@ export interface ProbeOptions {
   now?: () => Date;
   /**
    * A key in neither the live nor the deleted list may be seconds into its soft delete (Key Vault is eventually
-   * consistent): look again this often, this long, before calling it purged. Default every 2 s for 10 s.
+   * consistent): look again this often, this long, before calling it purged. Default every 2 s for 30 s, as long as
+   * the key-deleted runbook looks: diagnose must not call purged what the runbook would then recover.
    */
   missingKeyLook?: { everyMs: number; forMs: number };
 }
 
-const DEFAULT_MISSING_KEY_LOOK = { everyMs: 2_000, forMs: 10_000 };
+const DEFAULT_MISSING_KEY_LOOK = { everyMs: 2_000, forMs: 30_000 };
 
 function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {

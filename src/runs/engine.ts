@@ -518,7 +518,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     }
     if (ended) {
       run.timers.clear();
-      this.locks.release(run.lockKey);
+      this.locks.release(run.lockKey, run.record.id);
     } else {
       this.armTimers(run, facts);
     }
@@ -616,7 +616,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     run.stopped = true;
     run.subscription?.unsubscribe();
     run.actor.stop();
-    this.locks.release(run.lockKey);
+    this.locks.release(run.lockKey, run.record.id);
     this.wake(run);
   }
 
@@ -699,8 +699,9 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
    * run would change the state that request was computed from. Such a request lapses with the approval TTL.
    */
   private refuseWhileAnotherRunIsActive(key: string, now: Date): void {
+    // A run this process drives holds its registry until its machine ends: one stopped at an error waits for RETRY.
     for (const run of this.live.values()) {
-      if (!run.stopped && registryKey(run.record.target) === key && !FINAL_STATUSES.includes(run.record.status)) {
+      if (!run.stopped && registryKey(run.record.target) === key && !this.isFinalNow(run)) {
         throw this.busyWith(run.record.id, run.record.status, run.record.requester);
       }
     }

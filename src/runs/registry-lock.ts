@@ -116,8 +116,11 @@ export class RegistryLocks {
     return lost;
   }
 
-  release(key: string): void {
-    this.db.prepare("DELETE FROM registry_locks WHERE registry_key = ? AND owner_token = ?").run(key, this.token);
+  /** Frees `key` if this engine holds it for `runId`: another run's lock (handed over in this process) stays. */
+  release(key: string, runId: string): void {
+    this.db
+      .prepare("DELETE FROM registry_locks WHERE registry_key = ? AND owner_token = ? AND run_id = ?")
+      .run(key, this.token, runId);
   }
 
   holder(key: string): LockHolder | undefined {

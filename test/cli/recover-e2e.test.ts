@@ -116,7 +116,7 @@ describe("several causes at once", () => {
     // The access comes back first (Resource Manager, not behind the firewall); restore's own verification then meets
     // the firewall, and recover goes on with the runbook the new diagnosis names.
     expect(result.body.runs.map((r) => `${r.runbook}:${r.status}`)).toEqual([
-      "restore:failed",
+      "restore:aborted",
       "firewall-403:succeeded",
     ]);
     expect(result.body.diagnosis.healthy).toBe(true);
@@ -127,6 +127,31 @@ describe("several causes at once", () => {
     expect(listed.body.runs.find((r) => r.id === result.body.runs[0]!.id)?.status).toBe("aborted");
     expect(sandbox.world().counters.purgeRequests).toBe(0);
     expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+  });
+
+  it("a run that stops at its own cause (Azure failing) is left resumable: recover does not skip ahead", async () => {
+    const sandbox = new CliSandbox("acr-cmk-multi-");
+    sandboxes.push(sandbox);
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "firewall-403"]);
+    await sandbox.ok(["sandbox", "break", "access-revoked"]);
+    sandbox.store.update((world) => {
+      world.settings.faults = [{ match: "/^PUT .*\\/accessPolicies\\/add/i", status: 500, retryAfterSeconds: 0 }];
+    });
+    const registry = (await sandbox.status()).registries[0]!;
+    const result = await sandbox.json<{ runs: Array<{ id: string; runbook: string; status: string }> }>([
+      "recover",
+      "-g",
+      registry.resourceGroup,
+      "-r",
+      registry.name,
+      "--yes",
+    ]);
+    expect(result.code, result.stderr).toBe(3);
+    // Only restore ran; it still waits for RETRY (the access is what is missing), and firewall-403 never started.
+    expect(result.body.runs.map((r) => `${r.runbook}:${r.status}`)).toEqual(["restore:failed"]);
+    const listed = await sandbox.json<{ runs: Array<{ id: string; status: string }> }>(["runs", "list"]);
+    expect(listed.body.runs).toEqual([expect.objectContaining({ id: result.body.runs[0]!.id, status: "failed" })]);
   });
 
   it("only critical findings carry recovery on: a key that merely expires soon is not rotated", async () => {

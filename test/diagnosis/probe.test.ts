@@ -53,7 +53,7 @@ describe("probe scheduling", () => {
 
   it("a purged key is a null deleted record, not a failure", async () => {
     const azure = fakeAzure({ ...healthyWorld(), key: keyNotFound(), versions: keyNotFound() });
-    const { snapshot } = await probeRegistry(azure, ref);
+    const { snapshot } = await probeRegistry(azure, ref, { missingKeyLook: { everyMs: 5, forMs: 20 } });
     expect(snapshot.deletedKey).toEqual({ ok: true, value: null });
   });
 

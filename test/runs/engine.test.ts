@@ -142,6 +142,20 @@ describe("RunEngine", () => {
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
   });
 
+  it("a run stopped at an error still holds its registry: no second run starts beside it until it is aborted", async () => {
+    const vault = fakeVault({ failRecover: 1 });
+    const engine = engineFor(vault);
+    const view = await startToy(engine);
+    await engine.approve(view.id, "bob");
+    expect((await engine.settled(view.id)).status).toBe("failed");
+    await expect(
+      engine.start({ runbook: "key-deleted", target, requester: "carol", driver: "slack" }),
+    ).rejects.toMatchObject({ reason: "locked", message: expect.stringContaining(`run ${view.id}`) });
+    await engine.abort(view.id, "alice", "moving on");
+    const second = await engine.start({ runbook: "key-deleted", target, requester: "carol", driver: "slack" });
+    expect(second.id).not.toBe(view.id);
+  });
+
   it("a durable wait polls and gives up at its stored deadline", async () => {
     const vault = fakeVault();
     const engine = engineFor(vault);

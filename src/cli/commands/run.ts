@@ -386,35 +386,47 @@ async function recoverInRounds(
   const runs: RunView[] = [];
   let report = first;
   let id: RunbookId | undefined = firstRunbook;
-  while (id && runs.length < MAX_RECOVERY_ROUNDS) {
-    const started = await engine.start({
-      runbook: id,
-      target,
-      requester: run.requester,
-      driver: "cli",
-      selfApprove: run.yes,
-      hints: knownValues(report),
-    });
-    const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
-    runs.push(last);
-    done.add(id);
-    // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
-    // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
-    if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
-    report = await diagnose(ctx, azure, ref);
-    const next = nextFix(report.findings, done);
-    id = next?.runbook ?? undefined;
-    if (!next?.runbook) break;
-    if (last.status === "failed") {
-      // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
-      await engine.abort(last.id, run.requester, `recover moves on: ${next.id} needs ${next.runbook} first`);
+  // Whatever stops the rounds (a refusal, an Azure failure while diagnosing), what already ran is reported.
+  try {
+    while (id) {
+      const started = await engine.start({
+        runbook: id,
+        target,
+        requester: run.requester,
+        driver: "cli",
+        selfApprove: run.yes,
+        hints: knownValues(report),
+      });
+      const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
+      runs.push(last);
+      done.add(id);
+      // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
+      // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
+      if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
+      report = await diagnose(ctx, azure, ref);
+      const next = nextFix(report.findings, done);
+      id = next?.runbook ?? undefined;
+      if (!next?.runbook || runs.length >= MAX_RECOVERY_ROUNDS) break;
+      if (last.status === "failed") {
+        // Go on only when the failed run's own cause is gone (it stopped at another cause, such as the firewall);
+        // while the diagnosis still names its runbook first, the run stays as it is, resumable.
+        if (last.error?.cause === "internal" || nextFix(report.findings)?.runbook === last.runbook) break;
+        // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
+        runs[runs.length - 1] = await engine.abort(
+          last.id,
+          run.requester,
+          `recover moves on: ${next.id} needs ${next.runbook} first`,
+        );
+      }
+      if (text) {
+        ctx.stdout.write(
+          `\nDiagnosis after run ${last.id}: ${next.id} (${next.title}) → runbook ${next.runbook}` +
+            `${last.status === "failed" ? ` (run ${last.id} stopped: recover goes on with ${next.runbook})` : ""}\n`,
+        );
+      }
     }
-    if (text) {
-      ctx.stdout.write(
-        `\nDiagnosis after run ${last.id}: ${next.id} (${next.title}) → runbook ${next.runbook}` +
-          `${last.status === "failed" ? ` (run ${last.id} stopped: recover goes on with ${next.runbook})` : ""}\n`,
-      );
-    }
+  } finally {
+    if (runs.length > 0 && !text) printRecovery(ctx, engine, runs, report);
   }
   const last = runs[runs.length - 1]!;
   const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
@@ -429,16 +441,19 @@ async function recoverInRounds(
     if (left.length > 0) ctx.stdout.write(`Still wrong with ${target.registry}:\n`);
     for (const f of left) ctx.stdout.write(`  ${f.id} ${f.title}${f.runbook ? ` (runbook ${f.runbook})` : ""}\n`);
   }
-  if (!text) {
-    printJson(ctx, {
-      run: last,
-      audit: engine.auditTrail(last.id),
-      runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status })),
-      diagnosis: report,
-    });
-  }
   // Healthy at the end is success, whatever an earlier round said; otherwise the last run decides.
   return healthy === true ? EXIT.ok : exitCodeForRun(last);
+}
+
+/** The one JSON document of a recovery: the last run as `run` (as for one run), every run with its audit trail. */
+function printRecovery(ctx: CliContext, engine: RunEngine, runs: RunView[], report: DiagnosisReport): void {
+  const last = runs[runs.length - 1]!;
+  printJson(ctx, {
+    run: last,
+    audit: engine.auditTrail(last.id),
+    runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: engine.auditTrail(r.id) })),
+    diagnosis: report,
+  });
 }
 
 export const runCommand: CommandRunner = async (ctx, options, runbook) => {

@@ -169,12 +169,22 @@ const incidentName = z.enum(INCIDENT_NAMES, {
       : `unknown incident '${String(issue.input)}'; valid incidents: ${INCIDENT_NAMES.join(", ")}`,
 });
 
+/**
+ * Key Vault finishes a deletion in seconds; a drill may stretch that to a minute, no more: acr-cmk looks again for a
+ * missing key for as long as the sandbox's deletions take, and a longer window would only make every command wait.
+ */
+const MAX_DELETION_WINDOW_MS = 60_000;
+
+function deletionWindow(text: string): number {
+  const ms = asUsage(() => parseDuration(text));
+  if (ms > MAX_DELETION_WINDOW_MS) throw new UsageError(`--in-progress takes at most 60s (Key Vault takes seconds)`);
+  return ms;
+}
+
 export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident) => {
   const { registry, inProgress } = parseOptions(breakOptions, options);
   const incidentOptions =
-    inProgress === undefined
-      ? {}
-      : { inProgress: inProgress === true ? {} : { forMs: asUsage(() => parseDuration(inProgress)) } };
+    inProgress === undefined ? {} : { inProgress: inProgress === true ? {} : { forMs: deletionWindow(inProgress) } };
   const parsedIncident = incidentName.safeParse(incident);
   if (!parsedIncident.success) throw new UsageError(parsedIncident.error.issues[0]?.message ?? "unknown incident");
   const store = fileStore(statePath(ctx));

@@ -114,33 +114,45 @@ async function startRun(
  * the next `/acr-cmk recover` would run (several causes at once: a firewall switched on and an access policy removed).
  */
 function diagnoseAfterwards(deps: SlackDeps, runId: string, registry: RegistryArg, ran: RunbookId): void {
-  const name = `${registry.ref.resourceGroup}/${registry.ref.name}`;
-  let told = false;
+  const name = escapeText(`${registry.ref.resourceGroup}/${registry.ref.name}`);
+  const toldOf = new Set<string>();
   const stop = deps.engine.subscribe(runId, (view) => {
-    // Once: when the run ends, or first stops at an error (another cause may be what stopped it).
-    if (told || !FINAL_STATUSES.includes(view.status)) return;
-    told = true;
-    queueMicrotask(() => stop());
+    if (!FINAL_STATUSES.includes(view.status)) return;
+    const stopped = view.status === "failed";
+    // Once at the end, and once per distinct stop at an error (RETRY may pass, or stop somewhere else).
+    const key = stopped ? `failed:${view.error?.step ?? ""}:${view.error?.message ?? ""}` : "end";
+    if (toldOf.has(key)) return;
+    toldOf.add(key);
+    if (!stopped) queueMicrotask(() => stop());
     void (async () => {
       try {
         const report = await diagnoseFor(deps, registry);
-        const next = nextFix(report.findings, new Set([ran]));
-        const stopped = view.status === "failed";
-        let text: string;
-        if (report.healthy) text = `:white_check_mark: Diagnosis after the run: ${escapeText(name)} is healthy.`;
-        else if (next?.runbook && stopped)
-          text = `Diagnosis now: *${escapeText(next.title)}* (${next.id}), which ${next.runbook} fixes. Abort this run (its changes stay), then \`/acr-cmk recover ${escapeText(name)}\` goes on with ${next.runbook}.`;
-        else if (next?.runbook)
-          text = `Diagnosis after the run: *${escapeText(next.title)}* (${next.id}). \`/acr-cmk recover ${escapeText(name)}\` runs ${next.runbook} next.`;
-        else if (stopped) return;
-        else
-          text = `Diagnosis after the run: ${escapeText(name)} still has problems that no runbook fixes: \`/acr-cmk diagnose ${escapeText(name)}\` shows them.`;
-        await deps.messages.say(runId, text);
+        const text = afterRunText(report, name, ran, stopped);
+        if (text) await deps.messages.say(runId, text);
       } catch (error) {
         deps.log.warn({ runId, error: errorName(error) }, "diagnosis after the run failed");
       }
     })();
   });
+}
+
+/** What the thread hears after a recovery's run; undefined when a stopped run's own cause is still the next fix. */
+function afterRunText(report: DiagnosisReport, name: string, ran: RunbookId, stopped: boolean): string | undefined {
+  if (report.healthy) return `:white_check_mark: Diagnosis after the run: ${name} is healthy.`;
+  // What `/acr-cmk recover` would run now: it starts from the diagnosis alone.
+  const next = nextFix(report.findings);
+  if (stopped) {
+    if (!next?.runbook || next.runbook === ran) return undefined;
+    return `Diagnosis now: *${escapeText(next.title)}* (${next.id}), which ${next.runbook} fixes. Abort this run (its changes stay), then \`/acr-cmk recover ${name}\` goes on with ${next.runbook}.`;
+  }
+  const critical = report.findings.filter((f) => f.severity === "critical");
+  if (next?.runbook && critical.length > 0)
+    return `Diagnosis after the run: *${escapeText(next.title)}* (${next.id}). \`/acr-cmk recover ${name}\` runs ${next.runbook} next.`;
+  if (critical.length === 0) {
+    const warnings = report.findings.filter((f) => f.severity === "warning").map((f) => f.id);
+    return `Diagnosis after the run: nothing critical left on ${name}; warnings: ${warnings.join(", ")}. \`/acr-cmk diagnose ${name}\` shows what to plan.`;
+  }
+  return `Diagnosis after the run: ${name} still has problems that no runbook fixes: \`/acr-cmk diagnose ${name}\` shows them.`;
 }
 
 async function showStatus(deps: SlackDeps, runId: string | undefined): Promise<RespondArguments> {
