@@ -66,7 +66,7 @@ describe("key-deleted: a key in neither list", () => {
       startRun(definition, sb.azure, sb.target, actorsLooking(sb, { everyMs: 20, forMs: 100 })),
     );
     expect(String(end.value)).toBe("escalated");
-    expect(end.context.outcome?.summary).toMatch(/was not purged: purge protection/);
+    expect(end.context.outcome?.summary).toMatch(/is most likely not purged: purge protection/);
     expect(end.context.outcome?.nextSteps.join("\n")).toMatch(/Look again in a few minutes: acr-cmk recover/);
     expect(sb.world().counters.writes).toBe(0);
   });
