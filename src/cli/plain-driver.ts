@@ -100,7 +100,8 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         const key = `${request.stepId}:${request.fingerprint}`;
         if (!options.yes || approved.has(key)) {
           printer.line(
-            `Waiting for approval. An approver continues the run with: ${options.invocation} runs resume ${runId} --yes`,
+            `Waiting for approval. Approve it with: ${options.invocation} runs resume ${runId} --yes ` +
+              `(yourself when ACR_CMK_APPROVERS is empty; otherwise an approver, with --as <name>)`,
           );
           return view;
         }
