@@ -721,7 +721,9 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
         ? "waits for approval"
         : status === "awaiting-input"
           ? "waits for a choice"
-          : status;
+          : status === "failed"
+            ? "stopped at an error and waits for a retry"
+            : status;
     return new RunRefused(
       `Registry is busy: run ${runId} (requested by ${requester}) ${waitsFor}. Continue it with ` +
         `acr-cmk runs resume ${runId}, or stop it with acr-cmk runs abort ${runId} --reason <why> ` +

@@ -277,7 +277,9 @@ describe("refusals are visible", () => {
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
     await type(mounted.stdin, KEYS.enter);
     await waitForFrame(mounted.stdout, (f) =>
-      f.includes("Could not start key-deleted: another run holds rg-prod/contosoprod"),
+      f
+        .replace(/\s+/g, " ")
+        .includes("Could not start key-deleted: another run holds rg-prod/contosoprod (here: R opens the runs list)"),
     );
   });
 });

@@ -98,7 +98,9 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       .then(
         (view) => shell.go({ name: "run", runId: view.id }),
         (error: unknown) => {
-          setNotice(`Could not start ${runbook}: ${messageOf(error)}`);
+          // A registry held by another run: the runs screen is one key away, and its run screen aborts with x.
+          const held = (error as { reason?: unknown }).reason === "locked" ? " (here: R opens the runs list)" : "";
+          setNotice(`Could not start ${runbook}: ${messageOf(error)}${held}`);
           setPhase({ name: "report", target: chosen, report });
         },
       );
