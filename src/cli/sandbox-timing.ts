@@ -2,6 +2,8 @@
 // defaults of the probe and the runbook apply (a deletion finishes within seconds there). The sandbox says how long its
 // deletions take (settings.keyDeletionMs, or a drill's `sandbox break key-deleted --in-progress <duration>`), so the
 // look covers exactly that, never calling a key purged while its deletion is still in progress.
+import { UsageError } from "../errors.js";
+import type { World } from "../sandbox/index.js";
 
 const MIN_LOOK_MS = 3_000;
 /** `sandbox break key-deleted --in-progress` takes at most 60 s: the look always outlasts it. */
@@ -13,12 +15,34 @@ export interface MissingKeyLook {
   forMs: number;
 }
 
-/** The look for the world in `stateFile`, read now: its deletion time, or the longest deletion still in progress. */
-export async function sandboxMissingKeyLook(stateFile: string): Promise<MissingKeyLook> {
-  const { fileStore, keyDeletionMs, worldNow } = await import("../sandbox/index.js");
-  const world = fileStore(stateFile).read();
-  const now = worldNow(world).getTime();
-  let longest = keyDeletionMs(world);
+/** What diagnoses and runs need in sandbox mode: the sandbox's clock (moved by `sandbox advance`) and the look. */
+export interface SandboxTiming {
+  now: () => Date;
+  missingKeyLook: MissingKeyLook;
+}
+
+/**
+ * Sandbox mode's timing, for every driver alike. The clock is live (a long-lived Slack app or TUI sees `sandbox
+ * advance` from another shell); the look is computed from the world as it is now. A missing or corrupt state file is
+ * the user's to fix: bad input.
+ */
+export async function sandboxTiming(stateFile: string): Promise<SandboxTiming> {
+  const { fileStore, keyDeletionMs, liveWorldClock, worldNow } = await import("../sandbox/index.js");
+  let world;
+  try {
+    world = fileStore(stateFile).read();
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  return {
+    now: liveWorldClock(stateFile),
+    missingKeyLook: missingKeyLookFor(world, worldNow(world).getTime(), keyDeletionMs(world)),
+  };
+}
+
+/** The look for `world` at `now`: its deletion time, or the longest deletion still in progress. */
+function missingKeyLookFor(world: World, now: number, deletionMs: number): MissingKeyLook {
+  let longest = deletionMs;
   for (const vault of Object.values(world.vaults)) {
     for (const key of Object.values(vault.keys)) {
       const completesAt = key.deleted?.completesAt;

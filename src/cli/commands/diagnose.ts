@@ -8,7 +8,7 @@ import { renderReportText } from "../../diagnosis/report-text.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
-import { sandboxMissingKeyLook } from "../sandbox-timing.js";
+import { sandboxTiming } from "../sandbox-timing.js";
 
 const optionsSchema = z
   .object({
@@ -44,16 +44,6 @@ export function parseTarget(options: Record<string, unknown>): Target {
 }
 
 /** The sandbox's own clock (moved by `sandbox advance`): expiry must be judged against it, not the wall clock. */
-async function sandboxNow(statePath: string): Promise<() => Date> {
-  const { fileStore, worldNow } = await import("../../sandbox/index.js");
-  try {
-    const world = fileStore(statePath).read();
-    return () => worldNow(world);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 function invocationOf(ctx: CliContext): string {
   return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
@@ -71,14 +61,11 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
         (ctx.globals.sandbox ? " (the sandbox's)" : `; pass --subscription ${target.subscriptionId}`),
     );
   }
-  const now = ctx.globals.sandbox ? await sandboxNow(ctx.globals.sandbox) : undefined;
+  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
 
   let report;
   try {
-    report = await diagnoseRegistry(azure, target.ref, {
-      invocation: invocationOf(ctx),
-      ...(now && ctx.globals.sandbox ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } : {}),
-    });
+    report = await diagnoseRegistry(azure, target.ref, { invocation: invocationOf(ctx), ...timing });
   } catch (error) {
     // Only the registry read can end in not-found (every later read is evidence): the registry is not there.
     if (isAzureFailure(error, "not-found")) {

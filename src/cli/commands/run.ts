@@ -19,7 +19,7 @@ import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
 import { approvalTtlMs } from "../env.js";
-import { sandboxMissingKeyLook } from "../sandbox-timing.js";
+import { sandboxTiming } from "../sandbox-timing.js";
 
 const runOptionsSchema = z.object({
   yes: z.boolean().optional(),
@@ -87,16 +87,14 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
   // Every audited write carries its Azure request id: the port reports responses, the recorder ties them to the write.
   const responses = new AzureResponseRecorder();
   ctx.onAzureResponse?.(responses.onResponse);
-  const now = await sandboxClock(ctx);
+  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
   return createRunEngine({
     home: ctx.globals.home,
     azure: azure ?? (await ctx.azure()),
     runbooks: RUNBOOKS,
     responses,
     approvers,
-    ...(now && ctx.globals.sandbox
-      ? { actorOptions: { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } }
-      : {}),
+    ...(timing ? { actorOptions: timing } : {}),
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
     ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
@@ -136,26 +134,11 @@ async function targetOf(
   };
 }
 
-/** The sandbox's own clock (moved by `sandbox advance`) judges expiry in sandbox mode; Azure's is the wall clock. */
-export async function sandboxClock(ctx: CliContext): Promise<(() => Date) | undefined> {
-  if (!ctx.globals.sandbox) return undefined;
-  const { fileStore, liveWorldClock } = await import("../../sandbox/index.js");
-  try {
-    fileStore(ctx.globals.sandbox).read(); // a missing or corrupt state file is the user's to fix: say so now
-    return liveWorldClock(ctx.globals.sandbox);
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-}
-
 async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
-  const now = await sandboxClock(ctx);
+  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
   try {
-    return await diagnoseRegistry(azure, ref, {
-      invocation: invocationOf(ctx),
-      ...(now && ctx.globals.sandbox ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } : {}),
-    });
+    return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...timing });
   } catch (error) {
     if (isAzureFailure(error, "not-found")) {
       throw new UsageError(

@@ -1,12 +1,11 @@
 // `acr-cmk slack`: the Slack app. Env per CONTRACT.md, validated before anything starts (a missing or malformed
 // variable is named, never echoed); logs are pino JSON lines with tokens and secrets redacted.
 import { z } from "zod";
-import type { CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { invocationOf, openEngine } from "./run.js";
 import { approvalTtlMs } from "../env.js";
-import { sandboxMissingKeyLook } from "../sandbox-timing.js";
+import { sandboxTiming } from "../sandbox-timing.js";
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
@@ -85,14 +84,6 @@ function waitForShutdown(): Promise<string> {
   });
 }
 
-async function sandboxClock(ctx: CliContext): Promise<(() => Date) | undefined> {
-  if (!ctx.globals.sandbox) return undefined;
-  const { fileStore, worldNow } = await import("../../sandbox/index.js");
-  const store = fileStore(ctx.globals.sandbox);
-  // Re-read per diagnosis: `sandbox advance` in another shell moves the clock while the app runs.
-  return () => worldNow(store.read());
-}
-
 export const slackCommand: CommandRunner = async (ctx, options) => {
   const socketMode = z.boolean().optional().parse(options.socketMode) ?? false;
   const env = parseSlackEnv(ctx.env, socketMode);
@@ -125,18 +116,16 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
     import("../../diagnosis/triage.js"),
     import("../../slack/app.js"),
   ]);
-  const now = await sandboxClock(ctx);
   const invocation = invocationOf(ctx);
   try {
     const slack = createSlackApp({
       engine,
       home: ctx.globals.home,
+      // Timing per diagnosis: the look follows the world as it is when asked.
       diagnose: async (ref) =>
         diagnoseRegistry(azure, ref, {
           invocation,
-          ...(now && ctx.globals.sandbox
-            ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) }
-            : {}),
+          ...(ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : {}),
         }),
       triage,
       botToken: env.SLACK_BOT_TOKEN,

@@ -17,7 +17,7 @@ import type { AzureResponse, CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
 import type { RunView } from "../../runs/types.js";
-import { sandboxMissingKeyLook } from "../sandbox-timing.js";
+import { sandboxTiming } from "../sandbox-timing.js";
 
 /** The registry named by -g/-r, if any. zod (about 100 modules) loads only when there is something to check. */
 async function targetOf(options: Record<string, unknown>): Promise<RegistryTarget | undefined> {
@@ -110,19 +110,11 @@ async function diagnoseWith(
   invocation: string,
 ): Promise<TuiDiagnosis> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
-  let now: (() => Date) | undefined;
-  if (ctx.globals.sandbox) {
-    const { fileStore, worldNow } = await import("../../sandbox/index.js");
-    const world = fileStore(ctx.globals.sandbox).read();
-    now = () => worldNow(world);
-  }
+  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
   return diagnoseRegistry(
     azure,
     { resourceGroup: target.resourceGroup, name: target.registry },
-    {
-      invocation,
-      ...(now && ctx.globals.sandbox ? { now, missingKeyLook: await sandboxMissingKeyLook(ctx.globals.sandbox) } : {}),
-    },
+    { invocation, ...timing },
   );
 }
 
