@@ -25,7 +25,11 @@ function readSubscription(store: WorldStore, where: string): string {
     return store.read().subscriptionId;
   } catch (error) {
     if (error instanceof SandboxStateError) {
-      throw new UsageError(`${error.message} (run \`acr-cmk sandbox init\` to create the sandbox${where})`);
+      // The hint once: "no sandbox at …" already names the command.
+      const hint = error.message.includes("sandbox init")
+        ? ""
+        : ` (run \`acr-cmk sandbox init\` to create the sandbox${where})`;
+      throw new UsageError(`${error.message}${hint}`);
     }
     throw error;
   }

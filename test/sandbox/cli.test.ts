@@ -101,6 +101,12 @@ describe("acr-cmk sandbox (command line)", () => {
     expect(result.stderr).toContain(`no sandbox at ${stateFile}: run \`acr-cmk sandbox init\``);
   });
 
+  it("no state file → a diagnose says how to start, once", async () => {
+    const result = await cli(temp.dir, "--sandbox", "diagnose", "-g", "rg", "-r", "acrcmkdemo");
+    expect(result.code).toBe(2);
+    expect(result.stderr.match(/sandbox init/g)).toHaveLength(1);
+  });
+
   it("advance moves the clock: a removed identity lapses after 90 days", async () => {
     await init();
     await cli(temp.dir, "sandbox", "break", "identity-removed");
