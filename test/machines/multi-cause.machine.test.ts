@@ -35,7 +35,9 @@ describe("firewall-403 when the key itself is the other problem", () => {
     const sb = sandbox({}, ["firewall-403", "key-disabled"]);
     const end = await autoRun(startRun(RUNBOOKS["firewall-403"], sb.azure, sb.target));
     expect(String(end.value)).toBe("escalated");
-    expect(end.context.evidence["verify-reconfigure-key"]).toContainEqual(expect.stringContaining("403 ForbiddenByFirewall"));
+    expect(end.context.evidence["verify-reconfigure-key"]).toContainEqual(
+      expect.stringContaining("403 ForbiddenByFirewall"),
+    );
     expect(end.context.outcome?.nextSteps[0]).toMatch(/^First rule out the key: .*az keyvault key show --vault-name /);
   });
 });
