@@ -11,12 +11,15 @@ import { registryDataPlaneCheck } from "./port/registry-data-plane.js";
 import { roleAssignmentOperations } from "./port/role-assignments.js";
 import { validate } from "./port/validation.js";
 import { vaultOperations } from "./port/vaults.js";
-import type { CallOptions, CmkAzure } from "./types.js";
+import type { AzurePlace, CallOptions, CmkAzure } from "./types.js";
 
 export type { ResponseRecord } from "./port/audit-policy.js";
 
 /** Everything the port is built from is what its SDK clients are built from. */
-export type CmkAzureOptions = SdkClientOptions;
+export interface CmkAzureOptions extends SdkClientOptions {
+  /** Where these clients' calls land (default: the cloud). */
+  place?: AzurePlace;
+}
 
 const optionsSchema = z.object({
   subscriptionId: z.string().refine(isGuid, "the subscription id must be a GUID"),
@@ -47,6 +50,7 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
 
   return {
     subscriptionId: options.subscriptionId,
+    place: options.place ?? { kind: "cloud" },
     ...registryOperations(clients, resolveClientId),
     checkRegistryDataPlane: registryDataPlaneCheck(clients),
     ...identities,

@@ -1,6 +1,7 @@
 // Builds the CmkAzure a command runs against: the cloud (DefaultAzureCredential + subscription) or the sandbox (the
 // same SDK clients over the sandbox's in-process transport, with the world kept in the state file). Also the
 // subscription directory, which needs no subscription: it lists them, then builds the port for the one chosen.
+import { resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
 import { UsageError } from "../errors.js";
 import { createSandboxHandler } from "../sandbox/handler.js";
@@ -44,6 +45,7 @@ export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
   const httpClient = createSandboxHttpClient(handler);
   return createCmkAzure({
     subscriptionId,
+    place: { kind: "sandbox", ...(options.stateFile ? { stateFile: resolve(options.stateFile) } : {}) },
     credential: createSandboxCredential(),
     httpClient,
     // The sandbox answers Retry-After: 0; injected 429/503 faults are still retried, just without the cloud's waits.
@@ -123,7 +125,11 @@ function sandboxDirectory(stateFile: string): SubscriptionDirectory {
       if (subscriptionId.trim().toLowerCase() !== worldSubscription.toLowerCase()) {
         throw new UsageError(`subscription ${subscriptionId} is not the sandbox's (${worldSubscription})`);
       }
-      return createSandboxAzure({ store, ...(options.onResponse ? { onResponse: options.onResponse } : {}) });
+      return createSandboxAzure({
+        store,
+        stateFile,
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+      });
     },
   };
 }

@@ -102,6 +102,7 @@ export function createRemoteSandboxAzure(options: RemoteSandboxAzureOptions): Cm
   }
   return createCmkAzure({
     subscriptionId: parsed.subscriptionId,
+    place: { kind: "sandbox", url: parsed.url },
     credential: createSandboxCredential(),
     httpClient: createRemoteSandboxHttpClient({ url: parsed.url, ca }),
     updateIntervalInMs: 0,

@@ -205,8 +205,23 @@ export interface SubscriptionInfo {
 // The port's resource groups below are each implemented by one module of ./port (e.g. port/keys.ts implements
 // `Pick<CmkAzure, "getKey" | …>`), so every signature is written, and documented, only here.
 
+/**
+ * Where a port's calls land: Azure itself, or a simulated Azure (the embedded sandbox and its state file, or a running
+ * `sandbox serve`). A run records it, so that it is never continued anywhere else.
+ */
+export type AzurePlace =
+  | { kind: "cloud" }
+  | {
+      kind: "sandbox";
+      /** Absolute path of the state file; absent for a world that lives in memory only (tests). */
+      stateFile?: string;
+      /** The `sandbox serve` address, when the port talks to a running server. */
+      url?: string;
+    };
+
 export interface CmkAzure {
   readonly subscriptionId: string;
+  readonly place: AzurePlace;
 
   // Container registries (Microsoft.ContainerRegistry)
   getRegistry(ref: RegistryRef, options?: CallOptions): Promise<RegistryInfo>;

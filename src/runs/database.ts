@@ -49,6 +49,8 @@ const MIGRATIONS: readonly string[] = [
    -- Append-only: the database itself refuses to rewrite history.
    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+  // Where a run acts (the cloud, or a sandbox and its state file): NULL for runs stored before it was recorded.
+  `ALTER TABLE runs ADD COLUMN place TEXT;`,
 ];
 
 export const DATABASE_FILE = "runs.sqlite";

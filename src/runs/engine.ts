@@ -18,6 +18,7 @@ import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
 import { inTransaction, openRunDatabase } from "./database.js";
 import { dryRunView } from "./plan.js";
 import { RegistryLocks, registryKey } from "./registry-lock.js";
+import { assertSamePlace, continueHint, invocationIn } from "./run-place.js";
 import { RunTimers } from "./run-timers.js";
 import { RunStore, type ApprovalStamp, type RunRecord } from "./run-store.js";
 import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
@@ -28,6 +29,7 @@ import {
   type RunEngine,
   type RunRevision,
   type RunSummary,
+  type RunPlace,
   type RunTarget,
   type RunView,
   type SharedRuns,
@@ -146,6 +148,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     if (params.dryRun) return dryRunView(id, definition, params, now);
 
     this.assertSubscription(id, params.target);
+    const place = this.options.azure.place;
     const lockKey = registryKey(params.target);
     this.refuseWhileAnotherRunIsActive(lockKey, now);
     this.lock(lockKey, id);
@@ -153,6 +156,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       id,
       runbook: params.runbook,
       target: params.target,
+      place,
       requester: params.requester,
       driver: params.driver,
       dryRun: false,
@@ -164,13 +168,14 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    record.view = { ...record.view, status: "running", outcome: undefined, dryRun: false };
+    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false };
     this.store.save(record);
     this.write(
       { runId: id, actor: params.requester, action: "run-start", outcome: "started" },
       {
         runbook: params.runbook,
         target: params.target,
+        place,
         driver: params.driver,
         selfApprove: record.selfApprove,
       },
@@ -495,6 +500,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
         requester: record.requester,
         driver: record.driver,
         dryRun: record.dryRun,
+        ...(record.place ? { place: record.place } : {}),
         visited: record.visited,
         ...(record.approval ? { approval: record.approval } : {}),
         startedAt: record.startedAt,
@@ -661,7 +667,10 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       return record.view;
     }
     const definition = this.definitionOf(record.runbook);
+    assertSamePlace(runId, record.place, this.options.azure.place);
     this.assertSubscription(runId, record.target);
+    // A run stored before places were recorded acts where it is picked up from now on, and stays there.
+    record.place ??= this.options.azure.place;
     const lockKey = registryKey(record.target);
     this.lock(lockKey, runId);
     if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
@@ -702,7 +711,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     // A run this process drives holds its registry until its machine ends: one stopped at an error waits for RETRY.
     for (const run of this.live.values()) {
       if (!run.stopped && registryKey(run.record.target) === key && !this.isFinalNow(run)) {
-        throw this.busyWith(run.record.id, run.record.status, run.record.requester);
+        throw this.busyWith(run.record.id, run.record.status, run.record.requester, run.record.place);
       }
     }
     for (const run of this.store.list()) {
@@ -711,11 +720,12 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       // An approval request lapses at its own expiry; a question without one, an approval TTL after it was asked.
       const lapsesAt =
         this.store.get(run.id)?.approval?.expiresAt ?? new Date(Date.parse(run.updatedAt) + this.approvalTtlMs);
-      if (new Date(lapsesAt).getTime() > now.getTime()) throw this.busyWith(run.id, run.status, run.requester);
+      if (new Date(lapsesAt).getTime() > now.getTime())
+        throw this.busyWith(run.id, run.status, run.requester, this.store.get(run.id)?.place);
     }
   }
 
-  private busyWith(runId: string, status: RunView["status"], requester: string): RunRefused {
+  private busyWith(runId: string, status: RunView["status"], requester: string, place?: RunPlace): RunRefused {
     const waitsFor =
       status === "awaiting-approval"
         ? "waits for approval"
@@ -725,8 +735,9 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
             ? "stopped at an error and waits for a retry"
             : status;
     return new RunRefused(
-      `Registry is busy: run ${runId} (requested by ${requester}) ${waitsFor}. Continue it with ` +
-        `acr-cmk runs resume ${runId}, or stop it with acr-cmk runs abort ${runId} --reason <why> ` +
+      `Registry is busy: run ${runId} (requested by ${requester}) ${waitsFor}. ` +
+        `${continueHint(runId, place ?? this.options.azure.place)}, or stop it with ` +
+        `${invocationIn(place ?? this.options.azure.place)} runs abort ${runId} --reason <why> ` +
         `(in Slack: the run's Abort button, or /acr-cmk abort ${runId} <why>).`,
       "locked",
     );
@@ -763,7 +774,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const { holder } = result;
     throw new RunRefused(
       `Registry is busy: run ${holder.runId} (pid ${holder.ownerPid} on ${holder.ownerHost}) is working on it until ` +
-        `${holder.expiresAt} unless it keeps its lock alive. Wait for it, or resume it: acr-cmk runs resume ${holder.runId}`,
+        `${holder.expiresAt} unless it keeps its lock alive. Wait for it, or resume it: ` +
+        `${invocationIn(this.options.azure.place)} runs resume ${holder.runId}`,
       "locked",
     );
   }

@@ -2,7 +2,7 @@
 // absolute time, and the last RunView so `runs list/show` need no machine to answer.
 import type { DatabaseSync } from "node:sqlite";
 import type { RunbookId } from "../diagnosis/types.js";
-import type { RunRevision, RunStatus, RunSummary, RunTarget, RunView } from "./types.js";
+import type { RunPlace, RunRevision, RunStatus, RunSummary, RunTarget, RunView } from "./types.js";
 import { registryKey } from "./registry-lock.js";
 
 /** When the engine asked for the pending approval; re-stamped when a resumed run asks again. */
@@ -17,6 +17,8 @@ export interface RunRecord {
   id: string;
   runbook: RunbookId;
   target: RunTarget;
+  /** Absent for runs stored before acr-cmk recorded where a run acts. */
+  place?: RunPlace;
   requester: string;
   driver: RunView["driver"];
   dryRun: boolean;
@@ -35,6 +37,7 @@ interface RunRow {
   id: string;
   runbook: string;
   target: string;
+  place: string | null;
   requester: string;
   driver: string;
   dry_run: number;
@@ -54,6 +57,7 @@ function fromRow(row: RunRow): RunRecord {
     id: row.id,
     runbook: row.runbook as RunbookId,
     target: JSON.parse(row.target) as RunTarget,
+    ...(row.place ? { place: JSON.parse(row.place) as RunPlace } : {}),
     requester: row.requester,
     driver: row.driver as RunView["driver"],
     dryRun: row.dry_run === 1,
@@ -75,18 +79,20 @@ export class RunStore {
   save(record: RunRecord): void {
     this.db
       .prepare(
-        `INSERT INTO runs (id, runbook, registry_key, target, requester, driver, dry_run, self_approve, status, snapshot,
-           visited, deadline, approval, view, started_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO runs (id, runbook, registry_key, target, place, requester, driver, dry_run, self_approve, status,
+           snapshot, visited, deadline, approval, view, started_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot,
            self_approve = excluded.self_approve, visited = excluded.visited, deadline = excluded.deadline,
-           approval = excluded.approval, view = excluded.view, updated_at = excluded.updated_at`,
+           approval = excluded.approval, view = excluded.view, updated_at = excluded.updated_at,
+           place = COALESCE(runs.place, excluded.place)`,
       )
       .run(
         record.id,
         record.runbook,
         registryKey(record.target),
         JSON.stringify(record.target),
+        record.place ? JSON.stringify(record.place) : null,
         record.requester,
         record.driver,
         record.dryRun ? 1 : 0,

@@ -5,7 +5,7 @@ import type { RunFacts as LearnedFacts } from "../machines/facts.js";
 import { FINAL_STATE_IDS, type RunbookContextBase, type RunbookDefinition } from "../machines/protocol.js";
 import type { ApprovalStamp } from "./run-store.js";
 import { planSteps, targetPlaceholders } from "./plan.js";
-import type { RunStatus, RunView, StepStatus, StepView } from "./types.js";
+import type { RunPlace, RunStatus, RunView, StepStatus, StepView } from "./types.js";
 
 /** What the view needs of a machine snapshot (live or restored). */
 export interface MachineFacts {
@@ -26,6 +26,7 @@ export interface RunFacts {
   requester: string;
   driver: RunView["driver"];
   dryRun: boolean;
+  place?: RunPlace;
   visited: readonly string[];
   approval?: ApprovalStamp;
   startedAt: string;
@@ -104,6 +105,7 @@ export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
     id: facts.id,
     runbook: facts.definition.id,
     target: context.target,
+    ...(facts.place ? { place: facts.place } : {}),
     requester: facts.requester,
     driver: facts.driver,
     dryRun: facts.dryRun,

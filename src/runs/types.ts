@@ -1,4 +1,5 @@
 // What drivers (terminal, Slack, plain CLI) see of a run, and the only way they may act on one.
+import type { AzurePlace } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
 
 export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
@@ -39,10 +40,15 @@ export interface RunLogEntry {
   message: string;
 }
 
+/** Where a run acts, recorded when it starts: it is continued there or nowhere (never moved to the cloud or back). */
+export type RunPlace = AzurePlace;
+
 export interface RunView {
   id: string;
   runbook: RunbookId;
   target: RunTarget;
+  /** Absent only for runs stored before acr-cmk recorded it. */
+  place?: RunPlace;
   requester: string;
   driver: "cli" | "tui" | "slack";
   dryRun: boolean;
@@ -115,7 +121,8 @@ export class RunRefused extends Error {
       | "final"
       | "confirmation-required"
       | "invalid-input"
-      | "wrong-subscription",
+      | "wrong-subscription"
+      | "wrong-place",
   ) {
     super(message);
   }

@@ -17,6 +17,8 @@ const EXPLANATION: Record<RunRefused["reason"], string> = {
   "invalid-input": "That choice is not one the run offers.",
   "wrong-subscription":
     "This run belongs to another Azure subscription than the one this acr-cmk app is connected to, so it cannot act on it.",
+  "wrong-place":
+    "This run acts in another place (the sandbox or Azure) than the one this acr-cmk app is connected to, so it cannot act on it: a run never moves between the sandbox and Azure.",
 };
 
 export function describeRefusal(error: RunRefused): string {

@@ -250,8 +250,8 @@ describe("a named approvers list (ACR_CMK_APPROVERS) binds a local --yes", () =>
   });
 });
 
-describe("a run of another subscription", () => {
-  it("is refused on resume (exit 2) with the subscription it needs, and nothing changes", async () => {
+describe("a run of a sandbox world that `sandbox init` replaced", () => {
+  it("is refused on resume (exit 2), naming the run's subscription and the world's, and nothing changes", async () => {
     const { sandbox, target } = await sandboxWith("resub", "key-deleted");
     const first = await sandbox.cli(["recover", ...target]);
     expect(first.code, first.stderr).toBe(1);
@@ -263,7 +263,8 @@ describe("a run of another subscription", () => {
     const writes = sandbox.world().counters.writes;
     const resumed = await sandbox.cli(["runs", "resume", run!.id, "--yes"]);
     expect(resumed.code).toBe(2);
-    expect(resumed.stderr).toContain(`use --subscription ${runSubscription}`);
+    expect(resumed.stderr).toContain("now holds another world");
+    expect(resumed.stderr).toContain(`the run's was ${runSubscription}`);
     expect(sandbox.world().counters.writes).toBe(writes);
   });
 });

@@ -65,6 +65,7 @@ export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[] } {
   return {
     calls,
     subscriptionId: "00000000-0000-0000-0000-000000000001",
+    place: { kind: "sandbox" },
     getRegistry: (ref) =>
       answer(
         "getRegistry",

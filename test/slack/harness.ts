@@ -110,7 +110,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = stateFile ? initFileStore(stateFile, world) : memoryStore(world);
   const registryRecord = Object.values(world.registries)[0]!;
   const registry = { resourceGroup: registryRecord.resourceGroup, name: registryRecord.name };
-  const azure = createSandboxAzure({ store, ...(options.azureLatencyMs ? { latencyMs: options.azureLatencyMs } : {}) });
+  const azure = createSandboxAzure({
+    store,
+    ...(stateFile ? { stateFile } : {}),
+    ...(options.azureLatencyMs ? { latencyMs: options.azureLatencyMs } : {}),
+  });
   const approvers = [BOB, CAROL];
   const slack = new FakeSlack();
   await slack.start();

@@ -104,7 +104,12 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
 /** Maps refusals to what the user can act on: unknown run or bad choice is bad input, the rest is "not done". */
 export function reportRefusal(ctx: CliContext, error: unknown): number {
   if (!(error instanceof RunRefused)) throw error;
-  if (error.reason === "unknown-run" || error.reason === "invalid-input" || error.reason === "wrong-subscription")
+  if (
+    error.reason === "unknown-run" ||
+    error.reason === "invalid-input" ||
+    error.reason === "wrong-subscription" ||
+    error.reason === "wrong-place"
+  )
     throw new UsageError(error.message);
   ctx.stderr.write(`${error.message}\n`);
   return EXIT.problems;

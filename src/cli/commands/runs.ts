@@ -1,7 +1,10 @@
 // `acr-cmk runs list | show <run-id> | resume <run-id> [--yes] | abort <run-id> --reason <text>`.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { openRunRecords } from "../../runs/run-records.js";
-import type { AuditEntry, RunView } from "../../runs/types.js";
+import { describePlace, invocationIn } from "../../runs/run-place.js";
+import type { AuditEntry, RunPlace, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
@@ -65,6 +68,9 @@ function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   out(
     `  status ${view.status}; requested by ${view.requester} via ${view.driver}; started ${view.startedAt}; updated ${view.updatedAt}`,
   );
+  out(
+    `  acts in ${view.place ? describePlace(view.place) : "a place not recorded (stored by an older acr-cmk)"}, subscription ${view.target.subscriptionId}`,
+  );
   out("Steps:");
   for (const step of view.steps) {
     out(`  [${step.status.padEnd(7)}] ${step.title}${step.az ? `\n              az: ${step.az}` : ""}`);
@@ -106,9 +112,65 @@ export const showRunCommand: CommandRunner = async (ctx, _options, runId) => {
   });
 };
 
-/** A stored run knows its subscription: against Azure, connect to it unless the user named one (then it must match). */
-function useRunSubscription(ctx: CliContext, subscriptionId: string): void {
-  if (!ctx.globals.sandbox && !ctx.globals.subscription) ctx.globals.subscription = subscriptionId;
+/**
+ * A run that was stored before acr-cmk recorded where runs act: a sandbox run if the sandbox it would have used holds
+ * its subscription (sandbox subscriptions are random GUIDs, never a real one), Azure otherwise.
+ */
+function legacyPlace(ctx: CliContext, run: RunView): RunPlace {
+  const stateFile = ctx.globals.sandbox ?? join(ctx.globals.home, "sandbox.json");
+  return worldSubscription(stateFile)?.toLowerCase() === run.target.subscriptionId.toLowerCase()
+    ? { kind: "sandbox", stateFile }
+    : { kind: "cloud" };
+}
+
+function worldSubscription(stateFile: string): string | undefined {
+  try {
+    const world = JSON.parse(readFileSync(stateFile, "utf8")) as { subscriptionId?: unknown };
+    return typeof world.subscriptionId === "string" ? world.subscriptionId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Points this command where the run acts (its own subscription in Azure, or its own sandbox state file), whatever
+ * `--sandbox` / ACR_CMK_SANDBOX say by default; names the mismatch when the user pointed elsewhere, and refuses when
+ * the place is gone. A run never moves between the sandbox and Azure.
+ */
+function connectToRunPlace(ctx: CliContext, run: RunView): void {
+  const place = run.place ?? legacyPlace(ctx, run);
+  const where = `run ${run.id} acts in ${describePlace(place)}`;
+  if (place.kind === "cloud") {
+    if (ctx.globals.sandbox) {
+      throw new UsageError(
+        `${where} (subscription ${run.target.subscriptionId}), not in a sandbox: drop --sandbox (and ACR_CMK_SANDBOX) to act on it`,
+      );
+    }
+    if (!ctx.globals.subscription) ctx.globals.subscription = run.target.subscriptionId;
+    return;
+  }
+  if (!place.stateFile) {
+    throw new UsageError(`${where}, which only lived while its process ran: nothing can continue it now`);
+  }
+  if (ctx.globals.sandbox && resolve(ctx.globals.sandbox) !== place.stateFile) {
+    throw new UsageError(
+      `${where}, not in the sandbox at ${ctx.globals.sandbox}: leave out --sandbox (acr-cmk finds the run's own), ` +
+        `or name it: ${invocationIn(place)} runs …`,
+    );
+  }
+  if (!existsSync(place.stateFile)) {
+    throw new UsageError(
+      `${where}, and that state file is gone: nothing can continue the run there (a new sandbox is another world)`,
+    );
+  }
+  const subscription = worldSubscription(place.stateFile);
+  if (subscription?.toLowerCase() !== run.target.subscriptionId.toLowerCase()) {
+    throw new UsageError(
+      `${where}, but that file now holds another world (subscription ${subscription ?? "unreadable"}; the run's was ` +
+        `${run.target.subscriptionId}): \`sandbox init\` replaced it, so nothing can continue the run there`,
+    );
+  }
+  ctx.globals.sandbox = place.stateFile;
 }
 
 /** `--as <name>`: the person acting, as the audit log and ACR_CMK_APPROVERS name them. */
@@ -128,7 +190,7 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const yes = z.boolean().optional().parse(options.yes) ?? false;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
-  useRunSubscription(ctx, known.target.subscriptionId);
+  connectToRunPlace(ctx, known);
   const by = localUser(ctx, actorName(options.as));
   const engine = await openEngine(ctx);
   try {
@@ -161,7 +223,7 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
   const reason = parsedReason.data;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
-  useRunSubscription(ctx, known.target.subscriptionId);
+  connectToRunPlace(ctx, known);
   const by = localUser(ctx, actorName(options.as));
   const engine = await openEngine(ctx);
   try {

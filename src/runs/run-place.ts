@@ -1,0 +1,43 @@
+// Where a run acts. A run records the place it started in (the cloud, or a sandbox and its state file) and is only ever
+// continued there: a sandbox drill resumed without `--sandbox` must never send its changes to real Azure.
+import { RunRefused, type RunPlace } from "./types.js";
+
+/** In words, for messages and `runs show`: "Azure", "the sandbox at /home/me/.acr-cmk/sandbox.json". */
+export function describePlace(place: RunPlace): string {
+  if (place.kind === "cloud") return "Azure";
+  if (place.stateFile) return `the sandbox at ${place.stateFile}`;
+  if (place.url) return `the sandbox served at ${place.url}`;
+  return "an in-memory sandbox";
+}
+
+/**
+ * Whether two places are the same. Within the sandbox, a state file or server address known on both sides must
+ * match; an in-memory world (tests) names neither and matches any sandbox.
+ */
+export function samePlace(a: RunPlace, b: RunPlace): boolean {
+  if (a.kind !== b.kind) return false;
+  if (a.kind === "cloud" || b.kind === "cloud") return true;
+  if (a.stateFile && b.stateFile && a.stateFile !== b.stateFile) return false;
+  if (a.url && b.url && a.url !== b.url) return false;
+  return true;
+}
+
+/** Refuses to act on a run recorded in another place than the one this engine is connected to. */
+export function assertSamePlace(runId: string, recorded: RunPlace | undefined, connected: RunPlace): void {
+  if (!recorded || samePlace(recorded, connected)) return;
+  throw new RunRefused(
+    `Run ${runId} acts in ${describePlace(recorded)}, but acr-cmk is connected to ${describePlace(connected)}: ` +
+      `a run is never moved between the sandbox and Azure. ${continueHint(runId, recorded)}`,
+    "wrong-place",
+  );
+}
+
+/** The command prefix that points acr-cmk at a place: `acr-cmk --sandbox <state file>` or `acr-cmk`. */
+export function invocationIn(place: RunPlace): string {
+  return place.kind === "sandbox" && place.stateFile ? `acr-cmk --sandbox ${place.stateFile}` : "acr-cmk";
+}
+
+/** How to continue a run where it acts. */
+export function continueHint(runId: string, place: RunPlace): string {
+  return `Continue it with ${invocationIn(place)} runs resume ${runId}`;
+}
