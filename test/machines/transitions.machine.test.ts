@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { getNextSnapshot, initialTransition, type AnyStateMachine } from "xstate";
 import { RUNBOOKS, type RunbookWithSpec } from "../../src/machines/index.js";
-import type { RunbookContext } from "../../src/machines/build-machine.js";
+import type { RunbookContext } from "../../src/machines/run-context.js";
 import type { ChangePlan } from "../../src/machines/steps.js";
 import { ROTATION_PICKUP_DEADLINE_MS } from "../../src/machines/rotate.js";
 
