@@ -1,6 +1,7 @@
 // The command table. Each action lazily imports the one module that implements the command, so `--version` and
 // `--help` load nothing but commander (start-up time is a feature).
 import { Command, Option } from "commander";
+import { SHORTCUT_RUNBOOKS } from "../runbooks/catalogue.js";
 import type { CliContext } from "./context.js";
 
 /** Signature every command module exports: parsed options and positionals in, exit code out. */
@@ -16,9 +17,7 @@ export const COMMAND_NAMES = [
   "runbooks",
   "run",
   "recover",
-  "rotate",
-  "revoke",
-  "restore",
+  ...SHORTCUT_RUNBOOKS,
   "runs",
   "audit",
   "sandbox",
@@ -86,7 +85,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
   runOptions(program.command("recover").description("diagnose, then run the runbook the diagnosis names")).action(
     action(async () => (await import("./commands/run.js")).recoverCommand),
   );
-  for (const id of ["rotate", "revoke", "restore"] as const) {
+  for (const id of SHORTCUT_RUNBOOKS) {
     runOptions(program.command(id).description(`run the ${id} runbook`))
       .option("--method <method>", "revoke: access-policy | role-assignment | disable-key")
       .action(action(async () => (await import("./commands/run.js")).runbookShortcut(id)));

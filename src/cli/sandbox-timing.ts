@@ -2,6 +2,7 @@
 // defaults of the probe and the runbook apply (a deletion finishes within seconds there). The sandbox says how long its
 // deletions take (settings.keyDeletionMs, or a drill's `sandbox break key-deleted --in-progress <duration>`), so the
 // look covers exactly that, never calling a key purged while its deletion is still in progress.
+import type { MissingKeyLook } from "../diagnosis/missing-key-look.js";
 import { UsageError } from "../errors.js";
 import type { World } from "../sandbox/index.js";
 
@@ -9,11 +10,6 @@ const MIN_LOOK_MS = 3_000;
 /** `sandbox break key-deleted --in-progress` takes at most 60 s: the look always outlasts it. */
 const MAX_LOOK_MS = 65_000;
 const MARGIN_MS = 1_000;
-
-export interface MissingKeyLook {
-  everyMs: number;
-  forMs: number;
-}
 
 /** What diagnoses and runs need in sandbox mode: the sandbox's clock (moved by `sandbox advance`) and the look. */
 export interface SandboxTiming {

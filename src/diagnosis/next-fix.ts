@@ -1,21 +1,10 @@
 // Which runbook a recovery runs first when a diagnosis names several: the terminal, Slack and the CLI all ask here, so
 // they cannot disagree about what comes next.
+import { RECOVERY_ORDER } from "../runbooks/catalogue.js";
 import type { Finding, RunbookId } from "./types.js";
 
-/**
- * What a broken registry needs first when several things are wrong: its key and vault, its identity, the identity's
- * access, then the network path (firewall-403's rotate-key only helps once the identity may use the key).
- */
-export const RECOVERY_ORDER: readonly RunbookId[] = [
-  "key-deleted",
-  "identity-removed",
-  "restore",
-  "firewall-403",
-  "rotate",
-];
-
 function orderOf(finding: Finding): number {
-  const at = RECOVERY_ORDER.indexOf(finding.runbook as RunbookId);
+  const at = (RECOVERY_ORDER as readonly (RunbookId | null)[]).indexOf(finding.runbook);
   return at === -1 ? RECOVERY_ORDER.length : at;
 }
 

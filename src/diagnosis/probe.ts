@@ -9,11 +9,11 @@ import {
   isAzureFailure,
   type AzureCause,
   type CmkAzure,
-  type DeletedKeyInfo,
   type IdentityInfo,
   type RegistryInfo,
   type RegistryRef,
 } from "../azure/types.js";
+import { DEFAULT_MISSING_KEY_LOOK, findDeletedKey, lookWhileMissing, type MissingKeyLook } from "./missing-key-look.js";
 import type { ReadFailure } from "./types.js";
 import type { DiagnosisSnapshot, EncryptionIdentity, KeyReference, ProbeStats, Read } from "./snapshot.js";
 
@@ -26,24 +26,7 @@ export interface ProbeOptions {
    * consistent): look again this often, this long, before calling it purged. Default every 2 s for 30 s, as long as
    * the key-deleted runbook looks: diagnose must not call purged what the runbook would then recover.
    */
-  missingKeyLook?: { everyMs: number; forMs: number };
-}
-
-const DEFAULT_MISSING_KEY_LOOK = { everyMs: 2_000, forMs: 30_000 };
-
-function pause(ms: number, signal: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve(false);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", stop);
-      resolve(true);
-    }, ms);
-    const stop = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener("abort", stop, { once: true });
-  });
+  missingKeyLook?: MissingKeyLook;
 }
 
 export interface ProbeResult {
@@ -268,30 +251,17 @@ export async function probeRegistry(
     if (!key) return;
     snapshot.key = key;
     if (!key.ok && key.error.kind === "key-not-found") {
-      const deletedKey = () =>
-        azure.getDeletedKey(keyRef.vaultUrl, keyRef.name, opts()).catch((error: unknown) => {
-          // No deleted record either: purged, never existed, or still being deleted.
-          if (isAzureFailure(error, "key-not-found") || isAzureFailure(error, "not-found")) return null;
-          throw error;
-        });
-      snapshot.deletedKey = await recorder.read("getDeletedKey", 3, deletedKey);
-      if (snapshot.deletedKey.ok && snapshot.deletedKey.value === null) await lookAgainForDeletedKey(deletedKey);
+      // The deleted-key lookup is wave 3; only a key in neither list (a deletion in progress, or a purge) is looked
+      // for again, one more wave per look, until a record appears or the look's time is up.
+      const look = await lookWhileMissing(
+        (before) =>
+          recorder.read("getDeletedKey", 3 + before, () => findDeletedKey(azure, keyRef.vaultUrl, keyRef.name, opts())),
+        (deleted) => deleted.ok && deleted.value === null,
+        { look: options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK, signal: recorder.signal },
+      );
+      snapshot.deletedKey = look.value;
+      if (look.value.ok && look.value.value === null && !look.stopped) snapshot.missingKeyLookedMs = look.waitedMs;
     }
-  };
-
-  /** Only in the rare case of a key in neither list: one more wave per look, until a record appears or time is up. */
-  const lookAgainForDeletedKey = async (deletedKey: () => Promise<DeletedKeyInfo | null>): Promise<void> => {
-    const look = options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK;
-    const started = Date.now();
-    for (let round = 1; Date.now() - started < look.forMs; round++) {
-      if (!(await pause(look.everyMs, recorder.signal))) return;
-      const again = await recorder.read("getDeletedKey", 3 + round, deletedKey);
-      if (!again.ok || again.value !== null) {
-        snapshot.deletedKey = again;
-        return;
-      }
-    }
-    snapshot.missingKeyLookedMs = Date.now() - started;
   };
 
   const versionsBranch = async (): Promise<void> => {

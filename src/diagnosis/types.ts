@@ -1,15 +1,8 @@
 // The diagnosis vocabulary shared by diagnose, the machines and the drivers.
 import type { AzureCause } from "../azure/types.js";
+import type { RunbookId } from "../runbooks/catalogue.js";
 
-export type RunbookId = "key-deleted" | "identity-removed" | "firewall-403" | "revoke" | "restore" | "rotate";
-export const RUNBOOK_IDS: readonly RunbookId[] = [
-  "key-deleted",
-  "identity-removed",
-  "firewall-403",
-  "revoke",
-  "restore",
-  "rotate",
-];
+export type { RunbookId };
 
 export type Severity = "critical" | "warning" | "info";
 

@@ -1,6 +1,7 @@
 // Azure CLI equivalents of every step. Templates carry <placeholders>; `fillAz` fills the ones the run already knows,
 // so the static step table (docs, dry-run) and the live approval show the same command. There is deliberately no
 // delete command for a vault or a key here: nothing in a runbook, rollbacks included, deletes what holds the data.
+import type { AccessPolicyEntry } from "../azure/types.js";
 import type { RunTarget } from "./meta.js";
 import type { RunFacts } from "./facts.js";
 
@@ -125,4 +126,30 @@ export function fillAz(
 ): string {
   const values = { ...placeholderValues(target, facts), ...extra };
   return template.replace(/<([a-z-]+)>/g, (whole, name: string) => values[name] ?? whole);
+}
+
+const permissionFlags = (entry: AccessPolicyEntry, categories: Array<keyof AccessPolicyEntry["permissions"]>) =>
+  categories
+    .filter((c) => entry.permissions[c].length > 0)
+    .map(
+      (c) =>
+        ` --${c === "keys" ? "key" : c === "secrets" ? "secret" : "certificate"}-permissions ${entry.permissions[c].join(" ")}`,
+    )
+    .join("");
+
+/**
+ * Puts an existing entry's key permissions back exactly (a grant changes keys only; set-policy replaces the listed
+ * categories and keeps the others). An entry that had no key permissions is deleted and re-created without them.
+ */
+export function restoreKeyPermissionsCommand(vaultName: string, entry: AccessPolicyEntry): string {
+  const base = `az keyvault set-policy --name ${vaultName} --object-id ${entry.objectId}`;
+  if (entry.permissions.keys.length > 0) return `${base}${permissionFlags(entry, ["keys"])}`;
+  const remove = `az keyvault delete-policy --name ${vaultName} --object-id ${entry.objectId}`;
+  const others = permissionFlags(entry, ["secrets", "certificates"]);
+  return others ? `${remove} && ${base}${others}` : remove;
+}
+
+/** Re-adds a removed access policy entry with exactly the permissions it had, in every category. */
+export function readdPolicyCommand(vaultName: string, entry: AccessPolicyEntry): string {
+  return `az keyvault set-policy --name ${vaultName} --object-id ${entry.objectId}${permissionFlags(entry, ["keys", "secrets", "certificates"])}`;
 }

@@ -8,7 +8,6 @@ import { check, guardedChange, type RunbookSpec } from "./steps.js";
 
 export const firewall403Spec: RunbookSpec = {
   id: "firewall-403",
-  title: "Let the registry through the key vault firewall",
   summary:
     "The vault's firewall blocks the registry (HTTP 403). Allow trusted Azure services, reconfigure the registry's key and identity with rotate-key, and verify; if it is still blocked, escalate to Azure Support.",
   succeeded: "Trusted Azure services pass the vault firewall and the registry reads its content again.",

@@ -9,7 +9,6 @@ import { check, guardedChange, input, type RunbookSpec } from "./steps.js";
 
 export const identityRemovedSpec: RunbookSpec = {
   id: "identity-removed",
-  title: "Restore the registry's encryption identity",
   summary:
     "The identity the registry uses to reach its key was removed. A user-assigned identity is re-assigned and verified, with an optional move of encryption to another identity; a system-assigned one is escalated to Azure Support with a ready-to-paste request.",
   succeeded: "The registry's encryption identity is assigned again and the registry reads its content.",

@@ -1,6 +1,7 @@
 // Every runbook by id: what the engine, the CLI and the docs generator use.
-import type { RunbookId } from "../diagnosis/types.js";
-import type { RunbookActorOptions, RunbookDefinition } from "./protocol.js";
+import { isRunbookId, type RunbookId } from "../runbooks/catalogue.js";
+import type { RunbookActorOptions, RunbookDefinition, RunClock } from "./protocol.js";
+import type { AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
 import type { RunbookSpec, StepFn } from "./steps.js";
 import { firewall403 } from "./firewall-403.js";
@@ -14,6 +15,7 @@ import { rotate } from "./rotate.js";
 export type RunbookWithSpec = RunbookDefinition & {
   spec: RunbookSpec;
   stepFunctions: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, StepFn>;
+  machineWithClock: (clock: RunClock) => AnyStateMachine;
 };
 
 export const RUNBOOKS: Record<RunbookId, RunbookWithSpec> = {
@@ -25,9 +27,7 @@ export const RUNBOOKS: Record<RunbookId, RunbookWithSpec> = {
   rotate,
 };
 
-export function isRunbookId(id: string): id is RunbookId {
-  return Object.prototype.hasOwnProperty.call(RUNBOOKS, id);
-}
+export { isRunbookId };
 
 /** The runbook, or undefined for an unknown id (callers turn that into a usage error). */
 export function getRunbook(id: string): RunbookWithSpec | undefined {
@@ -36,5 +36,5 @@ export function getRunbook(id: string): RunbookWithSpec | undefined {
 
 export { fillAz, AZ } from "./az.js";
 export { fingerprint } from "./fingerprint.js";
-export type { RunbookContext } from "./build-machine.js";
+export type { RunbookContext } from "./run-context.js";
 export type { RunFacts } from "./facts.js";

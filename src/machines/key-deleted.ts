@@ -9,7 +9,6 @@ import { check, guardedChange, input, manual, type RunbookSpec } from "./steps.j
 
 export const keyDeletedSpec: RunbookSpec = {
   id: "key-deleted",
-  title: "Recover a deleted key or key vault",
   summary:
     "The registry's key or its key vault was deleted. Recover the soft-deleted vault and key, re-grant the identity's access, verify the registry reads its key, and recommend a backup and purge protection. A purged key or vault is unrecoverable: the run says so and what to do.",
   succeeded:

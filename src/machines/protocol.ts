@@ -1,7 +1,8 @@
 // The contract between runbook machines and the RunEngine. Machines import xstate and our own types only.
 import type { AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
-import type { RunbookId } from "../diagnosis/types.js";
+import type { MissingKeyLook } from "../diagnosis/missing-key-look.js";
+import type { RunbookId } from "../runbooks/catalogue.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "./meta.js";
 
 /** Input every runbook machine is created with. */
@@ -14,6 +15,15 @@ export interface RunbookInput {
    * `az` commands are complete. Display only: the steps read Azure themselves and never trust these.
    */
   hints?: Record<string, string>;
+}
+
+/**
+ * The clock a run's own records follow: its start, log lines, approvals and durable deadlines. Machines never read
+ * the wall clock themselves; a host that keeps time of its own (the engine's clock, a test's fixed one) hands it to
+ * RunbookDefinition.machineWithClock.
+ */
+export interface RunClock {
+  now(): Date;
 }
 
 /** Events the engine sends. Machines never run timers of their own for durable deadlines (see DEADLINE). */
@@ -75,7 +85,7 @@ export interface RunbookActorOptions {
    * Vault's soft delete is eventually consistent: for a while after a DELETE the key is in neither list). Default
    * every 2 s for up to 30 s; the sandbox, whose deletion window is seconds of its own clock, looks quicker.
    */
-  missingKeyLook?: { everyMs: number; forMs: number };
+  missingKeyLook?: MissingKeyLook;
 }
 
 /** What a runbook module exports. */
@@ -85,6 +95,11 @@ export interface RunbookDefinition {
   summary: string;
   /** The machine with placeholder actors; the engine and tests call `.provide({ actors: actors(azure) })`. */
   machine: AnyStateMachine;
+  /**
+   * The same machine with its records stamped by `clock` instead of the wall clock (then `.provide` the actors as
+   * usual). Optional for runbooks written by hand that record no time of their own.
+   */
+  machineWithClock?: (clock: RunClock) => AnyStateMachine;
   /** Actor implementations over the CmkAzure port (options: the clock Azure's state follows). */
   actors: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, unknown>;
   /** Checklist order: state ids with their meta, as the drivers and generated docs show them. */

@@ -10,7 +10,6 @@ import { check, guardedChange, input, type RunbookSpec } from "./steps.js";
 
 export const restoreSpec: RunbookSpec = {
   id: "restore",
-  title: "Restore the registry's access to its key",
   summary:
     "Give the registry its key back: re-grant the documented minimum (get, wrapKey, unwrapKey, or the Key Vault Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one (if Key Vault refuses, create a new key version and move the registry to it, as `rotate` does), and verify the registry reads its content.",
   succeeded:

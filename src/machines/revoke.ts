@@ -8,7 +8,6 @@ import { check, guardedChange, input, manual, type RunbookSpec } from "./steps.j
 
 export const revokeSpec: RunbookSpec = {
   id: "revoke",
-  title: "Revoke the registry's access to its key",
   summary:
     "Deliberately cut the registry off from its key: state the impact, back up the key, record exactly the access that will be removed, remove the access policy entry, the role assignment or disable the key (the operator chooses), and verify the registry can no longer read its content.",
   succeeded: "Access revoked: the registry can no longer read its content. `acr-cmk restore` gives it back.",

@@ -97,7 +97,6 @@ export function rotationSteps(rotated: string): StepSpec[] {
 
 export const rotateSpec: RunbookSpec = {
   id: "rotate",
-  title: "Rotate the registry's key",
   summary:
     "Create a new key version. With automatic rotation (versionless key id) wait until the registry picks it up (Azure: within an hour); with manual rotation (versioned key id) run rotate-key to the new version, or switch to automatic. Verify, then back up the key.",
   succeeded: "The registry encrypts with the new key version and the key is backed up.",

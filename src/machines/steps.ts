@@ -4,6 +4,7 @@
 import type { CmkAzure } from "../azure/types.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "./meta.js";
 import { eitherAccessAz, type AccessAz } from "./az.js";
+import type { RunbookId } from "../runbooks/catalogue.js";
 import type { RunFacts } from "./facts.js";
 
 /**
@@ -129,8 +130,8 @@ export interface WaitStep extends StepBase {
 export type StepSpec = InvokeStep | ApprovalStep | ChangeStep | InputStep | WaitStep;
 
 export interface RunbookSpec {
-  id: import("../diagnosis/types.js").RunbookId;
-  title: string;
+  /** The runbook's id; its title is the catalogue's (src/runbooks/catalogue.ts). */
+  id: RunbookId;
   summary: string;
   steps: StepSpec[];
   /** Default summaries of the final states. */

@@ -3,10 +3,13 @@
 import { z } from "zod";
 import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../azure/ids.js";
 import type { RegistryRef } from "../azure/types.js";
+import { SLACK_RUN_SUBCOMMANDS, type SlackRunSubcommand } from "../runbooks/catalogue.js";
 import { reasonSchema } from "./reason.js";
 
-export const RUN_SUBCOMMANDS = ["recover", "rotate", "revoke", "restore"] as const;
-export type RunSubcommand = (typeof RUN_SUBCOMMANDS)[number];
+export type RunSubcommand = SlackRunSubcommand;
+
+const isRunSubcommand = (word: string): word is RunSubcommand =>
+  (SLACK_RUN_SUBCOMMANDS as readonly string[]).includes(word);
 
 /** A registry named in chat; `subscriptionId` only when a resource id named it. */
 export interface RegistryArg {
@@ -79,6 +82,10 @@ export function parseCommand(rawText: unknown): ParsedCommand {
     return { ok: true, command: build(parsed.data) };
   };
 
+  if (isRunSubcommand(subcommand)) {
+    const action = subcommand;
+    return registryCommand((registry) => ({ kind: "run", action, registry }));
+  }
   switch (subcommand) {
     case "":
     case "help":
@@ -87,11 +94,6 @@ export function parseCommand(rawText: unknown): ParsedCommand {
         : { ok: false, message: "`help` takes no arguments." };
     case "diagnose":
       return registryCommand((registry) => ({ kind: "diagnose", registry }));
-    case "recover":
-    case "rotate":
-    case "revoke":
-    case "restore":
-      return registryCommand((registry) => ({ kind: "run", action: subcommand, registry }));
     case "triage": {
       const pasted = unescapeSlackText(trimmed.slice(head.length)).trim();
       if (!pasted) return { ok: false, message: "`triage` needs the Azure error text: `/acr-cmk triage <error>`." };

@@ -6,7 +6,7 @@ import { createActor, type AnyStateMachine } from "xstate";
 import type { CmkAzure } from "../../src/azure/types.js";
 import { AzureFailure } from "../../src/azure/types.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
-import { actorsFrom } from "../../src/machines/build-machine.js";
+import { actorsFrom } from "../../src/machines/step-actors.js";
 import { fingerprint, stableJson } from "../../src/machines/fingerprint.js";
 import { parseKeyIdentifier } from "../../src/machines/facts.js";
 import { autoRun, sandbox, settled, startRun, type RunSnapshot } from "./harness.js";

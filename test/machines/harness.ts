@@ -15,7 +15,7 @@ export function advance(sb: Sandbox, ms: number): void {
   sb.store.update((w) => void advanceClock(w, ms));
 }
 import type { RunbookWithSpec } from "../../src/machines/index.js";
-import type { RunbookContext } from "../../src/machines/build-machine.js";
+import type { RunbookContext } from "../../src/machines/run-context.js";
 import type { RunTarget } from "../../src/runs/types.js";
 
 export interface Sandbox {

@@ -8,7 +8,7 @@ import { createActor, fromPromise, type AnyStateMachine } from "xstate";
 import { getAdjacencyMap, getShortestPaths } from "xstate/graph";
 import { expect } from "vitest";
 import type { RunbookWithSpec } from "../../src/machines/index.js";
-import type { RunbookContext } from "../../src/machines/build-machine.js";
+import type { RunbookContext } from "../../src/machines/run-context.js";
 import type { ChangePlan, StepInput, StepOutput, StepSpec } from "../../src/machines/steps.js";
 import type { RunFacts } from "../../src/machines/facts.js";
 import type { ScenarioOptions } from "../../src/sandbox/scenarios.js";

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { getNextSnapshot, initialTransition, type AnyStateMachine } from "xstate";
 import { RUNBOOKS, type RunbookWithSpec } from "../../src/machines/index.js";
-import type { RunbookContext } from "../../src/machines/build-machine.js";
-import type { ChangePlan } from "../../src/machines/steps.js";
+import type { RunbookContext } from "../../src/machines/run-context.js";
+import { plan } from "./plans.js";
 import { ROTATION_PICKUP_DEADLINE_MS } from "../../src/machines/rotate.js";
 
 type Snap = { value: unknown; status: string; context: RunbookContext; hasTag(t: string): boolean };
@@ -27,20 +27,6 @@ const input = {
 const all = Object.values(RUNBOOKS);
 const nodes = (r: RunbookWithSpec) =>
   Object.values((r.machine as unknown as { root: { states: Record<string, Node> } }).root.states);
-const plan = (stepId: string, extra: Partial<ChangePlan> = {}): ChangePlan => ({
-  stepId,
-  title: `do ${stepId}`,
-  resource: "/subscriptions/sub/x",
-  before: "before",
-  after: "after",
-  az: `az ${stepId}`,
-  risk: "low",
-  irreversible: false,
-  fingerprint: "fp-1",
-  beforeState: { was: "this" },
-  rollback: `az undo ${stepId}`,
-  ...extra,
-});
 
 function start(r: RunbookWithSpec): Snap {
   return initialTransition(r.machine as AnyStateMachine, input)[0] as unknown as Snap;

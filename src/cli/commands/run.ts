@@ -6,7 +6,8 @@ import { parseKeyId } from "../../azure/ids.js";
 import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
-import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
+import type { RunbookId } from "../../diagnosis/types.js";
+import { RUNBOOK_IDS, type ShortcutRunbookId } from "../../runbooks/catalogue.js";
 import type { RunbookDefinition } from "../../machines/protocol.js";
 import { getRunbook, RUNBOOKS } from "../../machines/index.js";
 import { AzureResponseRecorder } from "../../runs/azure-calls.js";
@@ -453,6 +454,6 @@ export const runCommand: CommandRunner = async (ctx, options, runbook) => {
 
 export const recoverCommand: CommandRunner = (ctx, options) => runRunbook(ctx, "recover", options);
 
-export function runbookShortcut(id: "rotate" | "revoke" | "restore"): CommandRunner {
+export function runbookShortcut(id: ShortcutRunbookId): CommandRunner {
   return (ctx, options) => runRunbook(ctx, id, options);
 }

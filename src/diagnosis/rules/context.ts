@@ -1,4 +1,5 @@
 // What every rule gets besides the snapshot: how to spell the next command, and small helpers the rules share.
+import { cliRunCommand } from "../../runbooks/catalogue.js";
 import type { Finding, ReadFailure, RunbookId } from "../types.js";
 import type { DiagnosisSnapshot } from "../snapshot.js";
 
@@ -12,13 +13,10 @@ export type Rule = (snapshot: DiagnosisSnapshot, ctx: RuleContext) => Finding[];
 /** Rules that judge symptoms need to know which causes were already found. */
 export type SymptomRule = (snapshot: DiagnosisSnapshot, ctx: RuleContext, causes: readonly Finding[]) => Finding[];
 
-const SHORTCUTS: ReadonlySet<RunbookId> = new Set(["rotate", "revoke", "restore"]);
-
 /** The exact acr-cmk command that starts the runbook for this registry. */
 export function runbookCommand(snapshot: DiagnosisSnapshot, ctx: RuleContext, runbook: RunbookId): string {
   const { resourceGroup, name } = snapshot.registry;
-  const verb = SHORTCUTS.has(runbook) ? runbook : `run ${runbook}`;
-  return `${ctx.invocation} ${verb} -g ${resourceGroup} -r ${name}`;
+  return `${ctx.invocation} ${cliRunCommand(runbook)} -g ${resourceGroup} -r ${name}`;
 }
 
 /** A failed read as evidence: the code and status Azure answered, never a token or a body. */

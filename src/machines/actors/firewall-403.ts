@@ -3,21 +3,16 @@
 // Key data-plane reads are avoided on purpose: the operator's own calls are subject to the same firewall.
 import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
-import { StaleApprovalError } from "../build-machine.js";
+import { StaleApprovalError } from "../step-errors.js";
 import { fingerprint } from "../fingerprint.js";
 import type { RunbookActorOptions } from "../protocol.js";
 import type { StepFn, StepInput } from "../steps.js";
-import {
-  call,
-  dataPlane,
-  isFailure,
-  encryptionIdentityLabel,
-  guardedChangeFn,
-  readRegistry,
-  registryFacts,
-  rotateRegistryToPlan,
-  vaultFacts,
-} from "./common.js";
+import { guardedChangeFn } from "./guarded-change.js";
+import { encryptionIdentityLabel } from "./identity.js";
+import { call, isFailure } from "./port-calls.js";
+import { dataPlane, readRegistry, registryFacts, rotateRegistryToPlan } from "./registry.js";
+import { vaultFacts } from "./vault.js";
+import { wallClock } from "./wall-clock.js";
 
 async function networkView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
   const registry = await readRegistry(azure, input, signal);
@@ -250,6 +245,6 @@ export function firewall403Actors(options: RunbookActorOptions = {}): Record<str
     verifyTrustedServices,
     checkRegistryAccess,
     reconfigureKey,
-    verifyRegistry: verifyRegistryWith(options.now ?? (() => new Date())),
+    verifyRegistry: verifyRegistryWith(options.now ?? wallClock.now),
   };
 }

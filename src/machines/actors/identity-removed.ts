@@ -5,27 +5,20 @@ import type { CmkAzure, IdentityInfo } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { fingerprint } from "../fingerprint.js";
 import type { StepFn, StepInput } from "../steps.js";
+import { grantAccess, grantPlan, readAccess, verifyAccess } from "./access.js";
+import { guardedChangeFn } from "./guarded-change.js";
+import { encryptionIdentity, encryptionIdentityLabel, identityFacts, identityLabel, planWho } from "./identity.js";
+import { call } from "./port-calls.js";
 import {
-  call,
   dataPlane,
-  encryptionIdentity,
-  encryptionIdentityLabel,
-  grantAccess,
-  grantPlan,
-  guardedChangeFn,
-  identityFacts,
-  identityLabel,
-  planWho,
-  readAccess,
   readCmkRegistry,
   readRegistry,
   registryRef,
-  requireVault,
   rotateRegistryToPlan,
-  vaultFacts,
-  verifyAccess,
   verifyRegistryReads,
-} from "./common.js";
+} from "./registry.js";
+import { requireVault, vaultFacts } from "./vault.js";
+import { wallClock } from "./wall-clock.js";
 
 const assignedIds = (ids: Array<{ id: string }>) => ids.map((u) => u.id.toLowerCase()).sort();
 
@@ -52,7 +45,7 @@ function supportRequest(input: StepInput, registryId: string, identity: string, 
     `Error: ${errorText}`,
     "Timeline:",
     `  ${input.startedAt} acr-cmk run started by ${input.requester}; the registry's encryption uses its system-assigned identity, which is no longer enabled`,
-    `  ${new Date().toISOString()} escalated: per the Azure docs a removed system-assigned identity can only be restored by Azure Support`,
+    `  ${wallClock.now().toISOString()} escalated: per the Azure docs a removed system-assigned identity can only be restored by Azure Support`,
     "Request: please restore the registry's system-assigned identity used for CMK encryption (https://aka.ms/acr/cmk).",
   ].join("\n");
 }

@@ -2,27 +2,18 @@
 // the Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one (or, when Key
 // Vault refuses, replace it with rotate's actors); verify. Expiry is judged by the clock Azure's state follows.
 import { AZ, fillAz } from "../az.js";
-import { RefusedChangeError } from "../build-machine.js";
+import { RefusedChangeError } from "../step-errors.js";
 import { fingerprint } from "../fingerprint.js";
 import type { RunbookActorOptions } from "../protocol.js";
 import type { StepFn } from "../steps.js";
 import { rotationActors } from "./rotate.js";
-import {
-  accessOutcome,
-  call,
-  encryptionIdentity,
-  grantAccess,
-  guardedChangeFn,
-  identityFacts,
-  identityLabel,
-  isFailure,
-  keyInUse,
-  readAccess,
-  readCmkRegistry,
-  vaultFacts,
-  verifyAccess,
-  verifyRegistryReads,
-} from "./common.js";
+import { accessOutcome, grantAccess, readAccess, verifyAccess } from "./access.js";
+import { guardedChangeFn } from "./guarded-change.js";
+import { encryptionIdentity, identityFacts, identityLabel } from "./identity.js";
+import { call, isFailure } from "./port-calls.js";
+import { keyInUse, readCmkRegistry, verifyRegistryReads } from "./registry.js";
+import { vaultFacts } from "./vault.js";
+import { wallClock } from "./wall-clock.js";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
@@ -203,7 +194,7 @@ export function restoreActors(options: RunbookActorOptions = {}): Record<string,
     checkAccess,
     grantAccess,
     verifyAccess,
-    ...keyStateActors(options.now ?? (() => new Date())),
+    ...keyStateActors(options.now ?? wallClock.now),
     enableKey,
     verifyRegistry: verifyRegistryReads,
     // An expired key Key Vault will not extend is replaced exactly as `rotate` does it.

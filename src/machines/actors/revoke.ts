@@ -1,32 +1,17 @@
 // Actors of the revoke runbook (seed 001 "Revoke key"): state the impact, back up the key, record exactly the access
 // that will be removed, remove it by the method the operator chose, and verify the registry is cut off.
 import type { AccessPolicyEntry, CmkAzure } from "../../azure/types.js";
-import { AZ, fillAz } from "../az.js";
-import { StaleApprovalError } from "../build-machine.js";
+import { AZ, fillAz, readdPolicyCommand } from "../az.js";
+import { StaleApprovalError } from "../step-errors.js";
 import { lastSegment, ROLES_GRANTING_CMK_ACCESS } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
-import {
-  accessFingerprint,
-  backupKey,
-  backupPlan,
-  call,
-  dataPlane,
-  describeAccess,
-  encryptionIdentity,
-  identityFacts,
-  identityLabel,
-  isFailure,
-  keyInUse,
-  planWho,
-  readAccess,
-  readCmkRegistry,
-  readdPolicyCommand,
-  readRegistry,
-  requireVault,
-  vaultFacts,
-  verifyBackup,
-} from "./common.js";
+import { accessFingerprint, describeAccess, readAccess } from "./access.js";
+import { encryptionIdentity, identityFacts, identityLabel, planWho } from "./identity.js";
+import { backupKey, backupPlan, verifyBackup } from "./key-backup.js";
+import { call, isFailure } from "./port-calls.js";
+import { dataPlane, keyInUse, readCmkRegistry, readRegistry } from "./registry.js";
+import { requireVault, vaultFacts } from "./vault.js";
 
 const stateImpact: StepFn = async (azure, input, signal) => {
   const read = await readCmkRegistry(azure, input, signal, { reason: "there is nothing to revoke" });

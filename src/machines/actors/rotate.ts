@@ -1,21 +1,14 @@
 // Actors of the rotate runbook (seed 001 "Rotate key"): automatic rotation (versionless key id) is picked up by the
 // registry within an hour; manual rotation (versioned key id) needs rotate-key to the new version. Back up afterwards.
 import { AZ, fillAz } from "../az.js";
-import { StaleApprovalError } from "../build-machine.js";
+import { StaleApprovalError } from "../step-errors.js";
 import { keyIdFor, parseKeyIdentifier } from "../facts.js";
 import { fingerprint } from "../fingerprint.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
-import {
-  backupKey,
-  backupPlan,
-  call,
-  encryptionIdentityLabel,
-  latestKey as latest,
-  readCmkRegistry,
-  readRegistry,
-  rotateRegistryToPlan,
-  verifyBackup,
-} from "./common.js";
+import { encryptionIdentityLabel } from "./identity.js";
+import { backupKey, backupPlan, verifyBackup } from "./key-backup.js";
+import { call } from "./port-calls.js";
+import { latestKey as latest, readCmkRegistry, readRegistry, rotateRegistryToPlan } from "./registry.js";
 
 const checkRotationMode: StepFn = async (azure, input, signal) => {
   const read = await readCmkRegistry(azure, input, signal, { reason: "nothing to rotate" });

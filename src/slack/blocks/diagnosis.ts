@@ -1,6 +1,7 @@
 // A diagnosis report as the incident channel reads it: healthy or not, findings by severity, the runbook to run.
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
-import type { Finding, RunbookId, Severity } from "../../diagnosis/types.js";
+import type { Finding, Severity } from "../../diagnosis/types.js";
+import { slackRunSubcommand } from "../../runbooks/catalogue.js";
 import { code, context, escapeText, header, section, type Block } from "./mrkdwn.js";
 import type { SlackMessage } from "./run-message.js";
 
@@ -13,13 +14,10 @@ const SEVERITY_MARK: Record<Severity, string> = {
 /** Block Kit caps a message at 50 blocks; a report never needs more than this many findings on screen. */
 const MAX_FINDINGS = 20;
 
-/** The slash command that runs a finding's runbook: the incident runbooks go through `recover`. */
-function fixCommand(runbook: RunbookId): string {
-  return runbook === "rotate" || runbook === "revoke" || runbook === "restore" ? runbook : "recover";
-}
-
 function findingText(finding: Finding, target: string): string {
-  const runbook = finding.runbook ? `\nFix: \`/acr-cmk ${fixCommand(finding.runbook)} ${escapeText(target)}\`` : "";
+  const runbook = finding.runbook
+    ? `\nFix: \`/acr-cmk ${slackRunSubcommand(finding.runbook)} ${escapeText(target)}\``
+    : "";
   return `${SEVERITY_MARK[finding.severity]} *${escapeText(finding.title)}* ${code(finding.id)}\n${escapeText(finding.detail)}${runbook}`;
 }
 

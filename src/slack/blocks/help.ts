@@ -1,4 +1,5 @@
 // Ephemeral help: what `/acr-cmk` does, and, after a mistake, what was wrong.
+import { SHORTCUT_RUNBOOKS } from "../../runbooks/catalogue.js";
 import { escapeText, section, context, type Block } from "./mrkdwn.js";
 import type { SlackMessage } from "./run-message.js";
 
@@ -7,7 +8,7 @@ const USAGE = [
   "`/acr-cmk diagnose <resource-group>/<registry>` — check the registry's key setup and name the runbook that fixes it",
   "`/acr-cmk triage <pasted Azure error>` — name the cause behind an error",
   "`/acr-cmk recover <resource-group>/<registry>` — diagnose, then run the runbook the diagnosis names",
-  "`/acr-cmk rotate|revoke|restore <resource-group>/<registry>` — run that runbook",
+  `\`/acr-cmk ${SHORTCUT_RUNBOOKS.join("|")} <resource-group>/<registry>\` — run that runbook`,
   "`/acr-cmk status [run-id]` — show a run (the latest one when no id is given)",
   "`/acr-cmk runs` — list recent runs",
   "`/acr-cmk abort <run-id> <reason>` — end a run that waits for an approval, a choice or a retry (its requester or an approver)",

@@ -1,6 +1,7 @@
 // Triage of a pasted error: the cause, the runbook to run, and the words that said so.
 import { CAUSE_TITLES } from "../../diagnosis/triage.js";
 import type { TriageResult } from "../../diagnosis/types.js";
+import { slackRunSubcommand } from "../../runbooks/catalogue.js";
 import { code, codeBlock, section, truncate, type Block } from "./mrkdwn.js";
 import type { SlackMessage } from "./run-message.js";
 
@@ -11,7 +12,7 @@ export function renderTriage(result: TriageResult): SlackMessage {
       "Azure emits for CMK failures; to check the registry itself, run `/acr-cmk diagnose <resource-group>/<registry>`.";
     return { text: "acr-cmk triage: no CMK cause recognised", blocks: [section(`:grey_question: ${text}`)] };
   }
-  const run = result.runbook === "restore" ? "restore" : "recover";
+  const run = slackRunSubcommand(result.runbook);
   const blocks: Block[] = [
     section(`:mag: *Likely cause:* ${CAUSE_TITLES[result.cause]} ${code(result.cause)}`),
     section(

@@ -1,7 +1,8 @@
 // Home: which registry, what is wrong with it and why, and the runbook that fixes it — one Enter away.
 import { useCallback, useEffect, useState } from "react";
 import { Box, Text, useInput, useWindowSize } from "ink";
-import { RUNBOOK_IDS, type RunbookId } from "../../diagnosis/types.js";
+import type { RunbookId } from "../../diagnosis/types.js";
+import { RUNBOOK_IDS } from "../../runbooks/catalogue.js";
 import type { RunSummary } from "../../runs/types.js";
 import { BusyLine } from "../components/BusyLine.js";
 import { FindingList } from "../components/FindingList.js";
