@@ -6,7 +6,7 @@ import { keyId, newGuid, parseKeyId, registryId } from "../ids.js";
 import type { RegistryRecord, World } from "../world.js";
 import { requireResourceGroup, requireSubscription, sameText } from "./arm-scope.js";
 import { readJson, type RouteContext, type RouteResult } from "./context.js";
-import { startOperation } from "./operation-statuses.js";
+import { POLL_AGAIN_NOW, startOperation } from "./operation-statuses.js";
 import { badRequest, resourceNotFound, ServiceError } from "./problems.js";
 
 const TYPE = "Microsoft.ContainerRegistry/registries";
@@ -485,7 +485,7 @@ export function patchRegistry(ctx: RouteContext, params: Record<string, string>)
     return {
       status: 201,
       body: registryBody(world, registry, "Updating"),
-      headers: { "azure-asyncoperation": pollUrl, "retry-after": "0" },
+      headers: { "azure-asyncoperation": pollUrl, ...POLL_AGAIN_NOW },
     };
   });
 }
