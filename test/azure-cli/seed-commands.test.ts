@@ -65,6 +65,22 @@ describe.skipIf(!azureCliAvailable())("the seeds' az commands against the sandbo
       ...(body === undefined ? [] : ["--body", JSON.stringify(body)]),
     );
 
+  /** `az acr encryption rotate-key` of the demo registry. */
+  const rotateKey = (keyId: string, identity: string) =>
+    az(
+      "acr",
+      "encryption",
+      "rotate-key",
+      "--name",
+      REGISTRY,
+      "--resource-group",
+      RG,
+      "--key-encryption-key",
+      keyId,
+      "--identity",
+      identity,
+    );
+
   /** GET on the data plane until the object is there (at most 10 tries). */
   async function untilFound(path: string): Promise<Doc> {
     for (let attempt = 1; ; attempt++) {
@@ -164,19 +180,7 @@ describe.skipIf(!azureCliAvailable())("the seeds' az commands against the sandbo
     const created = (await kv("post", `/keys/${KEY}/create`, { kty: "RSA", key_size: 2048 })) as Doc;
     expect(created.key.kid).not.toBe(current.key.kid);
     // A pinned registry stays on its version until rotate-key names the new one.
-    await az(
-      "acr",
-      "encryption",
-      "rotate-key",
-      "--name",
-      REGISTRY,
-      "--resource-group",
-      RG,
-      "--key-encryption-key",
-      created.key.kid,
-      "--identity",
-      Object.values(px.world().identities)[0]!.clientId,
-    );
+    await rotateKey(created.key.kid, Object.values(px.world().identities)[0]!.clientId);
     const registry = Object.values(px.world().registries)[0]!;
     expect(registry.encryption.versionedKeyIdentifier).toBe(created.key.kid);
     await expectWorld(true);
@@ -250,19 +254,7 @@ describe.skipIf(!azureCliAvailable())("the seeds' az commands against the sandbo
     await az("keyvault", "update", "--name", VAULT, "--resource-group", RG, "--bypass", "AzureServices");
     // Allowing trusted services is not enough for a registry encrypted before the firewall: rotate-key reconfigures it.
     expect((await px.status()).registries[0]?.healthy).toBe(false);
-    await az(
-      "acr",
-      "encryption",
-      "rotate-key",
-      "--name",
-      REGISTRY,
-      "--resource-group",
-      RG,
-      "--key-encryption-key",
-      registry.encryption.keyIdentifier!,
-      "--identity",
-      identity.clientId,
-    );
+    await rotateKey(registry.encryption.keyIdentifier!, identity.clientId);
     await expectWorld(true);
   });
 
