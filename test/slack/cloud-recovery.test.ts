@@ -10,7 +10,16 @@ import { main } from "../../src/cli.js";
 import { ACTION } from "../../src/slack/action-ids.js";
 import { ProxiedAzure } from "../fixtures/proxied-azure.js";
 import { FakeSlack } from "./fake-slack.js";
-import { ALICE, BOB, buttonsOn, latestMessage, slashCommandFields, waitFor, type Button } from "./harness.js";
+import {
+  ALICE,
+  BOB,
+  blockActionsPayload,
+  buttonsOn,
+  latestMessage,
+  slashCommandFields,
+  waitFor,
+  type Button,
+} from "./harness.js";
 import { formBody, payloadBody, postSigned } from "./signed.js";
 
 const BIN = fileURLToPath(new URL("../../bin/acr-cmk.js", import.meta.url));
@@ -73,32 +82,8 @@ async function local(home: string, args: string[]): Promise<{ code: number; stdo
   return { code, stdout };
 }
 
-let clicks = 0;
 function click(url: string, user: string, button: Button): Promise<Response> {
-  const id = `cloud${++clicks}`;
-  const payload = {
-    type: "block_actions",
-    user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
-    api_app_id: "A0001",
-    token: "deprecated-verification-token",
-    container: { type: "message", message_ts: button.ts, channel_id: button.channel, is_ephemeral: false },
-    trigger_id: `trigger.${id}`,
-    team: { id: "T0001", domain: "acme" },
-    channel: { id: button.channel, name: "incident" },
-    message: { type: "message", ts: button.ts, text: "run" },
-    response_url: slack.responseUrl(id),
-    actions: [
-      {
-        type: "button",
-        action_id: button.action_id,
-        block_id: "b",
-        text: { type: "plain_text", text: "x" },
-        value: button.value,
-        action_ts: `1700000200.${String(clicks).padStart(6, "0")}`,
-      },
-    ],
-  };
-  return postSigned(url, payloadBody(payload), { secret: SECRET });
+  return postSigned(url, payloadBody(blockActionsPayload(slack, user, button)), { secret: SECRET });
 }
 
 describe("acr-cmk slack in cloud mode through the proxy", () => {
