@@ -36,6 +36,7 @@ export function pasteLines(proxy: RunningSandboxProxy, stateFile: string): strin
     "Then use az and acr-cmk as against Azure (acr-cmk without --sandbox), e.g.:",
     "  az acr list --output table",
     "  acr-cmk diagnose -g <resource-group> -r <registry>",
+    `Break something from any shell: acr-cmk --sandbox ${shellQuote(stateFile)} sandbox break key-deleted`,
     "",
     `The sandbox is also served directly at ${proxy.url}. Stop with Ctrl-C.`,
     "",
