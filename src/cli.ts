@@ -49,6 +49,7 @@ export function globalsFrom(command: Command, env: NodeJS.ProcessEnv): GlobalOpt
     subscription: opts.subscription ?? env.AZURE_SUBSCRIPTION_ID,
     sandbox,
     output: opts.output,
+    ...(command.getOptionValueSourceWithGlobals("output") === "cli" ? { outputChosen: true } : {}),
     color: opts.color && env.NO_COLOR === undefined,
     verbose: Boolean(opts.verbose),
     home,

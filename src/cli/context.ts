@@ -8,6 +8,8 @@ export interface GlobalOptions {
   /** Absolute path of the sandbox state file when sandbox mode is on. */
   sandbox?: string;
   output: OutputFormat;
+  /** `--output` was given on the command line (not the default): `sandbox serve` prints JSON unless text is asked for. */
+  outputChosen?: boolean;
   color: boolean;
   verbose: boolean;
   /** ACR_CMK_HOME: runs, audit log, sandbox state. */

@@ -143,8 +143,12 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxAdvanceCommand));
   sandbox
     .command("serve")
-    .option("--port <n>", "port (default: any free port)")
+    .option("--port <n>", "port (default: any free port); with --proxy, the proxy's port")
     .option("--latency <ms>", "delay every response by this many milliseconds")
+    .option(
+      "--proxy",
+      "also serve an HTTPS proxy (CONNECT) for management.azure.com, login.microsoftonline.com, <vault>.vault.azure.net and <registry>.azurecr.io, so the Azure CLI and acr-cmk without --sandbox work against the sandbox (--output text prints what to paste)",
+    )
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxServeCommand));
 
   program

@@ -4,6 +4,7 @@
 // look covers exactly that, never calling a key purged while its deletion is still in progress.
 import type { MissingKeyLook } from "../diagnosis/missing-key-look.js";
 import { UsageError } from "../errors.js";
+import type { CliContext } from "./context.js";
 import type { World } from "../sandbox/index.js";
 
 const MIN_LOOK_MS = 3_000;
@@ -47,4 +48,25 @@ function missingKeyLookFor(world: World, now: number, deletionMs: number): Missi
   }
   const forMs = Math.min(MAX_LOOK_MS, Math.max(MIN_LOOK_MS, longest + MARGIN_MS));
   return { everyMs: Math.min(1_000, Math.max(200, Math.round(forMs / 15))), forMs };
+}
+
+/** At most ten minutes: a look longer than that is a stuck command, not patience. */
+const MAX_CLOUD_LOOK_MS = 600_000;
+
+/**
+ * The timing a diagnosis or run gets: sandbox mode's, or against Azure the defaults unless ACR_CMK_MISSING_KEY_LOOK_MS
+ * says how long to look again for a key in neither Key Vault list (Key Vault's default soft-delete replication is
+ * seconds; 30 s is the default look).
+ */
+export async function commandTiming(ctx: Pick<CliContext, "globals" | "env">): Promise<Partial<SandboxTiming>> {
+  if (ctx.globals.sandbox) return sandboxTiming(ctx.globals.sandbox);
+  const raw = ctx.env.ACR_CMK_MISSING_KEY_LOOK_MS;
+  if (raw === undefined || raw === "") return {};
+  const forMs = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
+  if (!Number.isInteger(forMs) || forMs > MAX_CLOUD_LOOK_MS) {
+    throw new UsageError(
+      `ACR_CMK_MISSING_KEY_LOOK_MS must be a whole number of milliseconds up to ${MAX_CLOUD_LOOK_MS} (got '${raw}')`,
+    );
+  }
+  return { missingKeyLook: { everyMs: Math.min(2_000, Math.max(100, Math.round(forMs / 15))), forMs } };
 }

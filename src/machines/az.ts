@@ -21,7 +21,7 @@ export const AZ = {
   deleteRole:
     'az role assignment delete --assignee <principal-id> --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
   revokeAccess:
-    "az keyvault delete-policy --name <vault-name> --object-id <principal-id> (or: az role assignment delete --ids <role-assignment-id>, or: az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false)",
+    "az keyvault delete-policy --name <vault-name> --object-id <principal-id>  # or: az role assignment delete --ids <role-assignment-id>; or: az keyvault key set-attributes --vault-name <vault-name> --name <key-name> --version <key-version> --enabled false",
   grantTargetRole:
     'az role assignment create --assignee-object-id <target-principal-id> --assignee-principal-type ServicePrincipal --role "Key Vault Crypto Service Encryption User" --scope <vault-id>',
   setPolicy:

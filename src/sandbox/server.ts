@@ -43,7 +43,7 @@ async function certificate(host: string): Promise<{ key: string; cert: string }>
   return { key: pems.private, cert: pems.cert };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -61,7 +61,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-async function serve(handler: SandboxHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Answers one Node request from a transport-neutral handler (the sandbox's, or the proxy's simulated Entra ID). */
+export async function serveRequest(handler: SandboxHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let body: string;
   try {
     body = await readBody(req);
@@ -101,19 +102,29 @@ export async function startSandboxServer(options: {
   port?: number;
   host?: string;
   latencyMs?: number;
+  /** A certificate issued by someone else (the proxy's CA), whose CA is already at `caCertPath`; else a self-signed one. */
+  certificate?: { key: string; cert: string; caCertPath: string };
 }): Promise<SandboxServer> {
   const host = options.host ?? "127.0.0.1";
   const handler = createSandboxHandler({
     store: options.store,
     ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}),
   });
-  const { key, cert } = await certificate(host);
-  const folder = await mkdtemp(join(tmpdir(), "acr-cmk-sandbox-"));
-  const caCertPath = join(folder, "sandbox-ca.pem");
-  await writeFile(caCertPath, cert, { mode: 0o644 });
+  let key: string;
+  let cert: string;
+  let caCertPath: string;
+  let folder: string | undefined;
+  if (options.certificate) {
+    ({ key, cert, caCertPath } = options.certificate);
+  } else {
+    ({ key, cert } = await certificate(host));
+    folder = await mkdtemp(join(tmpdir(), "acr-cmk-sandbox-"));
+    caCertPath = join(folder, "sandbox-ca.pem");
+    await writeFile(caCertPath, cert, { mode: 0o644 });
+  }
 
   const server: Server = createServer({ key, cert }, (req, res) => {
-    void serve(handler, req, res);
+    void serveRequest(handler, req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -136,7 +147,7 @@ export async function startSandboxServer(options: {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await rm(folder, { recursive: true, force: true });
+      if (folder) await rm(folder, { recursive: true, force: true });
     },
   };
 }

@@ -55,6 +55,33 @@ export function slashCommandFields(slack: FakeSlack, user: string, text: string)
   };
 }
 
+/** A button click as Slack sends it (block_actions), with a fresh trigger id and response URL. */
+export function blockActionsPayload(slack: FakeSlack, user: string, button: Button, actionTs?: string): unknown {
+  const id = `act${++counter}`;
+  return {
+    type: "block_actions",
+    user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
+    api_app_id: "A0001",
+    token: "deprecated-verification-token",
+    container: { type: "message", message_ts: button.ts, channel_id: button.channel, is_ephemeral: false },
+    trigger_id: `trigger.${id}`,
+    team: { id: "T0001", domain: "acme" },
+    channel: { id: button.channel, name: "incident" },
+    message: { type: "message", ts: button.ts, text: "run" },
+    response_url: slack.responseUrl(id),
+    actions: [
+      {
+        type: "button",
+        action_id: button.action_id,
+        block_id: "b",
+        text: { type: "plain_text", text: "x" },
+        value: button.value,
+        action_ts: actionTs ?? `1700000100.${String(counter).padStart(6, "0")}`,
+      },
+    ],
+  };
+}
+
 export interface Harness {
   slack: FakeSlack;
   app: SlackApp;
@@ -177,29 +204,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return postSigned(current.url, body, { secret: SECRET, timestamp: signedAt(), ...signing });
     },
     click(user, button, clickOptions = {}) {
-      const id = `act${++counter}`;
-      const payload = {
-        type: "block_actions",
-        user: { id: user, username: user.toLowerCase(), team_id: "T0001" },
-        api_app_id: "A0001",
-        token: "deprecated-verification-token",
-        container: { type: "message", message_ts: button.ts, channel_id: button.channel, is_ephemeral: false },
-        trigger_id: `trigger.${id}`,
-        team: { id: "T0001", domain: "acme" },
-        channel: { id: button.channel, name: "incident" },
-        message: { type: "message", ts: button.ts, text: "run" },
-        response_url: slack.responseUrl(id),
-        actions: [
-          {
-            type: "button",
-            action_id: button.action_id,
-            block_id: "b",
-            text: { type: "plain_text", text: "x" },
-            value: button.value,
-            action_ts: clickOptions.actionTs ?? `1700000100.${String(counter).padStart(6, "0")}`,
-          },
-        ],
-      };
+      const payload = blockActionsPayload(slack, user, button, clickOptions.actionTs);
       return postSigned(current.url, payloadBody(payload), {
         secret: SECRET,
         timestamp: clickOptions.timestamp ?? signedAt(),

@@ -8,7 +8,7 @@ import { renderReportText } from "../../diagnosis/report-text.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
-import { sandboxTiming } from "../sandbox-timing.js";
+import { commandTiming } from "../sandbox-timing.js";
 
 const optionsSchema = z
   .object({
@@ -61,7 +61,7 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
         (ctx.globals.sandbox ? " (the sandbox's)" : `; pass --subscription ${target.subscriptionId}`),
     );
   }
-  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
+  const timing = await commandTiming(ctx);
 
   let report;
   try {

@@ -20,7 +20,7 @@ import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
 import { approvalTtlMs } from "../env.js";
-import { sandboxTiming } from "../sandbox-timing.js";
+import { commandTiming } from "../sandbox-timing.js";
 
 const runOptionsSchema = z.object({
   yes: z.boolean().optional(),
@@ -88,14 +88,14 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
   // Every audited write carries its Azure request id: the port reports responses, the recorder ties them to the write.
   const responses = new AzureResponseRecorder();
   ctx.onAzureResponse?.(responses.onResponse);
-  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
+  const timing = await commandTiming(ctx);
   return createRunEngine({
     home: ctx.globals.home,
     azure: azure ?? (await ctx.azure()),
     runbooks: RUNBOOKS,
     responses,
     approvers,
-    ...(timing ? { actorOptions: timing } : {}),
+    actorOptions: timing,
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
     ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
@@ -142,7 +142,7 @@ async function targetOf(
 
 async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
-  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
+  const timing = await commandTiming(ctx);
   try {
     return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...timing });
   } catch (error) {

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
+import { listenFailure, serveProxy, type StartSandboxProxy } from "./sandbox-proxy.js";
 import {
   advanceClock,
   applyTimeEffects,
@@ -271,6 +272,7 @@ export type StartSandboxServer = (options: {
 const serveOptions = z.object({
   port: wholeNumber("--port", 0, 65535).optional(),
   latency: wholeNumber("--latency", 0, 60_000).optional(),
+  proxy: z.boolean().optional(),
 });
 
 async function loadServer(): Promise<StartSandboxServer> {
@@ -295,12 +297,21 @@ export function untilTerminated(): Promise<string> {
 export async function serveSandbox(
   ctx: CliContext,
   options: Record<string, unknown>,
-  deps: { stop: () => Promise<unknown>; start?: StartSandboxServer },
+  deps: { stop: () => Promise<unknown>; start?: StartSandboxServer; startProxy?: StartSandboxProxy },
 ): Promise<number> {
-  const { port, latency } = parseOptions(serveOptions, options);
+  const { port, latency, proxy } = parseOptions(serveOptions, options);
   const path = statePath(ctx);
   const store = fileStore(path);
   asUsage(() => store.read()); // a missing or corrupt state file fails here, before anything listens
+  if (proxy) {
+    const settings = {
+      store,
+      stateFile: path,
+      ...(port !== undefined && { port }),
+      ...(latency !== undefined && { latencyMs: latency }),
+    };
+    return serveProxy(ctx, settings, deps);
+  }
   const start = deps.start ?? (await loadServer());
   let server: RunningSandboxServer;
   try {
@@ -311,13 +322,7 @@ export async function serveSandbox(
       ...(latency !== undefined && { latencyMs: latency }),
     });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES") {
-      throw new UsageError(
-        `cannot listen on port ${port}: ${code === "EADDRINUSE" ? "it is in use" : "permission denied"}`,
-      );
-    }
-    throw error;
+    throw listenFailure(error, port);
   }
   try {
     ctx.stdout.write(JSON.stringify({ url: server.url, caCertPath: server.caCertPath }) + "\n");

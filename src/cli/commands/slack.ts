@@ -5,7 +5,7 @@ import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { invocationOf, openEngine } from "./run.js";
 import { approvalTtlMs } from "../env.js";
-import { sandboxTiming } from "../sandbox-timing.js";
+import { commandTiming } from "../sandbox-timing.js";
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
 
@@ -125,7 +125,7 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
       diagnose: async (ref) =>
         diagnoseRegistry(azure, ref, {
           invocation,
-          ...(ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : {}),
+          ...(await commandTiming(ctx)),
         }),
       triage,
       botToken: env.SLACK_BOT_TOKEN,

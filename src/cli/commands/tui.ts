@@ -17,7 +17,7 @@ import type { AzureResponse, CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
 import type { RunView } from "../../runs/types.js";
-import { sandboxTiming } from "../sandbox-timing.js";
+import { commandTiming } from "../sandbox-timing.js";
 
 /** The registry named by -g/-r, if any. zod (about 100 modules) loads only when there is something to check. */
 async function targetOf(options: Record<string, unknown>): Promise<RegistryTarget | undefined> {
@@ -110,7 +110,7 @@ async function diagnoseWith(
   invocation: string,
 ): Promise<TuiDiagnosis> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
-  const timing = ctx.globals.sandbox ? await sandboxTiming(ctx.globals.sandbox) : undefined;
+  const timing = await commandTiming(ctx);
   return diagnoseRegistry(
     azure,
     { resourceGroup: target.resourceGroup, name: target.registry },

@@ -1,7 +1,7 @@
 // Resource Manager: routes ARM paths (as on management.azure.com) to the resource handlers.
 import { updateAccessPolicies } from "./access-policies.js";
 import { matchSegments, pathSegments, type RouteContext, type RouteResult } from "./context.js";
-import { getDeletedVault, listDeletedVaults, purgeDeletedVault } from "./deleted-vaults.js";
+import { getDeletedVault, listDeletedManagedHsms, listDeletedVaults, purgeDeletedVault } from "./deleted-vaults.js";
 import { getIdentity, listIdentities } from "./identities.js";
 import { getOperationStatus } from "./operation-statuses.js";
 import { ServiceError } from "./problems.js";
@@ -37,6 +37,7 @@ const ROUTES: Array<{ pattern: string; methods: Partial<Record<string, Handler>>
   },
   { pattern: `${RG}/${KV}/vaults/{vault}/accessPolicies/{kind}`, methods: { PUT: updateAccessPolicies } },
   { pattern: `${SUB}/${KV}/deletedVaults`, methods: { GET: listDeletedVaults } },
+  { pattern: `${SUB}/${KV}/deletedManagedHSMs`, methods: { GET: listDeletedManagedHsms } },
   { pattern: `${SUB}/${KV}/locations/{location}/deletedVaults/{vault}`, methods: { GET: getDeletedVault } },
   { pattern: `${SUB}/${KV}/locations/{location}/deletedVaults/{vault}/purge`, methods: { POST: purgeDeletedVault } },
 ];

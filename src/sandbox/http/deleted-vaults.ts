@@ -64,3 +64,12 @@ export function purgeDeletedVault(ctx: RouteContext, params: Record<string, stri
     return { status: 200 };
   });
 }
+
+/**
+ * GET …/providers/Microsoft.KeyVault/deletedManagedHSMs: the sandbox has no managed HSMs, so none are deleted.
+ * `az keyvault list-deleted` asks for both lists (https://learn.microsoft.com/en-us/rest/api/keyvault/managedhsm/managed-hsms/list-deleted).
+ */
+export function listDeletedManagedHsms(ctx: RouteContext, params: Record<string, string>): RouteResult {
+  requireSubscription(ctx.store.read(), params.sub as string);
+  return { status: 200, body: { value: [] } };
+}

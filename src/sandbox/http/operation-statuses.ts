@@ -40,7 +40,7 @@ export function getOperationStatus(ctx: RouteContext, params: Record<string, str
       return {
         status: 200,
         body: { ...body, status: "InProgress", startTime: now.toISOString() },
-        headers: { "retry-after": "0" },
+        headers: POLL_AGAIN_NOW,
       };
     }
     if (operation.status === "InProgress") operation.status = "Succeeded";
@@ -55,3 +55,10 @@ export function getOperationStatus(ctx: RouteContext, params: Record<string, str
     };
   });
 }
+
+/**
+ * "Poll again at once", in the header both SDK families read: Python's azure-core takes Retry-After-Ms when Retry-After
+ * is absent, and treats `Retry-After: 0` as no advice (its 30 s default); the Node SDK, finding no Retry-After, polls at
+ * its configured interval (0 against the sandbox). See azure-core's `get_retry_after` (Azure/azure-sdk-for-python).
+ */
+export const POLL_AGAIN_NOW: Record<string, string> = { "retry-after-ms": "10" };

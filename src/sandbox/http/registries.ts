@@ -6,7 +6,7 @@ import { keyId, newGuid, parseKeyId, registryId } from "../ids.js";
 import type { RegistryRecord, World } from "../world.js";
 import { requireResourceGroup, requireSubscription, sameText } from "./arm-scope.js";
 import { readJson, type RouteContext, type RouteResult } from "./context.js";
-import { startOperation } from "./operation-statuses.js";
+import { POLL_AGAIN_NOW, startOperation } from "./operation-statuses.js";
 import { badRequest, resourceNotFound, ServiceError } from "./problems.js";
 
 const TYPE = "Microsoft.ContainerRegistry/registries";
@@ -227,6 +227,12 @@ function identityAssigned(world: World, registry: RegistryRecord, identity: stri
   return registry.userAssignedIdentities.some((id) => sameText(world.identities[id]?.clientId, identity));
 }
 
+/** Does the update give the registry an identity it did not have (user-assigned or a system one)? */
+function assignsIdentity(before: RegistryRecord, after: RegistryRecord): boolean {
+  if (after.systemIdentity && !before.systemIdentity) return true;
+  return after.userAssignedIdentities.some((id) => !before.userAssignedIdentities.includes(id));
+}
+
 /** The principal and client id behind an identity reference, looked up before it is removed. */
 function identityPrincipal(
   world: World,
@@ -368,6 +374,19 @@ function updateExisting(
     };
   }
 
+  // An update that names an encryption identity the registry no longer has fails, unchanged key or not: after
+  // `az acr identity remove`, `az acr encryption rotate-key` with the same key and identity reports "does not have
+  // access to identity … Try forcibly adding the identity" (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys).
+  // An update that assigns identities passes: the CLI's `identity assign` resends the encryption block as it was.
+  if (
+    cmk &&
+    kvp?.identity &&
+    !identityAssigned(world, candidate, kvp.identity) &&
+    !assignsIdentity(registry, candidate)
+  ) {
+    return badRequest(identityAccessMessage(candidate, identityPrincipal(world, registry, kvp.identity).clientId));
+  }
+
   let next = candidate;
   if (cmk && kvp !== undefined && nextKeyIdentifier && nextIdentity) {
     validKeyIdentifier(nextKeyIdentifier);
@@ -466,7 +485,7 @@ export function patchRegistry(ctx: RouteContext, params: Record<string, string>)
     return {
       status: 201,
       body: registryBody(world, registry, "Updating"),
-      headers: { "azure-asyncoperation": pollUrl, "retry-after": "0" },
+      headers: { "azure-asyncoperation": pollUrl, ...POLL_AGAIN_NOW },
     };
   });
 }

@@ -135,7 +135,7 @@ function catalog(ctx: RouteContext, registry: RegistryRecord): RouteResult {
   const repositories = after.slice(0, size);
   const headers: Record<string, string> = {};
   if (repositories.length < after.length && repositories.length > 0) {
-    const next = `/acr/v1/_catalog?last=${encodeURIComponent(repositories[repositories.length - 1] as string)}&n=${size}`;
+    const next = `${ctx.path}?last=${encodeURIComponent(repositories[repositories.length - 1] as string)}&n=${size}`;
     headers.link = `<${next}>; rel="next"`;
   }
   return { status: 200, body: { repositories }, headers };
@@ -150,7 +150,8 @@ export function handleRegistryDataPlane(ctx: RouteContext, name: string): RouteR
   }
   if (path === "oauth2/exchange" && ctx.method === "POST") return exchange(ctx, registry);
   if (path === "oauth2/token" && ctx.method === "POST") return accessToken(ctx, registry);
-  if (path === "acr/v1/_catalog" && ctx.method === "GET") return catalog(ctx, registry);
+  // ACR's own catalog (the SDK) and the Docker registry API's (the Azure CLI's `az acr repository list`).
+  if ((path === "acr/v1/_catalog" || path === "v2/_catalog") && ctx.method === "GET") return catalog(ctx, registry);
   throw new ServiceError(
     404,
     "NAME_UNKNOWN",
