@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { folderUnusable, UsageError } from "../errors.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE runs (
@@ -56,11 +57,48 @@ const MIGRATIONS: readonly string[] = [
 export const DATABASE_FILE = "runs.sqlite";
 
 export function openRunDatabase(home: string): DatabaseSync {
-  mkdirSync(home, { recursive: true });
-  const db = new DatabaseSync(join(home, DATABASE_FILE));
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
-  migrate(db);
-  return db;
+  try {
+    mkdirSync(home, { recursive: true });
+  } catch (error) {
+    throw folderUnusable(home, error);
+  }
+  const path = join(home, DATABASE_FILE);
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
+    migrate(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    throw databaseUnusable(home, path, error);
+  }
+}
+
+// SQLite's primary result codes (https://www.sqlite.org/rescode.html) that mean "this file is not usable as is".
+const SQLITE_READONLY = 8;
+const SQLITE_CORRUPT = 11;
+const SQLITE_CANTOPEN = 14;
+const SQLITE_NOTADB = 26;
+
+/** Never repair, truncate or replace the file: it holds the audit log. Say what is wrong and what the person can do. */
+function databaseUnusable(home: string, path: string, error: unknown): Error {
+  const errcode = ((error as { errcode?: number }).errcode ?? -1) & 0xff;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (errcode === SQLITE_CORRUPT || errcode === SQLITE_NOTADB) {
+    return new UsageError(
+      `the runs database ${path} is damaged or not an acr-cmk database (${reason}); acr-cmk leaves it untouched. ` +
+        `Move it aside to keep it (mv ${path} ${path}.broken) and run the command again to start an empty run ` +
+        "history, or set ACR_CMK_HOME to another folder.",
+    );
+  }
+  if (errcode === SQLITE_READONLY || errcode === SQLITE_CANTOPEN) {
+    return new UsageError(
+      `cannot open the runs database ${path} for writing (${reason}). ` +
+        `Make ${home} and the files in it writable for this user, or set ACR_CMK_HOME to a folder that is.`,
+    );
+  }
+  return folderUnusable(home, error);
 }
 
 function migrate(db: DatabaseSync): void {

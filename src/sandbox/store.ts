@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { folderUnusable } from "../errors.js";
 import { applyTimeEffects, worldNow } from "./clock.js";
 import { WORLD_VERSION, type World } from "./world.js";
 
@@ -128,6 +129,7 @@ function readWorldFile(path: string): World {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       throw new SandboxStateError(`no sandbox at ${path}: run \`acr-cmk sandbox init\``);
     }
+    if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw folderUnusable(dirname(path), error);
     throw new SandboxStateError(`cannot read sandbox state file ${path}: ${(error as Error).message}`);
   }
   return parseWorld(text, path);
@@ -288,7 +290,11 @@ export function fileStore(path: string): WorldStore {
 
 /** `sandbox init`: replace whatever is at `path` (even a corrupt file) with `world`, under the lock. */
 export function initFileStore(path: string, world: World): WorldStore {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw folderUnusable(dirname(path), error);
+  }
   withLock(path, () => writeWorldFile(path, world));
   return fileStore(path);
 }
