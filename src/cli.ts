@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { CommanderError, type Command } from "commander";
 import { buildProgram, COMMAND_NAMES } from "./cli/program.js";
-import { exitCodeFor, describeFailure } from "./cli/exit.js";
+import { exitCodeFor, describeFailure, describeFailureJson } from "./cli/exit.js";
 import type { AzureResponse, CliContext, GlobalOptions } from "./cli/context.js";
 import type { CmkAzure } from "./azure/types.js";
 
@@ -62,9 +62,13 @@ export async function main(
 ): Promise<number> {
   let code = 0;
   let verbose = argv.includes("--verbose");
+  // Known before parsing succeeds, so a parse error is JSON too; the parsed value replaces it once a command runs.
+  let json = argv.some((arg, i) => arg === "--output=json" || (arg === "--output" && argv[i + 1] === "json"));
+  let commanderMessage = "";
   const makeContext = async (command: Command): Promise<CliContext> => {
     const globals = globalsFrom(command, base.env);
     verbose = globals.verbose;
+    json = globals.output === "json";
     let azure: Promise<CmkAzure> | undefined;
     const responseListeners = new Set<(response: AzureResponse) => void>();
     const onResponse = (response: AzureResponse) => {
@@ -88,7 +92,8 @@ export async function main(
     command.exitOverride();
     command.configureOutput({
       writeOut: (s) => base.stdout.write(s),
-      writeErr: (s) => base.stderr.write(s),
+      // With --output json, commander's error and its hint become the one JSON document written below.
+      writeErr: (s) => (json ? (commanderMessage += s) : base.stderr.write(s)),
     });
     for (const sub of command.commands) configure(sub);
   };
@@ -99,9 +104,17 @@ export async function main(
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
-      return error.exitCode === 0 ? 0 : 2;
+      if (error.exitCode === 0) return 0;
+      if (json) {
+        const message = (commanderMessage || error.message)
+          .trim()
+          .replace(/^error: /, "")
+          .replace(/\s*\n\s*/g, " ");
+        base.stderr.write(JSON.stringify({ error: { code: "usage", message } }) + "\n");
+      }
+      return 2;
     }
-    base.stderr.write(describeFailure(error, verbose) + "\n");
+    base.stderr.write((json ? describeFailureJson(error, verbose) : describeFailure(error, verbose)) + "\n");
     return exitCodeFor(error);
   }
 }

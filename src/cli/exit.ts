@@ -35,3 +35,17 @@ export function describeFailure(error: unknown, verbose: boolean): string {
     ? `unexpected error: ${error.stack}`
     : `unexpected error: ${message} (run with --verbose for details)`;
 }
+
+/** A short, stable code for `--output json` errors: the exit code's reason, or the Azure failure's typed cause. */
+export function errorCodeFor(error: unknown): string {
+  if (error instanceof UsageError) return "usage";
+  if (error instanceof ProblemsFound) return "problems";
+  if (error instanceof AzureFailure) return `azure-${error.kind}`;
+  return "unexpected";
+}
+
+/** `--output json`: the error as one JSON document (one line), so a script reading stderr parses it whole. */
+export function describeFailureJson(error: unknown, verbose: boolean): string {
+  const message = describeFailure(error, verbose).replace(/^error: /, "");
+  return JSON.stringify({ error: { code: errorCodeFor(error), message } });
+}

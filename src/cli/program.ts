@@ -2,6 +2,7 @@
 // `--help` load nothing but commander (start-up time is a feature).
 import { Command, Option } from "commander";
 import { SHORTCUT_RUNBOOKS } from "../runbooks/catalogue.js";
+import { INCIDENT_NAMES } from "../sandbox/incidents.js";
 import type { CliContext } from "./context.js";
 
 /** Signature every command module exports: parsed options and positionals in, exit code out. */
@@ -91,20 +92,26 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
       .action(action(async () => (await import("./commands/run.js")).runbookShortcut(id)));
   }
 
-  const runs = program.command("runs").description("runs: list, show, resume");
-  runs.command("list").action(action(async () => (await import("./commands/runs.js")).listRunsCommand));
+  const runs = program.command("runs").description("runs: list, show, resume, abort");
+  runs
+    .command("list")
+    .description("the runs kept under ACR_CMK_HOME, newest first")
+    .action(action(async () => (await import("./commands/runs.js")).listRunsCommand));
   runs
     .command("show")
+    .description("one run: its steps, approvals, choices and outcome")
     .argument("<run-id>")
     .action(action(async () => (await import("./commands/runs.js")).showRunCommand));
   runs
     .command("resume")
+    .description("continue a run from where it stopped, where it runs (Azure or its sandbox)")
     .argument("<run-id>")
     .option("--yes", "approve change steps where local policy allows self-approval")
     .option("--as <name>", "who is acting, as on ACR_CMK_APPROVERS (default: the OS user)")
     .action(action(async () => (await import("./commands/runs.js")).resumeRunCommand));
   runs
     .command("abort")
+    .description("stop a run for good and release its registry")
     .argument("<run-id>")
     .requiredOption("--reason <text>", "why the run is stopped (recorded in the audit log)")
     .option("--as <name>", "who is acting (default: the OS user)")
@@ -129,7 +136,8 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxInitCommand));
   sandbox
     .command("break")
-    .argument("<incident>")
+    .description("put the world into the state an incident leaves behind")
+    .argument("<incident>", `one of: ${INCIDENT_NAMES.join(", ")}`)
     .option("-r, --registry <name>", "which registry's setup to break (default: the first)")
     .option(
       "--in-progress [duration]",

@@ -93,8 +93,10 @@ describe("acr-cmk triage", () => {
     const result = await run(["--output", "json", "triage"], { text: "  \n\t" });
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toContain("error: no error text to triage");
-    expect(result.stderr).not.toMatch(/\n\s+at /);
+    // --output json: the error is one JSON document on stderr.
+    const { error } = JSON.parse(result.stderr) as { error: { code: string; message: string } };
+    expect(error.code).toBe("usage");
+    expect(error.message).toContain("no error text to triage");
   });
 
   it("rejects an empty argument with exit 2", async () => {
