@@ -59,6 +59,26 @@ export class SlackConfigError extends Error {
   override readonly name = "SlackConfigError";
 }
 
+/** Slack's Web API could not be reached at all (network, DNS, proxy, TLS): nothing is known about the token yet. */
+export class SlackUnreachableError extends Error {
+  override readonly name = "SlackUnreachableError";
+}
+
+// @slack/web-api's error codes (https://docs.slack.dev/tools/node-slack-sdk/web-api/#handle-errors): only a platform
+// error is Slack's answer about the token; a request error never reached Slack, an HTTP error is not about the token.
+function startFailure(error: unknown, apiUrl: string | undefined): Error {
+  const { code, data, original } = error as { code?: string; data?: { error?: string }; original?: Error };
+  const where = apiUrl ?? "https://slack.com/api/";
+  if (code === "slack_webapi_platform_error") {
+    return new SlackConfigError(`Slack refused SLACK_BOT_TOKEN (auth.test: ${data?.error ?? "unknown"})`);
+  }
+  const cause = original?.message ?? (error instanceof Error ? error.message : String(error));
+  return new SlackUnreachableError(
+    `Slack's Web API could not be reached at ${where} (${cause}); the token was not ` +
+      "checked. Check the network, HTTPS_PROXY (and NO_PROXY) and SLACK_API_URL, then start again.",
+  );
+}
+
 function apiBase(url: string): string {
   return url.endsWith("/") ? url : `${url}/`;
 }
@@ -171,9 +191,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         await app.init();
       } catch (error) {
         links.close();
-        const code =
-          (error as { data?: { error?: string } }).data?.error ?? (error instanceof Error ? error.message : "");
-        throw new SlackConfigError(`Slack refused SLACK_BOT_TOKEN (auth.test: ${code})`);
+        throw startFailure(error, options.apiUrl);
       }
       if (options.socketMode) {
         await app.start();

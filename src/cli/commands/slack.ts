@@ -55,19 +55,24 @@ export type SlackEnv = z.infer<typeof slackEnvSchema>;
 
 export function parseSlackEnv(env: NodeJS.ProcessEnv, socketMode: boolean): SlackEnv {
   const parsed = slackEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
+  // Every problem at once: whoever deploys the app fixes them in one go instead of one per restart.
+  const problems: string[] = [];
+  for (const issue of parsed.success ? [] : parsed.error.issues) {
     const name = String(issue.path[0] ?? "");
     // zod's own wording ("Invalid input") would not say which variable; ours always does.
-    throw new UsageError(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`);
+    problems.push(issue.message.includes(name) ? issue.message : `${name}: ${issue.message}`);
   }
-  if (!socketMode && !parsed.data.SLACK_SIGNING_SECRET) {
-    throw new UsageError("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials → Signing Secret)");
+  if (!socketMode && !env.SLACK_SIGNING_SECRET?.trim()) {
+    problems.push("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials → Signing Secret)");
   }
-  if (socketMode && !parsed.data.SLACK_APP_TOKEN) {
-    throw new UsageError("--socket-mode needs SLACK_APP_TOKEN (an app-level token, xapp-…, with connections:write)");
+  if (socketMode && !env.SLACK_APP_TOKEN?.trim()) {
+    problems.push("--socket-mode needs SLACK_APP_TOKEN (an app-level token, xapp-…, with connections:write)");
   }
-  return parsed.data;
+  if (problems.length === 1) throw new UsageError(problems[0]!);
+  if (problems.length > 1) {
+    throw new UsageError(`${problems.length} settings need fixing:\n  ${problems.join("\n  ")}`);
+  }
+  return parsed.data!;
 }
 
 function waitForShutdown(): Promise<string> {
@@ -111,11 +116,12 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
 
   const azure = await ctx.azure();
   const engine = await openEngine(ctx, azure);
-  const [{ diagnoseRegistry }, { triage }, { createSlackApp, SlackConfigError }] = await Promise.all([
-    import("../../diagnosis/diagnose.js"),
-    import("../../diagnosis/triage.js"),
-    import("../../slack/app.js"),
-  ]);
+  const [{ diagnoseRegistry }, { triage }, { createSlackApp, SlackConfigError, SlackUnreachableError }] =
+    await Promise.all([
+      import("../../diagnosis/diagnose.js"),
+      import("../../diagnosis/triage.js"),
+      import("../../slack/app.js"),
+    ]);
   const invocation = invocationOf(ctx);
   try {
     const slack = createSlackApp({
@@ -163,6 +169,10 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
     return EXIT.ok;
   } catch (error) {
     if (error instanceof SlackConfigError) throw new UsageError(error.message);
+    if (error instanceof SlackUnreachableError) {
+      ctx.stderr.write(`error: ${error.message}\n`);
+      return EXIT.azure;
+    }
     throw error;
   } finally {
     await engine.close();
