@@ -13,6 +13,7 @@ import type { SlackDeps } from "./deps.js";
 import { registerListeners } from "./listeners/index.js";
 import { boltLogger, silentLog, type SlackLog } from "./log.js";
 import { MessageLinks } from "./message-links.js";
+import { proxiedFetch } from "./proxy.js";
 import { RunMessages } from "./run-messages.js";
 import { RunWatcher } from "./run-watcher.js";
 import { guardTimestamps } from "./signature.js";
@@ -42,6 +43,8 @@ export interface SlackAppOptions {
   logger?: SlackLog;
   /** Web API retries; tests pass 0 so a mistake fails fast. */
   webApiRetries?: number;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read for Slack's Web API (default: none, a direct connection). */
+  proxyEnv?: NodeJS.ProcessEnv;
   /** How often to look for runs another process moved (default 2 s). */
   runWatchIntervalMs?: number;
 }
@@ -92,9 +95,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const logger = boltLogger(log);
 
   const retries = options.webApiRetries ?? 3;
+  const proxied = options.proxyEnv ? proxiedFetch(options.proxyEnv) : undefined;
   const clientOptions = {
     ...(options.apiUrl ? { slackApiUrl: apiBase(options.apiUrl) } : {}),
     retryConfig: { retries, factor: 2, minTimeout: 500, maxTimeout: 5000 },
+    ...(proxied ? { fetch: proxied } : {}),
   };
 
   let receiver: SlackApp["receiver"];

@@ -1,6 +1,6 @@
 // Starting `acr-cmk slack`: an unreachable Slack is reported as unreachable (exit 3), never as a bad token; a token
 // Slack refuses is named (exit 2); every missing or malformed variable is listed at once. Fake Slack on loopback.
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -45,6 +45,28 @@ async function run(extra: Record<string, string>, argv = ["--sandbox", "slack"])
 const settings = { SLACK_SIGNING_SECRET: "shh", SLACK_BOT_TOKEN: "xoxb-1-token", ACR_CMK_APPROVERS: "U012ABCDEF" };
 
 describe("acr-cmk slack on start", () => {
+  it("goes to Slack through HTTP_PROXY / HTTPS_PROXY when they are set", async () => {
+    const seen: string[] = [];
+    // A forward proxy on loopback: plain-HTTP requests in absolute form, relayed to the fake Slack.
+    const proxy = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const upstream = request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const result = await run({ ...settings, SLACK_API_URL: slackUrl, HTTP_PROXY: proxyUrl, HTTPS_PROXY: proxyUrl });
+      expect(result.stderr).toContain("Slack refused SLACK_BOT_TOKEN (auth.test: invalid_auth)");
+      expect(seen).toEqual([`POST ${slackUrl}auth.test`]);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it("an unreachable Slack: says it could not be reached and the token was not checked, exit 3", async () => {
     const result = await run({ ...settings, SLACK_API_URL: closedUrl });
     expect(result.stderr).toContain(`Slack's Web API could not be reached at ${closedUrl}`);

@@ -143,6 +143,7 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
       ...(env.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.ACR_CMK_APPROVAL_TTL_MS } : {}),
       ...(env.ACR_CMK_SLACK_WATCH_MS ? { runWatchIntervalMs: env.ACR_CMK_SLACK_WATCH_MS } : {}),
       logger: log,
+      proxyEnv: ctx.env,
     });
     let started: { port?: number };
     try {
