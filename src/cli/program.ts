@@ -133,12 +133,17 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .option("--access <kind>", "policy | rbac")
     .option("--key-version <kind>", "latest | pinned")
     .option("--registries <n>", "fleet of n CMK registries")
+    .option("--subscriptions <k>", "spread the fleet over k subscriptions")
+    .option("--container-groups <m>", "add m container groups encrypted with customer-managed keys")
+    .option("--keys <j>", "registries and container groups share j keys (one vault and identity each)")
+    .option("--latency <ms>", "every sandbox request, in-process or served, takes this long")
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxInitCommand));
   sandbox
     .command("break")
     .description("put the world into the state an incident leaves behind")
     .argument("<incident>", `one of: ${INCIDENT_NAMES.join(", ")}`)
     .option("-r, --registry <name>", "which registry's setup to break (default: the first)")
+    .option("--key <vault>/<key>", "break a shared key: every registry and container group using it")
     .option(
       "--in-progress [duration]",
       "key-deleted only: leave the key still being deleted (neither live nor in the deleted list, not recoverable yet) for this long in sandbox time, up to 60s, e.g. 30s for a drill (default: the world's keyDeletionMs, 2s)",

@@ -6,6 +6,7 @@ import { handleArm, isPurgeRequest } from "./http/arm.js";
 import type { RouteContext, RouteResult } from "./http/context.js";
 import { faultResponse, sleep, takeFault } from "./http/faults.js";
 import { handleKeyVault, isKeyVaultPurgeRequest } from "./http/keys.js";
+import { remainingReadsHeader, takeSubscriptionRead, throttledResponse } from "./http/read-budget.js";
 import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
 import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
 import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
@@ -40,7 +41,11 @@ function locate(url: URL): { target: Target; path: string } | null {
       ? { target: { service: "keyvault", name, prefix }, path }
       : { target: { service: "acr", name, prefix }, path };
   }
-  if (url.hostname.toLowerCase() === "management.azure.com" || /^\/+subscriptions(\/|$)/i.test(url.pathname)) {
+  if (
+    url.hostname.toLowerCase() === "management.azure.com" ||
+    /^\/+subscriptions(\/|$)/i.test(url.pathname) ||
+    /^\/+providers\/microsoft\.resourcegraph\//i.test(url.pathname)
+  ) {
     return { target: { service: "arm", prefix: "" }, path: url.pathname };
   }
   return null;
@@ -85,6 +90,8 @@ export function isWrite(service: "arm" | "keyvault" | "acr", method: string, pat
   if (method !== "POST") return false;
   if (service === "acr") return false;
   if (service === "keyvault") return !/\/backup\/?$/i.test(path);
+  if (/^\/+providers\/microsoft\.resourcegraph\//i.test(path)) return false; // queries read
+
   return !/\/list[^/]*\/?$/i.test(path);
 }
 
@@ -119,16 +126,24 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         located !== null &&
         ((target?.service === "arm" && isPurgeRequest(req.method, located.path)) ||
           (target?.service === "keyvault" && isKeyVaultPurgeRequest(req.method, located.path)));
-      const { fault, latencyMs } = store.update((world) => {
+      const { fault, latencyMs, gate, throttled } = store.update((world, now) => {
         world.counters.requests += 1;
         if (purge) world.counters.purgeRequests += 1;
+        const fault = takeFault(world, req.method, req.url);
+        const gate =
+          !fault && target?.service === "arm" && located
+            ? takeSubscriptionRead(world, req.method, located.path, now.getTime())
+            : null;
         return {
-          fault: takeFault(world, req.method, req.url),
+          fault,
+          gate,
+          throttled: gate?.throttled ? throttledResponse(world, gate) : null,
           latencyMs: options.latencyMs ?? world.settings.latencyMs,
         };
       });
       await sleep(latencyMs);
       if (fault) return { ...faultResponse(fault), headers: { ...ids, ...faultResponse(fault).headers } };
+      if (throttled) return { ...throttled, headers: { ...ids, ...throttled.headers } };
 
       if (!located || !target) {
         return toResponse(
@@ -163,7 +178,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         if (wrote) {
           store.update((world) => void (world.counters.writes += 1));
         }
-        return toResponse(result, ids);
+        return toResponse(result, { ...ids, ...remainingReadsHeader(gate) });
       } catch (error) {
         if (error instanceof SandboxNetworkError) throw error;
         if (error instanceof ServiceError) {

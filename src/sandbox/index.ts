@@ -42,6 +42,7 @@ export {
   createWorld,
   demoNames,
   DEMO_RESOURCE_GROUP,
+  MAX_FLEET_REGISTRIES,
   MAX_REGISTRIES,
   newRsaKeyVersion,
   planScenario,
@@ -71,3 +72,15 @@ export {
 } from "./handler.js";
 export { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
 export { keyDeletionMs } from "./key-deletion.js";
+export {
+  allSubscriptions,
+  containerGroupKeyAccess,
+  containerGroupKeyId,
+  containerGroups,
+  findSubscription,
+  inSubscription,
+  subscriptionOf,
+} from "./fleet.js";
+export { FLEET_RESOURCE_GROUP, fleetNames, type FleetOptions, type FleetPlan } from "./fleet-scenario.js";
+export { ARM_READ_BUDGET } from "./http/read-budget.js";
+export { RECOGNISED_QUERIES } from "./http/resource-graph.js";

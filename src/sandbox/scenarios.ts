@@ -2,7 +2,9 @@
 // tell you to, with friendly, deterministic names so the README and drills can quote commands.
 import { randomBytes } from "node:crypto";
 import { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
+import { addSharedKeyFleet, planFleet, type FleetOptions, type FleetPlan } from "./fleet-scenario.js";
 import { DEFAULT_KEY_DELETION_MS } from "./key-deletion.js";
+import { ARM_READ_BUDGET } from "./http/read-budget.js";
 import {
   identityId,
   keyId,
@@ -45,7 +47,7 @@ export const SCENARIO_DESCRIPTIONS: Record<ScenarioName, string> = {
   fleet: "several CMK registries (3 unless --registries says otherwise), each with its own identity and vault",
 };
 
-export interface ScenarioOptions {
+export interface ScenarioOptions extends FleetOptions {
   scenario?: ScenarioName;
   identity?: "user" | "system";
   access?: "policy" | "rbac";
@@ -64,9 +66,13 @@ export interface ScenarioPlan {
   registries: number;
   purgeProtection: boolean;
   firewall: boolean;
+  /** Set when registries share keys over several subscriptions, with container groups (fleet options). */
+  fleet?: FleetPlan;
 }
 
 export const MAX_REGISTRIES = 50;
+/** Registries that share keys (--keys) cost no vault each, so a fleet world may hold many more. */
+export const MAX_FLEET_REGISTRIES = 5000;
 export const DEMO_RESOURCE_GROUP = "rg-acr-cmk-demo";
 const LOCATION = "westeurope";
 const KEY_NAME = "acr-cmk";
@@ -94,10 +100,15 @@ const OPERATOR_KEY_PERMISSIONS = [
 export function planScenario(options: ScenarioOptions): ScenarioPlan {
   const scenario = options.scenario ?? "default";
   const registries = options.registries ?? (scenario === "fleet" ? 3 : 1);
-  if (!Number.isInteger(registries) || registries < 1 || registries > MAX_REGISTRIES) {
-    throw new RangeError(`--registries must be a whole number from 1 to ${MAX_REGISTRIES} (got ${registries})`);
+  const fleet = planFleet(options, registries);
+  const max = fleet ? MAX_FLEET_REGISTRIES : MAX_REGISTRIES;
+  if (!Number.isInteger(registries) || registries < 1 || registries > max) {
+    throw new RangeError(
+      `--registries must be a whole number from 1 to ${max}${fleet ? "" : ` (up to ${MAX_FLEET_REGISTRIES} with --keys)`} (got ${registries})`,
+    );
   }
   return {
+    ...(fleet ? { fleet } : {}),
     scenario,
     identity: options.identity ?? (scenario === "system-identity" ? "system" : "user"),
     access: options.access ?? (scenario === "rbac" ? "rbac" : "policy"),
@@ -149,7 +160,7 @@ export function newRsaKeyVersion(created: Date, bits = 2048): KeyVersionRecord {
   };
 }
 
-function roleAssignment(
+export function roleAssignment(
   world: World,
   scope: string,
   role: string,
@@ -186,6 +197,7 @@ function emptyWorld(now: Date): World {
       identityGraceMs: 90 * DAY_MS,
       keyDeletionMs: DEFAULT_KEY_DELETION_MS,
       faults: [],
+      readBudget: { ...ARM_READ_BUDGET },
     },
     resourceGroups: [DEMO_RESOURCE_GROUP],
     identities: {},
@@ -217,7 +229,7 @@ function addIdentity(world: World, name: string): IdentityRecord {
   return identity;
 }
 
-function addVault(world: World, name: string, plan: ScenarioPlan, now: Date): VaultRecord {
+export function addVault(world: World, name: string, plan: ScenarioPlan, now: Date): VaultRecord {
   const vault: VaultRecord = {
     id: vaultResourceId(world.subscriptionId, DEMO_RESOURCE_GROUP, name),
     name,
@@ -257,7 +269,7 @@ function addVault(world: World, name: string, plan: ScenarioPlan, now: Date): Va
   return vault;
 }
 
-function grantKeyAccess(world: World, vault: VaultRecord, principalId: string, at: string): void {
+export function grantKeyAccess(world: World, vault: VaultRecord, principalId: string, at: string): void {
   if (vault.enableRbacAuthorization) {
     roleAssignment(world, vault.id, ROLE.cryptoServiceEncryptionUser, principalId, "ServicePrincipal", at);
   } else {
@@ -311,6 +323,8 @@ export function createWorld(options: ScenarioOptions = {}): World {
   const plan = planScenario(options);
   const now = options.now ?? new Date();
   const world = emptyWorld(now);
-  for (let i = 1; i <= plan.registries; i++) addRegistry(world, i, plan, now);
+  if (plan.fleet) addSharedKeyFleet(world, plan, plan.fleet, now);
+  else for (let i = 1; i <= plan.registries; i++) addRegistry(world, i, plan, now);
+  if (options.latencyMs !== undefined) world.settings.latencyMs = options.latencyMs;
   return world;
 }

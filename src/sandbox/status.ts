@@ -1,4 +1,5 @@
 // `sandbox status`: the ground truth per registry (can it read its key right now?) and the vaults' state.
+import { containerGroupKeyAccess, containerGroups } from "./fleet.js";
 import { registryKeyAccess } from "./health.js";
 import { vaultUri } from "./ids.js";
 import type { World } from "./world.js";
@@ -24,6 +25,8 @@ export interface SandboxStatus {
   subscriptionId: string;
   registries: RegistryStatus[];
   vaults: VaultStatus[];
+  /** Container groups with customer-managed keys (only in worlds that have some): a registry's ground truth. */
+  containerGroups?: RegistryStatus[];
 }
 
 export function sandboxStatus(world: World, now: Date): SandboxStatus {
@@ -44,7 +47,22 @@ export function sandboxStatus(world: World, now: Date): SandboxStatus {
       vaultUri: vaultUri(vault.name),
       deleted: vault.deleted !== undefined,
     }));
-  return { subscriptionId: world.subscriptionId, registries, vaults };
+  const groups = containerGroups(world).map((group) => {
+    const read = containerGroupKeyAccess(world, group, now);
+    return {
+      id: group.id,
+      name: group.name,
+      resourceGroup: group.resourceGroup,
+      healthy: read.ok,
+      reason: read.reason,
+    };
+  });
+  return {
+    subscriptionId: world.subscriptionId,
+    registries,
+    vaults,
+    ...(groups.length ? { containerGroups: groups } : {}),
+  };
 }
 
 /** A short table an engineer can read at 3 a.m. */
@@ -55,6 +73,15 @@ export function formatStatus(status: SandboxStatus): string {
   for (const r of status.registries) {
     const health = r.healthy ? (r.reason ? "degraded" : "healthy") : "UNHEALTHY";
     lines.push(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(16)}  ${health.padEnd(9)}  ${r.reason ?? "-"}`);
+  }
+  if (status.containerGroups?.length) {
+    const groupWidth = Math.max(15, ...status.containerGroups.map((g) => g.name.length));
+    lines.push("", `${"CONTAINER GROUP".padEnd(groupWidth)}  HEALTH     REASON`);
+    for (const g of status.containerGroups) {
+      lines.push(
+        `${g.name.padEnd(groupWidth)}  ${(g.healthy ? "healthy" : "UNHEALTHY").padEnd(9)}  ${g.reason ?? "-"}`,
+      );
+    }
   }
   lines.push("");
   const vaultWidth = Math.max(5, ...status.vaults.map((v) => v.name.length));

@@ -21,6 +21,39 @@ export interface World {
   counters: { requests: number; purgeRequests: number; writes: number };
   /** Pending long-running operations (registry updates, key recovery) by id. */
   operations: Record<string, OperationRecord>;
+  /** More subscriptions of the same tenant (fleet worlds); absent in older state files: only `subscriptionId`. */
+  subscriptions?: SubscriptionRecord[];
+  /** Container groups encrypted with a customer-managed key (ACI); key: lower-cased resource id. */
+  containerGroups?: Record<string, ContainerGroupRecord>;
+  /** Resource Manager read tokens left per lower-cased subscription id (see settings.readBudget). */
+  readTokens?: Record<string, { tokens: number; atMs: number }>;
+}
+
+export interface SubscriptionRecord {
+  subscriptionId: string;
+  displayName: string;
+  /** false: the operator holds no role there, so it is not listed and every read answers AuthorizationFailed. */
+  readable: boolean;
+}
+
+/** An ACI container group; its encryption is fixed when it is deployed (seed: encryptionProperties). */
+export interface ContainerGroupRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  createdAt: string;
+  /** Lower-cased resource ids of the assigned user-assigned identities. */
+  userAssignedIdentities: string[];
+  encryptionProperties: {
+    /** https://<vault>.vault.azure.net (the vault's DNS name). */
+    vaultBaseUrl: string;
+    keyName: string;
+    keyVersion: string;
+    /** Resource id of the user-assigned identity that reads the key. */
+    identity: string;
+  };
+  containers: Array<{ name: string; image: string; cpu: number; memoryInGB: number }>;
 }
 
 export interface WorldSettings {
@@ -37,6 +70,11 @@ export interface WorldSettings {
   keyDeletionMs?: number;
   /** Injected faults, matched in order; each fires `remaining` times (or forever when absent). */
   faults: FaultRule[];
+  /**
+   * Resource Manager's per-subscription read limit as a token bucket (bucket size, tokens refilled per second);
+   * absent: reads are never throttled.
+   */
+  readBudget?: { bucket: number; refillPerSecond: number };
 }
 
 export interface FaultRule {

@@ -69,7 +69,7 @@ describe("acr-cmk sandbox (command line)", () => {
     [["init", "--identity", "robot"], /--identity must be one of user, system \(got 'robot'\)/],
     [["init", "--access", "acl"], /--access must be one of policy, rbac/],
     [["init", "--key-version", "oldest"], /--key-version must be one of latest, pinned/],
-    [["init", "--registries", "0"], /--registries must be from 1 to 50/],
+    [["init", "--registries", "0"], /--registries must be from 1 to 5000/],
     [["init", "--registries", "two"], /--registries must be a whole number/],
     [["break", "key-stolen"], /unknown incident 'key-stolen'; valid incidents: key-deleted, vault-deleted, key-purged/],
     [["break", "system-identity-removed"], /sandbox init --scenario system-identity/],

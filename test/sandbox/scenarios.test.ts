@@ -96,6 +96,6 @@ describe("sandbox scenarios", () => {
 
   it("refuses an impossible fleet size", () => {
     expect(() => createWorld({ registries: 0 })).toThrow(RangeError);
-    expect(() => createWorld({ registries: 51 })).toThrow(/from 1 to 50/);
+    expect(() => createWorld({ registries: 51 })).toThrow(/from 1 to 50 /);
   });
 });

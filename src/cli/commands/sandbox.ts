@@ -5,6 +5,7 @@ import { z } from "zod";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
+import { fleetInitLines, fleetInitOptions, registryForKey } from "./sandbox-fleet.js";
 import { listenFailure, serveProxy, type StartSandboxProxy } from "./sandbox-proxy.js";
 import {
   advanceClock,
@@ -19,7 +20,7 @@ import {
   IncidentError,
   initFileStore,
   INCIDENT_NAMES,
-  MAX_REGISTRIES,
+  MAX_FLEET_REGISTRIES,
   parseDuration,
   planScenario,
   resolveRegistryKey,
@@ -86,7 +87,8 @@ const initOptions = z.object({
   identity: oneOf("--identity", ["user", "system"] as const).optional(),
   access: oneOf("--access", ["policy", "rbac"] as const).optional(),
   keyVersion: oneOf("--key-version", ["latest", "pinned"] as const).optional(),
-  registries: wholeNumber("--registries", 1, MAX_REGISTRIES).optional(),
+  registries: wholeNumber("--registries", 1, MAX_FLEET_REGISTRIES).optional(),
+  ...fleetInitOptions(wholeNumber),
 });
 
 function describeWorld(world: World, path: string, scenario: string) {
@@ -127,6 +129,10 @@ export const sandboxInitCommand: CommandRunner = async (ctx, options) => {
     printJson(ctx, summary);
     return EXIT.ok;
   }
+  if (plan.fleet) {
+    ctx.stdout.write(fleetInitLines(world, path, plan, replaced).join("\n"));
+    return EXIT.ok;
+  }
   const lines = [
     `Sandbox ready: scenario '${plan.scenario}' (${SCENARIO_DESCRIPTIONS[plan.scenario]}).`,
     `State file: ${path}${replaced ? " (the previous sandbox there was replaced)" : ""}`,
@@ -159,6 +165,11 @@ export const sandboxInitCommand: CommandRunner = async (ctx, options) => {
 
 const breakOptions = z.object({
   registry: z.string().trim().min(1, "-r/--registry needs a registry name").optional(),
+  key: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{3,24}\/[a-z0-9-]{1,127}$/i, "--key takes <vault>/<key>, e.g. kv-acr-cmk-fleet-01/acr-cmk")
+    .optional(),
   /** true: `--in-progress` without a duration (the world's own deletion window). */
   inProgress: z.union([z.literal(true), z.string()]).optional(),
 });
@@ -183,7 +194,8 @@ function deletionWindow(text: string): number {
 }
 
 export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident) => {
-  const { registry, inProgress } = parseOptions(breakOptions, options);
+  const { registry: named, key, inProgress } = parseOptions(breakOptions, options);
+  if (named && key) throw new UsageError("give -r/--registry or --key, not both");
   const incidentOptions =
     inProgress === undefined ? {} : { inProgress: inProgress === true ? {} : { forMs: deletionWindow(inProgress) } };
   const parsedIncident = incidentName.safeParse(incident);
@@ -191,15 +203,22 @@ export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident)
   const store = fileStore(statePath(ctx));
   // Thrown inside update → nothing is written: a refused incident leaves the world as it was.
   const result = asUsage(() =>
-    store.update((world, now) => breakWorld(world, parsedIncident.data, now, registry, incidentOptions)),
+    store.update((world, now) => {
+      const registry = key ? registryForKey(world, key, parsedIncident.data) : named;
+      return breakWorld(world, parsedIncident.data, now, registry, incidentOptions);
+    }),
   );
   if (ctx.globals.output === "json") {
     printJson(ctx, result);
   } else {
     ctx.stdout.write(
-      [`Broke registry '${result.registry}': ${result.incident}`, ...result.changes.map((c) => `  - ${c}`), ""].join(
-        "\n",
-      ),
+      [
+        key
+          ? `Broke key '${key}' for every registry and container group using it: ${result.incident}`
+          : `Broke registry '${result.registry}': ${result.incident}`,
+        ...result.changes.map((c) => `  - ${c}`),
+        "",
+      ].join("\n"),
     );
   }
   return EXIT.ok;
@@ -220,7 +239,7 @@ export const sandboxStatusCommand: CommandRunner = async (ctx) => {
   if (ctx.globals.output === "json") printJson(ctx, status);
   else ctx.stdout.write(formatStatus(status));
   // Like diagnose: the command worked; 1 tells a script that some registry cannot read its key.
-  return status.registries.every((r) => r.healthy) ? EXIT.ok : EXIT.problems;
+  return [...status.registries, ...(status.containerGroups ?? [])].every((r) => r.healthy) ? EXIT.ok : EXIT.problems;
 };
 
 // ------------------------------------------------------------------------------------------------------------- advance

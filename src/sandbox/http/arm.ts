@@ -3,9 +3,11 @@ import { updateAccessPolicies } from "./access-policies.js";
 import { matchSegments, pathSegments, type RouteContext, type RouteResult } from "./context.js";
 import { getDeletedVault, listDeletedManagedHsms, listDeletedVaults, purgeDeletedVault } from "./deleted-vaults.js";
 import { getIdentity, listIdentities } from "./identities.js";
+import { getContainerGroup, listContainerGroups } from "./container-groups.js";
 import { getOperationStatus } from "./operation-statuses.js";
 import { ServiceError } from "./problems.js";
 import { getRegistry, listRegistries, patchRegistry, putRegistry } from "./registries.js";
+import { queryResources } from "./resource-graph.js";
 import { listResources } from "./resources.js";
 import { deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment } from "./role-assignments.js";
 import { listSubscriptions } from "./subscriptions.js";
@@ -18,6 +20,7 @@ const RG = `${SUB}/resourceGroups/{rg}`;
 const ACR = "providers/Microsoft.ContainerRegistry/registries";
 const KV = "providers/Microsoft.KeyVault";
 const MSI = "providers/Microsoft.ManagedIdentity/userAssignedIdentities";
+const ACI = "providers/Microsoft.ContainerInstance/containerGroups";
 
 const ROUTES: Array<{ pattern: string; methods: Partial<Record<string, Handler>> }> = [
   { pattern: "subscriptions", methods: { GET: listSubscriptions } },
@@ -40,6 +43,10 @@ const ROUTES: Array<{ pattern: string; methods: Partial<Record<string, Handler>>
   { pattern: `${SUB}/${KV}/deletedManagedHSMs`, methods: { GET: listDeletedManagedHsms } },
   { pattern: `${SUB}/${KV}/locations/{location}/deletedVaults/{vault}`, methods: { GET: getDeletedVault } },
   { pattern: `${SUB}/${KV}/locations/{location}/deletedVaults/{vault}/purge`, methods: { POST: purgeDeletedVault } },
+  { pattern: `${SUB}/${ACI}`, methods: { GET: listContainerGroups } },
+  { pattern: `${RG}/${ACI}`, methods: { GET: listContainerGroups } },
+  { pattern: `${RG}/${ACI}/{name}`, methods: { GET: getContainerGroup } },
+  { pattern: "providers/Microsoft.ResourceGraph/resources", methods: { POST: queryResources } },
 ];
 
 /** `…/providers/Microsoft.Authorization/roleAssignments[/{name}]` at any scope (the last such pair wins). */

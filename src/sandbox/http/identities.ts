@@ -1,4 +1,5 @@
 // Microsoft.ManagedIdentity/userAssignedIdentities: GET and lists (the SDK flattens `properties`).
+import { inSubscription } from "../fleet.js";
 import type { IdentityRecord, World } from "../world.js";
 import { requireResourceGroup, requireSubscription, sameText } from "./arm-scope.js";
 import type { RouteContext, RouteResult } from "./context.js";
@@ -22,7 +23,7 @@ export function listIdentities(ctx: RouteContext, params: Record<string, string>
   if (params.rg) requireResourceGroup(world, params.sub as string, params.rg);
   else requireSubscription(world, params.sub as string);
   const value = Object.values(world.identities)
-    .filter((i) => !params.rg || sameText(i.resourceGroup, params.rg))
+    .filter((i) => inSubscription(i.id, params.sub as string) && (!params.rg || sameText(i.resourceGroup, params.rg)))
     .map(identityBody);
   return { status: 200, body: { value } };
 }

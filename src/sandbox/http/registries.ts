@@ -1,5 +1,6 @@
 // Microsoft.ContainerRegistry/registries: GET, list, PUT (create, or the az CLI's full-body update), PATCH (identity
 // assign/remove, rotate-key). Body shapes: research §1.1; the CMK rules come from ../health.ts.
+import { inSubscription } from "../fleet.js";
 import { z } from "zod";
 import { identityAccessMessage, registryKeyAccess } from "../health.js";
 import { keyId, newGuid, parseKeyId, registryId } from "../ids.js";
@@ -137,7 +138,7 @@ export function listRegistries(ctx: RouteContext, params: Record<string, string>
   if (params.rg) requireResourceGroup(world, sub, params.rg);
   else requireSubscription(world, sub);
   const value = Object.values(world.registries)
-    .filter((r) => !params.rg || sameText(r.resourceGroup, params.rg))
+    .filter((r) => inSubscription(r.id, sub) && (!params.rg || sameText(r.resourceGroup, params.rg)))
     .map((r) => registryBody(world, r));
   return { status: 200, body: { value } };
 }

@@ -1,4 +1,5 @@
 // GET /subscriptions/{sub}/resources?$filter=resourceType eq '…' — the generic list `vaults.list()` calls (research §2).
+import { inSubscription } from "../fleet.js";
 import { requireSubscription } from "./arm-scope.js";
 import { page, type RouteContext, type RouteResult } from "./context.js";
 import { badRequest } from "./problems.js";
@@ -41,6 +42,7 @@ export function listResources(ctx: RouteContext, params: Record<string, string>)
       tags: {},
     })),
   ];
-  const items = type ? all.filter((r) => r.type.toLowerCase() === type) : all;
+  const mine = all.filter((r) => inSubscription(r.id, params.sub as string));
+  const items = type ? mine.filter((r) => r.type.toLowerCase() === type) : mine;
   return { status: 200, body: page(ctx, items, { sizeParam: "$top", defaultSize: 1000 }) };
 }

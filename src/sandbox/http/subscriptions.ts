@@ -1,20 +1,25 @@
-// GET /subscriptions: the world's one subscription, as Resource Manager lists the subscriptions a caller can see.
-import type { World } from "../world.js";
+// GET /subscriptions: the world's subscriptions, as Resource Manager lists the subscriptions a caller can see.
+import { allSubscriptions } from "../fleet.js";
+import type { SubscriptionRecord, World } from "../world.js";
 import type { RouteContext, RouteResult } from "./context.js";
 
 /** What the sandbox's subscription is called wherever a name is shown. */
 export const SANDBOX_SUBSCRIPTION_NAME = "acr-cmk sandbox";
 
 /** Every field SubscriptionClient deserialises (api-version 2022-12-01), as ARM fills them for a pay-as-you-go one. */
-export function subscriptionBody(world: World): unknown {
+export function subscriptionBody(world: World, subscription?: SubscriptionRecord): unknown {
+  const subscriptionId = subscription?.subscriptionId ?? world.subscriptionId;
   return {
-    id: `/subscriptions/${world.subscriptionId}`,
+    id: `/subscriptions/${subscriptionId}`,
     authorizationSource: "RoleBased",
     managedByTenants: [],
     tags: {},
-    subscriptionId: world.subscriptionId,
+    subscriptionId,
     tenantId: world.tenantId,
-    displayName: SANDBOX_SUBSCRIPTION_NAME,
+    displayName:
+      subscription && subscription.subscriptionId !== world.subscriptionId
+        ? subscription.displayName
+        : SANDBOX_SUBSCRIPTION_NAME,
     state: "Enabled",
     subscriptionPolicies: {
       locationPlacementId: "Public_2014-09-01",
@@ -24,8 +29,11 @@ export function subscriptionBody(world: World): unknown {
   };
 }
 
-/** One page, no nextLink, and the `count` ARM adds to this list. */
+/** One page, no nextLink, and the `count` ARM adds to this list; subscriptions the operator cannot read are not listed. */
 export function listSubscriptions(ctx: RouteContext): RouteResult {
   const world = ctx.store.read();
-  return { status: 200, body: { value: [subscriptionBody(world)], count: { type: "Total", value: 1 } } };
+  const value = allSubscriptions(world)
+    .filter((s) => s.readable)
+    .map((s) => subscriptionBody(world, s));
+  return { status: 200, body: { value, count: { type: "Total", value: value.length } } };
 }

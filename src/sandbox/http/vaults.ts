@@ -1,5 +1,6 @@
 // Microsoft.KeyVault/vaults: GET, lists, PUT (create, update that keeps keys, createMode "recover"), PATCH, DELETE
 // (soft delete). Body shapes: research §2.1; every body has `properties.sku` (the SDK reads it unconditionally).
+import { inSubscription } from "../fleet.js";
 import { z } from "zod";
 import { parseKeyId, vaultResourceId, vaultUri } from "../ids.js";
 import type { VaultRecord, World } from "../world.js";
@@ -161,7 +162,8 @@ export function listVaults(ctx: RouteContext, params: Record<string, string>): R
   if (params.rg) requireResourceGroup(world, params.sub as string, params.rg);
   else requireSubscription(world, params.sub as string);
   const value = Object.values(world.vaults)
-    .filter((v) => !v.deleted && !v.purged && (!params.rg || sameText(v.resourceGroup, params.rg)))
+    .filter((v) => !v.deleted && !v.purged && inSubscription(v.id, params.sub as string))
+    .filter((v) => !params.rg || sameText(v.resourceGroup, params.rg))
     .map(vaultBody);
   return { status: 200, body: { value } };
 }
