@@ -29,7 +29,7 @@ export function normaliseArgv(argv: string[]): string[] {
 
 export function globalsFrom(command: Command, env: NodeJS.ProcessEnv): GlobalOptions {
   const opts = command.optsWithGlobals<{
-    subscription?: string;
+    subscription?: string[];
     sandbox?: string | boolean;
     output: "text" | "json";
     color: boolean;
@@ -46,7 +46,9 @@ export function globalsFrom(command: Command, env: NodeJS.ProcessEnv): GlobalOpt
   }
   if (sandbox !== undefined && !isAbsolute(sandbox)) sandbox = resolve(sandbox);
   return {
-    subscription: opts.subscription ?? env.AZURE_SUBSCRIPTION_ID,
+    // Every command but scan acts in one subscription: the last one named wins, as an option given twice does.
+    subscription: opts.subscription?.at(-1) ?? env.AZURE_SUBSCRIPTION_ID,
+    ...(opts.subscription?.length ? { subscriptions: opts.subscription } : {}),
     sandbox,
     output: opts.output,
     ...(command.getOptionValueSourceWithGlobals("output") === "cli" ? { outputChosen: true } : {}),

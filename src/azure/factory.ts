@@ -3,12 +3,14 @@
 // subscription directory, which needs no subscription: it lists them, then builds the port for the one chosen.
 import { resolve } from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
+import type { PipelineRetryOptions } from "@azure/core-rest-pipeline";
 import { UsageError } from "../errors.js";
 import { createSandboxHandler } from "../sandbox/handler.js";
 import { fileStore, SandboxStateError, type WorldStore } from "../sandbox/store.js";
 import { createCmkAzure, type ResponseRecord } from "./cmk-azure.js";
 import { createCloudCredential, createSandboxCredential } from "./credentials.js";
 import { isGuid } from "./ids.js";
+import type { RequestGate } from "./port/gate-policy.js";
 import { createSandboxHttpClient } from "./sandbox-transport.js";
 import type { CallOptions, CmkAzure, SubscriptionInfo } from "./types.js";
 
@@ -18,6 +20,12 @@ export interface SandboxAzureOptions {
   store?: WorldStore;
   /** Delay per request (ms), on top of the world's own latency setting: benchmarks and timeout tests. */
   latencyMs?: number;
+  /** Another subscription of the sandbox's world than its first (fleet worlds). */
+  subscriptionId?: string;
+  /** Bounds the requests in flight (the fleet scan). */
+  gate?: RequestGate;
+  /** Retries instead of the sandbox port's usual three (the fleet scan waits out longer bursts of 429s). */
+  retryOptions?: PipelineRetryOptions;
   onResponse?: (record: ResponseRecord) => void;
 }
 
@@ -40,7 +48,8 @@ function readSubscription(store: WorldStore, where: string): string {
 export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
   if (!options.store && !options.stateFile) throw new UsageError("sandbox: give a state file or a store");
   const store = options.store ?? fileStore(options.stateFile as string);
-  const subscriptionId = readSubscription(store, options.stateFile ? ` at ${options.stateFile}` : "");
+  const worldSubscription = readSubscription(store, options.stateFile ? ` at ${options.stateFile}` : "");
+  const subscriptionId = options.subscriptionId ?? worldSubscription;
   const handler = createSandboxHandler({ store, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
   const httpClient = createSandboxHttpClient(handler);
   return createCmkAzure({
@@ -50,8 +59,9 @@ export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
     httpClient,
     // The sandbox answers Retry-After: 0; injected 429/503 faults are still retried, just without the cloud's waits.
     updateIntervalInMs: 0,
-    retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 20 },
+    retryOptions: options.retryOptions ?? { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 20 },
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+    ...(options.gate ? { gate: options.gate } : {}),
   });
 }
 

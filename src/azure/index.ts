@@ -13,3 +13,6 @@ export { createRemoteSandboxAzure, type RemoteSandboxAzureOptions } from "./remo
 export { createCloudCredential, createSandboxCredential } from "./credentials.js";
 export { callAzure, InvalidRequestError, redactSecrets, toAzureFailure } from "./errors.js";
 export * from "./ids.js";
+export * from "./fleet-types.js";
+export { createFleetAzureForCli, createSandboxFleet } from "./fleet.js";
+export { FLEET_QUERY } from "./resource-graph.js";

@@ -5,6 +5,8 @@ export type OutputFormat = "text" | "json";
 /** Global options of every command (CONTRACT.md). */
 export interface GlobalOptions {
   subscription?: string;
+  /** Every `--subscription` given (scan takes several); absent when none was. */
+  subscriptions?: string[];
   /** Absolute path of the sandbox state file when sandbox mode is on. */
   sandbox?: string;
   output: OutputFormat;

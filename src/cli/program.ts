@@ -14,6 +14,7 @@ type Loader = () => Promise<CommandRunner>;
 
 export const COMMAND_NAMES = [
   "diagnose",
+  "scan",
   "triage",
   "runbooks",
   "run",
@@ -31,7 +32,11 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
   const program = new Command("acr-cmk")
     .description("Guided, auditable recovery for Azure Container Registry encrypted with a customer-managed key.")
     .version(version, "-V, --version")
-    .option("--subscription <id>", "Azure subscription id (env AZURE_SUBSCRIPTION_ID)")
+    .option(
+      "--subscription <id>",
+      "Azure subscription id (env AZURE_SUBSCRIPTION_ID); scan takes it more than once",
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .option("--sandbox [state-file]", "use the embedded simulated Azure (env ACR_CMK_SANDBOX)")
     .addOption(new Option("--output <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--no-color", "plain output (also NO_COLOR)")
@@ -55,6 +60,12 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
       .option("-g, --resource-group <name>", "resource group of the registry")
       .option("-r, --registry <name>", "registry name")
       .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
+
+  program
+    .command("scan")
+    .description("check every CMK registry and container group at once, grouped by key (Azure Resource Graph)")
+    .option("--all-subscriptions", "every subscription the signed-in identity can read")
+    .action(action(async () => (await import("./commands/scan.js")).scanCommand));
 
   target(
     program.command("diagnose").description("check a registry's CMK health and name the runbook that fixes it"),

@@ -27,6 +27,10 @@ export interface ProbeOptions {
    * the key-deleted runbook looks: diagnose must not call purged what the runbook would then recover.
    */
   missingKeyLook?: MissingKeyLook;
+  /** The registry as already read (a fleet scan's Resource Graph row): wave 1 is skipped. */
+  registry?: RegistryInfo;
+  /** false: skip the registry data-plane check (a fleet scan checks the key path, not each registry's content). */
+  dataPlane?: boolean;
 }
 
 export interface ProbeResult {
@@ -182,7 +186,7 @@ export async function probeRegistry(
   const opts = () => ({ abortSignal: recorder.signal });
 
   // Wave 1: the registry names everything else.
-  const registry = await recorder.must("getRegistry", 1, () => azure.getRegistry(ref, opts()));
+  const registry = options.registry ?? (await recorder.must("getRegistry", 1, () => azure.getRegistry(ref, opts())));
   const snapshot: DiagnosisSnapshot = {
     now: (options.now?.() ?? new Date()).toISOString(),
     subscriptionId: azure.subscriptionId,
@@ -273,7 +277,7 @@ export async function probeRegistry(
   };
 
   const dataPlaneBranch = async (): Promise<void> => {
-    if (registry.encryption.status !== "enabled") return;
+    if (registry.encryption.status !== "enabled" || options.dataPlane === false) return;
     snapshot.dataPlane = await recorder.read("checkRegistryDataPlane", 2, () =>
       azure.checkRegistryDataPlane(registry, opts()),
     );

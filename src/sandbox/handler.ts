@@ -11,6 +11,7 @@ import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
 import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
 import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
 import type { WorldStore } from "./store.js";
+import type { World } from "./world.js";
 
 export { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
 
@@ -99,6 +100,29 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
+/**
+ * The store as one request's handler sees it: its first read is the world the bookkeeping update just wrote (when no
+ * latency separates them), so a large fleet world is not parsed twice per request. Private to this request: a handler
+ * that changes what it read changes nothing else. Any update goes to the real store, and reads after it do too.
+ */
+function requestStore(store: WorldStore, seen: World, latencyMs: number): WorldStore {
+  // After a delay another process may have changed the world: read it again.
+  let snapshot: World | undefined = latencyMs > 0 ? undefined : seen;
+  return {
+    ...(store.path ? { path: store.path } : {}),
+    read() {
+      if (!snapshot) return store.read();
+      const world = snapshot;
+      snapshot = undefined;
+      return world;
+    },
+    update(fn) {
+      snapshot = undefined;
+      return store.update(fn);
+    },
+  };
+}
+
 export function createSandboxHandler(options: { store: WorldStore; latencyMs?: number }): SandboxHandler {
   const { store } = options;
   return {
@@ -126,7 +150,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         located !== null &&
         ((target?.service === "arm" && isPurgeRequest(req.method, located.path)) ||
           (target?.service === "keyvault" && isKeyVaultPurgeRequest(req.method, located.path)));
-      const { fault, latencyMs, gate, throttled } = store.update((world, now) => {
+      const { fault, latencyMs, gate, throttled, seen } = store.update((world, now) => {
         world.counters.requests += 1;
         if (purge) world.counters.purgeRequests += 1;
         const fault = takeFault(world, req.method, req.url);
@@ -139,6 +163,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
           gate,
           throttled: gate?.throttled ? throttledResponse(world, gate) : null,
           latencyMs: options.latencyMs ?? world.settings.latencyMs,
+          seen: world,
         };
       });
       await sleep(latencyMs);
@@ -166,7 +191,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         rawBody: req.body,
         path: located.path,
         linkBase: `${url.protocol}//${url.host}${target.prefix}`,
-        store,
+        store: requestStore(store, seen, latencyMs),
       };
       try {
         let result: RouteResult;

@@ -8,6 +8,8 @@ export interface ResponseRecord {
   url: string;
   status: number;
   requestId?: string;
+  /** Resource Manager's `x-ms-ratelimit-remaining-subscription-reads`, when it sent one: the fleet scan paces on it. */
+  remainingReads?: number;
 }
 
 export function auditPolicy(onResponse: (record: ResponseRecord) => void): PipelinePolicy {
@@ -17,12 +19,14 @@ export function auditPolicy(onResponse: (record: ResponseRecord) => void): Pipel
       const response = await next(request);
       const url = new URL(request.url);
       const requestId = response.headers.get("x-ms-request-id") ?? undefined;
+      const remaining = Number.parseInt(response.headers.get("x-ms-ratelimit-remaining-subscription-reads") ?? "", 10);
       try {
         onResponse({
           method: request.method,
           url: `${url.protocol}//${url.host}${url.pathname}`,
           status: response.status,
           ...(requestId ? { requestId } : {}),
+          ...(Number.isFinite(remaining) ? { remainingReads: remaining } : {}),
         });
       } catch {
         // An audit sink that throws must not turn a successful Azure call into a failure.

@@ -12,6 +12,7 @@ import { KeyClient } from "@azure/keyvault-keys";
 import { parseVaultUrl } from "../ids.js";
 import { auditPolicy, type ResponseRecord } from "./audit-policy.js";
 import { errorBodyPolicy } from "./error-bodies.js";
+import { gatePolicy, type RequestGate } from "./gate-policy.js";
 
 export interface SdkClientOptions {
   subscriptionId: string;
@@ -26,6 +27,8 @@ export interface SdkClientOptions {
   updateIntervalInMs?: number;
   /** Called once per HTTP response, for the audit log. */
   onResponse?: (record: ResponseRecord) => void;
+  /** Bounds the requests in flight (the fleet scan's adaptive concurrency); absent: no bound. */
+  gate?: RequestGate;
 }
 
 export interface SdkClients {
@@ -46,7 +49,10 @@ export interface SdkClients {
 export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
 
 /** What every client's pipeline shares: the transport, retries, TLS, the error-body policy and the audit policy. */
-export type PipelineSettings = Pick<SdkClientOptions, "httpClient" | "retryOptions" | "tlsOptions" | "onResponse">;
+export type PipelineSettings = Pick<
+  SdkClientOptions,
+  "httpClient" | "retryOptions" | "tlsOptions" | "onResponse" | "gate"
+>;
 
 export function pipelineOptions(options: PipelineSettings) {
   return {
@@ -57,6 +63,7 @@ export function pipelineOptions(options: PipelineSettings) {
       // Every client, so a paged list's error keeps its body (see error-bodies.ts).
       { policy: errorBodyPolicy(), position: "perRetry" as const },
       ...(options.onResponse ? [{ policy: auditPolicy(options.onResponse), position: "perRetry" as const }] : []),
+      ...(options.gate ? [{ policy: gatePolicy(options.gate), position: "perRetry" as const }] : []),
     ],
   };
 }
