@@ -48,7 +48,13 @@ function invocationOf(ctx: CliContext): string {
   return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
+const CONTAINER_GROUP_ID = /\/providers\/Microsoft\.ContainerInstance\/containerGroups\/[^/]+\/?$/i;
+
 export const diagnoseCommand: CommandRunner = async (ctx, options) => {
+  if (typeof options.id === "string" && CONTAINER_GROUP_ID.test(options.id.trim())) {
+    const { diagnoseContainerGroupCommand } = await import("./diagnose-fleet.js");
+    return diagnoseContainerGroupCommand(ctx, options.id.trim(), invocationOf(ctx));
+  }
   const target = parseTarget(options);
   // A resource id names its subscription: use it when none was given (the port is built lazily, after this).
   if (target.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription) {
@@ -76,8 +82,13 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
     throw error;
   }
 
+  // How far the broken key reaches: other registries and container groups reading it (Resource Graph, best effort).
+  const { sharedKeyNote } = await import("./diagnose-fleet.js");
+  const shared = report.healthy
+    ? null
+    : await sharedKeyNote(ctx, report.registry.id, report.registry.encryption.keyIdentifier);
   if (ctx.globals.output === "json") {
-    printJson(ctx, report);
+    printJson(ctx, shared ? { ...report, sharedWith: shared.ids } : report);
   } else {
     ctx.stdout.write(
       renderReportText(report, {
@@ -85,6 +96,7 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
         width: ctx.stdout.columns ?? 100,
       }),
     );
+    if (shared) ctx.stdout.write(shared.text);
     if (ctx.globals.verbose) {
       for (const t of report.stats.trace)
         ctx.stderr.write(`  wave ${t.wave}  ${t.call}  ${t.ms} ms${t.ok ? "" : "  (failed)"}\n`);

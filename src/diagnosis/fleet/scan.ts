@@ -79,11 +79,14 @@ const REGISTRY_ONLY = new Set([
 /** Runbooks whose fix is the key's, not the resource's: the only ones a container group can follow. */
 export const CONTAINER_GROUP_RUNBOOKS: ReadonlySet<RunbookId> = new Set<RunbookId>(["key-deleted", "restore"]);
 
+/** Gone for good: nothing can make the key usable again, so a container group must be redeployed. */
+const PURGED = new Set(["KEY_PURGED", "VAULT_PURGED"]);
+
 export function resourceRunbook(type: ResourceType, findings: readonly Finding[]): RunbookId | null {
   const first = findings.find((f) => f.severity !== "info" && f.runbook !== null);
   const runbook = first?.runbook ?? null;
-  if (type === "containerGroup" && runbook && !CONTAINER_GROUP_RUNBOOKS.has(runbook)) return null;
-  return runbook;
+  if (type !== "containerGroup" || !runbook) return runbook;
+  return CONTAINER_GROUP_RUNBOOKS.has(runbook) && !findings.some((f) => PURGED.has(f.id)) ? runbook : null;
 }
 
 /** Judges one resource with its path's shared reads. */
