@@ -25,15 +25,6 @@ export type RunStatus =
   | "aborted"
   | "failed";
 
-export const FINAL_STATUSES: readonly RunStatus[] = [
-  "succeeded",
-  "unrecoverable",
-  "escalated",
-  "rejected",
-  "aborted",
-  "failed",
-];
-
 export interface RunLogEntry {
   at: string;
   level: "info" | "warn" | "error";
