@@ -5,7 +5,8 @@ import type { RunbookId } from "../diagnosis/types.js";
 export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../machines/meta.js";
 
-export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed";
+/** "rejected": the approval a person refused (the run then ended rejected); never shown as done. */
+export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed" | "rejected";
 
 export interface StepView extends StepMeta {
   id: string;

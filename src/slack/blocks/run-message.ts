@@ -36,6 +36,7 @@ const STEP_MARK: Record<StepStatus, string> = {
   pending: ":white_square:",
   skipped: ":heavy_minus_sign:",
   failed: ":x:",
+  rejected: ":no_entry_sign:",
 };
 
 const STATUS_TEXT: Record<RunStatus, string> = {
@@ -60,7 +61,8 @@ function checklist(steps: StepView[]): string {
     .map((step) => {
       const risk = step.kind === "change" && step.risk !== "none" ? ` _(risk ${step.risk})_` : "";
       const title = escapeText(step.title);
-      return `${STEP_MARK[step.status]} ${step.status === "current" ? `*${title}*` : title}${risk}`;
+      const rejected = step.status === "rejected" ? " _(rejected)_" : "";
+      return `${STEP_MARK[step.status]} ${step.status === "current" ? `*${title}*` : title}${risk}${rejected}`;
     });
   return truncate(lines.join("\n"));
 }
