@@ -56,6 +56,8 @@ const MIGRATIONS: readonly string[] = [
   // column existed carry it in their view's error.
   `ALTER TABLE runs ADD COLUMN crashed TEXT;
    UPDATE runs SET crashed = json_extract(view, '$.error.message') WHERE json_extract(view, '$.error.cause') = 'internal';`,
+  // Answers to a run's choices given on the command line (JSON array), for whoever resumes it.
+  `ALTER TABLE runs ADD COLUMN preset_choices TEXT;`,
 ];
 
 export const DATABASE_FILE = "runs.sqlite";

@@ -105,9 +105,12 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       ...(options.actorOptions ? { actorOptions: options.actorOptions } : {}),
       closed: () => this.closed,
     });
-    this.heartbeat = setInterval(() => {
-      if (!this.closed) this.live.beat();
-    }, Math.max(1000, Math.floor(lockTtlMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        if (!this.closed) this.live.beat();
+      },
+      Math.max(1000, Math.floor(lockTtlMs / 3)),
+    );
     // Heartbeats alone must not keep a finished CLI process alive.
     this.heartbeat.unref();
   }
@@ -133,6 +136,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       driver: params.driver,
       dryRun: false,
       selfApprove: Boolean(params.selfApprove),
+      ...(params.presetChoices?.length ? { presetChoices: [...params.presetChoices] } : {}),
       status: "running",
       snapshot: null,
       visited: [],
@@ -150,6 +154,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
         place,
         driver: params.driver,
         selfApprove: record.selfApprove,
+        ...(record.presetChoices ? { presetChoices: record.presetChoices } : {}),
       },
     );
     return this.live.launch(record, definition, lockKey, undefined, params.hints);

@@ -187,7 +187,11 @@ export class LiveRuns {
 
   /** Keeps this process's locks alive and stops driving the runs another process took over (the machine slept). */
   beat(): void {
-    const lost = this.o.ownership.heartbeat(this.all().filter((run) => !run.stopped).map((run) => run.lockKey));
+    const lost = this.o.ownership.heartbeat(
+      this.all()
+        .filter((run) => !run.stopped)
+        .map((run) => run.lockKey),
+    );
     for (const run of this.all()) {
       if (lost.includes(run.lockKey)) this.letGo(run);
     }
@@ -244,6 +248,7 @@ export class LiveRuns {
         ...(record.place ? { place: record.place } : {}),
         visited: record.visited,
         ...(record.approval ? { approval: record.approval } : {}),
+        ...(record.presetChoices ? { presetChoices: record.presetChoices } : {}),
         startedAt: record.startedAt,
         updatedAt: record.updatedAt,
       },

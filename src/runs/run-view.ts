@@ -29,6 +29,7 @@ export interface RunFacts {
   place?: RunPlace;
   visited: readonly string[];
   approval?: ApprovalStamp;
+  presetChoices?: string[];
   startedAt: string;
   updatedAt: string;
 }
@@ -102,7 +103,11 @@ export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
   const rejected = rejectedStep(facts, status);
   const steps: StepView[] = planSteps(facts.definition, placeholdersOf(context), context.stepAz).map((step) => {
     const evidence = context.evidence[step.id];
-    return { ...step, status: stepStatus(step.id, state, status, visited, rejected), ...(evidence ? { evidence } : {}) };
+    return {
+      ...step,
+      status: stepStatus(step.id, state, status, visited, rejected),
+      ...(evidence ? { evidence } : {}),
+    };
   });
   const log = [...context.log];
   if (state.crashed !== undefined) log.push({ at: facts.updatedAt, level: "error", message: state.crashed });
@@ -133,6 +138,7 @@ export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
     log,
     ...(context.outcome ? { outcome: context.outcome } : {}),
     rollback: [...context.rollback],
+    ...(facts.presetChoices?.length ? { presetChoices: [...facts.presetChoices] } : {}),
     ...(status === "failed" ? { error: errorOf(state) } : {}),
     startedAt: facts.startedAt,
     updatedAt: facts.updatedAt,

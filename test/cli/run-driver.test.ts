@@ -211,3 +211,19 @@ describe("a rejected approval", () => {
     expect(json.run.steps.find((s) => s.id === "approveRecover")?.status).toBe("rejected");
   });
 });
+
+describe("runs show", () => {
+  it("records the value a person chose, not only that they chose", async () => {
+    const e = toyEngine();
+    const { id } = await e.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli" });
+    await e.settled(id);
+    await e.approve(id, "bob", { fingerprint: "fp-deleted" });
+    await e.settled(id);
+    await e.input(id, "alice", "skip");
+    await e.settled(id);
+    await e.close();
+    engine = undefined;
+    const text = await cli(["runs", "show", id]);
+    expect(text.stdout).toMatch(/alice input: chosen skip\n/);
+  });
+});

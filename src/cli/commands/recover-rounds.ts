@@ -43,6 +43,7 @@ export async function recoverInRounds(
         driver: "cli",
         selfApprove: run.yes,
         hints: knownValues(report),
+        presetChoices: run.answers,
       });
       const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
       runs.push(last);

@@ -98,4 +98,3 @@ export async function printDryRun(
   });
   return EXIT.ok;
 }
-

@@ -59,4 +59,3 @@ export async function drivePlainRun(
 export function inTerminal(ctx: CliContext): boolean {
   return ctx.globals.output === "text" && Boolean(ctx.stdout.isTTY) && Boolean(ctx.stdin.isTTY);
 }
-

@@ -23,6 +23,13 @@ import { driveRun, inTerminal } from "./run-drive.js";
 
 export { driveRun, invocationOf } from "./run-drive.js";
 
+/** `--method`: how revoke removes access (its one choice), on `revoke` and on `runs resume`. */
+export const revokeMethod = z
+  .enum(["access-policy", "role-assignment", "disable-key"], {
+    error: "--method must be access-policy, role-assignment or disable-key",
+  })
+  .optional();
+
 const runOptionsSchema = z.object({
   yes: z.boolean().optional(),
   dryRun: z.boolean().optional(),
@@ -33,11 +40,7 @@ const runOptionsSchema = z.object({
     .max(128, "--requester is longer than 128 characters")
     .regex(/^[^\p{Cc}]+$/u, "--requester must not contain control characters")
     .optional(),
-  method: z
-    .enum(["access-policy", "role-assignment", "disable-key"], {
-      error: "--method must be access-policy, role-assignment or disable-key",
-    })
-    .optional(),
+  method: revokeMethod,
 });
 
 type RunOptions = z.infer<typeof runOptionsSchema>;
@@ -202,6 +205,7 @@ async function runRunbook(
       driver: "cli",
       selfApprove: run.yes,
       hints,
+      presetChoices: run.answers,
     });
     return await driveRun(ctx, engine, started.id, requester, run);
   } catch (error) {
@@ -210,7 +214,6 @@ async function runRunbook(
     await engine.close();
   }
 }
-
 
 export const runCommand: CommandRunner = async (ctx, options, runbook) => {
   const parsed = z.enum(RUNBOOK_IDS as [RunbookId, ...RunbookId[]]).safeParse(runbook);

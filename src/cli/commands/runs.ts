@@ -8,7 +8,7 @@ import type { AuditEntry, RunPlace, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
-import { driveRun, invocationOf, localUser, openEngine, reportRefusal } from "./run.js";
+import { driveRun, invocationOf, localUser, openEngine, reportRefusal, revokeMethod } from "./run.js";
 import { undoOrder } from "../../runs/undo.js";
 
 const runIdSchema = z
@@ -90,8 +90,10 @@ function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   }
   out("Approvals and audit trail:");
   for (const entry of trail) {
+    // A choice names the value chosen: which identity, which method, not only that something was chosen.
+    const chosen = entry.action === "input" && typeof entry.details.value === "string" ? ` ${entry.details.value}` : "";
     out(
-      `  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action}: ${entry.outcome}${entry.azureRequestId ? ` (request id ${entry.azureRequestId})` : ""}`,
+      `  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action}: ${entry.outcome}${chosen}${entry.azureRequestId ? ` (request id ${entry.azureRequestId})` : ""}`,
     );
   }
   if (view.rollback.length > 0) {
@@ -188,6 +190,8 @@ function actorName(value: unknown): string | undefined {
 export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
   const yes = z.boolean().optional().parse(options.yes) ?? false;
+  const method = revokeMethod.safeParse(options.method);
+  if (!method.success) throw new UsageError(method.error.issues.map((i) => i.message).join("; "));
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
   connectToRunPlace(ctx, known);
@@ -202,7 +206,9 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
     }
     if (ctx.globals.output === "text")
       ctx.stdout.write(`Resuming run ${id} (${invocationOf(ctx)} runs show ${id} for the full trail)\n`);
-    return await driveRun(ctx, engine, id, by, { yes, answers: [] });
+    // The choices given when the run started still stand; a --method given now comes first.
+    const answers = [...(method.data ? [method.data] : []), ...(known.presetChoices ?? [])];
+    return await driveRun(ctx, engine, id, by, { yes, answers });
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {
