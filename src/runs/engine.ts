@@ -332,7 +332,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   private pickUp(runId: string, by: string, options: { askAgain: boolean; selfApprove?: boolean }): RunView {
     const record = this.store.get(runId);
     if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
-    if (record.snapshot !== null && machineEnded(record)) return record.view;
+    // A run closed without its machine (aborted after its sandbox was gone) has ended too.
+    if ((record.snapshot !== null && machineEnded(record)) || hasEnded(record.status)) return record.view;
     const definition = this.definitionOf(record.runbook);
     assertSamePlace(runId, record.place, this.options.azure.place);
     this.assertSubscription(runId, record.target);
