@@ -105,9 +105,8 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
  * latency separates them), so a large fleet world is not parsed twice per request. Private to this request: a handler
  * that changes what it read changes nothing else. Any update goes to the real store, and reads after it do too.
  */
-function requestStore(store: WorldStore, seen: World, latencyMs: number): WorldStore {
-  // After a delay another process may have changed the world: read it again.
-  let snapshot: World | undefined = latencyMs > 0 ? undefined : seen;
+function requestStore(store: WorldStore, seen: World | undefined): WorldStore {
+  let snapshot = seen;
   return {
     ...(store.path ? { path: store.path } : {}),
     read() {
@@ -150,6 +149,8 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         located !== null &&
         ((target?.service === "arm" && isPurgeRequest(req.method, located.path)) ||
           (target?.service === "keyvault" && isKeyVaultPurgeRequest(req.method, located.path)));
+      // `seen` only without latency: after a delay another process may have changed the world, and a world held
+      // through the delay by every request in flight costs a fleet's worth of memory each.
       const { fault, latencyMs, gate, throttled, seen } = store.update((world, now) => {
         world.counters.requests += 1;
         if (purge) world.counters.purgeRequests += 1;
@@ -163,7 +164,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
           gate,
           throttled: gate?.throttled ? throttledResponse(world, gate) : null,
           latencyMs: options.latencyMs ?? world.settings.latencyMs,
-          seen: world,
+          seen: (options.latencyMs ?? world.settings.latencyMs) > 0 ? undefined : world,
         };
       });
       await sleep(latencyMs);
@@ -191,7 +192,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
         rawBody: req.body,
         path: located.path,
         linkBase: `${url.protocol}//${url.host}${target.prefix}`,
-        store: requestStore(store, seen, latencyMs),
+        store: requestStore(store, seen),
       };
       try {
         let result: RouteResult;

@@ -270,18 +270,42 @@ function withLock<T>(path: string, fn: () => T): T {
   }
 }
 
+/** Identifies one version of the file: a rename gives every write a new inode. */
+function fileVersion(path: string): string | undefined {
+  try {
+    const stat = statSync(path);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The world kept in a JSON file, shared between processes. */
 export function fileStore(path: string): WorldStore {
+  // The version this store last wrote: reading it back needs no structural check (a fleet's world is read by every
+  // request, and checking 1,000 registries each time costs more than parsing them).
+  let ownVersion: string | undefined;
+  const load = (): World => {
+    if (ownVersion !== undefined && fileVersion(path) === ownVersion) {
+      try {
+        return JSON.parse(readFileSync(path, "utf8")) as World;
+      } catch {
+        // Replaced between the two looks: read and check it as any other file.
+      }
+    }
+    return readWorldFile(path);
+  };
   return {
     path,
-    read: () => readWorldFile(path),
+    read: load,
     update<T>(fn: (world: World, now: Date) => T): T {
       return withLock(path, () => {
-        const world = readWorldFile(path);
+        const world = load();
         const now = worldNow(world);
         applyTimeEffects(world, now);
         const result = fn(world, now);
         writeWorldFile(path, world);
+        ownVersion = fileVersion(path);
         return result;
       });
     },
