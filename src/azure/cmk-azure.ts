@@ -6,6 +6,8 @@ import { isGuid } from "./ids.js";
 import { createSdkClients, type SdkClientOptions } from "./port/clients.js";
 import { identityOperations } from "./port/identities.js";
 import { keyOperations } from "./port/keys.js";
+import { createResourceGraph, keyUsersOf } from "./resource-graph.js";
+import { listSubscriptions } from "./subscriptions.js";
 import { registryOperations } from "./port/registries.js";
 import { registryDataPlaneCheck } from "./port/registry-data-plane.js";
 import { roleAssignmentOperations } from "./port/role-assignments.js";
@@ -57,5 +59,17 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
     ...vaultOperations(clients, findTenantId),
     ...roleAssignmentOperations(clients),
     ...keyOperations(clients),
+    async findKeyUsers(keyId, callOptions) {
+      const settings = {
+        ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+        ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+        ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
+        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+      };
+      const visible = await listSubscriptions(options.credential, settings, callOptions);
+      const subscriptions = visible.length ? visible.map((s) => s.subscriptionId) : [options.subscriptionId];
+      const inventory = await createResourceGraph(options.credential, settings).inventory(subscriptions, callOptions);
+      return keyUsersOf(inventory, keyId);
+    },
   };
 }

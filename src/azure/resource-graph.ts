@@ -11,7 +11,7 @@ import type { ContainerGroupInfo, FleetInventory, FleetRegistry, FleetVault } fr
 import { resourceGroupOf } from "./ids.js";
 import { normaliseArmEndpoint, pipelineOptions, type PipelineSettings } from "./port/clients.js";
 import { toRegistryInfo } from "./port/registries.js";
-import type { CallOptions } from "./types.js";
+import type { CallOptions, KeyUser } from "./types.js";
 
 const PROJECT = "| project id, name, type, subscriptionId, resourceGroup, location, sku, identity, properties";
 
@@ -207,4 +207,37 @@ export function createResourceGraph(credential: TokenCredential, settings: Resou
       return row ? toContainerGroupInfo(row) : null;
     },
   };
+}
+
+/** The users of one key (versionless id, compared without case) in an inventory. */
+export function keyUsersOf(inventory: FleetInventory, keyId: string): KeyUser[] {
+  const wanted = keyId.toLowerCase().replace(/\/+$/, "");
+  const users: KeyUser[] = [];
+  const versionless = (kid: string | undefined) =>
+    kid
+      ?.toLowerCase()
+      .replace(/\/[0-9a-f]{32}\/?$/, "")
+      .replace(/\/+$/, "");
+  for (const r of inventory.registries) {
+    const { keyIdentifier, versionedKeyIdentifier, identity } = r.encryption;
+    if (versionless(keyIdentifier) !== wanted) continue;
+    const version = /\/([0-9a-f]{32})\/?$/i.exec(versionedKeyIdentifier ?? keyIdentifier ?? "")?.[1];
+    users.push({
+      id: r.id,
+      type: "registry",
+      ...(version ? { keyVersion: version } : {}),
+      ...(identity ? { identity } : {}),
+    });
+  }
+  for (const g of inventory.containerGroups) {
+    const kid = `${g.encryption.vaultBaseUrl.replace(/\/+$/, "")}/keys/${g.encryption.keyName}`;
+    if (kid.toLowerCase() !== wanted) continue;
+    users.push({
+      id: g.id,
+      type: "containerGroup",
+      keyVersion: g.encryption.keyVersion,
+      ...(g.encryption.identity ? { identity: g.encryption.identity } : {}),
+    });
+  }
+  return users;
 }

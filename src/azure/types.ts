@@ -202,6 +202,16 @@ export interface SubscriptionInfo {
   state: KnownSubscriptionState | (string & {});
 }
 
+/** A registry or container group that reads a key (Resource Graph), for an approval's blast radius. */
+export interface KeyUser {
+  id: string;
+  type: "registry" | "containerGroup";
+  /** The key version it reads; undefined when Azure does not say. */
+  keyVersion?: string;
+  /** Client id (registries) or resource id (container groups) of the identity it reads the key with. */
+  identity?: string;
+}
+
 // The port's resource groups below are each implemented by one module of ./port (e.g. port/keys.ts implements
 // `Pick<CmkAzure, "getKey" | …>`), so every signature is written, and documented, only here.
 
@@ -296,6 +306,10 @@ export interface CmkAzure {
   recoverDeletedKey(vaultUrl: string, name: string, options?: CallOptions): Promise<KeyInfo>;
   backupKey(vaultUrl: string, name: string, options?: CallOptions): Promise<Uint8Array>;
   restoreKeyBackup(vaultUrl: string, backup: Uint8Array, options?: CallOptions): Promise<KeyInfo>;
+
+  // Azure Resource Graph, across every subscription the identity can see
+  /** Every registry and container group that reads the key (versionless key id, any version). Optional: fakes may lack it. */
+  findKeyUsers?(keyId: string, options?: CallOptions): Promise<KeyUser[]>;
 }
 
 /** Typed causes, decided from RestError codes and status, never from message text. */

@@ -110,6 +110,7 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         // Said before the call: the engine reports the next step while approve() is still returning.
         printer.line(`     approving as ${options.by} (--yes)`);
         try {
+          // A revoke that cuts off more than its target wants the count typed by a person: --yes cannot give it.
           await engine.approve(runId, options.by, { fingerprint: request.fingerprint, confirmation: options.registry });
         } catch (error) {
           if (!(error instanceof RunRefused)) throw error;

@@ -27,6 +27,10 @@ export interface ApprovalRequest {
   irreversible: boolean;
   /** Fingerprint of the Azure state the change was computed from; an approval is void when it no longer matches. */
   fingerprint: string;
+  /** Every resource that reads the key this change touches (target first), when more than the target does. */
+  blastRadius?: { keyId: string; affected: string[] };
+  /** What the approver must type back instead of the registry name (the number of resources a revoke cuts off). */
+  confirmText?: string;
   requester: string;
   requestedAt: string;
   expiresAt: string;

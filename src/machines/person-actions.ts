@@ -22,6 +22,8 @@ export function personActions(spec: RunbookSpec, stamps: RunStamps) {
           risk: plan.risk,
           irreversible: plan.irreversible,
           fingerprint: plan.fingerprint,
+          ...(plan.blastRadius ? { blastRadius: plan.blastRadius } : {}),
+          ...(plan.confirmText ? { confirmText: plan.confirmText } : {}),
         },
       };
     }),

@@ -13,7 +13,17 @@ import type { RunFacts } from "./facts.js";
  */
 export interface ChangePlan extends Pick<
   ApprovalRequest,
-  "stepId" | "title" | "resource" | "before" | "after" | "az" | "risk" | "irreversible" | "fingerprint"
+  | "stepId"
+  | "title"
+  | "resource"
+  | "before"
+  | "after"
+  | "az"
+  | "risk"
+  | "irreversible"
+  | "fingerprint"
+  | "blastRadius"
+  | "confirmText"
 > {
   /** JSON-able before-state, recorded in context.before[stepId] when the change starts. */
   beforeState: unknown;

@@ -18,9 +18,17 @@ export interface ApprovalAttempt {
   confirmation?: string;
 }
 
-/** High-risk and irreversible steps need the registry name typed back: the stronger approval. */
-export function needsConfirmation(request: Pick<ApprovalRequest, "risk" | "irreversible">): boolean {
-  return request.risk === "high" || request.irreversible;
+/**
+ * High-risk and irreversible steps need the registry name typed back: the stronger approval. A change that cuts off
+ * more than its target (a shared key) needs the number of resources affected instead.
+ */
+export function needsConfirmation(request: Pick<ApprovalRequest, "risk" | "irreversible" | "confirmText">): boolean {
+  return request.risk === "high" || request.irreversible || request.confirmText !== undefined;
+}
+
+/** What the approver types back: the request's own text (a count), else the registry name. */
+export function confirmationText(request: Pick<ApprovalRequest, "confirmText">, registry: string): string {
+  return request.confirmText ?? registry;
 }
 
 /** The request is past its expiry: approving it is refused until a person resumes the run and it is asked again. */
@@ -74,9 +82,12 @@ export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAt
   }
   if (needsConfirmation(request)) {
     const typed = attempt.confirmation?.trim().toLowerCase();
-    if (typed !== attempt.registry.toLowerCase()) {
+    const expected = confirmationText(request, attempt.registry);
+    if (typed !== expected.toLowerCase()) {
       throw new RunRefused(
-        `"${request.title}" is ${request.irreversible ? "irreversible" : "high risk"}: type the registry name "${attempt.registry}" to approve it.`,
+        request.confirmText !== undefined
+          ? `"${request.title}": type the number of resources affected (${expected}) to approve it.`
+          : `"${request.title}" is ${request.irreversible ? "irreversible" : "high risk"}: type the registry name "${attempt.registry}" to approve it.`,
         "confirmation-required",
       );
     }

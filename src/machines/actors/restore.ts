@@ -1,6 +1,7 @@
 // Actors of the restore runbook: give the registry back the documented minimum access (get, wrapKey, unwrapKey, or
 // the Crypto Service Encryption User role), re-enable a disabled key version, extend an expired one (or, when Key
 // Vault refuses, replace it with rotate's actors); verify. Expiry is judged by the clock Azure's state follows.
+import { withBlastRadius } from "./blast-radius.js";
 import { AZ, fillAz } from "../az.js";
 import { RefusedChangeError } from "../step-errors.js";
 import { fingerprint } from "../fingerprint.js";
@@ -175,7 +176,8 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
     };
   };
 
-  return { checkKeyState, extendKey, verifyKeyUsable };
+  // Re-enabling or extending a shared key version gives it back to every resource reading it: the approval says who.
+  return { checkKeyState: withBlastRadius(checkKeyState, "changes"), extendKey, verifyKeyUsable };
 }
 
 const enableKey: StepFn = guardedChangeFn({

@@ -8,6 +8,7 @@ import { fingerprint } from "../fingerprint.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
 import { accessFingerprint, describeAccess, readAccess } from "./access.js";
 import { encryptionIdentity, identityFacts, identityLabel, planWho } from "./identity.js";
+import { withBlastRadius } from "./blast-radius.js";
 import { backupKey, backupPlan, verifyBackup } from "./key-backup.js";
 import { call, isFailure } from "./port-calls.js";
 import { dataPlane, keyInUse, readCmkRegistry, readRegistry } from "./registry.js";
@@ -242,7 +243,8 @@ const verifyCutOff: StepFn = async (azure, input, signal) => {
 export function revokeActors(): Record<string, StepFn> {
   return {
     stateImpact,
-    recordAccess,
+    // Removing the identity's access or disabling the key version reaches every resource reading it that way.
+    recordAccess: withBlastRadius(recordAccess, "cuts-off"),
     revokeAccess,
     verifyCutOff,
     backupKey,

@@ -1,5 +1,6 @@
 // Actors of the rotate runbook (seed 001 "Rotate key"): automatic rotation (versionless key id) is picked up by the
 // registry within an hour; manual rotation (versioned key id) needs rotate-key to the new version. Back up afterwards.
+import { withBlastRadius } from "./blast-radius.js";
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../step-errors.js";
 import { keyIdFor, parseKeyIdentifier } from "../facts.js";
@@ -174,7 +175,15 @@ const verifyRotated: StepFn = async (azure, input, signal) => {
 
 /** The actors of `rotationSteps()` (src/machines/rotate.ts), shared by `rotate` and `restore`. */
 export function rotationActors(): Record<string, StepFn> {
-  return { checkRotationMode, createKeyVersion, verifyNewVersion, checkPickup, rotateKey, verifyRotated };
+  return {
+    // A new version of a shared key is picked up by every user that follows the key's newest version.
+    checkRotationMode: withBlastRadius(checkRotationMode, "changes"),
+    createKeyVersion,
+    verifyNewVersion,
+    checkPickup,
+    rotateKey,
+    verifyRotated,
+  };
 }
 
 export function rotateActors(): Record<string, StepFn> {

@@ -10,8 +10,17 @@ import { RISK_TONE, useTheme } from "../theme.js";
 import { RowList } from "./RowList.js";
 
 /** High-risk and irreversible changes need the registry name typed, not a single key. */
-export function needsTypedConfirmation(approval: Pick<ApprovalRequest, "risk" | "irreversible">): boolean {
-  return approval.risk === "high" || approval.irreversible;
+export function needsTypedConfirmation(
+  approval: Pick<ApprovalRequest, "risk" | "irreversible" | "confirmText">,
+): boolean {
+  return approval.risk === "high" || approval.irreversible || approval.confirmText !== undefined;
+}
+
+/** What the prompt asks for: the number of resources a shared key's revoke cuts off, else the registry name. */
+function typedWhat(approval: Pick<ApprovalRequest, "confirmText">, registry: string): string {
+  return approval.confirmText !== undefined
+    ? `the number of resources affected (${approval.confirmText})`
+    : `the registry name ${registry}`;
 }
 
 /** The person at the terminal may not approve this change: who may, and how the run reaches them. */
@@ -101,11 +110,11 @@ export function approvalLayout(props: ApprovalPromptProps): {
     ? handoverRows(props.handover, props.approver, inner)
     : props.confirming
       ? paragraphRows(
-          `Approve this change? Type the registry name ${props.registry} and press Enter (Esc cancels):`,
+          `Approve this change? Type ${typedWhat(approval, props.registry)} and press Enter (Esc cancels):`,
           inner,
         )
       : paragraphRows(
-          `Approve this change? Press a to approve as ${props.approver}${typed ? " (then type the registry name)" : ""}, r to reject with a reason.`,
+          `Approve this change? Press a to approve as ${props.approver}${typed ? ` (then type ${approval.confirmText !== undefined ? "the number of resources affected" : "the registry name"})` : ""}, r to reject with a reason.`,
           inner,
         );
   const tail = [risk, ...action];

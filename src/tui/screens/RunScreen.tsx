@@ -120,8 +120,11 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
   };
   const onConfirm = (typed: string) => {
     if (!view) return;
-    if (typed.trim() !== view.target.registry) {
-      setMessage(`"${typed.trim()}" is not the registry name. Type ${view.target.registry} exactly, or Esc to cancel.`);
+    // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
+    const expected = view.approval?.confirmText ?? view.target.registry;
+    if (typed.trim() !== expected) {
+      const what = view.approval?.confirmText !== undefined ? "the number of resources affected" : "the registry name";
+      setMessage(`"${typed.trim()}" is not ${what}. Type ${expected} exactly, or Esc to cancel.`);
       return;
     }
     approve(typed.trim());

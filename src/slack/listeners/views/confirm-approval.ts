@@ -12,11 +12,13 @@ export function confirmApprovalView(deps: SlackDeps) {
     what: "approve the change",
     read(values, run) {
       const typed = values[CONFIRM_BLOCK]?.[CONFIRM_INPUT]?.value?.trim() ?? "";
-      if (run && typed.toLowerCase() !== run.target.registry.toLowerCase()) {
-        return {
-          ok: false,
-          errors: { [CONFIRM_BLOCK]: `Type the registry name, ${run.target.registry}, exactly to approve.` },
-        };
+      // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
+      const count = run?.approval?.confirmText;
+      const expected = count ?? run?.target.registry;
+      if (run && expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
+        const what =
+          count !== undefined ? `the number of resources affected, ${count},` : `the registry name, ${expected},`;
+        return { ok: false, errors: { [CONFIRM_BLOCK]: `Type ${what} exactly to approve.` } };
       }
       return { ok: true, input: typed };
     },
@@ -27,7 +29,10 @@ export function confirmApprovalView(deps: SlackDeps) {
     async act({ meta, input: typed, user, view }) {
       const title = view.approval?.title ?? meta.s;
       await deps.engine.approve(meta.r, user, { fingerprint: meta.f, confirmation: typed });
-      await deps.messages.say(meta.r, `${person(user)} approved *${escapeText(title)}* (registry name confirmed).`);
+      await deps.messages.say(
+        meta.r,
+        `${person(user)} approved *${escapeText(title)}* (${view.approval?.confirmText !== undefined ? "number of resources affected" : "registry name"} confirmed).`,
+      );
     },
   });
 }
