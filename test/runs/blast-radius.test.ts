@@ -65,7 +65,7 @@ describe("blast radius", () => {
     ).rejects.toMatchObject({ reason: "confirmation-required" } satisfies Partial<RunRefused>);
     expect(store.read().counters.writes).toBe(writesBefore);
     await engine.approve(view.id, "bob", { fingerprint: approval.fingerprint, confirmation: "4" });
-    view = await engine.settled(view.id);
+    await engine.settled(view.id);
     expect(store.read().counters.writes).toBeGreaterThan(writesBefore);
   });
 
