@@ -240,11 +240,13 @@ const verifyCutOff: StepFn = async (azure, input, signal) => {
   };
 };
 
+// Removing the identity's access or disabling the key version reaches every resource reading it that way.
+const recordAccessWithUsers = withBlastRadius(recordAccess, "cuts-off");
+
 export function revokeActors(): Record<string, StepFn> {
   return {
     stateImpact,
-    // Removing the identity's access or disabling the key version reaches every resource reading it that way.
-    recordAccess: withBlastRadius(recordAccess, "cuts-off"),
+    recordAccess: recordAccessWithUsers,
     revokeAccess,
     verifyCutOff,
     backupKey,

@@ -174,10 +174,13 @@ const verifyRotated: StepFn = async (azure, input, signal) => {
 };
 
 /** The actors of `rotationSteps()` (src/machines/rotate.ts), shared by `rotate` and `restore`. */
+// A new version of a shared key is picked up by every user that follows the key's newest version. Made once, so
+// restore and rotate share the very same step function.
+const checkRotationModeWithUsers = withBlastRadius(checkRotationMode, "changes");
+
 export function rotationActors(): Record<string, StepFn> {
   return {
-    // A new version of a shared key is picked up by every user that follows the key's newest version.
-    checkRotationMode: withBlastRadius(checkRotationMode, "changes"),
+    checkRotationMode: checkRotationModeWithUsers,
     createKeyVersion,
     verifyNewVersion,
     checkPickup,
