@@ -10,6 +10,8 @@ export const ACTION = {
   askAgain: "acr_cmk.ask_again",
   retry: "acr_cmk.retry",
   abort: "acr_cmk.abort",
+  /** A scan's Recover button: starts `/acr-cmk recover` for the registry it names. */
+  recoverRegistry: "acr_cmk.recover_registry",
 } as const;
 
 export const INPUT_ACTION = /^acr_cmk\.input\.\d+$/;
@@ -31,6 +33,14 @@ export const inputValue = z.object({ r: runId, s: short, o: short });
 export type InputValue = z.infer<typeof inputValue>;
 
 export const runValue = z.object({ r: runId });
+
+/** A registry named by a scan's Recover button: resource group, name, subscription (checked again when clicked). */
+export const registryValue = z.object({
+  g: z.string().regex(/^[-\w._()]{1,90}$/),
+  n: z.string().regex(/^[a-zA-Z0-9]{5,50}$/),
+  s: z.string().regex(/^[0-9a-f-]{36}$/i),
+});
+export type RegistryValue = z.infer<typeof registryValue>;
 export type RunValue = z.infer<typeof runValue>;
 
 /** Where a modal was opened from, so its submission can answer in the same place. */

@@ -5,6 +5,7 @@ import type { AddressInfo, ListenOptions } from "node:net";
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { RegistryRef } from "../azure/types.js";
 import type { DiagnosisReport } from "../diagnosis/diagnose.js";
+import type { ScanReport } from "../diagnosis/fleet/scan.js";
 import type { TriageResult } from "../diagnosis/types.js";
 import type { RunEngine, SharedRuns } from "../runs/types.js";
 import { AckFirst } from "./ack-first.js";
@@ -27,6 +28,8 @@ export interface SlackAppOptions {
   /** ACR_CMK_HOME: the app keeps which message shows which run here (slack.sqlite), to re-attach after a restart. */
   home: string;
   diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
+  /** `/acr-cmk scan` (every CMK resource at once); without it the subcommand says it is not available. */
+  scan?: () => Promise<ScanReport>;
   triage: (text: string) => TriageResult;
   /** Required for HTTP; unused in Socket Mode. */
   signingSecret?: string;
@@ -144,6 +147,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const deps: SlackDeps = {
     engine: options.engine,
     diagnose: options.diagnose,
+    ...(options.scan ? { scan: options.scan } : {}),
     triage: options.triage,
     approvers: [...options.approvers],
     approvalTtlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,

@@ -2,6 +2,7 @@
 // and the app's own helpers (run messages, click dedupe, per-run queue, ack-first scheduling, log).
 import type { RegistryRef } from "../azure/types.js";
 import type { DiagnosisReport } from "../diagnosis/diagnose.js";
+import type { ScanReport } from "../diagnosis/fleet/scan.js";
 import type { TriageResult } from "../diagnosis/types.js";
 import type { RunEngine } from "../runs/types.js";
 import type { AckFirst } from "./ack-first.js";
@@ -12,6 +13,8 @@ import type { RunMessages } from "./run-messages.js";
 export interface SlackDeps {
   engine: RunEngine;
   diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
+  /** `/acr-cmk scan`: every CMK resource the app's identity can read; absent where the app was built without it. */
+  scan?: () => Promise<ScanReport>;
   triage: (text: string) => TriageResult;
   /** Slack user ids from ACR_CMK_APPROVERS; the engine is built with the same list and is the one that decides. */
   approvers: readonly string[];

@@ -24,7 +24,8 @@ export type SlackCommand =
   | { kind: "run"; action: RunSubcommand; registry: RegistryArg }
   | { kind: "status"; runId?: string }
   | { kind: "abort"; runId: string; reason: string }
-  | { kind: "runs" };
+  | { kind: "runs" }
+  | { kind: "scan" };
 
 export type ParsedCommand = { ok: true; command: SlackCommand } | { ok: false; message: string };
 
@@ -121,6 +122,10 @@ export function parseCommand(rawText: unknown): ParsedCommand {
       return args.length === 0
         ? { ok: true, command: { kind: "runs" } }
         : { ok: false, message: "`runs` takes no arguments." };
+    case "scan":
+      return args.length === 0
+        ? { ok: true, command: { kind: "scan" } }
+        : { ok: false, message: "`scan` takes no arguments: it checks every CMK resource the app can read." };
     default:
       return { ok: false, message: `Unknown subcommand \`${head.slice(0, 40)}\`.` };
   }

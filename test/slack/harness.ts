@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSandboxAzure } from "../../src/azure/factory.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
+import { scanFleet } from "../../src/diagnosis/fleet/scan.js";
+import { createSandboxFleet } from "../../src/azure/fleet.js";
 import { triage } from "../../src/diagnosis/triage.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
 import { createRunEngine } from "../../src/runs/engine.js";
@@ -161,6 +163,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       engine,
       home,
       diagnose: (ref) => diagnoseRegistry(azure, ref, { now: () => worldNow(store.read()) }),
+      scan: () =>
+        scanFleet(createSandboxFleet({ store }), {
+          invocation: "acr-cmk --sandbox",
+          now: () => worldNow(store.read()),
+        }),
       triage,
       ...(options.socketUrl ? { socketMode: true, appToken: APP_TOKEN } : { signingSecret: SECRET }),
       botToken: "xoxb-test-token",

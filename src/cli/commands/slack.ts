@@ -133,6 +133,17 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
           invocation,
           ...(await commandTiming(ctx)),
         }),
+      // Every CMK resource the app's identity can read: a fresh fleet port per scan (as `acr-cmk scan` builds one).
+      scan: async () => {
+        const [{ createFleetAzureForCli }, { scanFleet }, { AdaptiveLimiter }] = await Promise.all([
+          import("../../azure/fleet.js"),
+          import("../../diagnosis/fleet/scan.js"),
+          import("../../diagnosis/fleet/limiter.js"),
+        ]);
+        const limiter = new AdaptiveLimiter();
+        const fleet = await createFleetAzureForCli(ctx.globals, ctx.env, { gate: limiter });
+        return scanFleet(fleet, { invocation, limiter, ...(await commandTiming(ctx)) });
+      },
       triage,
       botToken: env.SLACK_BOT_TOKEN,
       approvers: env.ACR_CMK_APPROVERS,

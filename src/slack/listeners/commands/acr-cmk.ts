@@ -11,6 +11,7 @@ import { renderDiagnosis } from "../../blocks/diagnosis.js";
 import { renderHelp } from "../../blocks/help.js";
 import { code, escapeText, person } from "../../blocks/mrkdwn.js";
 import { renderRunsList } from "../../blocks/runs-list.js";
+import { renderScan } from "../../blocks/scan.js";
 import { renderTriage } from "../../blocks/triage.js";
 import { mayDrive, type SlackDeps } from "../../deps.js";
 import { parseCommand, type RegistryArg, type RunSubcommand } from "../../parse-command.js";
@@ -58,7 +59,7 @@ function runbookFor(action: RunSubcommand, report: DiagnosisReport): RunbookId |
   return nextFix(report.findings)?.runbook ?? undefined;
 }
 
-async function startRun(
+export async function startRun(
   deps: SlackDeps,
   args: { action: RunSubcommand; registry: RegistryArg; user: string; channel: string },
   respond: Respond,
@@ -223,6 +224,23 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
         await deps.ackFirst.turn();
         await abortFromCommand(deps, { runId: cmd.runId, reason: cmd.reason, user: command.user_id }, respond);
         return;
+      case "scan": {
+        const scan = deps.scan;
+        if (!scan) {
+          await ack(ephemeral("`scan` is not available in this app."));
+          return;
+        }
+        await ack(ephemeral(":mag: Scanning every CMK registry and container group…"));
+        await deps.ackFirst.turn();
+        try {
+          await respond({ response_type: "in_channel", ...renderScan(await scan(), command.user_id) });
+        } catch (error) {
+          deps.log.warn({ error: errorName(error) }, "scan from Slack failed");
+          const why = isAzureFailure(error) ? escapeText(error.message) : "the app's log has the details";
+          await respond(ephemeral(`:warning: The scan failed: ${why}.`));
+        }
+        return;
+      }
       case "diagnose": {
         const name = `${cmd.registry.ref.resourceGroup}/${cmd.registry.ref.name}`;
         await ack(ephemeral(`:mag: Diagnosing ${code(name)}…`));
