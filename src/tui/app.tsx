@@ -121,6 +121,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
         engine: options.engine,
         diagnose: options.diagnose,
         listRegistries: options.listRegistries,
+        ...(options.scanHealth ? { scanHealth: options.scanHealth } : {}),
         subscriptionId: options.subscriptionId,
       },
     };

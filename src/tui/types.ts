@@ -23,11 +23,23 @@ export interface TuiDiagnosis {
   findings: Finding[];
 }
 
+/** One registry's verdict from the fleet scan, for the home screen's list. */
+export interface RegistryHealth extends RegistryTarget {
+  healthy: boolean;
+  /** The most severe finding's id, when there is one. */
+  finding?: string;
+}
+
 /** What needs Azure (or the sandbox) and the run store: loaded after the first frame is on screen. */
 export interface TuiConnection {
   engine: RunEngine;
   diagnose: (target: RegistryTarget) => Promise<TuiDiagnosis>;
   listRegistries: () => Promise<RegistryChoice[]>;
+  /**
+   * Every registry's health in the subscription (`acr-cmk scan`), each verdict reported as it is known; resolves with
+   * the key view's lines. Absent: the list shows no health.
+   */
+  scanHealth?: (onResult: (health: RegistryHealth) => void) => Promise<{ keys: string[] }>;
   subscriptionId: string;
   /**
    * How acr-cmk is run for this subscription, when the display's own invocation would not reach it (a subscription

@@ -9,6 +9,7 @@ import type { RunEngine } from "../../runs/types.js";
 import { prepareTuiStart } from "../../tui/fast-start.js";
 import type {
   RegistryChoice,
+  RegistryHealth,
   RegistryTarget,
   SubscriptionSource,
   TuiConnection,
@@ -126,6 +127,42 @@ async function listRegistriesWith(azure: CmkAzure): Promise<RegistryChoice[]> {
     .sort((a, b) => `${a.resourceGroup}/${a.registry}`.localeCompare(`${b.resourceGroup}/${b.registry}`));
 }
 
+/** The home screen's health column and key view: `acr-cmk scan` over the session's subscription. */
+async function scanHealthWith(
+  ctx: CliContext,
+  subscriptionId: string,
+  invocation: string,
+  onResult: (health: RegistryHealth) => void,
+): Promise<{ keys: string[] }> {
+  const [{ createFleetAzureForCli }, { scanFleet }, { AdaptiveLimiter }, { keySummary }] = await Promise.all([
+    import("../../azure/fleet.js"),
+    import("../../diagnosis/fleet/scan.js"),
+    import("../../diagnosis/fleet/limiter.js"),
+    import("../../diagnosis/fleet/scan-text.js"),
+  ]);
+  const limiter = new AdaptiveLimiter();
+  const fleet = await createFleetAzureForCli({ ...ctx.globals, subscription: subscriptionId }, ctx.env, {
+    gate: limiter,
+  });
+  const report = await scanFleet(fleet, {
+    subscriptions: [subscriptionId],
+    limiter,
+    invocation,
+    ...(await commandTiming(ctx)),
+    onResult: (r) => {
+      if (r.type !== "registry") return;
+      const finding = r.findings.find((f) => f.severity !== "info")?.id;
+      onResult({
+        resourceGroup: r.resourceGroup,
+        registry: r.name,
+        healthy: r.healthy,
+        ...(finding ? { finding } : {}),
+      });
+    },
+  });
+  return { keys: report.keys.map((k) => keySummary(k, report.resources)) };
+}
+
 function connectionOf(
   ctx: CliContext,
   engine: RunEngine,
@@ -136,6 +173,7 @@ function connectionOf(
     engine,
     diagnose: (target) => diagnoseWith(ctx, azure, target, invocation),
     listRegistries: () => listRegistriesWith(azure),
+    scanHealth: (onResult) => scanHealthWith(ctx, azure.subscriptionId, invocation, onResult),
     subscriptionId: azure.subscriptionId,
     invocation,
   };

@@ -1,5 +1,6 @@
 // Home: which registry, what is wrong with it and why, and the runbook that fixes it — one Enter away.
 import { useCallback, useEffect, useState } from "react";
+import { healthKey, useFleetHealth } from "../hooks/use-fleet-health.js";
 import { Box, Text, useInput, useWindowSize } from "ink";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS } from "../../runbooks/catalogue.js";
@@ -54,6 +55,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
     target ? { name: "diagnosing", target, since: Date.now() } : { name: "loading-registries", since: Date.now() },
   );
   const [notice, setNotice] = useState<string | undefined>();
+  const fleet = useFleetHealth(phase.name === "choose-registry");
 
   const diagnose = useCallback(
     (chosen: RegistryTarget) => {
@@ -166,11 +168,22 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
         </Box>
       );
     case "choose-registry": {
-      const items: SelectItem[] = phase.registries.map((r) => ({
-        key: `${r.resourceGroup}/${r.registry}`,
-        label: targetLabel(r),
-        hint: [r.sku, r.location].filter(Boolean).join(" · "),
-      }));
+      // Worst first as verdicts arrive: unhealthy, not yet known, healthy (the list's own order within each).
+      const rank = (r: RegistryChoice) => {
+        const h = fleet.health.get(healthKey(r));
+        return h ? (h.healthy ? 2 : 0) : 1;
+      };
+      const items: SelectItem[] = [...phase.registries]
+        .sort((a, b) => rank(a) - rank(b))
+        .map((r) => {
+          const h = fleet.health.get(healthKey(r));
+          const verdict = h ? (h.healthy ? "✔ healthy" : `✖ ${h.finding ?? "unhealthy"}`) : undefined;
+          return {
+            key: `${r.resourceGroup}/${r.registry}`,
+            label: targetLabel(r),
+            hint: [verdict, r.sku, r.location].filter(Boolean).join(" · "),
+          };
+        });
       return (
         <Box flexDirection="column">
           {header}
@@ -181,10 +194,27 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             </Text>
           ) : (
             <>
+              {fleet.state === "scanning" ? (
+                <Text dimColor>
+                  Checking every registry's key ({fleet.health.size} of {items.length} known)…
+                </Text>
+              ) : null}
+              {fleet.keys.slice(0, 5).map((line) => (
+                <Text key={line} dimColor>
+                  key {line}
+                </Text>
+              ))}
               <Text>Which registry? (↑↓ / j k, Enter)</Text>
               <SelectList
                 items={items}
-                maxRows={Math.max(3, rows - reserveRows - CHROME_ROWS)}
+                maxRows={Math.max(
+                  3,
+                  rows -
+                    reserveRows -
+                    CHROME_ROWS -
+                    (fleet.state === "scanning" ? 1 : 0) -
+                    Math.min(5, fleet.keys.length),
+                )}
                 onChoose={(item) => {
                   const chosen = phase.registries.find((r) => `${r.resourceGroup}/${r.registry}` === item.key);
                   if (chosen) diagnose({ resourceGroup: chosen.resourceGroup, registry: chosen.registry });
