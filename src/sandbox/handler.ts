@@ -106,7 +106,9 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
  * that changes what it read changes nothing else. Any update goes to the real store, and reads after it do too.
  */
 function requestStore(store: WorldStore, seen: World | undefined): WorldStore {
-  let snapshot = seen;
+  // Only a file-backed store lets go of the world it wrote; an in-memory one keeps it as its state, which a handler
+  // must never get to change by reading.
+  let snapshot = store.path !== undefined ? seen : undefined;
   return {
     ...(store.path ? { path: store.path } : {}),
     read() {

@@ -48,6 +48,13 @@ describe("acr-cmk scan (CLI)", () => {
       expect.arrayContaining(["id", "type", "keyId", "healthy", "findings", "runbook"]),
     );
 
+    // The scan's "Next: acr-cmk diagnose --id …" works for a registry in another subscription of the sandbox.
+    const main = s.world().subscriptionId.toLowerCase();
+    const elsewhere = healthy.body.resources.find((r) => r.type === "registry" && !r.id.toLowerCase().includes(main));
+    const other = await s.json<{ registry: { subscriptionId: string } }>(["diagnose", "--id", elsewhere?.id ?? ""]);
+    expect(other.code).toBe(0);
+    expect(elsewhere?.id.toLowerCase()).toContain(other.body.registry.subscriptionId.toLowerCase());
+
     const broke = await s.cli(["sandbox", "break", "key-deleted", "--key", "kv-acr-cmk-fleet-02/acr-cmk"]);
     expect(broke.code).toBe(0);
     expect(broke.stdout).toContain("Broke key 'kv-acr-cmk-fleet-02/acr-cmk'");

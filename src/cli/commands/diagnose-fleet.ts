@@ -53,3 +53,14 @@ export async function sharedKeyNote(
   ];
   return { ids, text: lines.join("\n") };
 }
+
+/** The sandbox port for another subscription of its world; undefined when the world has no such subscription. */
+export async function sandboxPortFor(stateFile: string, subscriptionId: string) {
+  const [{ createSandboxAzure }, { fileStore, findSubscription }] = await Promise.all([
+    import("../../azure/factory.js"),
+    import("../../sandbox/index.js"),
+  ]);
+  const store = fileStore(stateFile);
+  if (!findSubscription(store.read(), subscriptionId)) return undefined;
+  return createSandboxAzure({ store, stateFile, subscriptionId });
+}

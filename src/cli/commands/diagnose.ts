@@ -60,7 +60,16 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
   if (target.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription) {
     ctx.globals.subscription = target.subscriptionId;
   }
-  const azure = await ctx.azure();
+  let azure = await ctx.azure();
+  // A fleet sandbox spans several subscriptions: a registry id in another of them is diagnosed there.
+  if (
+    ctx.globals.sandbox &&
+    target.subscriptionId &&
+    target.subscriptionId.toLowerCase() !== azure.subscriptionId.toLowerCase()
+  ) {
+    const { sandboxPortFor } = await import("./diagnose-fleet.js");
+    azure = (await sandboxPortFor(ctx.globals.sandbox, target.subscriptionId)) ?? azure;
+  }
   if (target.subscriptionId && target.subscriptionId.toLowerCase() !== azure.subscriptionId.toLowerCase()) {
     throw new UsageError(
       `the registry id is in subscription ${target.subscriptionId}, but acr-cmk is using subscription ${azure.subscriptionId}` +
