@@ -169,7 +169,7 @@ export function createSandboxHandler(options: { store: WorldStore; latencyMs?: n
           seen: (options.latencyMs ?? world.settings.latencyMs) > 0 ? undefined : world,
         };
       });
-      await sleep(latencyMs);
+      if (latencyMs > 0) await sleep(latencyMs); // no yield without latency: the snapshot below stays exact
       if (fault) return { ...faultResponse(fault), headers: { ...ids, ...faultResponse(fault).headers } };
       if (throttled) return { ...throttled, headers: { ...ids, ...throttled.headers } };
 
