@@ -119,3 +119,22 @@ describe("the spec checker", () => {
     );
   });
 });
+
+describe("the vendored specs and recordings", () => {
+  it("name each file's source path and commit, at the api-version of its path", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { SPECS_ROOT, COMMON_TYPES, readSpec } = await import("../../fixtures/spec-check/specs.js");
+    const manifest = JSON.parse(readFileSync(join(SPECS_ROOT, "manifest.json"), "utf8")) as {
+      files: Array<{ path: string; commit: string }>;
+    };
+    expect(manifest.files.map((f) => f.path).sort()).toEqual(
+      [...SPEC_FILES.map((f) => f.path), ...COMMON_TYPES].sort(),
+    );
+    for (const file of manifest.files) expect(file.commit).toMatch(/^[0-9a-f]{40}$/);
+    for (const file of SPEC_FILES) {
+      expect(file.path).toContain(`/${file.apiVersion}/`);
+      expect((readSpec(file.path).info as { version: string }).version).toBe(file.apiVersion);
+    }
+  });
+});
