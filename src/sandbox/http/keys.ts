@@ -7,7 +7,7 @@ import type { KeyVersionRecord, VaultRecord, World } from "../world.js";
 import { matchSegments, page, pathSegments, readJson, type RouteContext, type RouteResult } from "./context.js";
 import { backup, restore } from "./key-backup.js";
 import { currentVersion, deletedKeyBundle, deletedKeyItem, keyBundle, keyItem } from "./key-bodies.js";
-import { deletedKey, findVersion, keyNotFound, liveKey, recoveryOperationId } from "./key-state.js";
+import { deletedKey, findVersion, keyNotFound, liveKey, recoveryOperationId, refuseDeletedName } from "./key-state.js";
 import { addVersion, createSchema, newVersion, updateSchema, updateVersion, type CreateBody } from "./key-versions.js";
 import { challenge, checkFirewall, checkOperatorAccess, hasBearer, liveVaultOrNetworkError } from "./keyvault-gate.js";
 import { errorBody, ServiceError } from "./problems.js";
@@ -97,8 +97,11 @@ function newKeyVersion(ctx: RouteContext, vaultName: string, name: string, rotat
   return async () => {
     const vault = reader(ctx, vaultName)((v) => v);
     let body: CreateBody;
-    if (!rotate) body = readJson(ctx, createSchema, "keyvault");
-    else {
+    if (!rotate) {
+      body = readJson(ctx, createSchema, "keyvault");
+      // A deleted (or still deleting) name is refused at once, not after the slow key generation.
+      refuseDeletedName(vault.keys[name.toLowerCase()], name, worldNow(ctx.store.read()));
+    } else {
       const current = currentVersion(liveKey(vault, name)) as KeyVersionRecord;
       body = {
         kty: current.kty,
