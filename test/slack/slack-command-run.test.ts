@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { slackCommand } from "../../src/cli/commands/slack.js";
 import type { CliContext } from "../../src/cli/context.js";
 import { createWorld, initFileStore } from "../../src/sandbox/index.js";
