@@ -57,7 +57,7 @@ describe("acr-cmk diagnose (command)", () => {
     expect(out()).toContain("Next: nothing to do.");
   });
 
-  it("--output json prints exactly one document with the CONTRACT keys plus probe", async () => {
+  it("--output json prints exactly one document with the report's keys plus probe", async () => {
     const { ctx, out } = context({ ...healthyWorld(), vault: vault({ accessPolicies: [] }) }, { output: "json" });
     await expect(diagnoseCommand(ctx, { resourceGroup: "rg-acr", registry: "acrprod" })).resolves.toBe(1);
     const doc = JSON.parse(out()) as Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Every sandbox incident of CONTRACT.md, diagnosed through the real SDK clients against the in-process sandbox.
+// Every sandbox incident (`acr-cmk sandbox break --help`), diagnosed through the real SDK clients against the in-process sandbox.
 import { describe, expect, it } from "vitest";
 import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry, type DiagnosisReport } from "../../src/diagnosis/diagnose.js";

@@ -1,4 +1,4 @@
-// `acr-cmk slack` end to end in-process: starts on the env of CONTRACT.md against a sandbox state file, answers a
+// `acr-cmk slack` end to end in-process: starts on the env of docs/slack.md against a sandbox state file, answers a
 // signed command, stops on SIGTERM with exit 0, and its log holds neither the token nor the signing secret.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
