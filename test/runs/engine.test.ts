@@ -5,7 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault } from "./fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };

@@ -2,10 +2,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { serveSandbox, type StartSandboxServer } from "../../src/cli/commands/sandbox.js";
-import type { CliContext } from "../../src/cli/context.js";
-import { fileStore, type WorldStore } from "../../src/sandbox/index.js";
-import { Capture, cli, tempDir } from "./helpers.js";
+import { serveSandbox, type StartSandboxServer } from "../../../src/cli/commands/sandbox.js";
+import type { CliContext } from "../../../src/cli/context.js";
+import { fileStore, type WorldStore } from "../../../src/sandbox/index.js";
+import { Capture, cli, tempDir } from "../../fixtures/cli-capture.js";
 
 let temp: ReturnType<typeof tempDir>;
 let stateFile: string;

@@ -1,11 +1,11 @@
 // The diagnose command with a hand-built CliContext: the port enters through ctx.azure(), streams are captured.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { diagnoseCommand } from "../../src/cli/commands/diagnose.js";
-import type { CliContext, GlobalOptions } from "../../src/cli/context.js";
-import { UsageError } from "../../src/cli/errors.js";
-import { fakeAzure, type FakeWorld } from "./fake-azure.js";
-import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "./snapshots.js";
+import { diagnoseCommand } from "../../../src/cli/commands/diagnose.js";
+import type { CliContext, GlobalOptions } from "../../../src/cli/context.js";
+import { UsageError } from "../../../src/cli/errors.js";
+import { fakeAzure, type FakeWorld } from "../../diagnosis/fake-azure.js";
+import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "../../diagnosis/snapshots.js";
 
 const identity = {
   id: UAI_ID,
