@@ -1,9 +1,10 @@
-// The reject and abort modals' submissions with fake arguments: a bad reason goes back into the modal unacknowledged
+// The confirm, reject and abort modals' submissions with fake arguments: a bad reason goes back into the modal unacknowledged
 // as an error; a good one acts once (Slack redelivers unacknowledged submissions), after the run's state is checked.
 import { describe, expect, it } from "vitest";
 import type { RunView } from "../../../../src/runs/types.js";
-import { REASON_BLOCK, REASON_INPUT } from "../../../../src/slack/blocks/modals.js";
+import { CONFIRM_BLOCK, CONFIRM_INPUT, REASON_BLOCK, REASON_INPUT } from "../../../../src/slack/blocks/modals.js";
 import { abortReasonView } from "../../../../src/slack/listeners/views/abort-reason.js";
+import { confirmApprovalView } from "../../../../src/slack/listeners/views/confirm-approval.js";
 import { rejectReasonView } from "../../../../src/slack/listeners/views/reject-reason.js";
 import { RUN_AWAITING_APPROVAL as run } from "../../../fixtures/slack-views.js";
 import { CHANNEL, fakeDeps, fakeSlack, TS, viewSubmission } from "../../fake-deps.js";
@@ -68,5 +69,34 @@ describe("the abort modal", () => {
     await abortReasonView(deps)(viewSubmission(slack, BOB, { r: run.id, c: CHANNEL, t: TS }, reason("drill over")));
     expect(calls.map((c) => c.method)).toEqual(["abort"]);
     expect(calls[0]?.args.slice(0, 3)).toEqual([run.id, BOB, "drill over"]);
+  });
+});
+
+describe("the confirmation modal of a high-risk change", () => {
+  const typed = (value: string) => ({ [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value } } });
+
+  it("a wrong registry name goes back to the modal and approves nothing", async () => {
+    const { deps, calls } = fakeDeps([run]);
+    const slack = fakeSlack();
+    await confirmApprovalView(deps)(viewSubmission(slack, BOB, meta, typed("acrprod02")));
+    expect(slack.acks).toEqual([
+      {
+        response_action: "errors",
+        errors: { [CONFIRM_BLOCK]: "Type the registry name, acrprod01, exactly to approve." },
+      },
+    ]);
+    expect(calls).toEqual([]);
+  });
+
+  it("the name typed back (any case) approves with the fingerprint and the confirmation", async () => {
+    const { deps, calls, said } = fakeDeps([run]);
+    const slack = fakeSlack();
+    await confirmApprovalView(deps)(viewSubmission(slack, BOB, meta, typed(" ACRPROD01 ")));
+    expect(calls).toEqual([
+      { method: "approve", args: [run.id, BOB, { fingerprint: "f00d", confirmation: "ACRPROD01" }] },
+    ]);
+    expect(said.map((s) => s.text)).toEqual([
+      "<@UBOB000002> approved *Recover key acr-cmk* (registry name confirmed).",
+    ]);
   });
 });
