@@ -1,4 +1,5 @@
-// diagnose = probe + rules: one registry's CMK health as a report (CONTRACT.md's JSON, plus what the probe cost).
+// diagnose = probe + rules: one registry's CMK health as a report (what `diagnose --output json` prints, plus what the
+// probe cost).
 import type { CmkAzure, RegistryRef } from "../azure/types.js";
 import type { Finding } from "./types.js";
 import type { DiagnosisSnapshot, ProbeStats } from "./snapshot.js";
@@ -73,7 +74,7 @@ export async function diagnoseRegistry(
 ): Promise<DiagnosisReport & { stats: ProbeStats }> {
   const { snapshot, stats } = await probeRegistry(azure, ref, options);
   const report = buildReport(snapshot, stats, { invocation: options.invocation ?? "acr-cmk" });
-  // The trace stays out of the JSON (CONTRACT keys + probe); callers that want it (bench, --verbose) read `stats`.
+  // The trace stays out of the JSON (the report's keys + probe); callers that want it (bench, --verbose) read `stats`.
   Object.defineProperty(report, "stats", { value: stats, enumerable: false });
   return report as DiagnosisReport & { stats: ProbeStats };
 }

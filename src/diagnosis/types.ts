@@ -6,7 +6,7 @@ export type { RunbookId };
 
 export type Severity = "critical" | "warning" | "info";
 
-/** One fact about a registry's CMK setup (CONTRACT.md: id, severity, title, detail, evidence, runbook). */
+/** One fact about a registry's CMK setup, as diagnose prints it: id, severity, title, detail, evidence, runbook. */
 export interface Finding {
   /** Stable id, e.g. KEY_SOFT_DELETED. */
   id: string;

@@ -77,7 +77,7 @@ describe("triage corpus (real Azure messages, sources in test/fixtures/triage-co
     }
   });
 
-  it("names the runbook of CONTRACT.md for every answer", () => {
+  it("names a runbook of the catalogue for every answer", () => {
     for (const item of TRIAGE_CORPUS) {
       const got = triage(item.text);
       expect(got.runbook).toBe(RUNBOOK_FOR_CAUSE[got.cause]);

@@ -9,7 +9,7 @@ import type { RunTarget } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandTiming } from "../sandbox-timing.js";
-import { invocationOf } from "./run-drive.js";
+import { invocationOf } from "../wiring.js";
 
 export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");

@@ -1,7 +1,8 @@
-// The vocabulary triage recognises: codes and messages Azure really emits (sources in test/fixtures/triage-corpus.ts
-// and /work/shared/research/azure-rest.md §1, §3.4, §5, §6). Every signal is either a structured code or a whole
-// service sentence; loose words ("forbidden", "not found", "disabled") never name a cause on their own, because a
-// false alarm sends an engineer down the wrong runbook at 3 a.m.
+// The vocabulary triage recognises: codes and messages Azure really emits (each with its public source in
+// test/fixtures/triage-corpus.ts; Key Vault's codes:
+// https://learn.microsoft.com/en-us/azure/key-vault/general/rest-error-codes). Every signal is either a structured code
+// or a whole service sentence; loose words ("forbidden", "not found", "disabled") never name a cause on their own,
+// because a false alarm sends an engineer down the wrong runbook at 3 a.m.
 import type { TriageCause } from "../types.js";
 
 export type NamedCause = Exclude<TriageCause, "unknown">;

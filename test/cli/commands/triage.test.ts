@@ -1,7 +1,7 @@
 import { Readable, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import { MAX_TRIAGE_INPUT_BYTES } from "../../src/cli/commands/triage.js";
+import { main } from "../../../src/cli.js";
+import { MAX_TRIAGE_INPUT_BYTES } from "../../../src/cli/commands/triage.js";
 
 class Capture extends Writable {
   text = "";

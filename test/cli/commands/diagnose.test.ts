@@ -1,11 +1,11 @@
 // The diagnose command with a hand-built CliContext: the port enters through ctx.azure(), streams are captured.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { diagnoseCommand } from "../../src/cli/commands/diagnose.js";
-import type { CliContext, GlobalOptions } from "../../src/cli/context.js";
-import { UsageError } from "../../src/cli/errors.js";
-import { fakeAzure, type FakeWorld } from "./fake-azure.js";
-import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "./snapshots.js";
+import { diagnoseCommand } from "../../../src/cli/commands/diagnose.js";
+import type { CliContext, GlobalOptions } from "../../../src/cli/context.js";
+import { UsageError } from "../../../src/cli/errors.js";
+import { fakeAzure, type FakeWorld } from "../../diagnosis/fake-azure.js";
+import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "../../diagnosis/snapshots.js";
 
 const identity = {
   id: UAI_ID,
@@ -57,7 +57,7 @@ describe("acr-cmk diagnose (command)", () => {
     expect(out()).toContain("Next: nothing to do.");
   });
 
-  it("--output json prints exactly one document with the CONTRACT keys plus probe", async () => {
+  it("--output json prints exactly one document with the report's keys plus probe", async () => {
     const { ctx, out } = context({ ...healthyWorld(), vault: vault({ accessPolicies: [] }) }, { output: "json" });
     await expect(diagnoseCommand(ctx, { resourceGroup: "rg-acr", registry: "acrprod" })).resolves.toBe(1);
     const doc = JSON.parse(out()) as Record<string, unknown>;
