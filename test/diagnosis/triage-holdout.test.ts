@@ -1,5 +1,5 @@
-// Held-out accuracy of triage: real error texts that were not used to write the rules (test/fixtures/triage-holdout.ts
-// and triage-holdout-added.ts, labels fixed before the classifier ever saw them). The in-sample corpus test is an upper
+// Held-out accuracy of triage: real error texts that were not used to write the rules (test/fixtures/triage-holdout.ts,
+// labels fixed before the classifier ever saw them). The in-sample corpus test is an upper
 // bound; this is the honest figure. Prints one summary line; fails below the accuracy floor or on any false alarm.
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
