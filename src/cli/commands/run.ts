@@ -2,9 +2,10 @@
 // `restore` shortcuts: a guided run in the TUI on a terminal, the plain step log otherwise; `--dry-run` prints the plan.
 import { userInfo } from "node:os";
 import { z } from "zod";
-import { parseKeyId } from "../../azure/ids.js";
 import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+// The vault, key, identity and principal a diagnosis read, so the dry-run plan shows runnable commands.
+import { knownValuesOf } from "../../diagnosis/known-values.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS, type ShortcutRunbookId } from "../../runbooks/catalogue.js";
@@ -155,26 +156,6 @@ async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Pro
   }
 }
 
-/** Placeholders the diagnosis already knows (vault, key), so the dry-run plan shows runnable commands. */
-/** Placeholder values a diagnosis already read: the vault, key and identity the registry's encryption names. */
-function knownValues(report: DiagnosisReport | undefined): Record<string, string> {
-  const kid = report?.registry.encryption.keyIdentifier;
-  if (!kid) return {};
-  try {
-    const key = parseKeyId(kid);
-    const values: Record<string, string | undefined> = {
-      "vault-name": key.vaultName,
-      "key-name": key.name,
-      "key-version": key.version,
-      "key-id": key.id,
-      identity: report.registry.encryption.identity ?? undefined,
-    };
-    return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => !!entry[1]));
-  } catch {
-    return {};
-  }
-}
-
 async function printDryRun(
   ctx: CliContext,
   definition: RunbookDefinition,
@@ -190,7 +171,7 @@ async function printDryRun(
     if (error instanceof UsageError) throw error;
     diagnosisError = error instanceof Error ? error.message : String(error);
   }
-  const steps = planSteps(definition, targetPlaceholders(target, knownValues(report)));
+  const steps = planSteps(definition, targetPlaceholders(target, knownValuesOf(report)));
   if (ctx.globals.output === "json") {
     printJson(ctx, {
       runbook: definition.id,
@@ -308,7 +289,7 @@ async function runRunbook(
   let report: DiagnosisReport | undefined;
   if (runbook === "recover") {
     report = await diagnose(ctx, azure, ref);
-    hints = knownValues(report);
+    hints = knownValuesOf(report);
     const named = nextFix(report.findings);
     if (!named?.runbook) {
       const problems = report.findings.filter((f) => f.severity !== "info");
@@ -384,7 +365,7 @@ async function recoverInRounds(
         requester: run.requester,
         driver: "cli",
         selfApprove: run.yes,
-        hints: knownValues(report),
+        hints: knownValuesOf(report),
       });
       const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
       runs.push(last);

@@ -139,6 +139,10 @@ const SELF_CONTAINED: readonly { cause: NamedCause; pattern: RegExp; needs?: Reg
   },
 ];
 
+/** Every predicate above holds one of these stems: a sentence without any (most of a CI log) is skipped cheaply. */
+const MIGHT_STATE_A_CAUSE =
+  /found|exist|delet|purg|resolv|disabled|enabled|expired|valid|activ|assign|associated|not set|undefined|detached|permission|access|revoked|granted|firewall|network|private|trusted|address/i;
+
 interface Sentence {
   text: string;
   start: number;
@@ -156,7 +160,28 @@ function sentences(text: string): Sentence[] {
     start = match.index + match[0].length;
   }
   out.push({ text: text.slice(start), start });
-  return out.filter((s) => s.text.trim().length > 0);
+  return out.filter((s) => s.text.trim().length > 0).flatMap(around);
+}
+
+/** A sentence longer than any service error (a log with no full stops): only the stretches around its stems count. */
+const LONGEST_SENTENCE = 1_000;
+
+function around(sentence: Sentence): Sentence[] {
+  if (sentence.text.length <= LONGEST_SENTENCE) return [sentence];
+  const stems = new RegExp(MIGHT_STATE_A_CAUSE.source, "gi");
+  const windows: Sentence[] = [];
+  for (let m = stems.exec(sentence.text); m; m = stems.exec(sentence.text)) {
+    const from = Math.max(0, m.index - 400);
+    const to = Math.min(sentence.text.length, m.index + 200);
+    const last = windows[windows.length - 1];
+    if (last && sentence.start + from <= last.start + last.text.length) {
+      last.text = sentence.text.slice(last.start - sentence.start, to);
+    } else {
+      windows.push({ text: sentence.text.slice(from, to), start: sentence.start + from });
+    }
+    stems.lastIndex = Math.max(stems.lastIndex, to);
+  }
+  return windows;
 }
 
 interface SubjectHit {
@@ -206,7 +231,7 @@ export function readClauses(text: string): ClauseHit[] {
   const ownSignIn = OWN_SIGN_IN.test(text);
   const hits: ClauseHit[] = [];
   for (const sentence of sentences(text)) {
-    if (NOT_A_FACT.test(sentence.text)) continue;
+    if (!MIGHT_STATE_A_CAUSE.test(sentence.text) || NOT_A_FACT.test(sentence.text)) continue;
     const found: ClauseHit[] = [];
     const subjects = subjectsIn(sentence.text, bareKeyAllowed);
     const predicates: { cause: NamedCause; at: number; end: number }[] = [];
