@@ -85,19 +85,11 @@ const GONE = String.raw`(?:(?:was|were|is|are|has been|have been) )?(?:not found
 const UNUSABLE = String.raw`(?:(?:is|are|was|were|has been) )?(?:disabled|not enabled|not in (?:an? )?enabled state|(?:has )?expired|(?:is )?not (?:yet )?valid(?: yet)?|not been activated|not (?:yet )?active)\b`;
 const IDENTITY_UNUSABLE = String.raw`(?:(?:is|are|was|has been) )?(?:inactive|disabled|detached|not (?:been )?assigned|not associated|no longer assigned|not set|undefined|must (?:also )?be assigned)\b`;
 
-const PREDICATES: readonly {
-  applies: readonly Subject[] | "any";
-  cause: (s: Subject) => NamedCause;
-  pattern: RegExp;
-}[] = [
-  {
-    applies: ["key", "vault"],
-    cause: () => "key-deleted",
-    pattern: new RegExp(`\\b${GONE}`, "gi"),
-  },
-  { applies: ["identity"], cause: () => "identity-removed", pattern: new RegExp(`\\b${GONE}`, "gi") },
-  { applies: ["identity"], cause: () => "identity-removed", pattern: new RegExp(`\\b${IDENTITY_UNUSABLE}`, "gi") },
-  { applies: ["key"], cause: () => "key-disabled", pattern: new RegExp(`\\b${UNUSABLE}`, "gi") },
+const PREDICATES: readonly { applies: readonly Subject[]; cause: NamedCause; pattern: RegExp }[] = [
+  { applies: ["key", "vault"], cause: "key-deleted", pattern: new RegExp(`\\b${GONE}`, "gi") },
+  { applies: ["identity"], cause: "identity-removed", pattern: new RegExp(`\\b${GONE}`, "gi") },
+  { applies: ["identity"], cause: "identity-removed", pattern: new RegExp(`\\b${IDENTITY_UNUSABLE}`, "gi") },
+  { applies: ["key"], cause: "key-disabled", pattern: new RegExp(`\\b${UNUSABLE}`, "gi") },
 ];
 
 // Phrases that carry their own subject.
@@ -240,11 +232,11 @@ export function readClauses(text: string): ClauseHit[] {
       for (let m = pattern.exec(sentence.text); m; m = pattern.exec(sentence.text)) {
         const subject = subjectOf(sentence.text, m.index, subjects);
         if (!subject || subject.kind === "other") continue;
-        if (applies !== "any" && !applies.includes(subject.kind)) continue;
+        if (!applies.includes(subject.kind)) continue;
         if (subject.kind === "identity" && ownSignIn) continue;
-        predicates.push({ cause: cause(subject.kind), at: m.index, end: m.index + m[0].length });
+        predicates.push({ cause, at: m.index, end: m.index + m[0].length });
         const at = sentence.start + subject.index;
-        found.push({ cause: cause(subject.kind), index: at, length: sentence.start + m.index + m[0].length - at });
+        found.push({ cause, index: at, length: sentence.start + m.index + m[0].length - at });
       }
     }
     // "X is soft-deleted or lives elsewhere": a predicate offered as one alternative among others that are not the
