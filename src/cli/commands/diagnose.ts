@@ -1,5 +1,5 @@
 // `acr-cmk diagnose -g <rg> -r <registry>` (or `--id <resource id>`): probe the registry's CMK setup, print the
-// findings (text, or one JSON document: `DiagnosisReport`), exit 0 healthy / 1 problems found / 2 bad input / 3 Azure failure.
+// findings (text, or one JSON document with --output json), exit 0 healthy / 1 problems found / 2 bad input / 3 Azure failure.
 import { z } from "zod";
 import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../../azure/ids.js";
 import { isAzureFailure, type RegistryRef } from "../../azure/types.js";
