@@ -21,7 +21,7 @@ const MAX_LINES = 400;
 
 // TEMPORARY: files over MAX_LINES that are being split by responsibility on other branches right now (issue 12). The
 // lead empties this list when those branches merge; nothing may be added to it.
-const BEING_SPLIT = ["src/sandbox/http/keys.ts", "src/sandbox/http/registries.ts"];
+const BEING_SPLIT: string[] = [];
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", ".acr-cmk/**", ".ci/**"] },
