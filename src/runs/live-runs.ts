@@ -13,6 +13,7 @@ import type { ApprovalLedger } from "./approval-ledger.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
 import { ENGINE_ACTOR, type Clock, type Journal } from "./run-journal.js";
 import type { DrivenRun, RunOwnership } from "./run-ownership.js";
+import { invocationIn } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
 import { RunTimers } from "./run-timers.js";
 import type { RunRecord, RunStore } from "./run-store.js";
@@ -140,6 +141,8 @@ export class LiveRuns {
       requester: record.requester,
       dryRun: false,
       ...(hints ? { hints } : {}),
+      // Commands the run's messages name reach the registry where this run acts.
+      invocation: invocationIn(record.place ?? this.o.azure.place, record.target.subscriptionId),
     };
     run.actor =
       snapshot === undefined

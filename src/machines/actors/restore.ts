@@ -29,7 +29,9 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     facts,
     final: {
       summary,
-      nextSteps: [`Run: acr-cmk run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+      nextSteps: [
+        `Run: ${input.invocation} run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
+      ],
     },
   });
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
