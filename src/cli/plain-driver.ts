@@ -18,6 +18,8 @@ export interface PlainDriverOptions {
   answers?: readonly string[];
   /** How the user invokes acr-cmk (with --sandbox …), for the commands we print. */
   invocation: string;
+  /** Settles when the person interrupts (Ctrl-C): the run is stopped at its last saved step and the driver returns. */
+  interrupted?: Promise<void>;
 }
 
 const MARK: Record<StepView["status"], string> = {
@@ -91,9 +93,11 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
   const unsubscribe = engine.subscribe(runId, (view) => printer.update(view));
   const approved = new Set<string>();
   const answered = new Set<string>();
+  const interrupted = options.interrupted?.then(() => "interrupted" as const);
   try {
     for (;;) {
-      const view = await engine.settled(runId);
+      const view = await (interrupted ? Promise.race([engine.settled(runId), interrupted]) : engine.settled(runId));
+      if (view === "interrupted") return await engine.interrupt(runId, options.by);
       printer.update(view);
       if (view.status === "awaiting-approval" && view.approval) {
         const request = view.approval;
@@ -156,13 +160,15 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
   }
 }
 
-/** CONTRACT.md exit codes for where a run stopped. */
+/** Exit codes for where a run stopped (the README's table); 130 is the shell's code for an interrupt (128 + SIGINT). */
 export function exitCodeForRun(view: RunView): number {
   switch (view.status) {
     case "succeeded":
       return 0;
     case "failed":
       return 3;
+    case "stopped":
+      return 130;
     default:
       // unrecoverable, escalated, rejected, aborted, or waiting for a person: not recovered (yet).
       return view.dryRun ? 0 : 1;
@@ -173,6 +179,11 @@ export function exitCodeForRun(view: RunView): number {
 export function printRunEnd(out: NodeJS.WritableStream, view: RunView, invocation: string): void {
   const printer = new PlainPrinter(out);
   printer.line(`Run ${view.id} ${view.status}.`);
+  if (view.status === "stopped") {
+    const at = view.steps.find((step) => step.id === view.currentStepId)?.title ?? view.currentStepId ?? "its start";
+    printer.line(`Interrupted at "${at}": nothing more is sent to Azure for this run, and it stays resumable.`);
+    printer.line(`Continue it with: ${invocation} runs resume ${view.id}`);
+  }
   if (view.status === "failed" && view.error) {
     printer.line(
       `Stopped at ${view.error.step}: ${view.error.message}${view.error.requestId ? ` (request id ${view.error.requestId})` : ""}`,

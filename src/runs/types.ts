@@ -24,7 +24,9 @@ export type RunStatus =
   | "escalated"
   | "rejected"
   | "aborted"
-  | "failed";
+  | "failed"
+  /** Interrupted (Ctrl-C, or its process let go of it mid-step): resumable from its last saved step. */
+  | "stopped";
 
 export interface RunLogEntry {
   at: string;
@@ -153,6 +155,11 @@ export interface RunEngine {
   retry(runId: string, by: string): Promise<RunView>;
   abort(runId: string, by: string, reason: string): Promise<RunView>;
   input(runId: string, by: string, value: string): Promise<RunView>;
+  /**
+   * Ctrl-C: this process stops driving the run at its last saved step. Nothing more is sent to Azure for it; the run
+   * stays resumable and shows as "stopped" until someone resumes it.
+   */
+  interrupt(runId: string, by: string): Promise<RunView>;
   get(runId: string): RunView | undefined;
   list(): RunSummary[];
   /** Called with every new view of the run; returns the unsubscribe function. */

@@ -40,6 +40,10 @@ export async function drivePlainRun(
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
   const view = engine.get(runId);
+  // Ctrl-C stops the run at its last saved step instead of killing the process mid-call; a second one kills.
+  let onInterrupt = (): void => undefined;
+  const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve));
+  process.once("SIGINT", onInterrupt);
   const last = await drivePlain({
     engine,
     runId,
@@ -50,7 +54,8 @@ export async function drivePlainRun(
     registry: view?.target.registry ?? "",
     answers: options.answers,
     invocation: invocationOf(ctx),
-  });
+    interrupted,
+  }).finally(() => process.off("SIGINT", onInterrupt));
   if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
   return last;
 }

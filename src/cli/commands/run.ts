@@ -10,7 +10,9 @@ import { RUNBOOK_IDS, type ShortcutRunbookId } from "../../runbooks/catalogue.js
 import { getRunbook, RUNBOOKS } from "../../machines/index.js";
 import { AzureResponseRecorder } from "../../runs/azure-calls.js";
 import { createRunEngine } from "../../runs/engine.js";
-import { RunRefused, type RunEngine, type RunTarget, type SharedRuns } from "../../runs/types.js";
+import { registryKey } from "../../runs/registry-lock.js";
+import { openRunRecords } from "../../runs/run-records.js";
+import { RunRefused, type RunEngine, type RunSummary, type RunTarget, type SharedRuns } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
@@ -19,7 +21,7 @@ import { approvalTtlMs } from "../env.js";
 import { commandTiming } from "../sandbox-timing.js";
 import { recoverInRounds } from "./recover-rounds.js";
 import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
-import { driveRun, inTerminal } from "./run-drive.js";
+import { driveRun, inTerminal, invocationOf } from "./run-drive.js";
 
 export { driveRun, invocationOf } from "./run-drive.js";
 
@@ -164,6 +166,7 @@ async function runRunbook(
   const options = parseRunOptions(rawOptions);
   checkMethod(ctx, runbook, options);
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
+  if (!options.dryRun) nameStoppedRuns(ctx, target);
   const requester = localUser(ctx, options.requester);
   let id: RunbookId;
   let hints: Record<string, string> = {};
@@ -212,6 +215,24 @@ async function runRunbook(
     return reportRefusal(ctx, error);
   } finally {
     await engine.close();
+  }
+}
+
+/** Runs on this registry that were interrupted and never resumed: a new run starts beside them, so say they exist. */
+function nameStoppedRuns(ctx: CliContext, target: RunTarget): void {
+  const records = openRunRecords(ctx.globals.home);
+  let runs: RunSummary[];
+  try {
+    runs = records.list();
+  } finally {
+    records.close();
+  }
+  for (const run of runs.filter((r) => r.status === "stopped" && registryKey(r.target) === registryKey(target))) {
+    ctx.stderr.write(
+      `Run ${run.id} (${run.runbook}, requested by ${run.requester}) on ${target.registry} was interrupted and is ` +
+        `still resumable: ${invocationOf(ctx)} runs resume ${run.id} (or runs abort ${run.id} --reason <why>). ` +
+        `A new run does not continue it.\n`,
+    );
   }
 }
 
