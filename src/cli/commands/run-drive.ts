@@ -37,6 +37,7 @@ export async function drivePlainRun(
   runId: string,
   by: string,
   options: { yes: boolean; answers: string[] },
+  { printEnd = true }: { printEnd?: boolean } = {},
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
   const view = engine.get(runId);
@@ -56,7 +57,7 @@ export async function drivePlainRun(
     invocation: invocationOf(ctx),
     interrupted,
   }).finally(() => process.off("SIGINT", onInterrupt));
-  if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
+  if (!json && printEnd) printRunEnd(ctx.stdout, last, invocationOf(ctx));
   return last;
 }
 

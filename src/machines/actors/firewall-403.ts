@@ -94,7 +94,8 @@ const checkNetwork: StepFn = async (azure, input, signal) => {
           irreversible: false,
           fingerprint: aclFingerprint(view),
           beforeState: { networkAcls: acls },
-          rollback: `az keyvault update --name ${view.vault.name} --resource-group ${view.vault.resourceGroup} --bypass ${acls.bypass}`,
+          // Undoing it (--bypass ${acls.bypass}) is the incident itself, so a recovery offers no such command.
+          noUndo: `letting trusted Azure services through ${view.vault.name}'s firewall is the fix; setting bypass back to ${acls.bypass} would only block the registry from its key again.`,
         },
       ],
     };
