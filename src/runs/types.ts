@@ -58,6 +58,8 @@ export interface RunView {
   outcome?: { summary: string; nextSteps: string[] };
   /** Exact commands that undo the changes made so far. */
   rollback: string[];
+  /** When the run's durable wait gives up (a rotation's pickup): set while it waits. */
+  deadline?: string;
   /** Answers to the run's choices given when it was started (`--method disable-key`): kept for whoever resumes it. */
   presetChoices?: string[];
   /** Why the run stopped when status is "failed" (an Azure error it can RETRY, or an internal error). */

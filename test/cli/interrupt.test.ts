@@ -35,6 +35,9 @@ describe("Ctrl-C while a run waits on Azure", () => {
     expect(interrupted.stdout).toContain(`Run ${id} stopped.`);
     expect(interrupted.stdout).toContain(`Continue it with: acr-cmk --sandbox ${sandbox.stateFile} runs resume ${id}`);
     expect((await runs()).body.runs[0]).toMatchObject({ id, status: "stopped" });
+    // However often it polled meanwhile, the wait was printed once, with how to move on in the sandbox.
+    expect(interrupted.stdout.match(/^ {5}waiting: /gm)).toHaveLength(1);
+    expect(interrupted.stdout).toContain(`acr-cmk --sandbox ${sandbox.stateFile} sandbox advance 1h`);
 
     const recover = await sandbox.cli(["recover", ...target, "--yes"]);
     expect(recover.stderr).toContain(`Run ${id} (rotate, requested by`);

@@ -56,6 +56,10 @@ export async function drivePlainRun(
     answers: options.answers,
     invocation: invocationOf(ctx),
     interrupted,
+    // In the sandbox the wait follows its own clock: moving it on ends the wait at once.
+    ...(ctx.globals.sandbox
+      ? { waits: { moveOn: `In the sandbox, move its clock on instead: ${invocationOf(ctx)} sandbox advance 1h` } }
+      : {}),
   }).finally(() => process.off("SIGINT", onInterrupt));
   if (!json && printEnd) printRunEnd(ctx.stdout, last, invocationOf(ctx));
   return last;
