@@ -1,7 +1,7 @@
 // Ctrl-C in the plain driver: the run stops at its last saved step, says how to continue, shows as stopped, and the
 // next `recover` on that registry names it.
 import { afterAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const sandboxes: CliSandbox[] = [];
 afterAll(() => {

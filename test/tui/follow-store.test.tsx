@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createRunEngine } from "../../src/runs/engine.js";
 import type { RunEngine, SharedRuns } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "../runs/fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "../fixtures/toy-runbook.js";
 import { KEYS, waitForFrame, type FakeEngine } from "./fakes.js";
 import { mountTui, type Mounted } from "./harness.js";
 

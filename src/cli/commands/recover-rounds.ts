@@ -8,7 +8,8 @@ import { printJson, type CliContext } from "../context.js";
 import { EXIT } from "../errors.js";
 import { exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { diagnose, knownValues } from "./run-diagnosis.js";
-import { drivePlainRun, invocationOf } from "./run-drive.js";
+import { invocationOf } from "../wiring.js";
+import { drivePlainRun } from "./run-drive.js";
 
 /** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
 const MAX_RECOVERY_ROUNDS = 4;
