@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createSandboxAzure } from "../../dist/azure/factory.js";
+import { createSandboxAzure } from "../../dist/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../dist/diagnosis/index.js";
 import { worldNow } from "../../dist/sandbox/index.js";
 

@@ -64,8 +64,8 @@ export interface WorldSettings {
   /** How long a removed CMK identity keeps working (docs: usually three months). */
   identityGraceMs: number;
   /**
-   * How long a key deleted through the data plane stays "being deleted" (neither live nor in the deleted list;
-   * research §3.1). Absent in older state files: DEFAULT_KEY_DELETION_MS.
+   * How long a key deleted through the data plane stays "being deleted" (neither live nor in the deleted list; see
+   * key-deletion.ts). Absent in older state files: DEFAULT_KEY_DELETION_MS.
    */
   keyDeletionMs?: number;
   /** Injected faults, matched in order; each fires `remaining` times (or forever when absent). */
@@ -203,7 +203,7 @@ export interface RoleAssignmentRecord {
 
 export interface OperationRecord {
   id: string;
-  kind: "registry-update" | "key-recover" | "key-delete";
+  kind: "registry-create" | "registry-update" | "key-recover" | "key-delete";
   resourceId: string;
   /** Polls left before the operation reports Succeeded. */
   pollsLeft: number;

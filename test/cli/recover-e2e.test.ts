@@ -1,7 +1,7 @@
-// Every sandbox incident of CONTRACT.md, end to end through the CLI as an on-call engineer would type it:
+// Every sandbox incident (`acr-cmk sandbox break --help`), end to end through the CLI as an on-call engineer would type it:
 // `sandbox init` → `sandbox break <incident>` → `recover -g … -r … --yes` → `diagnose` and `sandbox status`.
 import { afterAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 interface RunJson {
   run: { id: string; status: string; runbook: string };
@@ -127,6 +127,22 @@ describe("several causes at once", () => {
     expect(listed.body.runs.find((r) => r.id === result.body.runs[0]!.id)?.status).toBe("aborted");
     expect(sandbox.world().counters.purgeRequests).toBe(0);
     expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
+  });
+
+  it("in text, the run recover supersedes is reported aborted, not 'to continue'; the firewall fix offers no undo that re-breaks", async () => {
+    const sandbox = new CliSandbox("acr-cmk-multi-text-");
+    sandboxes.push(sandbox);
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "firewall-403"]);
+    await sandbox.ok(["sandbox", "break", "access-revoked"]);
+    const registry = (await sandbox.status()).registries[0]!;
+    const result = await sandbox.cli(["recover", "-g", registry.resourceGroup, "-r", registry.name, "--yes"]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("Fix the cause, then continue");
+    expect(result.stdout).toMatch(/Run \S+ aborted\./);
+    // Putting the firewall's bypass back is the incident itself: said, not offered as an undo command.
+    expect(result.stdout).not.toMatch(/--bypass None/);
+    expect(result.stdout).toContain("Nothing to undo: letting trusted Azure services through");
   });
 
   it("a run that stops at its own cause (Azure failing) is left resumable: recover does not skip ahead", async () => {

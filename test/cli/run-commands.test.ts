@@ -1,7 +1,7 @@
 // The run commands' edges through the CLI against the sandbox: what is refused before anything starts, what a dry
 // run prints, JSON output, and a run that waits for approval and is finished by `runs resume --yes`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const sandboxes: CliSandbox[] = [];
 afterAll(() => {
@@ -277,6 +277,15 @@ describe("a key whose deletion Key Vault has not finished", () => {
     const ids = report.body.findings.map((f) => f.id);
     expect(ids).toContain("KEY_SOFT_DELETED");
     expect(ids).not.toContain("KEY_PURGED");
+  });
+
+  it("says at once that it looks again, and why, instead of waiting silently (stderr: the JSON stays one document)", async () => {
+    const { sandbox, rg, name } = await sandboxWith("inprogress-said");
+    await sandbox.ok(["sandbox", "break", "key-deleted", "--in-progress", "4s"]);
+    const report = await sandbox.json<{ findings: unknown[] }>(["diagnose", "-g", rg, "-r", name]);
+    expect(report.body.findings.length).toBeGreaterThan(0);
+    expect(report.stderr.match(/looking again …/g)).toHaveLength(1);
+    expect(report.stderr).toContain("Key Vault may still be deleting it");
   });
 });
 

@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 // The fixture's commands inherit no environment: no ACR_CMK_SANDBOX, no AZURE_SUBSCRIPTION_ID, no sign-in. Only the
 // run's own record can point a command anywhere.
@@ -95,6 +95,22 @@ describe("refused with a clear message (exit 2, nothing changed)", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("now holds another world");
     expect(sandbox.world().counters.writes).toBe(writes);
+  });
+});
+
+describe("commands a run's messages name carry the flags that reach its place", () => {
+  it("a sandbox run's next step names the run's sandbox, and following it works as printed", async () => {
+    sandbox = new CliSandbox("acr-cmk-place-hint-");
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "key-deleted"]);
+    const registry = (await sandbox.status()).registries[0]!;
+    const target = ["-g", registry.resourceGroup, "-r", registry.name];
+    const restore = await sandbox.cli(["restore", ...target, "--yes"]);
+    const next = `acr-cmk --sandbox ${sandbox.stateFile} run key-deleted -g ${registry.resourceGroup} -r ${registry.name}`;
+    expect(restore.stdout, restore.stdout + restore.stderr).toContain(`next: Run: ${next}`);
+    const followed = await sandbox.typed([...next.split(" ").slice(1), "--yes"], NO_CLOUD);
+    expect(followed.code, followed.stdout + followed.stderr).toBe(0);
+    expect((await sandbox.status()).registries[0]!.healthy).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 // `acr-cmk scan` as typed: sandbox init with fleet options, break a shared key, scan in text and JSON, exit codes.
 import { afterAll, describe, expect, it } from "vitest";
 import { fileStore } from "../../src/sandbox/index.js";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 interface ScanJson {
   resources: Array<{

@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { scanFleet } from "../../src/diagnosis/fleet/scan.js";
-import { createSandboxFleet } from "../../src/azure/fleet.js";
+import { createSandboxFleet } from "../../src/cli/fleet-azure.js";
 import { triage } from "../../src/diagnosis/triage.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
 import { createRunEngine } from "../../src/runs/engine.js";

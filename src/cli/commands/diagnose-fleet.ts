@@ -8,7 +8,7 @@ import { EXIT, UsageError } from "../errors.js";
 import { commandTiming } from "../sandbox-timing.js";
 
 async function fleetFor(ctx: CliContext) {
-  const { createFleetAzureForCli } = await import("../../azure/fleet.js");
+  const { createFleetAzureForCli } = await import("../fleet-azure.js");
   return createFleetAzureForCli(ctx.globals, ctx.env);
 }
 
@@ -57,7 +57,7 @@ export async function sharedKeyNote(
 /** The sandbox port for another subscription of its world; undefined when the world has no such subscription. */
 export async function sandboxPortFor(stateFile: string, subscriptionId: string) {
   const [{ createSandboxAzure }, { fileStore, findSubscription }] = await Promise.all([
-    import("../../azure/factory.js"),
+    import("../sandbox-azure.js"),
     import("../../sandbox/index.js"),
   ]);
   const store = fileStore(stateFile);

@@ -4,11 +4,7 @@ import type { RunEngine, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
-
-/** How the user invokes acr-cmk here (with `--sandbox <file>`), for the commands we print. */
-export function invocationOf(ctx: CliContext): string {
-  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
-}
+import { invocationOf } from "../wiring.js";
 
 /** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
 export async function driveRun(
@@ -37,9 +33,14 @@ export async function drivePlainRun(
   runId: string,
   by: string,
   options: { yes: boolean; answers: string[] },
+  { printEnd = true }: { printEnd?: boolean } = {},
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
   const view = engine.get(runId);
+  // Ctrl-C stops the run at its last saved step instead of killing the process mid-call; a second one kills.
+  let onInterrupt = (): void => undefined;
+  const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve));
+  process.once("SIGINT", onInterrupt);
   const last = await drivePlain({
     engine,
     runId,
@@ -50,8 +51,13 @@ export async function drivePlainRun(
     registry: view?.target.registry ?? "",
     answers: options.answers,
     invocation: invocationOf(ctx),
-  });
-  if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
+    interrupted,
+    // In the sandbox the wait follows its own clock: moving it on ends the wait at once.
+    ...(ctx.globals.sandbox
+      ? { waits: { moveOn: `In the sandbox, move its clock on instead: ${invocationOf(ctx)} sandbox advance 1h` } }
+      : {}),
+  }).finally(() => process.off("SIGINT", onInterrupt));
+  if (!json && printEnd) printRunEnd(ctx.stdout, last, invocationOf(ctx));
   return last;
 }
 

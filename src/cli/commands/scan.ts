@@ -33,7 +33,7 @@ export function scanExitCode(report: ScanReport): number {
 export const scanCommand: CommandRunner = async (ctx, options) => {
   const subscriptions = wanted(ctx, options.allSubscriptions === true);
   const limiter = new AdaptiveLimiter();
-  const { createFleetAzureForCli } = await import("../../azure/fleet.js");
+  const { createFleetAzureForCli } = await import("../fleet-azure.js");
   const fleet = await createFleetAzureForCli(ctx.globals, ctx.env, { gate: limiter });
   const timing = await commandTiming(ctx);
   const invocation = ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";

@@ -1,6 +1,9 @@
-// Actors of the firewall-403 runbook (seed 001 "Enabling key vault firewall", seed 003 step 5): let trusted Azure
-// services through the vault firewall, then reconfigure the key and identity (rotate-key with the same values).
-// Key data-plane reads are avoided on purpose: the operator's own calls are subject to the same firewall.
+// Actors of the firewall-403 runbook: let trusted Azure services through the vault firewall, then reconfigure the key
+// and identity (rotate-key with the same values). Key data-plane reads are avoided on purpose: the operator's own
+// calls are subject to the same firewall.
+// Sources: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys
+//   ("Enabling a key vault firewall"),
+// https://learn.microsoft.com/en-us/azure/container-registry/tutorial-enable-customer-managed-keys (trusted services)
 import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../step-errors.js";
@@ -69,7 +72,7 @@ const checkNetwork: StepFn = async (azure, input, signal) => {
       facts: view.facts,
       final: {
         summary: `The key vault ${view.facts.vaultName ?? "(none configured)"} was not found: this is not a firewall problem.`,
-        nextSteps: [`Run: acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+        nextSteps: [`Run: ${input.invocation} recover -g ${input.target.resourceGroup} -r ${input.target.registry}`],
       },
     };
   }
@@ -94,7 +97,8 @@ const checkNetwork: StepFn = async (azure, input, signal) => {
           irreversible: false,
           fingerprint: aclFingerprint(view),
           beforeState: { networkAcls: acls },
-          rollback: `az keyvault update --name ${view.vault.name} --resource-group ${view.vault.resourceGroup} --bypass ${acls.bypass}`,
+          // Undoing it (--bypass ${acls.bypass}) is the incident itself, so a recovery offers no such command.
+          noUndo: `letting trusted Azure services through ${view.vault.name}'s firewall is the fix; setting bypass back to ${acls.bypass} would only block the registry from its key again.`,
         },
       ],
     };
@@ -200,7 +204,7 @@ async function keyVerdict(
   if (!key) return { evidence: "The registry names no key." };
   const all = { ...input.facts, ...facts };
   const show = fillAz(AZ.showKey, input.target, all);
-  const recover = `acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry}`;
+  const recover = `${input.invocation} recover -g ${input.target.resourceGroup} -r ${input.target.registry}`;
   try {
     const found = await azure.getKey(key.vaultUrl, key.name, key.version, call(signal));
     const expired = !!found.expiresOn && Date.parse(found.expiresOn) <= now().getTime();
@@ -211,7 +215,7 @@ async function keyVerdict(
       evidence: `Key ${found.name} version ${found.version} is ${state}`,
       final: {
         summary: `The vault firewall now lets the registry through, but key ${found.name} version ${found.version} is ${state}: the registry cannot use it. That is the restore runbook's fix, not Azure Support's.`,
-        nextSteps: [`Run: ${recover} (or acr-cmk restore with the same -g and -r)`],
+        nextSteps: [`Run: ${recover} (or ${input.invocation} restore with the same -g and -r)`],
       },
     };
   } catch (error) {

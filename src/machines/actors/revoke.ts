@@ -1,5 +1,7 @@
-// Actors of the revoke runbook (seed 001 "Revoke key"): state the impact, back up the key, record exactly the access
-// that will be removed, remove it by the method the operator chose, and verify the registry is cut off.
+// Actors of the revoke runbook: state the impact, back up the key, record exactly the access that will be removed,
+// remove it by the method the operator chose, and verify the registry is cut off.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-rotate-revoke-customer-managed-keys
+//   ("Revoke a customer-managed key")
 import type { AccessPolicyEntry, CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz, readdPolicyCommand } from "../az.js";
 import { StaleApprovalError } from "../step-errors.js";
@@ -25,7 +27,7 @@ const stateImpact: StepFn = async (azure, input, signal) => {
     facts,
     evidence: [
       `Revoking the key blocks access to ALL content of ${registry.name}: pulls, pushes and tasks fail until access is restored.`,
-      `Nothing is deleted: run \`acr-cmk restore -g ${input.target.resourceGroup} -r ${input.target.registry}\` to give the access back.`,
+      `Nothing is deleted: run \`${input.invocation} restore -g ${input.target.resourceGroup} -r ${input.target.registry}\` to give the access back.`,
       `Key in use: ${registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier}`,
     ],
     plans: [backupPlan("backup-key", input, f, current.version)],
@@ -229,7 +231,7 @@ const verifyCutOff: StepFn = async (azure, input, signal) => {
       final: {
         summary: `Access revoked: ${registry.name} can no longer read its content.`,
         nextSteps: [
-          `To give the access back: acr-cmk restore -g ${input.target.resourceGroup} -r ${input.target.registry}`,
+          `To give the access back: ${input.invocation} restore -g ${input.target.resourceGroup} -r ${input.target.registry}`,
         ],
       },
     };

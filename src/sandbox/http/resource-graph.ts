@@ -10,7 +10,7 @@ import type { World } from "../world.js";
 import { containerGroupBody } from "./container-groups.js";
 import { readJson, type RouteContext, type RouteResult } from "./context.js";
 import { badRequest } from "./problems.js";
-import { registryBody } from "./registries.js";
+import { registryBody } from "./registry-body.js";
 import { vaultBody } from "./vaults.js";
 
 /** One Resource Graph row: the `project`ed columns of a resource (type and resource group lower-cased, as ARG does). */

@@ -1,7 +1,7 @@
 // diagnose --id <container group>: the group's key checked through the real SDK clients against the sandbox, the
 // key's fix named when there is one, the redeploy shape otherwise, and the other users of the key.
 import { afterAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../../fixtures/cli-sandbox.js";
 import { containerGroups } from "../../../src/sandbox/index.js";
 
 interface GroupJson {

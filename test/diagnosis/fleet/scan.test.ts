@@ -1,7 +1,7 @@
 // The fleet scan end to end through the real SDK clients (Resource Graph included) against the sandbox: a mixed fleet
 // with several incidents at once, judged against the sandbox's ground truth; an unreadable subscription; throttling.
 import { describe, expect, it } from "vitest";
-import { createSandboxFleet } from "../../../src/azure/fleet.js";
+import { createSandboxFleet } from "../../../src/cli/fleet-azure.js";
 import { AdaptiveLimiter } from "../../../src/diagnosis/fleet/limiter.js";
 import { scanFleet, type ScanReport } from "../../../src/diagnosis/fleet/scan.js";
 import { renderScanText } from "../../../src/diagnosis/fleet/scan-text.js";

@@ -1,0 +1,70 @@
+// `acr-cmk` on a terminal without a subscription, against the sandbox in-process: the subscription comes from the
+// sandbox's own list (one, so taken without asking), and a listing that fails is on screen and then the CLI's error.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { tuiCommand } from "../../../src/cli/commands/tui.js";
+import type { CliContext } from "../../../src/cli/context.js";
+import { UsageError } from "../../../src/errors.js";
+import { createWorld } from "../../../src/sandbox/scenarios.js";
+import { initFileStore } from "../../../src/sandbox/store.js";
+import { FakeStdin, FakeStdout } from "../../tui/fakes.js";
+
+let home: string;
+beforeEach(() => {
+  home = mkdtempSync(join(tmpdir(), "acr-cmk-tui-command-"));
+});
+afterEach(() => {
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** An 80×24 terminal in sandbox mode; `ctx.azure()` is the flags' way in, which this path must not take. */
+function terminal(sandbox: string): { ctx: CliContext; stdout: FakeStdout; stdin: FakeStdin } {
+  const stdout = Object.assign(new FakeStdout(80, 24), { isTTY: true });
+  const stdin = new FakeStdin();
+  const ctx: CliContext = {
+    globals: { output: "text", color: false, verbose: false, home, sandbox },
+    env: {},
+    stdout: stdout as unknown as CliContext["stdout"],
+    stderr: new PassThrough(),
+    stdin: stdin as unknown as CliContext["stdin"],
+    azure: () => Promise.reject(new Error("the subscription was chosen in the TUI: ctx.azure() is not used")),
+  };
+  return { ctx, stdout, stdin };
+}
+
+async function screenShows(stdout: FakeStdout, text: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!stdout.allText().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`never showed "${text}"; output:\n${stdout.allText().slice(-1500)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 30));
+}
+
+describe("acr-cmk on a terminal without a subscription", () => {
+  it("takes the sandbox's only subscription, says so, and lists its registries", async () => {
+    const stateFile = join(home, "sandbox.json");
+    const world = createWorld({});
+    initFileStore(stateFile, world);
+    const { ctx, stdout, stdin } = terminal(stateFile);
+    const exit = tuiCommand(ctx, {});
+    await screenShows(stdout, "Which registry?");
+    expect(stdout.allText()).toContain("acr-cmk sandbox (the only subscription)");
+    expect(stdout.allText()).toContain("rg-acr-cmk-demo/acrcmkdemo");
+    expect(stdout.allText()).not.toContain("Which subscription?");
+    stdin.write("q");
+    await expect(exit).resolves.toBe(0);
+  });
+
+  it("shows why the subscriptions cannot be listed, and reports it as bad usage after q", async () => {
+    const { ctx, stdout, stdin } = terminal(join(home, "missing.json"));
+    const exit = tuiCommand(ctx, {});
+    await screenShows(stdout, "Could not list subscriptions");
+    expect(stdout.allText()).toContain("sandbox init");
+    stdin.write("q");
+    await expect(exit).rejects.toThrow(UsageError);
+  });
+});
