@@ -57,11 +57,11 @@ describe("acr-cmk diagnose (command)", () => {
     expect(out()).toContain("Next: nothing to do.");
   });
 
-  it("--output json prints exactly one document with the CONTRACT keys plus probe", async () => {
+  it("--output json prints exactly one document with the CONTRACT keys plus probe and the timeline's", async () => {
     const { ctx, out } = context({ ...healthyWorld(), vault: vault({ accessPolicies: [] }) }, { output: "json" });
     await expect(diagnoseCommand(ctx, { resourceGroup: "rg-acr", registry: "acrprod" })).resolves.toBe(1);
     const doc = JSON.parse(out()) as Record<string, unknown>;
-    expect(Object.keys(doc).sort()).toEqual(["findings", "healthy", "probe", "registry"]);
+    expect(Object.keys(doc).sort()).toEqual(["findings", "healthy", "probe", "registry", "timeline", "timelineInfo"]);
     expect(doc.healthy).toBe(false);
     const [first] = doc.findings as Array<Record<string, unknown>>;
     expect(first).toMatchObject({ id: "ACCESS_MISSING", severity: "critical", runbook: "restore" });

@@ -4,11 +4,14 @@
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import { MonitorClient } from "@azure/arm-monitor";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient, PipelineRetryOptions, TlsSettings } from "@azure/core-rest-pipeline";
 import { ContainerRegistryClient } from "@azure/container-registry";
 import { KeyClient } from "@azure/keyvault-keys";
+import { LogsQueryClient } from "@azure/monitor-query-logs";
 import { parseVaultUrl } from "../ids.js";
 import { auditPolicy, type ResponseRecord } from "./audit-policy.js";
 import { errorBodyPolicy } from "./error-bodies.js";
@@ -41,6 +44,10 @@ export interface SdkClients {
   /** One KeyClient per vault (its challenge cache is per vault), created on first use. */
   keyClient(vaultUrl: string): KeyClient;
   registryDataPlane(loginServer: string): ContainerRegistryClient;
+  /** The timeline's sources: Activity Log and diagnostic settings, Resource Graph, Log Analytics. */
+  monitor: MonitorClient;
+  resourceGraph: ResourceGraphClient;
+  logs: LogsQueryClient;
 }
 
 export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
@@ -80,6 +87,10 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
     vaults: new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     identities: new ManagedServiceIdentityClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     authorization: new AuthorizationManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    monitor: new MonitorClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    resourceGraph: new ResourceGraphClient(credential, { ...common, endpoint: armEndpoint }),
+    // Log Analytics' own endpoint (https://api.loganalytics.io/v1) in every client of the public cloud.
+    logs: new LogsQueryClient(credential, common),
     identitiesIn(otherSubscriptionId: string): ManagedServiceIdentityClient {
       const key = otherSubscriptionId.toLowerCase();
       let client = identityClients.get(key);

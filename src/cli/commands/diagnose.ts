@@ -5,6 +5,7 @@ import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../../
 import { isAzureFailure, type RegistryRef } from "../../azure/types.js";
 import { diagnoseRegistry } from "../../diagnosis/diagnose.js";
 import { renderReportText } from "../../diagnosis/report-text.js";
+import { DurationError, parseDuration } from "../../sandbox/duration.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
@@ -48,8 +49,21 @@ function invocationOf(ctx: CliContext): string {
   return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
+/** `--since 24h`: how far back the timeline looks. */
+function sinceOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new UsageError("--since takes a duration such as 24h, 2d or 90m");
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    if (error instanceof DurationError) throw new UsageError(`--since: ${error.message}`);
+    throw error;
+  }
+}
+
 export const diagnoseCommand: CommandRunner = async (ctx, options) => {
   const target = parseTarget(options);
+  const sinceMs = sinceOf(options.since);
   // A resource id names its subscription: use it when none was given (the port is built lazily, after this).
   if (target.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription) {
     ctx.globals.subscription = target.subscriptionId;
@@ -65,7 +79,11 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
 
   let report;
   try {
-    report = await diagnoseRegistry(azure, target.ref, { invocation: invocationOf(ctx), ...timing });
+    report = await diagnoseRegistry(azure, target.ref, {
+      invocation: invocationOf(ctx),
+      ...timing,
+      timeline: sinceMs === undefined ? {} : { sinceMs },
+    });
   } catch (error) {
     // Only the registry read can end in not-found (every later read is evidence): the registry is not there.
     if (isAzureFailure(error, "not-found")) {
