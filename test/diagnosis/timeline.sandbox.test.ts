@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createSandboxAzure } from "../../src/azure/factory.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
+import { renderReportText } from "../../src/diagnosis/report-text.js";
 import { breakWorld, INCIDENT_NAMES, type IncidentName } from "../../src/sandbox/incidents.js";
 import { createWorld, DEMO_RESOURCE_GROUP, type ScenarioOptions } from "../../src/sandbox/scenarios.js";
 import { memoryStore } from "../../src/sandbox/store.js";
@@ -79,6 +80,15 @@ describe("the timeline names the change behind every incident", () => {
       code: "KeyNotFound",
       callerIp: "203.0.113.77",
     });
+    const text = renderReportText(report, { color: false, width: 200 });
+    expect(text).toMatch(
+      /KEY_SOFT_DELETED ← key acr-cmk deleted by alice@contoso\.com at \d\d:\d\d UTC on [\d-]+ with the Azure CLI/,
+    );
+    expect(text).toMatch(
+      /^Timeline since .* UTC, newest first:\n {2}[\d-]+ [\d:]+ {2}alice@contoso\.com {2}key acr-cmk deleted \(the Azure CLI\) {2}\[key-vault-audit\]/m,
+    );
+    expect(text).toMatch(/The registry's unwraps have failed since .*: 404 KeyNotFound from 203\.0\.113\.77/);
+    expect(text).toMatch(/timeline: 4 more in round trip 3, 3 in all/);
   });
 });
 
