@@ -99,8 +99,11 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .action(action(async () => (await import("./commands/runs.js")).listRunsCommand));
   runs
     .command("show")
-    .description("one run: its steps, approvals, choices and outcome")
+    .description(
+      "one run: its steps, approvals, choices and outcome (--format md: an incident report for a postmortem)",
+    )
     .argument("<run-id>")
+    .addOption(new Option("--format <format>", "text or md").choices(["text", "md"]).default("text"))
     .action(action(async () => (await import("./commands/runs.js")).showRunCommand));
   runs
     .command("resume")

@@ -144,7 +144,14 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false };
+    record.view = {
+      ...record.view,
+      place,
+      status: "running",
+      outcome: undefined,
+      dryRun: false,
+      ...(params.incident ? { incident: params.incident } : {}),
+    };
     this.store.save(record);
     this.write(
       { runId: id, actor: params.requester, action: "run-start", outcome: "started" },

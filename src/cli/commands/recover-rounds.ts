@@ -1,5 +1,6 @@
 // `recover` without a terminal: one runbook after another while the diagnosis names a new cause, in rounds.
 import type { CmkAzure, RegistryRef } from "../../azure/types.js";
+import { incidentFor } from "../../diagnosis/timeline/incident.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
@@ -44,6 +45,7 @@ export async function recoverInRounds(
         selfApprove: run.yes,
         hints: knownValues(report),
         presetChoices: run.answers,
+        incident: incidentFor(report, id),
       });
       const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
       runs.push(last);

@@ -70,6 +70,13 @@ function describeProperties(changes: ResourceChangeInfo["changes"]): string {
   return parts.join(", ");
 }
 
+const RESOURCE_KINDS: Record<string, string> = {
+  vaults: "vault",
+  registries: "registry",
+  userassignedidentities: "managed identity",
+  roleassignments: "role assignment",
+};
+
 /** What an Azure operation did, in words, naming the resource. */
 export function describeOperation(
   operation: string,
@@ -91,7 +98,18 @@ export function describeOperation(
   if (key && byKeyOperation[operation]) return byKeyOperation[operation];
   const name = lastSegment(resourceId);
   const op = operation.toLowerCase();
-  const what = Object.keys(changes).length ? `: ${describeProperties(changes)}` : "";
+  const values = Object.values(changes);
+  // Every property new: the resource was created (or, for a vault, recovered), not edited.
+  if (values.length > 0 && values.every((v) => v.previousValue === null || v.previousValue === undefined)) {
+    const kind =
+      op
+        .split("/")
+        .slice(-2, -1)[0]
+        ?.replace(/s$/, "")
+        .replace(/^vault$/, "vault") ?? "resource";
+    return `${kind} ${name} created or recovered`;
+  }
+  const what = values.length ? `: ${describeProperties(changes)}` : "";
   if (op === "microsoft.keyvault/vaults/delete") return `vault ${name} deleted`;
   if (op === "microsoft.keyvault/locations/deletedvaults/purge/action") return `deleted vault ${name} purged`;
   if (op === "microsoft.keyvault/vaults/accesspolicies/write") return `access policies of vault ${name} changed${what}`;

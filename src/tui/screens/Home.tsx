@@ -1,6 +1,7 @@
 // Home: which registry, what is wrong with it and why, and the runbook that fixes it — one Enter away.
 import { useCallback, useEffect, useState } from "react";
 import { Box, Text, useInput, useWindowSize } from "ink";
+import { incidentFor } from "../../diagnosis/timeline/incident.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS } from "../../runbooks/catalogue.js";
 import type { RunSummary } from "../../runs/types.js";
@@ -95,6 +96,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
         requester: session.requester,
         driver: "tui",
         selfApprove: session.selfApprove,
+        incident: incidentFor(report, runbook),
       })
       .then(
         (view) => shell.go({ name: "run", runId: view.id }),
