@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { createSandboxAzure } from "../../src/azure/factory.js";
 import { AzureFailure } from "../../src/azure/types.js";
+import { createSandboxHandler } from "../../src/sandbox/handler.js";
 import { breakWorld } from "../../src/sandbox/incidents.js";
 import { createWorld, DEMO_RESOURCE_GROUP, type ScenarioOptions } from "../../src/sandbox/scenarios.js";
 import { memoryStore } from "../../src/sandbox/store.js";
@@ -114,5 +115,28 @@ describe("a source the operator may not read", () => {
     );
     expect(failure).toBeInstanceOf(AzureFailure);
     expect((failure as AzureFailure).details).toMatchObject({ statusCode: 403 });
+  });
+});
+
+describe("changes made through a served sandbox (the Azure CLI through sandbox serve)", () => {
+  it("are recorded with the token's user, the Azure CLI as client and the request id", async () => {
+    const { store, azure, vault, window } = sandbox();
+    const handler = createSandboxHandler({ store });
+    const claims = Buffer.from(JSON.stringify({ upn: "frank@contoso.com" })).toString("base64url");
+    const answer = await handler.handle({
+      method: "PATCH",
+      url: `https://management.azure.com${vault.id}?api-version=2024-11-01`,
+      headers: {
+        authorization: `Bearer e30.${claims}.`,
+        "user-agent": "AZURECLI/2.45.0 (DEB) azsdk-python-core/1.26.0 Python/3.11.2",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ properties: { networkAcls: { defaultAction: "Deny", bypass: "None" } } }),
+    });
+    expect(answer.status).toBe(200);
+    const [change] = await azure.listResourceChanges({ resourceIds: [], vaultName: vault.name }, window());
+    expect(change).toMatchObject({ changedBy: "frank@contoso.com", clientType: "Azure CLI" });
+    const [event] = await azure.listActivityLog(RG, window());
+    expect(event?.requestId).toBe(answer.headers["x-ms-request-id"]);
   });
 });

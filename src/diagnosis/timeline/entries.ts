@@ -101,12 +101,7 @@ export function describeOperation(
   const values = Object.values(changes);
   // Every property new: the resource was created (or, for a vault, recovered), not edited.
   if (values.length > 0 && values.every((v) => v.previousValue === null || v.previousValue === undefined)) {
-    const kind =
-      op
-        .split("/")
-        .slice(-2, -1)[0]
-        ?.replace(/s$/, "")
-        .replace(/^vault$/, "vault") ?? "resource";
+    const kind = RESOURCE_KINDS[op.split("/").slice(-2, -1)[0] ?? ""] ?? "resource";
     return `${kind} ${name} created or recovered`;
   }
   const what = values.length ? `: ${describeProperties(changes)}` : "";
