@@ -73,6 +73,8 @@ export interface TimelineWindow {
 }
 
 export interface TimelineReads {
+  /** Loads the timeline's clients ahead of their first read (diagnose calls it as it starts). */
+  prepareTimeline(): Promise<void>;
   /** Administrative events of one resource group in the window, newest first. */
   listActivityLog(resourceGroup: string, window: TimelineWindow, options?: CallOptions): Promise<ActivityEventInfo[]>;
   /** Resource Graph changes to these resources (or any vault of this name), newest first. */

@@ -97,6 +97,8 @@ export async function diagnoseRegistry(
   options: DiagnoseOptions = {},
 ): Promise<DiagnosisReport & { stats: ProbeStats }> {
   const timelineOptions = options.timeline;
+  // The timeline's clients load while the probe reads the registry; a failure to load is the timeline's to report.
+  if (timelineOptions !== false) azure.prepareTimeline().catch(() => undefined);
   let timeline: Promise<{ result: TimelineResult; wave: number } | null> | undefined;
   const startTimeline = (resolution: VaultResolution, wave: number) => {
     if (timeline || timelineOptions === false) return;

@@ -119,6 +119,7 @@ export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[] } {
     recoverDeletedKey: notUsed("recoverDeletedKey"),
     backupKey: notUsed("backupKey"),
     restoreKeyBackup: notUsed("restoreKeyBackup"),
+    prepareTimeline: async () => {},
     listResourceChanges: async () => world.timeline?.changes ?? [],
     listActivityLog: async () => world.timeline?.activity ?? [],
     listDiagnosticSettings: async () => {

@@ -11,7 +11,7 @@ import type {
   TimelineReads,
 } from "../timeline-types.js";
 import { KEY_CHANGE_OPERATIONS } from "../timeline-types.js";
-import type { SdkClients } from "./clients.js";
+import type { SdkClients, TimelineClients } from "./clients.js";
 
 /** Key operations worth a line: changes, the wraps ACR makes, and the reads the Key Vault logging docs list. */
 export const AUDITED_KEY_OPERATIONS = [...KEY_CHANGE_OPERATIONS, "KeyWrap", "KeyUnwrap", "KeyGet", "KeyList"];
@@ -53,8 +53,12 @@ const tableSchema = z.object({
 
 const text = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
 
-export function timelineOperations(clients: SdkClients): TimelineReads {
+export function timelineOperations(shared: SdkClients): TimelineReads {
+  const load = (): Promise<TimelineClients> => shared.timelineClients();
   return {
+    async prepareTimeline() {
+      await load();
+    },
     async listActivityLog(resourceGroup, window, options) {
       const filter = [
         `eventTimestamp ge ${quoted(window.from.toISOString())}`,
@@ -62,6 +66,7 @@ export function timelineOperations(clients: SdkClients): TimelineReads {
         `resourceGroupName eq ${quoted(resourceGroup)}`,
       ].join(" and ");
       return callAzure(`read the Activity Log of resource group ${resourceGroup}`, async () => {
+        const clients = await load();
         const out: ActivityEventInfo[] = [];
         for await (const e of clients.monitor.activityLogs.list(filter, { abortSignal: options?.abortSignal })) {
           if (!e.eventTimestamp || !e.operationName?.value || !e.resourceId) continue;
@@ -102,6 +107,7 @@ export function timelineOperations(clients: SdkClients): TimelineReads {
         `| take ${MAX_ROWS}`,
       ].join("\n");
       return callAzure("read resource changes from Resource Graph", async () => {
+        const clients = await load();
         const response = await clients.resourceGraph.resources(
           { subscriptions: [clients.subscriptionId], query, options: { resultFormat: "objectArray", top: MAX_ROWS } },
           { abortSignal: options?.abortSignal },
@@ -133,6 +139,7 @@ export function timelineOperations(clients: SdkClients): TimelineReads {
 
     async listDiagnosticSettings(resourceId, options) {
       return callAzure(`read the diagnostic settings of ${resourceId}`, async () => {
+        const clients = await load();
         const out: DiagnosticSettingInfo[] = [];
         for await (const s of clients.monitor.diagnosticSettings.list(resourceId, {
           abortSignal: options?.abortSignal,
@@ -164,6 +171,7 @@ export function timelineOperations(clients: SdkClients): TimelineReads {
         `| take ${MAX_ROWS}`,
       ].join("\n");
       return callAzure(`query the audit events of ${vaultResourceId}`, async () => {
+        const clients = await load();
         const result = await clients.logs.queryResource(
           vaultResourceId,
           query,
