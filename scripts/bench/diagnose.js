@@ -4,7 +4,7 @@
 // incident timeline (Activity Log, Resource Graph, diagnostic settings, audit events): the timeline may add at most one
 // wave to the critical path. Run `npm run build` first.
 import { performance } from "node:perf_hooks";
-import { createSandboxAzure } from "../../dist/azure/factory.js";
+import { createSandboxAzure } from "../../dist/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../dist/diagnosis/index.js";
 import { breakWorld, createWorld, memoryStore, worldNow } from "../../dist/sandbox/index.js";
 

@@ -22,7 +22,7 @@ const REGISTRY_SUFFIXES = ["azurecr.io", "azurecr.cn", "azurecr.us"];
 const LOG_ANALYTICS_HOST = /^(?:[a-z0-9-]+\.)?api\.loganalytics\.(?:io|azure\.com)$/;
 
 /**
- * Where a real Azure URL goes on the sandbox server (CONTRACT.md): Resource Manager paths as they are,
+ * Where a real Azure URL goes on the sandbox server (as `sandbox serve` answers them): Resource Manager paths as they are,
  * `<vault>.vault.azure.net` under `/vault/<vault>`, `<registry>.azurecr.io` under `/registry/<registry>`, Log Analytics'
  * query API under `/loganalytics`.
  * Any other host (the sandbox's own, in a poll URL it handed out) is left alone.

@@ -1,7 +1,7 @@
 // The timeline's reads through the real SDK clients (@azure/arm-monitor, @azure/arm-resourcegraph,
 // @azure/monitor-query-logs), answered in-process by the sandbox from the changes it recorded.
 import { describe, expect, it } from "vitest";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { AzureFailure } from "../../src/azure/types.js";
 import { createSandboxHandler } from "../../src/sandbox/handler.js";
 import { breakWorld } from "../../src/sandbox/incidents.js";

@@ -2,7 +2,7 @@
 // `runs show --format md` writes the incident report: the cause from the timeline, the approvals, the changes with
 // their Azure request ids and az equivalents, and the undo.
 import { afterAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const sandboxes: CliSandbox[] = [];
 afterAll(() => {

@@ -1,7 +1,7 @@
 // For every incident the sandbox can break, the sandboxed diagnosis names the change that caused it, the person
 // `sandbox break --as` named, and when: through the real SDK clients, from the sources Azure would have.
 import { describe, expect, it } from "vitest";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { renderReportText } from "../../src/diagnosis/report-text.js";
 import { breakWorld, INCIDENT_NAMES, type IncidentName } from "../../src/sandbox/incidents.js";
