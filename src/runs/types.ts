@@ -27,7 +27,9 @@ export type RunStatus =
   | "escalated"
   | "rejected"
   | "aborted"
-  | "failed";
+  | "failed"
+  /** Interrupted (Ctrl-C, or its process let go of it mid-step): resumable from its last saved step. */
+  | "stopped";
 
 export interface RunLogEntry {
   at: string;
@@ -59,6 +61,8 @@ export interface RunView {
   outcome?: { summary: string; nextSteps: string[] };
   /** Exact commands that undo the changes made so far. */
   rollback: string[];
+  /** When the run's durable wait gives up (a rotation's pickup): set while it waits. */
+  deadline?: string;
   /** Answers to the run's choices given when it was started (`--method disable-key`): kept for whoever resumes it. */
   presetChoices?: string[];
   /** The diagnosis that started the run: its findings, timeline, and the change the run undoes (who, when). */
@@ -160,6 +164,11 @@ export interface RunEngine {
   retry(runId: string, by: string): Promise<RunView>;
   abort(runId: string, by: string, reason: string): Promise<RunView>;
   input(runId: string, by: string, value: string): Promise<RunView>;
+  /**
+   * Ctrl-C: this process stops driving the run at its last saved step. Nothing more is sent to Azure for it; the run
+   * stays resumable and shows as "stopped" until someone resumes it.
+   */
+  interrupt(runId: string, by: string): Promise<RunView>;
   get(runId: string): RunView | undefined;
   list(): RunSummary[];
   /** Called with every new view of the run; returns the unsubscribe function. */

@@ -79,6 +79,7 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
       invocation: invocationOf(ctx),
       ...timing,
       timeline: sinceMs === undefined ? {} : { sinceMs },
+      onLookAgain: (why) => ctx.stderr.write(`looking again …: ${why}\n`),
     });
   } catch (error) {
     // Only the registry read can end in not-found (every later read is evidence): the registry is not there.
