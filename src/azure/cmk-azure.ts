@@ -11,6 +11,7 @@ import { listSubscriptions } from "./subscriptions.js";
 import { registryOperations } from "./port/registries.js";
 import { registryDataPlaneCheck } from "./port/registry-data-plane.js";
 import { roleAssignmentOperations } from "./port/role-assignments.js";
+import { timelineOperations } from "./port/timeline.js";
 import { validate } from "./port/validation.js";
 import { vaultOperations } from "./port/vaults.js";
 import type { AzurePlace, CallOptions, CmkAzure } from "./types.js";
@@ -71,5 +72,6 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
       const inventory = await createResourceGraph(options.credential, settings).inventory(subscriptions, callOptions);
       return keyUsersOf(inventory, keyId);
     },
+    ...timelineOperations(clients),
   };
 }

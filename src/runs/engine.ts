@@ -144,7 +144,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false };
+    const incident = params.incident ? { incident: params.incident } : {};
+    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false, ...incident };
     this.store.save(record);
     this.write(
       { runId: id, actor: params.requester, action: "run-start", outcome: "started" },

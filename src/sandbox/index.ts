@@ -91,4 +91,13 @@ export {
 } from "./fleet.js";
 export { FLEET_RESOURCE_GROUP, fleetNames, type FleetOptions, type FleetPlan } from "./fleet-scenario.js";
 export { ARM_READ_BUDGET } from "./http/read-budget.js";
-export { RECOGNISED_QUERIES } from "./http/resource-graph.js";
+export { RECOGNISED_QUERIES } from "./http/resource-graph-resources.js";
+export {
+  clientFromUserAgent,
+  DEFAULT_ACTOR,
+  recordChanges,
+  recordRegistryUnwrap,
+  vaultAudited,
+  type ChangeCaller,
+} from "./change-log.js";
+export { AUDIT_SETTING_NAME, AUDIT_WORKSPACE_NAME } from "./audit-logs.js";

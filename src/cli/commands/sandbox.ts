@@ -23,6 +23,8 @@ import {
   initFileStore,
   INCIDENT_NAMES,
   MAX_FLEET_REGISTRIES,
+  CHANGE_CLIENTS,
+  DEFAULT_ACTOR,
   parseDuration,
   planScenario,
   resolveRegistryKey,
@@ -91,6 +93,9 @@ const initOptions = z.object({
   keyVersion: oneOf("--key-version", ["latest", "pinned"] as const).optional(),
   registries: wholeNumber("--registries", 1, MAX_FLEET_REGISTRIES).optional(),
   ...fleetInitOptions(wholeNumber),
+  auditLogs: oneOf("--audit-logs", ["on", "off"] as const)
+    .transform((v) => v === "on")
+    .optional(),
 });
 
 function describeWorld(world: World, path: string, scenario: string) {
@@ -174,6 +179,12 @@ const breakOptions = z.object({
     .optional(),
   /** true: `--in-progress` without a duration (the world's own deletion window). */
   inProgress: z.union([z.literal(true), z.string()]).optional(),
+  as: z
+    .string()
+    .trim()
+    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "--as takes a user principal name such as alice@contoso.com")
+    .optional(),
+  client: oneOf("--client", CHANGE_CLIENTS).optional(),
 });
 
 const incidentName = z.enum(INCIDENT_NAMES, {
@@ -196,10 +207,14 @@ function deletionWindow(text: string): number {
 }
 
 export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident) => {
-  const { registry: named, key, inProgress } = parseOptions(breakOptions, options);
+  const { registry: named, key, inProgress, as, client } = parseOptions(breakOptions, options);
   if (named && key) throw new UsageError("give -r/--registry or --key, not both");
-  const incidentOptions =
-    inProgress === undefined ? {} : { inProgress: inProgress === true ? {} : { forMs: deletionWindow(inProgress) } };
+  const incidentOptions = {
+    ...(inProgress === undefined
+      ? {}
+      : { inProgress: inProgress === true ? {} : { forMs: deletionWindow(inProgress) } }),
+    by: { actor: as ?? DEFAULT_ACTOR, client: client ?? ("cli" as const) },
+  };
   const parsedIncident = incidentName.safeParse(incident);
   if (!parsedIncident.success) throw new UsageError(parsedIncident.error.issues[0]?.message ?? "unknown incident");
   const store = fileStore(statePath(ctx));

@@ -4,10 +4,10 @@ import { matchSegments, pathSegments, type RouteContext, type RouteResult } from
 import { getDeletedVault, listDeletedManagedHsms, listDeletedVaults, purgeDeletedVault } from "./deleted-vaults.js";
 import { getIdentity, listIdentities } from "./identities.js";
 import { getContainerGroup, listContainerGroups } from "./container-groups.js";
+import { routeMonitoring } from "./monitor-routes.js";
 import { getOperationStatus } from "./operation-statuses.js";
 import { ServiceError } from "./problems.js";
 import { getRegistry, listRegistries, patchRegistry, putRegistry } from "./registries.js";
-import { queryResources } from "./resource-graph.js";
 import { listResources } from "./resources.js";
 import { deleteRoleAssignment, getRoleAssignment, listRoleAssignments, putRoleAssignment } from "./role-assignments.js";
 import { listSubscriptions } from "./subscriptions.js";
@@ -46,7 +46,6 @@ const ROUTES: Array<{ pattern: string; methods: Partial<Record<string, Handler>>
   { pattern: `${SUB}/${ACI}`, methods: { GET: listContainerGroups } },
   { pattern: `${RG}/${ACI}`, methods: { GET: listContainerGroups } },
   { pattern: `${RG}/${ACI}/{name}`, methods: { GET: getContainerGroup } },
-  { pattern: "providers/Microsoft.ResourceGraph/resources", methods: { POST: queryResources } },
 ];
 
 /** `…/providers/Microsoft.Authorization/roleAssignments[/{name}]` at any scope (the last such pair wins). */
@@ -104,6 +103,8 @@ export function isPurgeRequest(method: string, path: string): boolean {
 
 export function handleArm(ctx: RouteContext): RouteResult {
   const segments = pathSegments(ctx.path);
+  const monitoring = routeMonitoring(ctx, segments);
+  if (monitoring) return monitoring;
   const roleAssignment = routeRoleAssignment(ctx, segments);
   if (roleAssignment) return roleAssignment;
   for (const route of ROUTES) {

@@ -1,163 +1,78 @@
-// Azure Resource Graph's query endpoint, POST /providers/Microsoft.ResourceGraph/resources (api-version 2024-04-01,
-// https://learn.microsoft.com/rest/api/azureresourcegraph/resourcegraph/resources/resources). The sandbox runs no KQL:
-// it answers the queries acr-cmk sends, each recognised by its text (whitespace aside) in RECOGNISED_QUERIES, and
-// refuses any other query with a clear "not simulated" error. To serve a new query, add an entry to the table.
-// Rows come from the same bodies the ARM GETs return; pages are `$top` rows (default 100, at most 1000) with an
-// opaque `$skipToken`; subscriptions the caller cannot read are left out silently, as Resource Graph does.
+// POST /providers/Microsoft.ResourceGraph/resources — Azure Resource Graph's query endpoint
+// (https://learn.microsoft.com/en-us/rest/api/azureresourcegraph/resourcegraph/resources/resources), what
+// `@azure/arm-resourcegraph`'s `resources()` and `az graph query` send. The query's first word names the table;
+// each table the sandbox simulates registers its handler in RESOURCE_GRAPH_TABLES, so modules add tables without
+// touching this one; the `resources` table (the fleet's queries, recognised by their text) is resource-graph-resources.ts. Results come back as `objectArray` (the default), paged by $top/$skip/$skipToken.
 import { z } from "zod";
-import { allSubscriptions, containerGroups, subscriptionOf } from "../fleet.js";
-import type { World } from "../world.js";
-import { containerGroupBody } from "./container-groups.js";
 import { readJson, type RouteContext, type RouteResult } from "./context.js";
-import { badRequest } from "./problems.js";
-import { registryBody } from "./registry-body.js";
-import { vaultBody } from "./vaults.js";
+import { parseKql, runKql } from "./kql.js";
+import { requireMonitoringRead } from "./monitor-access.js";
+import { ServiceError } from "./problems.js";
+import { resourceChangeRows } from "./resource-changes.js";
+import { queryResources } from "./resource-graph-resources.js";
+import type { World } from "../world.js";
 
-/** One Resource Graph row: the `project`ed columns of a resource (type and resource group lower-cased, as ARG does). */
-export type GraphRow = Record<string, unknown>;
+/** A table's rows for the subscriptions the request names (already checked against the world). */
+export type ResourceGraphTable = (world: World, now: Date) => Array<Record<string, unknown>>;
 
-interface RecognisedQuery {
-  /** What the query is for, named in the "not simulated" error's list. */
-  name: string;
-  /** Matched against the query with runs of whitespace collapsed to one space; groups are the query's parameters. */
-  pattern: RegExp;
-  rows(world: World, params: string[]): GraphRow[];
-}
-
-const PROJECT = "| project id, name, type, subscriptionId, resourceGroup, location, sku, identity, properties";
-
-/** Every resource the CMK queries can return, as rows. */
-function cmkRows(world: World): GraphRow[] {
-  const rows: GraphRow[] = [];
-  for (const registry of Object.values(world.registries)) {
-    if (registry.encryption.status === "enabled")
-      rows.push(toRow(registryBody(world, registry), registry.resourceGroup));
-  }
-  for (const group of containerGroups(world)) rows.push(toRow(containerGroupBody(world, group), group.resourceGroup));
-  for (const vault of Object.values(world.vaults)) {
-    if (!vault.deleted && !vault.purged) rows.push(toRow(vaultBody(vault), vault.resourceGroup));
-  }
-  return rows.sort((a, b) => String(a.id).localeCompare(String(b.id)));
-}
-
-function toRow(body: unknown, resourceGroup: string): GraphRow {
-  const resource = body as Record<string, unknown>;
-  const id = String(resource.id);
-  const properties = (resource.properties ?? {}) as Record<string, unknown>;
-  return {
-    id,
-    name: resource.name,
-    type: String(resource.type).toLowerCase(),
-    subscriptionId: subscriptionOf(id),
-    resourceGroup: resourceGroup.toLowerCase(),
-    location: resource.location,
-    // A container group's sku lives in its properties; ARG's top-level sku column is then null.
-    sku: resource.sku ?? null,
-    identity: resource.identity ?? null,
-    properties,
-  };
-}
-
-const QUOTED_ID = "'(/subscriptions/[^'\\s]+)'";
-
-export const RECOGNISED_QUERIES: readonly RecognisedQuery[] = [
-  {
-    name: "CMK fleet: registries with encryption enabled, container groups with encryptionProperties, key vaults",
-    pattern: new RegExp(
-      "^resources " +
-        escape(
-          "| where (type =~ 'microsoft.containerregistry/registries' and tostring(properties.encryption.status) =~ 'enabled') " +
-            "or (type =~ 'microsoft.containerinstance/containergroups' and isnotnull(properties.encryptionProperties)) " +
-            "or type =~ 'microsoft.keyvault/vaults' " +
-            `${PROJECT} | order by id asc`,
-        ) +
-        "$",
-      "i",
-    ),
-    rows: (world) => cmkRows(world),
-  },
-  {
-    name: "one CMK resource by id",
-    pattern: new RegExp(`^resources ${escape("| where id =~ ")}${QUOTED_ID} ${escape(PROJECT)}$`, "i"),
-    rows: (world, [id]) => cmkRows(world).filter((row) => String(row.id).toLowerCase() === id?.toLowerCase()),
-  },
-];
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+export const RESOURCE_GRAPH_TABLES: Record<string, ResourceGraphTable> = {
+  resourcechanges: resourceChangeRows,
+};
 
 const requestSchema = z.object({
-  query: z.string().min(1),
   subscriptions: z.array(z.string()).optional(),
   managementGroups: z.array(z.string()).optional(),
+  query: z.string().min(1),
   options: z
     .object({
+      $top: z.number().int().positive().optional(),
+      $skip: z.number().int().nonnegative().optional(),
       $skipToken: z.string().optional(),
-      $top: z.number().int().min(1).max(1000).optional(),
-      $skip: z.number().int().min(0).optional(),
       resultFormat: z.enum(["objectArray", "table"]).optional(),
-      allowPartialScopes: z.boolean().optional(),
     })
     .loose()
     .optional(),
 });
 
-const DEFAULT_PAGE = 100;
+const MAX_TOP = 1000;
 
-function decodeSkipToken(token: string | undefined): number {
-  if (!token) return 0;
-  const offset = Number.parseInt(
-    Buffer.from(token, "base64url")
-      .toString("utf8")
-      .replace(/^offset:/, ""),
-    10,
-  );
-  if (!Number.isInteger(offset) || offset < 0)
-    throw badRequest(`The $skipToken '${token}' is not valid.`, "BadRequest");
-  return offset;
-}
-
-export function queryResources(ctx: RouteContext): RouteResult {
-  const request = readJson(ctx, requestSchema, "arm");
-  if (request.managementGroups?.length) {
-    throw badRequest("The sandbox does not simulate management groups: query by subscriptions.", "NotSimulated");
-  }
-  if (request.options?.resultFormat === "table") {
-    throw badRequest("The sandbox answers resultFormat objectArray only.", "NotSimulated");
-  }
-  const text = request.query.replace(/\s+/g, " ").trim();
-  let match: RegExpExecArray | null = null;
-  const recognised = RECOGNISED_QUERIES.find((q) => (match = q.pattern.exec(text)) !== null);
-  if (!recognised || !match) {
-    throw badRequest(
-      `The sandbox does not simulate this Resource Graph query; it answers only: ${RECOGNISED_QUERIES.map((q) => q.name).join("; ")}.`,
-      "NotSimulated",
+export function queryResourceGraph(ctx: RouteContext): RouteResult {
+  const body = readJson(ctx, requestSchema, "arm");
+  // The `resources` table answers the fleet's own queries by their text (resource-graph-resources.ts).
+  if (/^\s*resources\b/i.test(body.query)) return queryResources(ctx);
+  const world = ctx.store.read();
+  const scopes = body.subscriptions ?? [world.subscriptionId];
+  requireMonitoringRead(world, "resource-graph", `/subscriptions/${scopes[0] ?? world.subscriptionId}`);
+  if (body.options?.resultFormat === "table") {
+    throw new ServiceError(
+      400,
+      "BadRequest",
+      "The acr-cmk sandbox answers Resource Graph queries as objectArray only.",
     );
   }
-  const world = ctx.store.read();
-  const readable = new Set(
-    allSubscriptions(world)
-      .filter((s) => s.readable)
-      .map((s) => s.subscriptionId.toLowerCase()),
-  );
-  const scope = request.subscriptions?.length
-    ? new Set(request.subscriptions.map((s) => s.toLowerCase()).filter((s) => readable.has(s)))
-    : readable;
-  const rows = recognised
-    .rows(world, (match as RegExpExecArray).slice(1))
-    .filter((row) => scope.has(String(row.subscriptionId)));
-  const offset = decodeSkipToken(request.options?.$skipToken) + (request.options?.$skip ?? 0);
-  const size = request.options?.$top ?? DEFAULT_PAGE;
-  const data = rows.slice(offset, offset + size);
-  const more = offset + size < rows.length;
+  const now = new Date(Date.now() + world.clock.offsetMs);
+  const query = parseKql(body.query, now, "Resource Graph");
+  const table = RESOURCE_GRAPH_TABLES[query.table.toLowerCase()];
+  if (!table) {
+    throw new ServiceError(
+      400,
+      "BadRequest",
+      `The acr-cmk sandbox does not simulate the Resource Graph table '${query.table}' (tables: ${["resources", ...Object.keys(RESOURCE_GRAPH_TABLES)].join(", ")}).`,
+    );
+  }
+  const inScope = scopes.some((s) => s.toLowerCase() === world.subscriptionId.toLowerCase());
+  const rows = inScope ? runKql(query, table(world, now)).rows : [];
+  const skip = Number(body.options?.$skipToken ?? body.options?.$skip ?? 0) || 0;
+  const top = Math.min(body.options?.$top ?? 100, MAX_TOP);
+  const data = rows.slice(skip, skip + top);
+  const more = skip + top < rows.length;
   return {
     status: 200,
     body: {
       totalRecords: rows.length,
       count: data.length,
       resultTruncated: "false",
-      ...(more ? { $skipToken: Buffer.from(`offset:${offset + size}`).toString("base64url") } : {}),
+      ...(more ? { $skipToken: String(skip + top) } : {}),
       data,
       facets: [],
     },
