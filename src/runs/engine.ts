@@ -14,7 +14,7 @@ import { openRunDatabase } from "./database.js";
 import { LiveRuns, type LiveRun } from "./live-runs.js";
 import { dryRunView } from "./plan.js";
 import { RegistryLocks, registryKey } from "./registry-lock.js";
-import { journalOf, type Clock, type Journal } from "./run-journal.js";
+import { ENGINE_ACTOR, journalOf, type Clock, type Journal } from "./run-journal.js";
 import { RunOwnership } from "./run-ownership.js";
 import { assertSamePlace } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
@@ -144,7 +144,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false };
+    const incident = params.incident ? { incident: params.incident } : {};
+    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false, ...incident };
     this.store.save(record);
     this.write(
       { runId: id, actor: params.requester, action: "run-start", outcome: "started" },
@@ -263,6 +264,15 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return run.record.view;
   }
 
+  async interrupt(runId: string, by: string): Promise<RunView> {
+    this.assertOpen();
+    const run = this.live.get(runId);
+    if (run) return this.live.interrupt(run, by);
+    const stored = this.store.get(runId);
+    if (!stored) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
+    return stored.view;
+  }
+
   get(runId: string): RunView | undefined {
     return this.live.get(runId)?.record.view ?? this.store.get(runId)?.view;
   }
@@ -311,9 +321,10 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   /** Stops every run this engine drives without finishing it; each stays resumable from its last snapshot. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
     clearInterval(this.heartbeat);
-    this.live.stopAll();
+    // Written before `closed` is seen by the loop: runs left mid-step are stored as stopped.
+    this.live.stopAll(ENGINE_ACTOR);
+    this.closed = true;
     this.db.close();
   }
 

@@ -1,6 +1,9 @@
 // What drivers (terminal, Slack, plain CLI) see of a run, and the only way they may act on one.
 import type { AzurePlace } from "../azure/types.js";
+import type { IncidentSummary } from "../diagnosis/timeline/incident.js";
 import type { RunbookId } from "../diagnosis/types.js";
+
+export type { ChangeUndone, IncidentSummary } from "../diagnosis/timeline/incident.js";
 
 export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../machines/meta.js";
@@ -24,7 +27,9 @@ export type RunStatus =
   | "escalated"
   | "rejected"
   | "aborted"
-  | "failed";
+  | "failed"
+  /** Interrupted (Ctrl-C, or its process let go of it mid-step): resumable from its last saved step. */
+  | "stopped";
 
 export interface RunLogEntry {
   at: string;
@@ -56,8 +61,12 @@ export interface RunView {
   outcome?: { summary: string; nextSteps: string[] };
   /** Exact commands that undo the changes made so far. */
   rollback: string[];
+  /** When the run's durable wait gives up (a rotation's pickup): set while it waits. */
+  deadline?: string;
   /** Answers to the run's choices given when it was started (`--method disable-key`): kept for whoever resumes it. */
   presetChoices?: string[];
+  /** The diagnosis that started the run: its findings, timeline, and the change the run undoes (who, when). */
+  incident?: IncidentSummary;
   /** Why the run stopped when status is "failed" (an Azure error it can RETRY, or an internal error). */
   error?: { step: string; cause: string; message: string; requestId?: string };
   startedAt: string;
@@ -99,6 +108,8 @@ export interface StartRunParams {
   hints?: Record<string, string>;
   /** Answers to choices given up front (`--method`); stored with the run so a later `runs resume` answers the same. */
   presetChoices?: string[];
+  /** The diagnosis behind the run (incidentFor): approvals show the change they undo; the incident report uses it. */
+  incident?: IncidentSummary;
 }
 
 /** Thrown when an actor may not do what they asked (self-approval, not an approver, stale approval). */
@@ -153,6 +164,11 @@ export interface RunEngine {
   retry(runId: string, by: string): Promise<RunView>;
   abort(runId: string, by: string, reason: string): Promise<RunView>;
   input(runId: string, by: string, value: string): Promise<RunView>;
+  /**
+   * Ctrl-C: this process stops driving the run at its last saved step. Nothing more is sent to Azure for it; the run
+   * stays resumable and shows as "stopped" until someone resumes it.
+   */
+  interrupt(runId: string, by: string): Promise<RunView>;
   get(runId: string): RunView | undefined;
   list(): RunSummary[];
   /** Called with every new view of the run; returns the unsubscribe function. */
