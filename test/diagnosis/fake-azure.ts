@@ -50,31 +50,62 @@ export const keyNotFound = () =>
     code: "KeyNotFound",
   });
 
-export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[] } {
+/**
+ * What the fake saw of the probe's scheduling, independent of how fast the machine is:
+ * - roundTrips: the longest chain of calls each started after the previous one answered (the sequential round trips
+ *   a caller waits through; parallel reads add none);
+ * - maxInFlight: the most calls waiting for an answer at once;
+ * - inFlight: calls started and not yet answered (0 once a caller is done with everything it started);
+ * - aborted: calls whose abort signal ended them before their answer.
+ */
+export interface FakeScheduling {
+  roundTrips: number;
+  maxInFlight: number;
+  inFlight: number;
+  aborted: string[];
+}
+
+export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[]; scheduling: FakeScheduling } {
   const calls: string[] = [];
+  const scheduling: FakeScheduling = { roundTrips: 0, maxInFlight: 0, inFlight: 0, aborted: [] };
+  // The depth of the deepest answer given so far: a call started now can depend on it, so it is one deeper.
+  let answeredDepth = 0;
   const answer = async <T>(call: string, value: () => T | AzureFailure, options?: CallOptions): Promise<T> => {
     calls.push(call);
-    const delayMs = world.slow?.[call] ?? world.delayMs;
-    if (delayMs) {
-      // Honours the abort signal as the SDK does: the probe cancels reads it no longer needs.
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, delayMs);
-        options?.abortSignal?.addEventListener("abort", () => {
-          clearTimeout(timer);
-          reject(Object.assign(new Error("The operation was aborted."), { name: "AbortError" }));
+    const depth = answeredDepth + 1;
+    scheduling.inFlight++;
+    scheduling.maxInFlight = Math.max(scheduling.maxInFlight, scheduling.inFlight);
+    try {
+      const delayMs = world.slow?.[call] ?? world.delayMs;
+      if (delayMs) {
+        // Honours the abort signal as the SDK does: the probe cancels reads it no longer needs.
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, delayMs);
+          options?.abortSignal?.addEventListener("abort", () => {
+            clearTimeout(timer);
+            scheduling.aborted.push(call);
+            reject(Object.assign(new Error("The operation was aborted."), { name: "AbortError" }));
+          });
         });
-      });
+      } else {
+        await Promise.resolve(); // answered asynchronously, as over the wire
+      }
+      if (world.failing?.call === call) throw world.failing.error;
+      const result = value();
+      if (result instanceof AzureFailure) throw result;
+      return result;
+    } finally {
+      scheduling.inFlight--;
+      answeredDepth = Math.max(answeredDepth, depth);
+      scheduling.roundTrips = Math.max(scheduling.roundTrips, depth);
     }
-    if (world.failing?.call === call) throw world.failing.error;
-    const result = value();
-    if (result instanceof AzureFailure) throw result;
-    return result;
   };
   const notUsed = (name: string) => () => {
     throw new Error(`diagnose must not call ${name}`);
   };
   return {
     calls,
+    scheduling,
     subscriptionId: "00000000-0000-0000-0000-000000000001",
     place: { kind: "sandbox" },
     getRegistry: (ref) =>

@@ -147,11 +147,12 @@ describe("triage decisions", () => {
     expect(triage(" \n\t ")).toEqual({ cause: "unknown", runbook: null, evidence: "" });
   });
 
-  it("stays fast on a large paste", () => {
+  // How long this takes is a figure, not a test: `npm run bench triage` prints it for growing pastes.
+  it("finds the one signal in a 1 MB paste of build noise", () => {
     const noise = "INFO step ok: pulled layer sha256:0123456789abcdef\n".repeat(10_000);
-    const started = performance.now();
-    expect(triage(noise + "ERROR ForbiddenByFirewall\n" + noise).cause).toBe("firewall-403");
-    expect(performance.now() - started).toBeLessThan(2_000);
+    const got = triage(noise + "ERROR ForbiddenByFirewall\n" + noise);
+    expect(got.cause).toBe("firewall-403");
+    expect(got.evidence).toBe("ForbiddenByFirewall");
   });
 });
 

@@ -2,11 +2,12 @@
 // the key-deleted runbook looks again before it concludes, and says what it checked.
 import { KeyClient } from "@azure/keyvault-keys";
 import { describe, expect, it } from "vitest";
+import type { CmkAzure } from "../../src/azure/types.js";
 import { createSandboxCredential } from "../../src/azure/credentials.js";
 import { createSandboxHttpClient } from "../../src/azure/sandbox-transport.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
 import { createSandboxHandler } from "../../src/sandbox/handler.js";
-import { autoRun, groundTruth, sandbox, settled, startRun, type Sandbox } from "./harness.js";
+import { autoRun, groundTruth, sandbox, startRun, type Sandbox } from "./harness.js";
 import { keyDeletionInProgress, keyInUse, vaultOf } from "./world-changes.js";
 import { until } from "../fixtures/until.js";
 
@@ -23,6 +24,29 @@ async function deleteKeyThroughSdk(sb: Sandbox): Promise<void> {
     disableChallengeResourceVerification: true,
   });
   await client.beginDeleteKey(key.name, { intervalInMs: 0 });
+}
+
+/** The same Azure, recording the name of every call as it starts, and how many have not answered yet. */
+function countingCalls(inner: CmkAzure): { azure: CmkAzure; calls: string[]; inFlight: () => number } {
+  const calls: string[] = [];
+  let inFlight = 0;
+  const answered = () => void inFlight--;
+  const azure = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+        if (result instanceof Promise) {
+          inFlight++;
+          result.then(answered, answered);
+        }
+        return result;
+      };
+    },
+  });
+  return { azure, calls, inFlight: () => inFlight };
 }
 
 describe("key-deleted: a key in neither list", () => {
@@ -72,15 +96,28 @@ describe("key-deleted: a key in neither list", () => {
     expect(sb.world().counters.writes).toBe(0);
   });
 
-  it("an abort during the look ends the run at once", async () => {
+  it("an abort during the look ends the run at once, and the look with it", async () => {
     const sb = sandbox({ scenario: "no-purge-protection" }, ["key-purged"]);
-    const run = startRun(definition, sb.azure, sb.target, actorsLooking(sb, { everyMs: 50, forMs: 60_000 }));
-    await until("the look at the key", () => String(run.snapshot().value) === "check-key");
+    const everyMs = 50;
+    const { azure, calls, inFlight } = countingCalls(sb.azure);
+    const run = startRun(
+      definition,
+      azure,
+      sb.target,
+      definition.actors(azure, { missingKeyLook: { everyMs, forMs: 60_000 } }),
+    );
+    // Abort in a pause between looks (no read in flight), where only the abort signal can end the look.
+    await until(
+      "a pause after the second look",
+      () => calls.filter((c) => c === "getDeletedKey").length >= 2 && inFlight() === 0,
+    );
     expect(String(run.snapshot().value)).toBe("check-key");
-    const started = Date.now();
     run.actor.send({ type: "ABORT", by: "bob", reason: "drill over" });
-    const end = await settled(run.actor, 2_000);
-    expect(String(end.value)).toBe("aborted");
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // Taken in the same turn: the run does not wait for the look's pause or read to end.
+    expect(String(run.actor.getSnapshot().value)).toBe("aborted");
+    const callsAtAbort = calls.length;
+    // Timers fire in order, so a look still going would have read again before three of its pauses pass.
+    await new Promise((resolve) => setTimeout(resolve, 3 * everyMs));
+    expect(calls.slice(callsAtAbort)).toEqual([]);
   });
 });

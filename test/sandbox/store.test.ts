@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync, utimesSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createWorld, fileStore, initFileStore, memoryStore, SandboxStateError } from "../../src/sandbox/index.js";
 import { tempDir } from "../fixtures/cli-capture.js";
 
@@ -81,13 +81,21 @@ describe("fileStore", () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
-  it("breaks a lock left by a dead process", () => {
+  it("breaks a lock left by a dead process at once, not once it is old", () => {
     const path = join(temp.dir, "sandbox.json");
     initFileStore(path, createWorld());
     writeFileSync(`${path}.lock`, "2147483646 2020-01-01T00:00:00.000Z");
-    const started = Date.now();
-    fileStore(path).update((world) => (world.counters.writes = 3));
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Dated in the future, the lock never looks old: only its dead pid can get it broken.
+    const future = new Date(Date.now() + 60 * 60_000);
+    utimesSync(`${path}.lock`, future, future);
+    // Each clock read moves a second on, so a writer that waits for the lock instead gives up within milliseconds.
+    let now = Date.now();
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => (now += 1_000));
+    try {
+      fileStore(path).update((world) => (world.counters.writes = 3));
+    } finally {
+      clock.mockRestore();
+    }
     expect(fileStore(path).read().counters.writes).toBe(3);
   });
 

@@ -24,6 +24,7 @@ import {
   type WorldStore,
 } from "../../src/sandbox/index.js";
 import { createSlackApp, SLACK_EVENTS_PATH, type SlackApp } from "../../src/slack/app.js";
+import type { AzureGate } from "./azure-gate.js";
 import { FakeSlack } from "./fake-slack.js";
 import { formBody, payloadBody, postSigned } from "./signed.js";
 
@@ -124,6 +125,8 @@ export interface HarnessOptions {
   approvalTtlMs?: number;
   clock?: { now(): Date };
   azureLatencyMs?: number;
+  /** Every Azure call (the engine's and diagnose's) waits for this gate to open. */
+  azureGate?: AzureGate;
   /** Keep the world in a state file under the home, so the CLI's `main()` can share it. */
   worldFile?: boolean;
   /** Socket Mode: apps.connections.open answers this WebSocket URL (a FakeSlackSocket); no HTTP receiver. */
@@ -139,11 +142,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const store = stateFile ? initFileStore(stateFile, world) : memoryStore(world);
   const registryRecord = Object.values(world.registries)[0]!;
   const registry = { resourceGroup: registryRecord.resourceGroup, name: registryRecord.name };
-  const azure = createSandboxAzure({
+  const sandboxAzure = createSandboxAzure({
     store,
     ...(stateFile ? { stateFile } : {}),
     ...(options.azureLatencyMs ? { latencyMs: options.azureLatencyMs } : {}),
   });
+  const azure = options.azureGate ? options.azureGate.wrap(sandboxAzure) : sandboxAzure;
   const approvers = [BOB, CAROL];
   const slack = new FakeSlack();
   await slack.start();

@@ -1,7 +1,8 @@
 // `acr-cmk slack --socket-mode`: the real Bolt app with its SocketModeReceiver dials a WebSocket on 127.0.0.1 handed
 // out by the fake Web API (apps.connections.open, with the app-level token), gets Slack's `hello`, and answers a
-// slash command envelope with its ack over the socket within Slack's three seconds, then posts the run's message.
+// slash command envelope with its ack over the socket before any Azure call is answered, then posts the run's message.
 import { afterEach, describe, expect, it } from "vitest";
+import { azureGate } from "./azure-gate.js";
 import { FakeSlackSocket } from "./fake-slack-socket.js";
 import {
   ALICE,
@@ -11,6 +12,7 @@ import {
   startHarness,
   startedRun,
   settle,
+  waitFor,
   type Harness,
 } from "./harness.js";
 
@@ -24,10 +26,11 @@ afterEach(async () => {
 });
 
 describe("Socket Mode", () => {
-  it("acknowledges a slash command over the socket within 3 s and posts the run's message", async () => {
+  it("acknowledges a slash command over the socket before its Azure calls are answered, then posts the run's message", async () => {
     socket = new FakeSlackSocket();
     await socket.start();
-    h = await startHarness({ incident: "key-deleted", socketUrl: socket.url });
+    const gate = azureGate();
+    h = await startHarness({ incident: "key-deleted", socketUrl: socket.url, azureGate: gate });
     // The connection was opened with the app-level token, never the bot token.
     const open = h.slack.callsTo("apps.connections.open");
     expect(open.map((call) => call.authorization)).toEqual([`Bearer ${APP_TOKEN}`]);
@@ -35,16 +38,18 @@ describe("Socket Mode", () => {
     expect(socket.paths[0]).toContain("ticket=test-ticket");
 
     const text = `recover ${h.registry.resourceGroup}/${h.registry.name}`;
-    const sentAt = performance.now();
     socket.send({
       envelope_id: "env-slash-1",
       type: "slash_commands",
       accepts_response_payload: true,
       payload: slashCommandFields(h.slack, ALICE, text),
     });
-    const ack = await socket.ack("env-slash-1", 3000);
-    expect(performance.now() - sentAt).toBeLessThan(3000);
+    // Every Azure call is held until after the ack: an ack that waited for one would never come (the bound below
+    // only turns that hang into a named failure; the ack time itself is a figure for `npm run bench slack-ack`).
+    const ack = await socket.ack("env-slash-1", 20_000);
     expect(ack.payload).toMatchObject({ response_type: "ephemeral", text: expect.stringContaining("diagnosing") });
+    await waitFor("the run's first Azure call", () => gate.arrived.length > 0);
+    gate.open();
 
     const run = await startedRun(h);
     expect(run.channel).toBe(CHANNEL);

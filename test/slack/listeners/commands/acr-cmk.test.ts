@@ -1,5 +1,6 @@
 // `/acr-cmk` over real HTTP: signed form bodies as Slack sends them, answers in the acknowledgement or the response URL.
 import { afterEach, describe, expect, it } from "vitest";
+import { azureGate } from "../../azure-gate.js";
 import { ALICE, CHANNEL, startedRun, startHarness, waitFor, type Harness } from "../../harness.js";
 
 let h: Harness | undefined;
@@ -9,18 +10,20 @@ afterEach(async () => {
 });
 
 describe("/acr-cmk", () => {
-  it("acknowledges a recover within Slack's 3 seconds although every Azure call takes 500 ms", async () => {
-    h = await startHarness({ incident: "key-deleted", azureLatencyMs: 500 });
-    const started = performance.now();
+  // Slack's 3 s is a figure for `npm run bench slack-ack`; the test checks the property behind it, deterministically.
+  it("acknowledges a recover while all its Azure calls are still held, then does the work", async () => {
+    const gate = azureGate();
+    h = await startHarness({ incident: "key-deleted", azureGate: gate });
+    // An acknowledgement that waited for any Azure call would never come: the gate is not opened before it.
     const response = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
-    const ackMs = performance.now() - started;
     expect(response.status).toBe(200);
     const body = (await response.json()) as { text: string; response_type: string };
-    expect(ackMs).toBeLessThan(400);
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toContain("diagnosing");
-    // The work happens after the acknowledgement: the run's message appears later.
+    // The work starts after the acknowledgement: it reaches Azure, and the run's message waits for its answers.
+    await waitFor("the run's first Azure call", () => gate.arrived.length > 0);
     expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
+    gate.open();
     const run = await startedRun(h);
     expect(run.channel).toBe(CHANNEL);
   });
