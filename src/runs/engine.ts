@@ -1,7 +1,6 @@
 // The RunEngine: runs runbook machines, persists every step, asks the approval policy, keeps one run per registry,
 // and writes the audit trail. The snapshot is the run; the engine keeps only timers and subscribers in memory.
 import { randomBytes } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
 import { createActor, type AnyActorRef, type AnyMachineSnapshot, type Subscription } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
@@ -13,14 +12,15 @@ import type {
   RunbookInput,
 } from "../machines/protocol.js";
 import { checkApproval } from "./approval-policy.js";
-import { AuditLog, type AuditRecord } from "./audit-log.js";
+import type { AuditRecord } from "./audit-log.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
-import { inTransaction, openRunDatabase } from "./database.js";
+import { openRunBackend } from "./open-store.js";
 import { dryRunView } from "./plan.js";
-import { RegistryLocks, registryKey } from "./registry-lock.js";
+import { registryKey } from "./registry-lock.js";
 import { assertSamePlace, continueHint, invocationIn } from "./run-place.js";
 import { RunTimers } from "./run-timers.js";
-import { RunStore, type ApprovalStamp, type RunRecord } from "./run-store.js";
+import type { ApprovalStamp, RunRecord } from "./run-store.js";
+import type { AuditChain, LockTable, RunBackend, RunRecordStore } from "./store.js";
 import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
 import {
   FINAL_STATUSES,
@@ -41,8 +41,10 @@ export interface Clock {
 }
 
 export interface RunEngineOptions {
-  /** ACR_CMK_HOME: the run database lives here. */
+  /** ACR_CMK_HOME: the run database lives here unless `store` names a shared one. */
   home: string;
+  /** ACR_CMK_STORE: an Azure Storage account shared by every process; unset = the SQLite file in `home`. */
+  store?: string;
   azure: CmkAzure;
   runbooks: Partial<Record<RunbookId, RunbookDefinition>>;
   clock?: Clock;
@@ -115,10 +117,10 @@ function waitsForPerson(record: RunRecord): boolean {
 }
 
 export class SqliteRunEngine implements RunEngine, SharedRuns {
-  private readonly db: DatabaseSync;
-  private readonly store: RunStore;
-  private readonly audit: AuditLog;
-  private readonly locks: RegistryLocks;
+  private readonly backend: RunBackend;
+  private readonly store: RunRecordStore;
+  private readonly audit: AuditChain;
+  private readonly locks: LockTable;
   private readonly live = new Map<string, LiveRun>();
   private readonly clock: Clock;
   private readonly approvalTtlMs: number;
@@ -131,10 +133,10 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     this.approvalTtlMs = options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    this.db = openRunDatabase(options.home);
-    this.store = new RunStore(this.db);
-    this.audit = new AuditLog(this.db);
-    this.locks = new RegistryLocks(this.db, lockTtlMs, () => this.clock.now());
+    this.backend = openRunBackend(options.home, options.store);
+    this.store = this.backend.runs;
+    this.audit = this.backend.audit;
+    this.locks = this.backend.locks(lockTtlMs, () => this.clock.now());
     this.heartbeat = setInterval(() => this.beat(), Math.max(1000, Math.floor(lockTtlMs / 3)));
     // Heartbeats alone must not keep a finished CLI process alive.
     this.heartbeat.unref();
@@ -362,7 +364,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     clearInterval(this.heartbeat);
     for (const run of this.live.values()) this.stop(run);
     this.live.clear();
-    this.db.close();
+    this.backend.close();
   }
 
   // --- running a machine -------------------------------------------------------------------------------------------
@@ -580,7 +582,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
 
   /** Writes "approval-expired" unless this very request (step, fingerprint, time asked) already has one. */
   private recordExpiry(runId: string, stamp: ApprovalStamp): boolean {
-    return inTransaction(this.db, () => {
+    return this.backend.exclusive(() => {
       const noted = this.audit
         .trail(runId)
         .some(

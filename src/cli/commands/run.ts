@@ -91,6 +91,7 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
   const timing = await commandTiming(ctx);
   return createRunEngine({
     home: ctx.globals.home,
+    store: ctx.env.ACR_CMK_STORE,
     azure: azure ?? (await ctx.azure()),
     runbooks: RUNBOOKS,
     responses,

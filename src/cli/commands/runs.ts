@@ -23,7 +23,7 @@ function parseRunId(value: string | undefined): string {
 }
 
 function withRecords<T>(ctx: CliContext, work: (records: ReturnType<typeof openRunRecords>) => T): T {
-  const records = openRunRecords(ctx.globals.home);
+  const records = openRunRecords(ctx.globals.home, ctx.env.ACR_CMK_STORE);
   try {
     return work(records);
   } finally {
