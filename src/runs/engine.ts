@@ -20,7 +20,7 @@ import { registryKey } from "./registry-lock.js";
 import { assertSamePlace, continueHint, invocationIn } from "./run-place.js";
 import { RunTimers } from "./run-timers.js";
 import type { ApprovalStamp, RunRecord } from "./run-store.js";
-import type { AuditChain, LockTable, RunBackend, RunRecordStore } from "./store.js";
+import { StoreConflict, type AuditChain, type LockTable, type RunBackend, type RunRecordStore } from "./store.js";
 import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
 import {
   FINAL_STATUSES,
@@ -512,7 +512,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     );
     const wasFinal = FINAL_STATUSES.includes(record.status) && record.status !== "failed";
     record.status = record.view.status;
-    this.store.save(record);
+    if (!this.saved(run)) return;
 
     const ended = facts.final || run.crashed !== undefined;
     if (ended && !wasFinal) {
@@ -576,7 +576,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     if (!record.approval || !this.recordExpiry(record.id, record.approval)) return;
     record.updatedAt = this.clock.now().toISOString();
     record.view = { ...record.view, updatedAt: record.updatedAt };
-    this.store.save(record);
+    if (!this.saved(run)) return;
     for (const listener of run.listeners) listener(record.view);
   }
 
@@ -637,6 +637,18 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   private persist(run: LiveRun): void {
     run.record.snapshot = run.actor.getPersistedSnapshot();
     this.store.save(run.record);
+  }
+
+  /** A shared store refuses a copy another process changed since this one read it: let go of it, never overwrite. */
+  private saved(run: LiveRun): boolean {
+    try {
+      this.store.save(run.record);
+      return true;
+    } catch (error) {
+      if (!(error instanceof StoreConflict)) throw error;
+      this.letGo(run);
+      return false;
+    }
   }
 
   private beat(): void {
