@@ -26,6 +26,7 @@ const MARK: Record<StepView["status"], string> = {
   pending: "  ",
   skipped: "--",
   failed: "!!",
+  rejected: "no",
 };
 
 /** Prints what changed between two views of a run. */
@@ -50,8 +51,8 @@ export class PlainPrinter {
       if (step.status === "current") {
         this.line(`[..] ${step.title}`);
         if (step.az) this.line(`     az: ${step.az}`);
-      } else if (step.status === "done" || step.status === "failed") {
-        this.line(`[${MARK[step.status]}] ${step.title}`);
+      } else if (step.status === "done" || step.status === "failed" || step.status === "rejected") {
+        this.line(`[${MARK[step.status]}] ${step.title}${step.status === "rejected" ? " (rejected)" : ""}`);
         for (const evidence of step.evidence ?? []) this.line(`     - ${evidence}`);
       }
     }

@@ -108,6 +108,10 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .argument("<run-id>")
     .option("--yes", "approve change steps where local policy allows self-approval")
     .option("--as <name>", "who is acting, as on ACR_CMK_APPROVERS (default: the OS user)")
+    .option(
+      "--method <method>",
+      "revoke: access-policy | role-assignment | disable-key (default: as the run was started)",
+    )
     .action(action(async () => (await import("./commands/runs.js")).resumeRunCommand));
   runs
     .command("abort")

@@ -49,7 +49,12 @@ export function runbookActions(spec: RunbookSpec, clock: RunClock) {
     settleOutcome: update<{ id: FinalStateId }>(({ context }, { id }) =>
       context.outcome
         ? {}
-        : { outcome: { summary: id === "succeeded" ? spec.succeeded : FINAL_META[id].why, nextSteps: [] } },
+        : {
+            outcome: {
+              summary: [id === "succeeded" ? spec.succeeded : FINAL_META[id].why, ...(context.caveats ?? [])].join(" "),
+              nextSteps: [],
+            },
+          },
     ),
   };
 }

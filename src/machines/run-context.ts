@@ -18,6 +18,8 @@ export interface RunbookContext extends RunbookContextBase {
   choices: Record<string, string>;
   /** Who approved which change, and the fingerprint they saw. */
   approved: Record<string, { by: string; at: string; fingerprint: string }>;
+  /** What the run could not do as a person asked (see StepOutput.caveat): said again in its final summary. */
+  caveats?: string[];
 }
 
 /** An invoked step actor finished (`xstate.done.actor.<step>`). */

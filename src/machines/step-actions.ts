@@ -57,6 +57,10 @@ export function stepActions(spec: RunbookSpec, stamps: RunStamps) {
         const kept = context.rollback.filter((c) => c !== preview);
         changes.rollback = [...kept, ...output.rollback.filter((c) => !kept.includes(c))];
       }
+      if (output.caveat) {
+        changes.caveats = [...(context.caveats ?? []), output.caveat];
+        changes.log = stamps.log(context, "warn", output.caveat, log);
+      }
       if (output.final) changes.outcome = output.final;
       if (params.clearDeadline) changes.deadline = undefined;
       if (target === "failed") {

@@ -60,6 +60,11 @@ export interface StepOutput {
   /** Rollback commands known only after the change ran. */
   rollback?: string[];
   log?: string[];
+  /**
+   * What the run cannot do as a person asked (a move of encryption with no identity to move to): logged as a warning
+   * and said again in the final summary, so a run that goes on does not end as if it had done it.
+   */
+  caveat?: string;
 }
 
 export type StepFn = (azure: CmkAzure, input: StepInput, signal: AbortSignal) => Promise<StepOutput>;

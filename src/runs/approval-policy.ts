@@ -1,4 +1,5 @@
-// Who may approve which change. Pure: the engine passes in the request, the run's facts and the clock.
+// Who may approve or reject which change, and when a request lapses. Pure: the engine passes in the request, the run's
+// facts and the clock; drivers ask here too (Slack's "expired" banner), so every driver agrees with the engine.
 import { RunRefused, type ApprovalRequest } from "./types.js";
 
 export interface ApprovalPolicyOptions {
@@ -22,10 +23,27 @@ export function needsConfirmation(request: Pick<ApprovalRequest, "risk" | "irrev
   return request.risk === "high" || request.irreversible;
 }
 
+/** The request is past its expiry: approving it is refused until a person resumes the run and it is asked again. */
+export function approvalExpired(request: Pick<ApprovalRequest, "expiresAt"> | undefined, now: Date): boolean {
+  return request !== undefined && now.getTime() > Date.parse(request.expiresAt);
+}
+
+/**
+ * When a request that holds a registry lapses: an approval request at its own expiry; a question without one (a
+ * choice), one approval TTL after it was asked.
+ */
+export function requestLapsesAt(
+  approval: Pick<ApprovalRequest, "expiresAt"> | undefined,
+  askedAt: string,
+  approvalTtlMs: number,
+): Date {
+  return new Date(approval?.expiresAt ?? Date.parse(askedAt) + approvalTtlMs);
+}
+
 /** Throws RunRefused with a reason a driver can show; returns when the approval may be sent. */
 export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAttempt): void {
   const { request, by } = attempt;
-  if (attempt.now.getTime() > Date.parse(request.expiresAt)) {
+  if (approvalExpired(request, attempt.now)) {
     throw new RunRefused(
       `The approval request for "${request.title}" expired at ${request.expiresAt}; resume the run to request it again.`,
       "expired",
@@ -63,4 +81,14 @@ export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAt
       );
     }
   }
+}
+
+/**
+ * Who may reject a change: its requester (calling off their own change), or anyone when the team named no approvers,
+ * otherwise an approver. Throws RunRefused("not-approver").
+ */
+export function checkRejection(policy: ApprovalPolicyOptions, attempt: { by: string; requester: string }): void {
+  const { by } = attempt;
+  if (by === attempt.requester || policy.approvers.length === 0 || policy.approvers.includes(by)) return;
+  throw new RunRefused(`${by} is not on the approvers list and did not start this run.`, "not-approver");
 }

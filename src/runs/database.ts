@@ -52,6 +52,12 @@ const MIGRATIONS: readonly string[] = [
    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
   // Where a run acts (the cloud, or a sandbox and its state file): NULL for runs stored before it was recorded.
   `ALTER TABLE runs ADD COLUMN place TEXT;`,
+  // Why the runbook itself crashed (an internal error, not Azure's): such a run has ended. Runs stored before the
+  // column existed carry it in their view's error.
+  `ALTER TABLE runs ADD COLUMN crashed TEXT;
+   UPDATE runs SET crashed = json_extract(view, '$.error.message') WHERE json_extract(view, '$.error.cause') = 'internal';`,
+  // Answers to a run's choices given on the command line (JSON array), for whoever resumes it.
+  `ALTER TABLE runs ADD COLUMN preset_choices TEXT;`,
 ];
 
 export const DATABASE_FILE = "runs.sqlite";

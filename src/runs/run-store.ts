@@ -29,6 +29,10 @@ export interface RunRecord {
   visited: string[];
   deadline?: string;
   approval?: ApprovalStamp;
+  /** The runbook crashed on an internal error (a bug, not an Azure failure): the run has ended, with this message. */
+  crashed?: string;
+  /** See StartRunParams.presetChoices. */
+  presetChoices?: string[];
   view: RunView;
   startedAt: string;
   updatedAt: string;
@@ -48,6 +52,8 @@ interface RunRow {
   visited: string;
   deadline: string | null;
   approval: string | null;
+  crashed: string | null;
+  preset_choices: string | null;
   view: string;
   started_at: string;
   updated_at: string;
@@ -68,6 +74,8 @@ function fromRow(row: RunRow): RunRecord {
     visited: JSON.parse(row.visited) as string[],
     ...(row.deadline ? { deadline: row.deadline } : {}),
     ...(row.approval ? { approval: JSON.parse(row.approval) as ApprovalStamp } : {}),
+    ...(row.crashed != null ? { crashed: row.crashed } : {}),
+    ...(row.preset_choices != null ? { presetChoices: JSON.parse(row.preset_choices) as string[] } : {}),
     view: JSON.parse(row.view) as RunView,
     startedAt: row.started_at,
     updatedAt: row.updated_at,
@@ -81,11 +89,12 @@ export class RunStore implements RunRecordStore {
     this.db
       .prepare(
         `INSERT INTO runs (id, runbook, registry_key, target, place, requester, driver, dry_run, self_approve, status,
-           snapshot, visited, deadline, approval, view, started_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           snapshot, visited, deadline, approval, crashed, preset_choices, view, started_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, snapshot = excluded.snapshot,
            self_approve = excluded.self_approve, visited = excluded.visited, deadline = excluded.deadline,
-           approval = excluded.approval, view = excluded.view, updated_at = excluded.updated_at,
+           approval = excluded.approval, crashed = excluded.crashed,
+           preset_choices = excluded.preset_choices, view = excluded.view, updated_at = excluded.updated_at,
            place = COALESCE(runs.place, excluded.place)`,
       )
       .run(
@@ -103,6 +112,8 @@ export class RunStore implements RunRecordStore {
         JSON.stringify(record.visited),
         record.deadline ?? null,
         record.approval ? JSON.stringify(record.approval) : null,
+        record.crashed ?? null,
+        record.presetChoices ? JSON.stringify(record.presetChoices) : null,
         JSON.stringify(record.view),
         record.startedAt,
         record.updatedAt,

@@ -29,6 +29,7 @@ export interface RunFacts {
   place?: RunPlace;
   visited: readonly string[];
   approval?: ApprovalStamp;
+  presetChoices?: string[];
   startedAt: string;
   updatedAt: string;
 }
@@ -51,7 +52,14 @@ export function isSettled(status: RunStatus): boolean {
   return status !== "running" && status !== "waiting";
 }
 
-function stepStatus(id: string, state: MachineFacts, status: RunStatus, visited: ReadonlySet<string>): StepStatus {
+function stepStatus(
+  id: string,
+  state: MachineFacts,
+  status: RunStatus,
+  visited: ReadonlySet<string>,
+  rejected: string | undefined,
+): StepStatus {
+  if (id === rejected) return "rejected";
   const stoppedOnError = status === "failed" && !state.final;
   if (stoppedOnError && state.context.lastError?.step === id) return "failed";
   if (id === state.value) {
@@ -81,13 +89,25 @@ function placeholdersOf(context: RunbookContextBase): Record<string, string> {
   return targetPlaceholders(context.target, { ...context.hints, ...known });
 }
 
+/** The approval step a person rejected: the last one the run stood at before it ended "rejected". */
+function rejectedStep(facts: RunFacts, status: RunStatus): string | undefined {
+  if (status !== "rejected") return undefined;
+  const approvals = new Set(facts.definition.steps.filter((step) => step.kind === "approval").map((step) => step.id));
+  return [...facts.visited].reverse().find((id) => approvals.has(id));
+}
+
 export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
   const { context } = state;
   const status = statusOf(state);
   const visited = new Set(facts.visited);
+  const rejected = rejectedStep(facts, status);
   const steps: StepView[] = planSteps(facts.definition, placeholdersOf(context), context.stepAz).map((step) => {
     const evidence = context.evidence[step.id];
-    return { ...step, status: stepStatus(step.id, state, status, visited), ...(evidence ? { evidence } : {}) };
+    return {
+      ...step,
+      status: stepStatus(step.id, state, status, visited, rejected),
+      ...(evidence ? { evidence } : {}),
+    };
   });
   const log = [...context.log];
   if (state.crashed !== undefined) log.push({ at: facts.updatedAt, level: "error", message: state.crashed });
@@ -118,6 +138,7 @@ export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
     log,
     ...(context.outcome ? { outcome: context.outcome } : {}),
     rollback: [...context.rollback],
+    ...(facts.presetChoices?.length ? { presetChoices: [...facts.presetChoices] } : {}),
     ...(status === "failed" ? { error: errorOf(state) } : {}),
     startedAt: facts.startedAt,
     updatedAt: facts.updatedAt,

@@ -5,7 +5,8 @@ import type { RunbookId } from "../diagnosis/types.js";
 export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../machines/meta.js";
 
-export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed";
+/** "rejected": the approval a person refused (the run then ended rejected); never shown as done. */
+export type StepStatus = "done" | "current" | "pending" | "skipped" | "failed" | "rejected";
 
 export interface StepView extends StepMeta {
   id: string;
@@ -24,15 +25,6 @@ export type RunStatus =
   | "rejected"
   | "aborted"
   | "failed";
-
-export const FINAL_STATUSES: readonly RunStatus[] = [
-  "succeeded",
-  "unrecoverable",
-  "escalated",
-  "rejected",
-  "aborted",
-  "failed",
-];
 
 export interface RunLogEntry {
   at: string;
@@ -64,6 +56,8 @@ export interface RunView {
   outcome?: { summary: string; nextSteps: string[] };
   /** Exact commands that undo the changes made so far. */
   rollback: string[];
+  /** Answers to the run's choices given when it was started (`--method disable-key`): kept for whoever resumes it. */
+  presetChoices?: string[];
   /** Why the run stopped when status is "failed" (an Azure error it can RETRY, or an internal error). */
   error?: { step: string; cause: string; message: string; requestId?: string };
   startedAt: string;
@@ -103,6 +97,8 @@ export interface StartRunParams {
   selfApprove?: boolean;
   /** Placeholder values already known (vault, key, identity from a diagnosis): fill `az` commands before the run reads them. */
   hints?: Record<string, string>;
+  /** Answers to choices given up front (`--method`); stored with the run so a later `runs resume` answers the same. */
+  presetChoices?: string[];
 }
 
 /** Thrown when an actor may not do what they asked (self-approval, not an approver, stale approval). */

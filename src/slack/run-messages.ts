@@ -5,9 +5,10 @@
 // runs that another process moves reach `show` through the run watcher (run-watcher.ts).
 import type { webApi } from "@slack/bolt";
 import type { RunEngine, RunView } from "../runs/types.js";
-import { FINAL_STATUSES } from "../runs/types.js";
+import { approvalExpired } from "../runs/approval-policy.js";
+import { hasEnded } from "../runs/run-status.js";
 import { person, escapeText } from "./blocks/mrkdwn.js";
-import { approvalExpired, renderRunMessage, type SlackMessage } from "./blocks/run-message.js";
+import { renderRunMessage, type SlackMessage } from "./blocks/run-message.js";
 import type { SlackLog } from "./log.js";
 import type { Announced, MessageLink, MessageLinks } from "./message-links.js";
 import { sameRevision } from "./run-watcher.js";
@@ -223,7 +224,7 @@ export class RunMessages {
   private armExpiry(tracked: Tracked, view: RunView): void {
     if (tracked.expiryTimer) clearTimeout(tracked.expiryTimer);
     tracked.expiryTimer = undefined;
-    if (!view.approval || approvalExpired(view, this.options.now())) return;
+    if (!view.approval || approvalExpired(view.approval, this.options.now())) return;
     const delay = Date.parse(view.approval.expiresAt) - this.options.now().getTime() + 1000;
     tracked.expiryTimer = setTimeout(
       () => {
@@ -250,7 +251,7 @@ export class RunMessages {
         );
       }
     }
-    if (view.status === "awaiting-approval" && view.approval && approvalExpired(view, this.options.now())) {
+    if (view.status === "awaiting-approval" && view.approval && approvalExpired(view.approval, this.options.now())) {
       const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
       if (announced.expired !== key) {
         announced.expired = key;
@@ -260,7 +261,7 @@ export class RunMessages {
         );
       }
     }
-    if (FINAL_STATUSES.includes(view.status) && view.status !== "failed" && announced.status !== view.status) {
+    if (hasEnded(view.status) && announced.status !== view.status) {
       announced.status = view.status;
       const summary = view.outcome?.summary ? ` ${escapeText(view.outcome.summary)}` : "";
       void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
@@ -277,5 +278,5 @@ export class RunMessages {
 
 /** A run that can no longer move ("failed" can: RETRY). */
 function endedFor(view: RunView): boolean {
-  return FINAL_STATUSES.includes(view.status) && view.status !== "failed";
+  return hasEnded(view.status);
 }

@@ -1,7 +1,7 @@
 // Plain text helpers the components share: words for states and the commands a person types next.
 import type { RunStatus, RunView } from "../runs/types.js";
 import type { Finding, Severity } from "../diagnosis/types.js";
-import { FINAL_STATUSES } from "../runs/types.js";
+import { endedOrStopped } from "../runs/run-status.js";
 import { nextFix } from "../diagnosis/next-fix.js";
 import type { TuiSession } from "./types.js";
 
@@ -34,7 +34,7 @@ export function statusWords(status: RunStatus): string {
 }
 
 export function isFinal(view: Pick<RunView, "status">): boolean {
-  return FINAL_STATUSES.includes(view.status);
+  return endedOrStopped(view.status);
 }
 
 /** The command that picks a run up again; `invocation` is how acr-cmk is run here (with `--sandbox <file>`, say). */

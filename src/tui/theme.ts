@@ -41,6 +41,7 @@ export const STEP_MARK: Record<StepStatus, { mark: string; tone: Tone }> = {
   pending: { mark: "○", tone: "muted" },
   skipped: { mark: "–", tone: "muted" },
   failed: { mark: "✖", tone: "danger" },
+  rejected: { mark: "⊘", tone: "danger" },
 };
 
 export function statusTone(status: RunStatus): Tone {

@@ -279,3 +279,31 @@ describe("a key whose deletion Key Vault has not finished", () => {
     expect(ids).not.toContain("KEY_PURGED");
   });
 });
+
+describe("choices given on the command line are kept with the run", () => {
+  it("revoke --method waits for an approver; runs resume --yes --as <approver> goes on without asking again", async () => {
+    const { sandbox, target } = await sandboxWith("method");
+    const approvers = { ACR_CMK_APPROVERS: "carol" };
+    const started = await sandbox.cli(
+      ["revoke", ...target, "--method", "disable-key", "--requester", "alice"],
+      approvers,
+    );
+    expect(started.code).toBe(1);
+    const [run] = await storedRuns(sandbox);
+    expect(run!.status).toBe("awaiting-approval");
+    const shown = await sandbox.json<{ run: { presetChoices?: string[] } }>(["runs", "show", run!.id]);
+    expect(shown.body.run.presetChoices).toEqual(["disable-key"]);
+
+    const resumed = await sandbox.cli(["runs", "resume", run!.id, "--yes", "--as", "carol"], approvers);
+    expect(resumed.stdout).not.toContain("Waiting for a choice");
+    expect(resumed.stdout).toContain(`Run ${run!.id} succeeded.`);
+    expect(resumed.code).toBe(0);
+  });
+
+  it("runs resume refuses a --method that is not one", async () => {
+    const { sandbox } = await sandboxWith("method-bad");
+    const result = await sandbox.cli(["runs", "resume", "20300101-000000-abcdef", "--method", "purge"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--method must be access-policy, role-assignment or disable-key");
+  });
+});

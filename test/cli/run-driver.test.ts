@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/cli.js";
-import { drivePlain, exitCodeForRun } from "../../src/cli/plain-driver.js";
+import { drivePlain, exitCodeForRun, PlainPrinter } from "../../src/cli/plain-driver.js";
 import { createRunEngine } from "../../src/runs/engine.js";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import type { RunEngine } from "../../src/runs/types.js";
@@ -174,5 +174,56 @@ describe("runs and audit commands", () => {
     const bad = await cli(["runs", "show", "../../etc/passwd"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).not.toMatch(/\s+at /);
+  });
+});
+
+describe("a rejected approval", () => {
+  it("is shown as rejected, never as done: the plain log, runs show and its JSON", async () => {
+    const e = toyEngine();
+    const { id } = await e.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli" });
+    const out = sink();
+    const driving = drivePlain({
+      engine: e,
+      runId: id,
+      out: out.stream,
+      by: "alice",
+      yes: false,
+      registry: "acrprod",
+      invocation: "acr-cmk",
+    });
+    await driving;
+    await e.reject(id, "bob", "wrong registry");
+    const last = await e.settled(id);
+    expect(last.steps.find((s) => s.id === "approveRecover")?.status).toBe("rejected");
+    const printer = new PlainPrinter(out.stream);
+    printer.update(last);
+    expect(out.text()).toContain("[no] Approve: recover the key (rejected)");
+    expect(out.text()).not.toContain("[ok] Approve");
+    await e.close();
+    engine = undefined;
+
+    const text = await cli(["runs", "show", id]);
+    expect(text.stdout).toMatch(/\[rejected\] Approve/);
+    expect(text.stdout).not.toMatch(/\[done\s*\] Approve/);
+    const json = JSON.parse((await cli(["--output", "json", "runs", "show", id])).stdout) as {
+      run: { steps: Array<{ id: string; status: string }> };
+    };
+    expect(json.run.steps.find((s) => s.id === "approveRecover")?.status).toBe("rejected");
+  });
+});
+
+describe("runs show", () => {
+  it("records the value a person chose, not only that they chose", async () => {
+    const e = toyEngine();
+    const { id } = await e.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli" });
+    await e.settled(id);
+    await e.approve(id, "bob", { fingerprint: "fp-deleted" });
+    await e.settled(id);
+    await e.input(id, "alice", "skip");
+    await e.settled(id);
+    await e.close();
+    engine = undefined;
+    const text = await cli(["runs", "show", id]);
+    expect(text.stdout).toMatch(/alice input: chosen skip\n/);
   });
 });

@@ -98,6 +98,39 @@ describe("refused with a clear message (exit 2, nothing changed)", () => {
   });
 });
 
+describe("a run whose sandbox is gone can still be aborted (no Azure call), with why", () => {
+  for (const [how, removeWorld] of [
+    ["its state file was deleted", () => rmSync(sandbox.stateFile)],
+    ["`sandbox init` replaced its world", () => sandbox.ok(["sandbox", "init"])],
+  ] as const) {
+    it(`${how}: the run leaves runs list's waiting runs, and the audit log says why`, async () => {
+      const { runId } = await waitingRun();
+      await removeWorld();
+      const aborted = await sandbox.typed(["runs", "abort", runId, "--reason", "drill over"], NO_CLOUD);
+      expect(aborted.code, aborted.stdout + aborted.stderr).toBe(0);
+      expect(aborted.stdout).toContain(`Run ${runId} aborted by`);
+      expect(aborted.stdout).toContain("nothing in Azure changed");
+      const shown = await sandbox.typed(["--output", "json", "runs", "show", runId], NO_CLOUD);
+      const doc = JSON.parse(shown.stdout) as {
+        run: { status: string; outcome: { summary: string } };
+        audit: Array<{ action: string; outcome: string; details: Record<string, unknown> }>;
+      };
+      expect(doc.run.status).toBe("aborted");
+      expect(doc.run.outcome.summary).toContain("drill over");
+      expect(doc.audit).toContainEqual(
+        expect.objectContaining({ action: "abort", details: expect.objectContaining({ reason: "drill over" }) }),
+      );
+      expect(String(doc.audit.find((e) => e.action === "abort")?.details.placeGone)).toMatch(/gone|another world/);
+      expect(doc.audit.at(-1)).toMatchObject({ action: "run-end", outcome: "aborted" });
+      // Aborted for good: a resume changes nothing.
+      const again = await sandbox.typed(["runs", "abort", runId, "--reason", "twice"], NO_CLOUD);
+      expect(again.code).toBe(0);
+      const audit = await sandbox.typed(["audit", "verify"], NO_CLOUD);
+      expect(audit.code).toBe(0);
+    });
+  }
+});
+
 describe("runs stored before the place was recorded", () => {
   it("a run whose subscription is the default sandbox's is continued in that sandbox, and keeps that place", async () => {
     const { runId } = await waitingRun();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { checkApproval } from "../../src/runs/approval-policy.js";
+import { approvalExpired, checkApproval, checkRejection, requestLapsesAt } from "../../src/runs/approval-policy.js";
+import { hasEnded, waitsForPerson } from "../../src/runs/run-status.js";
 import type { ApprovalRequest } from "../../src/runs/types.js";
 
 const request = (overrides: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
@@ -69,5 +70,36 @@ describe("approval policy", () => {
         { request: request(), by: "bob", selfApprove: false, registry: "r", now: late },
       ),
     ).toThrow(expect.objectContaining({ reason: "expired" }));
+  });
+});
+
+describe("rejection and expiry", () => {
+  it("the requester or a named approver may reject; anyone else is refused once approvers are named", () => {
+    expect(() => checkRejection({ approvers: ["carol"] }, { by: "alice", requester: "alice" })).not.toThrow();
+    expect(() => checkRejection({ approvers: ["carol"] }, { by: "carol", requester: "alice" })).not.toThrow();
+    expect(() => checkRejection({ approvers: [] }, { by: "bob", requester: "alice" })).not.toThrow();
+    expect(() => checkRejection({ approvers: ["carol"] }, { by: "bob", requester: "alice" })).toThrow(
+      expect.objectContaining({ reason: "not-approver" }),
+    );
+  });
+
+  it("a request expires after its expiry, and a question without one lapses a TTL after it was asked", () => {
+    expect(approvalExpired(request(), now)).toBe(false);
+    expect(approvalExpired(request(), new Date("2030-01-01T00:15:00.001Z"))).toBe(true);
+    expect(approvalExpired(undefined, now)).toBe(false);
+    expect(requestLapsesAt(undefined, "2030-01-01T00:00:00.000Z", 60_000).toISOString()).toBe(
+      "2030-01-01T00:01:00.000Z",
+    );
+    expect(requestLapsesAt(request(), "2030-01-01T00:00:00.000Z", 60_000).toISOString()).toBe(request().expiresAt);
+  });
+
+  it("a run stopped at an Azure error waits for a person and has not ended; a crashed one waits for nobody", () => {
+    expect(hasEnded("failed")).toBe(false);
+    expect(hasEnded("rejected")).toBe(true);
+    const error = { step: "x", cause: "forbidden", message: "403" };
+    expect(waitsForPerson({ status: "failed", error })).toBe(true);
+    expect(waitsForPerson({ status: "failed", error: { ...error, cause: "internal" } })).toBe(false);
+    expect(waitsForPerson({ status: "awaiting-input" })).toBe(true);
+    expect(waitsForPerson({ status: "running" })).toBe(false);
   });
 });

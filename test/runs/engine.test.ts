@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
+import { fromPromise } from "xstate";
+import type { RunbookDefinition } from "../../src/machines/protocol.js";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault } from "./fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook } from "./fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
@@ -348,5 +350,42 @@ describe("one subscription per engine", () => {
     const other = engineFor(vault, { azure: { ...fakeAzure(vault), subscriptionId: "sub-2" } });
     await expect(other.resume(view.id, "bob")).rejects.toMatchObject({ reason: "wrong-subscription" });
     expect(other.auditTrail(view.id).some((entry) => entry.action === "run-resume")).toBe(false);
+  });
+});
+
+describe("a runbook that crashes", () => {
+  it("has ended on its internal error: the crash is stored with the run, and a new engine does not run it again", async () => {
+    const vault = fakeVault();
+    let reads = 0;
+    const toyDefinition = toyRunbook(vault);
+    // readKey answers nothing: the machine's guard throws, a bug in the runbook rather than an Azure failure.
+    const crashing: RunbookDefinition = {
+      ...toyDefinition,
+      actors: (azure, options) => ({
+        ...toyDefinition.actors(azure, options),
+        readKey: fromPromise(async () => {
+          reads++;
+          return undefined as unknown as { deleted: boolean };
+        }),
+      }),
+    };
+    const runbooks = { "key-deleted": crashing };
+    const engine = engineFor(vault, { runbooks });
+    const crashed = await startToy(engine);
+    expect(crashed.status).toBe("failed");
+    expect(crashed.error).toMatchObject({ cause: "internal" });
+    expect(engine.auditTrail(crashed.id).map((e) => `${e.action}:${e.outcome}`)).toContain("run-end:failed");
+    await engine.close();
+
+    // The view's log is words for people; what the run is must not hang on them.
+    const db = new DatabaseSync(join(toy.home, DATABASE_FILE));
+    db.prepare("UPDATE runs SET view = json_set(view, '$.log', json('[]')) WHERE id = ?").run(crashed.id);
+    db.close();
+    const again = engineFor(vault, { runbooks });
+    const resumed = await again.resume(crashed.id, "alice");
+    expect(resumed.status).toBe("failed");
+    expect(reads).toBe(1);
+    expect(again.auditTrail(crashed.id).some((e) => e.action === "run-resume")).toBe(false);
+    await expect(again.retry(crashed.id, "alice")).rejects.toMatchObject({ reason: "not-awaiting" });
   });
 });

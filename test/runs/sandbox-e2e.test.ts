@@ -100,3 +100,29 @@ describe("key-deleted against the sandbox", () => {
     }
   });
 });
+
+describe("identity-removed against the sandbox", () => {
+  it("choosing to move encryption when no other identity exists says so instead of ending as if it moved", async () => {
+    const { store, target } = brokenWorld("identity-removed");
+    const engine = sandboxEngine(home, store, "identity-removed");
+    engines.push(engine);
+    let view = await engine.settled(
+      (await engine.start({ runbook: "identity-removed", target, requester: "alice", driver: "cli" })).id,
+    );
+    const chosen: string[] = [];
+    for (;;) {
+      if (view.status === "awaiting-input" && view.input?.stepId === "keep-or-move") {
+        await engine.input(view.id, "bob", "move");
+        chosen.push("move");
+      } else if (!(await actAsApprover(engine, view))) break;
+      view = await engine.settled(view.id);
+    }
+    expect(chosen).toEqual(["move"]);
+    expect(view.status).toBe("succeeded");
+    expect(view.outcome?.summary).toContain("Encryption was not moved to another identity");
+    expect(view.log).toContainEqual(expect.objectContaining({ level: "warn" }));
+    expect(engine.auditTrail(view.id)).toContainEqual(
+      expect.objectContaining({ action: "input", details: expect.objectContaining({ value: "move" }) }),
+    );
+  });
+});

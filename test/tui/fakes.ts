@@ -3,8 +3,8 @@
 import { EventEmitter } from "node:events";
 import { stripVTControlCharacters } from "node:util";
 import type { Finding } from "../../src/diagnosis/types.js";
+import { endedOrStopped } from "../../src/runs/run-status.js";
 import {
-  FINAL_STATUSES,
   RunRefused,
   type AuditEntry,
   type Risk,
@@ -288,7 +288,7 @@ export class FakeEngine implements RunEngine {
   async resume(runId: string, by: string, options?: { selfApprove?: boolean }): Promise<RunView> {
     this.record("resume", runId, by, options);
     const view = this.mustGet(runId);
-    if (FINAL_STATUSES.includes(view.status)) throw new RunRefused(`run ${runId} has ended`, "final");
+    if (endedOrStopped(view.status)) throw new RunRefused(`run ${runId} has ended`, "final");
     return this.emit(view);
   }
 

@@ -162,7 +162,11 @@ describe("run screen", () => {
     mounted = mountTui({ target, engine: new FakeEngine({ risk: "low", refuseApproval: "self-approval" }) });
     await openRecommendedRun(mounted);
     await type(mounted.stdin, "a");
-    const frame = await waitForFrame(mounted.stdout, (f) => f.includes("✖ you may not approve your own change here"));
+    // The refusal and the hand-over hint may land in consecutive frames: wait for the screen they make together.
+    const frame = await waitForFrame(
+      mounted.stdout,
+      (f) => f.includes("✖ you may not approve your own change here") && f.includes("runs resume"),
+    );
     // The change stays on screen, now with how to hand it over instead of a key that would only be refused again.
     expect(frame).toContain("Recover the deleted key acr-key");
     expect(frame).toContain("acr-cmk runs resume run-1");

@@ -2,25 +2,33 @@
 // `restore` shortcuts: a guided run in the TUI on a terminal, the plain step log otherwise; `--dry-run` prints the plan.
 import { userInfo } from "node:os";
 import { z } from "zod";
-import { parseKeyId } from "../../azure/ids.js";
-import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
+import type { CmkAzure, RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS, type ShortcutRunbookId } from "../../runbooks/catalogue.js";
-import type { RunbookDefinition } from "../../machines/protocol.js";
 import { getRunbook, RUNBOOKS } from "../../machines/index.js";
 import { AzureResponseRecorder } from "../../runs/azure-calls.js";
 import { createRunEngine } from "../../runs/engine.js";
-import { planSteps, targetPlaceholders } from "../../runs/plan.js";
-import { RunRefused, type RunEngine, type RunTarget, type RunView, type SharedRuns } from "../../runs/types.js";
+import { RunRefused, type RunEngine, type RunTarget, type SharedRuns } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
-import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
 import { approvalTtlMs } from "../env.js";
 import { commandTiming } from "../sandbox-timing.js";
+import { recoverInRounds } from "./recover-rounds.js";
+import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
+import { driveRun, inTerminal } from "./run-drive.js";
+
+export { driveRun, invocationOf } from "./run-drive.js";
+
+/** `--method`: how revoke removes access (its one choice), on `revoke` and on `runs resume`. */
+export const revokeMethod = z
+  .enum(["access-policy", "role-assignment", "disable-key"], {
+    error: "--method must be access-policy, role-assignment or disable-key",
+  })
+  .optional();
 
 const runOptionsSchema = z.object({
   yes: z.boolean().optional(),
@@ -32,11 +40,7 @@ const runOptionsSchema = z.object({
     .max(128, "--requester is longer than 128 characters")
     .regex(/^[^\p{Cc}]+$/u, "--requester must not contain control characters")
     .optional(),
-  method: z
-    .enum(["access-policy", "role-assignment", "disable-key"], {
-      error: "--method must be access-policy, role-assignment or disable-key",
-    })
-    .optional(),
+  method: revokeMethod,
 });
 
 type RunOptions = z.infer<typeof runOptionsSchema>;
@@ -66,10 +70,6 @@ export function localUser(ctx: CliContext, requester?: string): string {
   } catch {
     return ctx.env.USER ?? "local-user";
   }
-}
-
-export function invocationOf(ctx: CliContext): string {
-  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
 export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine & SharedRuns> {
@@ -141,144 +141,6 @@ async function targetOf(
   };
 }
 
-async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
-  const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
-  const timing = await commandTiming(ctx);
-  try {
-    return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...timing });
-  } catch (error) {
-    if (isAzureFailure(error, "not-found")) {
-      throw new UsageError(
-        `registry '${ref.name}' not found in resource group '${ref.resourceGroup}' (subscription ${azure.subscriptionId})`,
-      );
-    }
-    throw error;
-  }
-}
-
-/** Placeholders the diagnosis already knows (vault, key), so the dry-run plan shows runnable commands. */
-/** Placeholder values a diagnosis already read: the vault, key and identity the registry's encryption names. */
-function knownValues(report: DiagnosisReport | undefined): Record<string, string> {
-  const kid = report?.registry.encryption.keyIdentifier;
-  if (!kid) return {};
-  try {
-    const key = parseKeyId(kid);
-    const values: Record<string, string | undefined> = {
-      "vault-name": key.vaultName,
-      "key-name": key.name,
-      "key-version": key.version,
-      "key-id": key.id,
-      identity: report.registry.encryption.identity ?? undefined,
-    };
-    return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => !!entry[1]));
-  } catch {
-    return {};
-  }
-}
-
-async function printDryRun(
-  ctx: CliContext,
-  definition: RunbookDefinition,
-  ref: RegistryRef,
-  target: RunTarget,
-  azure: CmkAzure,
-): Promise<number> {
-  let report: DiagnosisReport | undefined;
-  let diagnosisError: string | undefined;
-  try {
-    report = await diagnose(ctx, azure, ref);
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    diagnosisError = error instanceof Error ? error.message : String(error);
-  }
-  const steps = planSteps(definition, targetPlaceholders(target, knownValues(report)));
-  if (ctx.globals.output === "json") {
-    printJson(ctx, {
-      runbook: definition.id,
-      target,
-      dryRun: true,
-      steps,
-      diagnosis: report ?? null,
-      diagnosisError: diagnosisError ?? null,
-    });
-    return EXIT.ok;
-  }
-  const out = (line: string) => ctx.stdout.write(`${line}\n`);
-  out(
-    `Dry run of ${definition.id} (${definition.title}) on ${target.resourceGroup}/${target.registry}: nothing will be changed.`,
-  );
-  if (report) {
-    out(
-      report.healthy
-        ? "Diagnosis: healthy."
-        : `Diagnosis: ${report.findings.filter((f) => f.severity !== "info").length} problem(s).`,
-    );
-    for (const finding of report.findings) out(`  ${finding.severity}: ${finding.id} ${finding.title}`);
-  } else {
-    out(`Diagnosis failed (the plan below is still accurate): ${diagnosisError}`);
-  }
-  steps.forEach((step, index) => {
-    const flags = [
-      step.kind,
-      step.risk !== "none" ? `risk ${step.risk}` : "",
-      step.irreversible ? "irreversible" : "",
-    ].filter(Boolean);
-    out(`${String(index + 1).padStart(2)}. ${step.title} [${flags.join(", ")}]`);
-    if (step.az) out(`      az: ${step.az}`);
-  });
-  return EXIT.ok;
-}
-
-/** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
-export async function driveRun(
-  ctx: CliContext,
-  engine: RunEngine,
-  runId: string,
-  by: string,
-  options: { yes: boolean; answers: string[] },
-): Promise<number> {
-  const view = engine.get(runId);
-  if (!view) throw new UsageError(`no run with id ${runId}`);
-  if (inTerminal(ctx)) {
-    // Ink and React load only when a person sits at a terminal.
-    const { runInTui } = await import("./tui.js");
-    return runInTui(ctx, engine, runId, by);
-  }
-  const last = await drivePlainRun(ctx, engine, runId, by, options);
-  if (ctx.globals.output === "json") printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
-  return exitCodeForRun(last);
-}
-
-/** The plain step log of one run up to its next stop, with its closing lines in text mode. */
-async function drivePlainRun(
-  ctx: CliContext,
-  engine: RunEngine,
-  runId: string,
-  by: string,
-  options: { yes: boolean; answers: string[] },
-): Promise<RunView> {
-  const json = ctx.globals.output === "json";
-  const view = engine.get(runId);
-  const last = await drivePlain({
-    engine,
-    runId,
-    // JSON mode prints exactly one document: the step log goes to stderr.
-    out: json ? ctx.stderr : ctx.stdout,
-    by,
-    yes: options.yes,
-    registry: view?.target.registry ?? "",
-    answers: options.answers,
-    invocation: invocationOf(ctx),
-  });
-  if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
-  return last;
-}
-
-/** The TUI drives runs when a person sits at a terminal and wants text; everything else gets the plain step log. */
-function inTerminal(ctx: CliContext): boolean {
-  return ctx.globals.output === "text" && Boolean(ctx.stdout.isTTY) && Boolean(ctx.stdin.isTTY);
-}
-
 /**
  * `--method` answers revoke's one choice. Without a terminal nobody could answer it later, and the run would hold the
  * registry until its lock expires: ask for it up front, before anything starts.
@@ -344,6 +206,7 @@ async function runRunbook(
       driver: "cli",
       selfApprove: run.yes,
       hints,
+      presetChoices: run.answers,
     });
     return await driveRun(ctx, engine, started.id, requester, run);
   } catch (error) {
@@ -351,99 +214,6 @@ async function runRunbook(
   } finally {
     await engine.close();
   }
-}
-
-/** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
-const MAX_RECOVERY_ROUNDS = 4;
-
-/**
- * `recover` without a terminal: run the runbook the diagnosis names, diagnose again, and go on while a critical finding
- * names a runbook not yet run here (several causes at once: a firewall switched on and an access policy removed).
- * Only critical findings carry it on: a recovery never starts a rotation for a key that merely expires soon.
- */
-async function recoverInRounds(
-  ctx: CliContext,
-  engine: RunEngine,
-  ref: RegistryRef,
-  target: RunTarget,
-  azure: CmkAzure,
-  first: DiagnosisReport,
-  firstRunbook: RunbookId,
-  run: { requester: string; yes: boolean; answers: string[] },
-): Promise<number> {
-  const text = ctx.globals.output === "text";
-  const done = new Set<RunbookId>();
-  const runs: RunView[] = [];
-  let report = first;
-  let id: RunbookId | undefined = firstRunbook;
-  // Whatever stops the rounds (a refusal, an Azure failure while diagnosing), what already ran is reported.
-  try {
-    while (id) {
-      const started = await engine.start({
-        runbook: id,
-        target,
-        requester: run.requester,
-        driver: "cli",
-        selfApprove: run.yes,
-        hints: knownValues(report),
-      });
-      const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
-      runs.push(last);
-      done.add(id);
-      // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
-      // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
-      if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
-      report = await diagnose(ctx, azure, ref);
-      const next = nextFix(report.findings, done);
-      id = next?.runbook ?? undefined;
-      if (!next?.runbook || runs.length >= MAX_RECOVERY_ROUNDS) break;
-      if (last.status === "failed") {
-        // Go on only when the failed run's own cause is gone (it stopped at another cause, such as the firewall);
-        // while the diagnosis still names its runbook first, the run stays as it is, resumable.
-        if (last.error?.cause === "internal" || nextFix(report.findings)?.runbook === last.runbook) break;
-        // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
-        runs[runs.length - 1] = await engine.abort(
-          last.id,
-          run.requester,
-          `recover moves on: ${next.id} needs ${next.runbook} first`,
-        );
-      }
-      if (text) {
-        ctx.stdout.write(
-          `\nDiagnosis after run ${last.id}: ${next.id} (${next.title}) → runbook ${next.runbook}` +
-            `${last.status === "failed" ? ` (run ${last.id} stopped: recover goes on with ${next.runbook})` : ""}\n`,
-        );
-      }
-    }
-  } finally {
-    if (runs.length > 0 && !text) printRecovery(ctx, engine, runs, report);
-  }
-  const last = runs[runs.length - 1]!;
-  const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
-  if (text && runs.length > 1) {
-    ctx.stdout.write(
-      `\nRecover ran ${runs.map((r) => `${r.runbook} (${r.status})`).join(", ")}.` +
-        `${healthy === true ? ` ${target.resourceGroup}/${target.registry} is healthy.` : ""}\n`,
-    );
-  }
-  if (text && healthy === false) {
-    const left = report.findings.filter((f) => f.severity === "critical");
-    if (left.length > 0) ctx.stdout.write(`Still wrong with ${target.registry}:\n`);
-    for (const f of left) ctx.stdout.write(`  ${f.id} ${f.title}${f.runbook ? ` (runbook ${f.runbook})` : ""}\n`);
-  }
-  // Healthy at the end is success, whatever an earlier round said; otherwise the last run decides.
-  return healthy === true ? EXIT.ok : exitCodeForRun(last);
-}
-
-/** The one JSON document of a recovery: the last run as `run` (as for one run), every run with its audit trail. */
-function printRecovery(ctx: CliContext, engine: RunEngine, runs: RunView[], report: DiagnosisReport): void {
-  const last = runs[runs.length - 1]!;
-  printJson(ctx, {
-    run: last,
-    audit: engine.auditTrail(last.id),
-    runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: engine.auditTrail(r.id) })),
-    diagnosis: report,
-  });
 }
 
 export const runCommand: CommandRunner = async (ctx, options, runbook) => {

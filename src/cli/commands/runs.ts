@@ -2,13 +2,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
+import { abortOrphanedRun } from "../../runs/orphaned-run.js";
 import { openRunRecords } from "../../runs/run-records.js";
 import { describePlace, invocationIn } from "../../runs/run-place.js";
 import type { AuditEntry, RunPlace, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
-import { driveRun, invocationOf, localUser, openEngine, reportRefusal } from "./run.js";
+import { driveRun, invocationOf, localUser, openEngine, reportRefusal, revokeMethod } from "./run.js";
 import { undoOrder } from "../../runs/undo.js";
 
 const runIdSchema = z
@@ -90,8 +91,10 @@ function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   }
   out("Approvals and audit trail:");
   for (const entry of trail) {
+    // A choice names the value chosen: which identity, which method, not only that something was chosen.
+    const chosen = entry.action === "input" && typeof entry.details.value === "string" ? ` ${entry.details.value}` : "";
     out(
-      `  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action}: ${entry.outcome}${entry.azureRequestId ? ` (request id ${entry.azureRequestId})` : ""}`,
+      `  #${entry.seq} ${entry.at} ${entry.actor} ${entry.action}: ${entry.outcome}${chosen}${entry.azureRequestId ? ` (request id ${entry.azureRequestId})` : ""}`,
     );
   }
   if (view.rollback.length > 0) {
@@ -132,10 +135,13 @@ function worldSubscription(stateFile: string): string | undefined {
   }
 }
 
+/** The run's place no longer exists: why, in words (nothing can continue the run there). */
+class PlaceGone extends UsageError {}
+
 /**
  * Points this command where the run acts (its own subscription in Azure, or its own sandbox state file), whatever
  * `--sandbox` / ACR_CMK_SANDBOX say by default; names the mismatch when the user pointed elsewhere, and refuses when
- * the place is gone. A run never moves between the sandbox and Azure.
+ * the place is gone (PlaceGone). A run never moves between the sandbox and Azure.
  */
 function connectToRunPlace(ctx: CliContext, run: RunView): void {
   const place = run.place ?? legacyPlace(ctx, run);
@@ -150,7 +156,7 @@ function connectToRunPlace(ctx: CliContext, run: RunView): void {
     return;
   }
   if (!place.stateFile) {
-    throw new UsageError(`${where}, which only lived while its process ran: nothing can continue it now`);
+    throw new PlaceGone(`${where}, which only lived while its process ran: nothing can continue it now`);
   }
   if (ctx.globals.sandbox && resolve(ctx.globals.sandbox) !== place.stateFile) {
     throw new UsageError(
@@ -159,13 +165,13 @@ function connectToRunPlace(ctx: CliContext, run: RunView): void {
     );
   }
   if (!existsSync(place.stateFile)) {
-    throw new UsageError(
+    throw new PlaceGone(
       `${where}, and that state file is gone: nothing can continue the run there (a new sandbox is another world)`,
     );
   }
   const subscription = worldSubscription(place.stateFile);
   if (subscription?.toLowerCase() !== run.target.subscriptionId.toLowerCase()) {
-    throw new UsageError(
+    throw new PlaceGone(
       `${where}, but that file now holds another world (subscription ${subscription ?? "unreadable"}; the run's was ` +
         `${run.target.subscriptionId}): \`sandbox init\` replaced it, so nothing can continue the run there`,
     );
@@ -188,6 +194,8 @@ function actorName(value: unknown): string | undefined {
 export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
   const yes = z.boolean().optional().parse(options.yes) ?? false;
+  const method = revokeMethod.safeParse(options.method);
+  if (!method.success) throw new UsageError(method.error.issues.map((i) => i.message).join("; "));
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
   connectToRunPlace(ctx, known);
@@ -202,7 +210,9 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
     }
     if (ctx.globals.output === "text")
       ctx.stdout.write(`Resuming run ${id} (${invocationOf(ctx)} runs show ${id} for the full trail)\n`);
-    return await driveRun(ctx, engine, id, by, { yes, answers: [] });
+    // The choices given when the run started still stand; a --method given now comes first.
+    const answers = [...(method.data ? [method.data] : []), ...(known.presetChoices ?? [])];
+    return await driveRun(ctx, engine, id, by, { yes, answers });
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {
@@ -223,8 +233,14 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
   const reason = parsedReason.data;
   const known = withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
-  connectToRunPlace(ctx, known);
   const by = localUser(ctx, actorName(options.as));
+  try {
+    connectToRunPlace(ctx, known);
+  } catch (error) {
+    if (!(error instanceof PlaceGone)) throw error;
+    // An abort needs no Azure: the run is closed in the store, with why, instead of staying listed for ever.
+    return abortWherePlaceIsGone(ctx, id, by, reason, error.message);
+  }
   const engine = await openEngine(ctx);
   try {
     await engine.resume(id, by);
@@ -238,3 +254,22 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
     await engine.close();
   }
 };
+
+function abortWherePlaceIsGone(ctx: CliContext, id: string, by: string, reason: string, placeGone: string): number {
+  try {
+    const view = abortOrphanedRun(
+      ctx.globals.home,
+      { runId: id, by, reason, placeGone: capitalised(placeGone) },
+      ctx.env.ACR_CMK_STORE,
+    );
+    if (ctx.globals.output === "json") printJson(ctx, { run: view });
+    else ctx.stdout.write(`Run ${id} aborted by ${by}: ${reason} (${placeGone}; nothing in Azure changed)\n`);
+    return EXIT.ok;
+  } catch (error) {
+    return reportRefusal(ctx, error);
+  }
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import type { SubscriptionDirectory } from "../../azure/factory.js";
 import type { CmkAzure } from "../../azure/types.js";
-import { FINAL_STATUSES, type RunEngine } from "../../runs/types.js";
+import { endedOrStopped } from "../../runs/run-status.js";
+import type { RunEngine } from "../../runs/types.js";
 import { prepareTuiStart } from "../../tui/fast-start.js";
 import type {
   RegistryChoice,
@@ -329,7 +330,7 @@ export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string
   if (!view) throw new UsageError(`no run with id ${runId}`);
   // The requester's own run follows the terminal's policy whatever the command line asked: with named approvers,
   // `--yes` does not let a requester who is not one approve their own change here.
-  if (view.requester === by && !FINAL_STATUSES.includes(view.status)) {
+  if (view.requester === by && !endedOrStopped(view.status)) {
     // A refusal here (say, the run ended meanwhile) shows on screen at the first approval, with the engine's words.
     await engine.resume(runId, by, { selfApprove: terminalSelfApproves(ctx, by) }).catch(() => undefined);
   }

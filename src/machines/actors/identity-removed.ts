@@ -143,6 +143,9 @@ const listTargetIdentities: StepFn = async (azure, input, signal) => {
     return {
       outcome: "none",
       evidence: ["No other user-assigned identity exists in the subscription; keeping the current one"],
+      caveat:
+        "Encryption was not moved to another identity: no other user-assigned identity exists in the subscription, " +
+        "so it stays on the current one. Create one (az identity create) and run identity-removed again to move it.",
     };
   }
   return {

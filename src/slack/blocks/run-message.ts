@@ -16,6 +16,7 @@ import {
   truncate,
   type Block,
 } from "./mrkdwn.js";
+import { approvalExpired } from "../../runs/approval-policy.js";
 import { undoOrder } from "../../runs/undo.js";
 
 export interface RunMessageOptions {
@@ -35,6 +36,7 @@ const STEP_MARK: Record<StepStatus, string> = {
   pending: ":white_square:",
   skipped: ":heavy_minus_sign:",
   failed: ":x:",
+  rejected: ":no_entry_sign:",
 };
 
 const STATUS_TEXT: Record<RunStatus, string> = {
@@ -52,19 +54,6 @@ const STATUS_TEXT: Record<RunStatus, string> = {
 
 const MAX_EVIDENCE_LINES = 12;
 
-export function approvalExpired(view: RunView, now: Date): boolean {
-  return view.approval !== undefined && now.getTime() > Date.parse(view.approval.expiresAt);
-}
-
-/**
- * A run that waits for a person may be aborted from Slack: an approval (expired or not), a choice, or a stop at an
- * Azure error it could retry. A crash of the runbook itself is final already.
- */
-export function waitsForPerson(view: RunView): boolean {
-  if (view.status === "awaiting-approval" || view.status === "awaiting-input") return true;
-  return view.status === "failed" && view.error !== undefined && view.error.cause !== "internal";
-}
-
 function checklist(steps: StepView[]): string {
   // Skipped branches say nothing useful once the run has ended; the order of what happened does.
   const lines = steps
@@ -72,7 +61,8 @@ function checklist(steps: StepView[]): string {
     .map((step) => {
       const risk = step.kind === "change" && step.risk !== "none" ? ` _(risk ${step.risk})_` : "";
       const title = escapeText(step.title);
-      return `${STEP_MARK[step.status]} ${step.status === "current" ? `*${title}*` : title}${risk}`;
+      const rejected = step.status === "rejected" ? " _(rejected)_" : "";
+      return `${STEP_MARK[step.status]} ${step.status === "current" ? `*${title}*` : title}${risk}${rejected}`;
     });
   return truncate(lines.join("\n"));
 }
@@ -113,7 +103,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     `Risk: *${request.risk}*${request.irreversible ? " — *irreversible*: the approver types the registry name" : ""}`,
     `Azure CLI: ${code(request.az)}`,
   ].join("\n");
-  if (approvalExpired(view, options.now)) {
+  if (approvalExpired(view.approval, options.now)) {
     return [
       section(details),
       section(

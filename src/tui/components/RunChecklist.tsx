@@ -1,4 +1,4 @@
-// The runbook as a checklist: done / current / pending / skipped / failed, one line per step.
+// The runbook as a checklist: done / current / pending / skipped / failed / rejected, one line per step.
 import type { StepView } from "../../runs/types.js";
 import type { Row } from "../rows.js";
 import { STEP_MARK } from "../theme.js";
@@ -27,6 +27,7 @@ export function stepRow(step: StepView): Row {
   return [
     { text: mark, tone },
     { text: ` ${step.title}`, bold: current, dim: step.status === "skipped" },
+    ...(step.status === "rejected" ? [{ text: " (rejected)", tone: "danger" as const }] : []),
   ];
 }
 

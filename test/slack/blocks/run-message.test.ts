@@ -131,3 +131,25 @@ describe("renderRunMessage", () => {
     }
   });
 });
+
+describe("a rejected approval", () => {
+  it("shows the step as rejected, not as done", () => {
+    const rejected: RunView = {
+      ...base,
+      status: "rejected",
+      steps: base.steps.map((step) =>
+        step.id === "approve-recover-key"
+          ? { ...step, status: "rejected" }
+          : step.id === "recover-key"
+            ? { ...step, status: "skipped" }
+            : step,
+      ),
+    };
+    const { approval: _approval, ...withoutApproval } = rejected;
+    const text = JSON.stringify(
+      renderRunMessage(withoutApproval, { now: new Date("2030-01-01T00:05:00Z"), approvers: [] }).blocks,
+    );
+    expect(text).toContain(":no_entry_sign: Approve: recover the key _(rejected)_");
+    expect(text).not.toContain(":white_check_mark: Approve: recover the key");
+  });
+});

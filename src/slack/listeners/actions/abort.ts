@@ -2,7 +2,7 @@
 // listeners/views/abort-reason.ts), so the audit log and the thread say why the run was given up.
 import { runValue } from "../../action-ids.js";
 import { abortRunModal } from "../../blocks/modals.js";
-import { waitsForPerson } from "../../blocks/run-message.js";
+import { waitsForPerson } from "../../../runs/run-status.js";
 import type { SlackDeps } from "../../deps.js";
 import { NOT_ABORTABLE } from "../abort-run.js";
 import { openModal } from "./click.js";

@@ -1,7 +1,7 @@
 // After an approval request expired the run waits; "Ask again" resumes it, which re-checks Azure and requests a
 // fresh approval with a new expiry.
 import { runValue } from "../../action-ids.js";
-import { approvalExpired } from "../../blocks/run-message.js";
+import { approvalExpired } from "../../../runs/approval-policy.js";
 import { person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { runButton } from "./run-button.js";
@@ -11,7 +11,7 @@ export function askAgainAction(deps: SlackDeps) {
     value: runValue,
     what: "ask for approval again",
     still: {
-      applies: (view, _value, now) => view.status === "awaiting-approval" && approvalExpired(view, now),
+      applies: (view, _value, now) => view.status === "awaiting-approval" && approvalExpired(view.approval, now),
       otherwise: "There is no expired approval request on this run; its message shows where it is now.",
     },
     driversOnly: "can ask again",

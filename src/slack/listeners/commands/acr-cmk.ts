@@ -5,13 +5,13 @@ import { isAzureFailure } from "../../../azure/types.js";
 import type { DiagnosisReport } from "../../../diagnosis/diagnose.js";
 import { nextFix } from "../../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../../diagnosis/types.js";
-import { FINAL_STATUSES, RunRefused } from "../../../runs/types.js";
+import { endedOrStopped, waitsForPerson } from "../../../runs/run-status.js";
+import { RunRefused } from "../../../runs/types.js";
 import { renderDiagnosis } from "../../blocks/diagnosis.js";
 import { renderHelp } from "../../blocks/help.js";
 import { code, escapeText, person } from "../../blocks/mrkdwn.js";
 import { renderRunsList } from "../../blocks/runs-list.js";
 import { renderTriage } from "../../blocks/triage.js";
-import { waitsForPerson } from "../../blocks/run-message.js";
 import { mayDrive, type SlackDeps } from "../../deps.js";
 import { parseCommand, type RegistryArg, type RunSubcommand } from "../../parse-command.js";
 import { describeRefusal } from "../../refusals.js";
@@ -117,7 +117,7 @@ function diagnoseAfterwards(deps: SlackDeps, runId: string, registry: RegistryAr
   const name = escapeText(`${registry.ref.resourceGroup}/${registry.ref.name}`);
   const toldOf = new Set<string>();
   const stop = deps.engine.subscribe(runId, (view) => {
-    if (!FINAL_STATUSES.includes(view.status)) return;
+    if (!endedOrStopped(view.status)) return;
     const stopped = view.status === "failed";
     // Once at the end, and once per distinct stop at an error (RETRY may pass, or stop somewhere else).
     const key = stopped ? `failed:${view.error?.step ?? ""}:${view.error?.message ?? ""}` : "end";

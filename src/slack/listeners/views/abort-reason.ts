@@ -1,7 +1,7 @@
 // The abort modal's submission: the reason is validated, then the engine aborts the run and audits it with the Slack
 // user. The submitter's right is checked again: a submission is a request of its own.
 import { runModalMetadata } from "../../action-ids.js";
-import { waitsForPerson } from "../../blocks/run-message.js";
+import { waitsForPerson } from "../../../runs/run-status.js";
 import type { SlackDeps } from "../../deps.js";
 import { abortRun } from "../abort-run.js";
 import { readReason } from "./reason.js";

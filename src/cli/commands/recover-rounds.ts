@@ -1,0 +1,105 @@
+// `recover` without a terminal: one runbook after another while the diagnosis names a new cause, in rounds.
+import type { CmkAzure, RegistryRef } from "../../azure/types.js";
+import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+import { nextFix } from "../../diagnosis/next-fix.js";
+import type { RunbookId } from "../../diagnosis/types.js";
+import type { RunEngine, RunTarget, RunView } from "../../runs/types.js";
+import { printJson, type CliContext } from "../context.js";
+import { EXIT } from "../errors.js";
+import { exitCodeForRun } from "../plain-driver.js";
+import { diagnose, knownValues } from "./run-diagnosis.js";
+import { drivePlainRun } from "./run-drive.js";
+
+/** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
+const MAX_RECOVERY_ROUNDS = 4;
+
+/**
+ * `recover` without a terminal: run the runbook the diagnosis names, diagnose again, and go on while a critical finding
+ * names a runbook not yet run here (several causes at once: a firewall switched on and an access policy removed).
+ * Only critical findings carry it on: a recovery never starts a rotation for a key that merely expires soon.
+ */
+export async function recoverInRounds(
+  ctx: CliContext,
+  engine: RunEngine,
+  ref: RegistryRef,
+  target: RunTarget,
+  azure: CmkAzure,
+  first: DiagnosisReport,
+  firstRunbook: RunbookId,
+  run: { requester: string; yes: boolean; answers: string[] },
+): Promise<number> {
+  const text = ctx.globals.output === "text";
+  const done = new Set<RunbookId>();
+  const runs: RunView[] = [];
+  let report = first;
+  let id: RunbookId | undefined = firstRunbook;
+  // Whatever stops the rounds (a refusal, an Azure failure while diagnosing), what already ran is reported.
+  try {
+    while (id) {
+      const started = await engine.start({
+        runbook: id,
+        target,
+        requester: run.requester,
+        driver: "cli",
+        selfApprove: run.yes,
+        hints: knownValues(report),
+        presetChoices: run.answers,
+      });
+      const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
+      runs.push(last);
+      done.add(id);
+      // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
+      // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
+      if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
+      report = await diagnose(ctx, azure, ref);
+      const next = nextFix(report.findings, done);
+      id = next?.runbook ?? undefined;
+      if (!next?.runbook || runs.length >= MAX_RECOVERY_ROUNDS) break;
+      if (last.status === "failed") {
+        // Go on only when the failed run's own cause is gone (it stopped at another cause, such as the firewall);
+        // while the diagnosis still names its runbook first, the run stays as it is, resumable.
+        if (last.error?.cause === "internal" || nextFix(report.findings)?.runbook === last.runbook) break;
+        // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
+        runs[runs.length - 1] = await engine.abort(
+          last.id,
+          run.requester,
+          `recover moves on: ${next.id} needs ${next.runbook} first`,
+        );
+      }
+      if (text) {
+        ctx.stdout.write(
+          `\nDiagnosis after run ${last.id}: ${next.id} (${next.title}) → runbook ${next.runbook}` +
+            `${last.status === "failed" ? ` (run ${last.id} stopped: recover goes on with ${next.runbook})` : ""}\n`,
+        );
+      }
+    }
+  } finally {
+    if (runs.length > 0 && !text) printRecovery(ctx, engine, runs, report);
+  }
+  const last = runs[runs.length - 1]!;
+  const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
+  if (text && runs.length > 1) {
+    ctx.stdout.write(
+      `\nRecover ran ${runs.map((r) => `${r.runbook} (${r.status})`).join(", ")}.` +
+        `${healthy === true ? ` ${target.resourceGroup}/${target.registry} is healthy.` : ""}\n`,
+    );
+  }
+  if (text && healthy === false) {
+    const left = report.findings.filter((f) => f.severity === "critical");
+    if (left.length > 0) ctx.stdout.write(`Still wrong with ${target.registry}:\n`);
+    for (const f of left) ctx.stdout.write(`  ${f.id} ${f.title}${f.runbook ? ` (runbook ${f.runbook})` : ""}\n`);
+  }
+  // Healthy at the end is success, whatever an earlier round said; otherwise the last run decides.
+  return healthy === true ? EXIT.ok : exitCodeForRun(last);
+}
+
+/** The one JSON document of a recovery: the last run as `run` (as for one run), every run with its audit trail. */
+function printRecovery(ctx: CliContext, engine: RunEngine, runs: RunView[], report: DiagnosisReport): void {
+  const last = runs[runs.length - 1]!;
+  printJson(ctx, {
+    run: last,
+    audit: engine.auditTrail(last.id),
+    runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: engine.auditTrail(r.id) })),
+    diagnosis: report,
+  });
+}

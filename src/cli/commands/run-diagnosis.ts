@@ -1,0 +1,100 @@
+// What a guided run starts from: the registry's diagnosis, the placeholder values it already read, and the plan
+// `--dry-run` prints from them.
+import { parseKeyId } from "../../azure/ids.js";
+import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
+import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+import type { RunbookDefinition } from "../../machines/protocol.js";
+import { planSteps, targetPlaceholders } from "../../runs/plan.js";
+import type { RunTarget } from "../../runs/types.js";
+import { printJson, type CliContext } from "../context.js";
+import { EXIT, UsageError } from "../errors.js";
+import { commandTiming } from "../sandbox-timing.js";
+import { invocationOf } from "./run-drive.js";
+
+export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
+  const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
+  const timing = await commandTiming(ctx);
+  try {
+    return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...timing });
+  } catch (error) {
+    if (isAzureFailure(error, "not-found")) {
+      throw new UsageError(
+        `registry '${ref.name}' not found in resource group '${ref.resourceGroup}' (subscription ${azure.subscriptionId})`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** Placeholder values a diagnosis already read: the vault, key and identity the registry's encryption names. */
+export function knownValues(report: DiagnosisReport | undefined): Record<string, string> {
+  const kid = report?.registry.encryption.keyIdentifier;
+  if (!kid) return {};
+  try {
+    const key = parseKeyId(kid);
+    const values: Record<string, string | undefined> = {
+      "vault-name": key.vaultName,
+      "key-name": key.name,
+      "key-version": key.version,
+      "key-id": key.id,
+      identity: report.registry.encryption.identity ?? undefined,
+    };
+    return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => !!entry[1]));
+  } catch {
+    return {};
+  }
+}
+
+/** `--dry-run`: the diagnosis and every step with its `az` command; nothing is changed. */
+export async function printDryRun(
+  ctx: CliContext,
+  definition: RunbookDefinition,
+  ref: RegistryRef,
+  target: RunTarget,
+  azure: CmkAzure,
+): Promise<number> {
+  let report: DiagnosisReport | undefined;
+  let diagnosisError: string | undefined;
+  try {
+    report = await diagnose(ctx, azure, ref);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    diagnosisError = error instanceof Error ? error.message : String(error);
+  }
+  const steps = planSteps(definition, targetPlaceholders(target, knownValues(report)));
+  if (ctx.globals.output === "json") {
+    printJson(ctx, {
+      runbook: definition.id,
+      target,
+      dryRun: true,
+      steps,
+      diagnosis: report ?? null,
+      diagnosisError: diagnosisError ?? null,
+    });
+    return EXIT.ok;
+  }
+  const out = (line: string) => ctx.stdout.write(`${line}\n`);
+  out(
+    `Dry run of ${definition.id} (${definition.title}) on ${target.resourceGroup}/${target.registry}: nothing will be changed.`,
+  );
+  if (report) {
+    out(
+      report.healthy
+        ? "Diagnosis: healthy."
+        : `Diagnosis: ${report.findings.filter((f) => f.severity !== "info").length} problem(s).`,
+    );
+    for (const finding of report.findings) out(`  ${finding.severity}: ${finding.id} ${finding.title}`);
+  } else {
+    out(`Diagnosis failed (the plan below is still accurate): ${diagnosisError}`);
+  }
+  steps.forEach((step, index) => {
+    const flags = [
+      step.kind,
+      step.risk !== "none" ? `risk ${step.risk}` : "",
+      step.irreversible ? "irreversible" : "",
+    ].filter(Boolean);
+    out(`${String(index + 1).padStart(2)}. ${step.title} [${flags.join(", ")}]`);
+    if (step.az) out(`      az: ${step.az}`);
+  });
+  return EXIT.ok;
+}

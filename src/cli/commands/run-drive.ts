@@ -1,0 +1,61 @@
+// Driving a started or resumed run to its next stop: the TUI when a person sits at a terminal, the plain step log
+// otherwise (pipes, CI, scripts).
+import type { RunEngine, RunView } from "../../runs/types.js";
+import { printJson, type CliContext } from "../context.js";
+import { UsageError } from "../errors.js";
+import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
+
+/** How the user invokes acr-cmk here (with `--sandbox <file>`), for the commands we print. */
+export function invocationOf(ctx: CliContext): string {
+  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
+}
+
+/** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
+export async function driveRun(
+  ctx: CliContext,
+  engine: RunEngine,
+  runId: string,
+  by: string,
+  options: { yes: boolean; answers: string[] },
+): Promise<number> {
+  const view = engine.get(runId);
+  if (!view) throw new UsageError(`no run with id ${runId}`);
+  if (inTerminal(ctx)) {
+    // Ink and React load only when a person sits at a terminal.
+    const { runInTui } = await import("./tui.js");
+    return runInTui(ctx, engine, runId, by);
+  }
+  const last = await drivePlainRun(ctx, engine, runId, by, options);
+  if (ctx.globals.output === "json") printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
+  return exitCodeForRun(last);
+}
+
+/** The plain step log of one run up to its next stop, with its closing lines in text mode. */
+export async function drivePlainRun(
+  ctx: CliContext,
+  engine: RunEngine,
+  runId: string,
+  by: string,
+  options: { yes: boolean; answers: string[] },
+): Promise<RunView> {
+  const json = ctx.globals.output === "json";
+  const view = engine.get(runId);
+  const last = await drivePlain({
+    engine,
+    runId,
+    // JSON mode prints exactly one document: the step log goes to stderr.
+    out: json ? ctx.stderr : ctx.stdout,
+    by,
+    yes: options.yes,
+    registry: view?.target.registry ?? "",
+    answers: options.answers,
+    invocation: invocationOf(ctx),
+  });
+  if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
+  return last;
+}
+
+/** The TUI drives runs when a person sits at a terminal and wants text; everything else gets the plain step log. */
+export function inTerminal(ctx: CliContext): boolean {
+  return ctx.globals.output === "text" && Boolean(ctx.stdout.isTTY) && Boolean(ctx.stdin.isTTY);
+}

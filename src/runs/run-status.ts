@@ -1,0 +1,25 @@
+// What a run's status means for the people and processes around it. Decided here only, so the engine, the terminal,
+// Slack and the plain driver cannot disagree about whether a run has ended or waits for someone.
+import type { RunStatus, RunView } from "./types.js";
+
+/** Statuses a run never leaves: it takes no more events. ("failed" is not one: a run stopped at an error can RETRY.) */
+export const ENDED_STATUSES: readonly RunStatus[] = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted"];
+
+export function hasEnded(status: RunStatus): boolean {
+  return ENDED_STATUSES.includes(status);
+}
+
+/** The run has ended or stopped at an error: nothing moves it until a person acts (or nothing ever will). */
+export function endedOrStopped(status: RunStatus): boolean {
+  return hasEnded(status) || status === "failed";
+}
+
+/**
+ * Nothing is in flight while a run waits for a person (an approval, a choice, a retry after an Azure error), so another
+ * process may take it over: `acr-cmk runs abort` while the Slack app holds the run, or a second app. A run that crashed
+ * on an internal error waits for nobody.
+ */
+export function waitsForPerson(view: Pick<RunView, "status" | "error">): boolean {
+  if (view.status === "awaiting-approval" || view.status === "awaiting-input") return true;
+  return view.status === "failed" && view.error !== undefined && view.error.cause !== "internal";
+}
