@@ -49,7 +49,17 @@ const envSchema = z.object({
   ACR_CMK_APPROVERS: z.string().optional(),
   ACR_CMK_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
   ACR_CMK_APPROVAL_TTL_MS: approvalTtlMs,
+  // A blob lease lasts 15 to 60 s (https://learn.microsoft.com/rest/api/storageservices/lease-blob); SQLite's lock too.
+  ACR_CMK_LOCK_TTL_MS: z.coerce
+    .number({ error: "ACR_CMK_LOCK_TTL_MS must be a number of milliseconds" })
+    .int("ACR_CMK_LOCK_TTL_MS must be a whole number of milliseconds")
+    .min(15_000, "ACR_CMK_LOCK_TTL_MS must be at least 15000 (15 seconds)")
+    .max(60_000, "ACR_CMK_LOCK_TTL_MS must be at most 60000 (60 seconds)")
+    .optional(),
 });
+
+/** With a shared store a dead replica's lock lapses in 30 s, so another replica takes its runs over within 60 s. */
+const SHARED_LOCK_TTL_MS = 30_000;
 
 function parseRunOptions(options: Record<string, unknown>): RunOptions {
   const parsed = runOptionsSchema.safeParse({
@@ -100,6 +110,9 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
     ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
+    ...(env.data.ACR_CMK_LOCK_TTL_MS || ctx.env.ACR_CMK_STORE?.trim()
+      ? { lockTtlMs: env.data.ACR_CMK_LOCK_TTL_MS ?? SHARED_LOCK_TTL_MS }
+      : {}),
   });
 }
 
