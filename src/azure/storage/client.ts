@@ -30,6 +30,13 @@ export interface BlobState {
   leaseState: string;
 }
 
+let processOperations = 0;
+
+/** Round trips to any shared store from this process so far (the benchmark's "store operations"). */
+export function storageOperations(): number {
+  return processOperations;
+}
+
 /** Longer than the worker's whole retry budget: past it the worker is wedged, not slow. */
 const CALL_TIMEOUT_MS = 60_000;
 
@@ -60,6 +67,7 @@ export class StorageClient {
   private call<T>(op: string, ...args: unknown[]): T {
     if (this.closed) throw new Error("the shared store is closed");
     this.operations++;
+    processOperations++;
     Atomics.store(this.signal, 0, 0);
     this.port.postMessage({ op, args });
     const waited = Atomics.wait(this.signal, 0, 0, CALL_TIMEOUT_MS);
