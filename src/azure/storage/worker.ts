@@ -25,7 +25,9 @@ const setup = workerData as Setup;
 // or account that blinks (a restart) is ridden out. https://learn.microsoft.com/azure/storage/blobs/storage-retry-policy
 const TABLE_RETRY = { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 3000 };
 const BLOB_RETRY = { maxTries: 7, retryDelayInMs: 200, maxRetryDelayInMs: 3000, tryTimeoutInMs: 20_000 };
-const insecure = setup.connectionString?.includes("http://") === true;
+const insecure =
+  setup.connectionString !== undefined &&
+  (setup.connectionString.includes("http://") || /UseDevelopmentStorage=true/i.test(setup.connectionString));
 
 const credential = setup.connectionString ? undefined : new DefaultAzureCredential();
 const blobService = setup.connectionString
