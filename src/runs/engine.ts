@@ -302,6 +302,14 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return this.store.revisions(runIds);
   }
 
+  claimOnce(key: string, value?: string): boolean {
+    return this.backend.claimOnce(key, value);
+  }
+
+  claimedValue(key: string): string | undefined {
+    return this.backend.claimedValue(key);
+  }
+
   reload(runId: string): RunView | undefined {
     this.assertOpen();
     const run = this.live.get(runId);

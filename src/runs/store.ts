@@ -41,6 +41,13 @@ export interface RunBackend {
   locks(ttlMs: number, now: () => Date): LockTable;
   /** Runs `work` as one unit against other writers of this store: read-then-append decisions stay single. */
   exclusive<T>(work: () => T): T;
+  /**
+   * True for the first caller of `key` across every process sharing this store, false for all later ones: what makes a
+   * thing done once by whichever replica gets there first (a Slack thread announcement).
+   */
+  claimOnce(key: string, value?: string): boolean;
+  /** What the first claim of `key` stored with it, if anyone claimed it. */
+  claimedValue(key: string): string | undefined;
   /** Round trips to the store so far (SQLite statements count as none: they never leave the process). */
   operations(): number;
   close(): void;

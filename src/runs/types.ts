@@ -142,6 +142,9 @@ export interface SharedRuns {
    * of its copy first (and its subscribers get the stored view).
    */
   reload(runId: string): RunView | undefined;
+  /** True for the first of all processes sharing the store to claim `key` (announce something once per store). */
+  claimOnce?(key: string, value?: string): boolean;
+  claimedValue?(key: string): string | undefined;
 }
 
 export interface RunEngine {

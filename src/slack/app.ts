@@ -166,6 +166,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       now,
       log,
       links,
+      ...(options.engine.claimOnce && options.engine.claimedValue
+        ? {
+            shared: {
+              claim: (key: string, value?: string) => options.engine.claimOnce!(key, value),
+              claimed: (key: string) => options.engine.claimedValue!(key),
+            },
+          }
+        : {}),
     }),
     dedupe: new ClickDedupe(now),
     queue: new PerRunQueue(),

@@ -46,6 +46,9 @@ export class RunTakeover {
     const taken: string[] = [];
     try {
       for (const run of this.options.engine.list().filter(needsDriver)) {
+        // Looked at again just before: a run that has since stopped to wait for a person needs no driver.
+        const now = this.options.engine.get(run.id);
+        if (!now || !needsDriver(now)) continue;
         try {
           const since = new Date().toISOString();
           await this.options.engine.resume(run.id, TAKEOVER_ACTOR);

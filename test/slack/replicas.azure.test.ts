@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { openRunRecords, type RunRecords } from "../../src/runs/run-records.js";
 import type { RunView } from "../../src/runs/types.js";
 import { breakWorld, createWorld, fileStore, initFileStore, worldNow } from "../../src/sandbox/index.js";
@@ -26,6 +26,9 @@ import {
   type Button,
 } from "./harness.js";
 import { formBody, payloadBody, postSigned } from "./signed.js";
+
+// Real time against a real emulator (and real processes): generous limits for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 /** Azure writes of an uninterrupted key-deleted recovery in the sandbox: recovering the key. */
 const CLEAN_RUN_WRITES = 1;
@@ -166,6 +169,13 @@ async function driveToEnd(run: { runId: string; channel: string; ts: string }, u
   throw new Error("the run did not end in 20 turns");
 }
 
+function threadOf(ts: string): string[] {
+  return slack
+    .callsTo("chat.postMessage")
+    .filter((call) => call.args.thread_ts === ts)
+    .map((call) => String(call.args.text));
+}
+
 function trail(runId: string) {
   return records!.auditTrail(runId);
 }
@@ -205,6 +215,12 @@ describe("two acr-cmk slack replicas on one storage account", () => {
       trail(run.runId).filter((entry) => entry.action === "change-start" && entry.details.resumed === false),
     ).toHaveLength(approvedSteps.length);
     expect(records!.verifyAudit().ok).toBe(true);
+    // Both replicas follow the run; its thread is told each thing once.
+    const thread = () => threadOf(run.ts);
+    await waitFor("the end in the thread", () => thread().some((text) => text.startsWith("Run ended")), 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(thread().filter((text) => text.startsWith("Run ended"))).toHaveLength(1);
+    expect(thread().filter((text) => text.includes("approval needed"))).toHaveLength(1);
     // The recovery makes one write (the key's recovery): a double click did not make it twice.
     expect(fileStore(s.stateFile).read().counters.writes).toBe(CLEAN_RUN_WRITES);
   });
@@ -251,13 +267,24 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     await waitFor(
       "the change to start on a",
       () => trail(run.runId).some((entry) => entry.action === "change-start"),
-      60_000,
-    );
+      120_000,
+    ).catch((error: Error) => {
+      const said = slack.responses.map((post) => JSON.stringify(post.body).slice(0, 200));
+      throw new Error(
+        `${error.message}; audit: ${trail(run.runId)
+          .map((e) => `${e.action}/${e.outcome}`)
+          .join(", ")}; said: ${said.slice(-3).join(" | ")}`,
+      );
+    });
     a.child.kill("SIGKILL");
     const killedAt = Date.now();
+    const killedAtIso = new Date(killedAt).toISOString();
     await waitFor(
       "b to take the run over",
-      () => trail(run.runId).some((entry) => entry.action === "run-resume" && entry.actor === "acr-cmk"),
+      () =>
+        trail(run.runId).some(
+          (entry) => entry.action === "run-resume" && entry.actor === "acr-cmk" && entry.at >= killedAtIso,
+        ),
       60_000,
     );
     expect(Date.now() - killedAt).toBeLessThan(60_000);
@@ -265,6 +292,9 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const ended = await driveToEnd(run, [replicas[1]!.url]);
     expect(ended.status, JSON.stringify(ended.error ?? ended.outcome)).toBe("succeeded");
     expect(fileStore(s.stateFile).read().counters.writes).toBe(CLEAN_RUN_WRITES);
+    // b never showed this run before taking it over: it found the run's message through the shared store.
+    await waitFor("b to tell the thread", () => threadOf(run.ts).some((text) => text.startsWith("Run ended")), 30_000);
+    expect(threadOf(run.ts).filter((text) => text.startsWith("Run ended"))).toHaveLength(1);
     expect(records!.verifyAudit().ok).toBe(true);
   }, 180_000);
 });

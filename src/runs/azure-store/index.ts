@@ -1,4 +1,5 @@
 // The shared store: runs, the audit chain and the registry locks in one Azure Storage account (ACR_CMK_STORE).
+import { createHash } from "node:crypto";
 import { isStorageError, StorageClient } from "../../azure/storage/client.js";
 import { parseStoreLocation } from "../../azure/storage/location.js";
 import type { RunBackend } from "../store.js";
@@ -7,6 +8,8 @@ import { assertSchema, STORE_SCHEMA } from "./entities.js";
 import { AzureLeaseLocks, LOCKS_CONTAINER } from "./locks.js";
 import { AzureRunStore, RUNS_TABLE } from "./runs.js";
 
+const CLAIM = "claim";
+const claimKey = (key: string) => createHash("sha256").update(key).digest("hex");
 const META = { partitionKey: "meta", rowKey: "schema" } as const;
 
 export function openAzureBackend(setting: string): RunBackend {
@@ -25,6 +28,20 @@ export function openAzureBackend(setting: string): RunBackend {
     locks: (ttlMs, now) => new AzureLeaseLocks(client, ttlMs, now),
     // Each call is one conditional request; nothing spans two of them (see the stores for how races end).
     exclusive: (work) => work(),
+    // An insert of the key's entity: the service lets exactly one succeed.
+    claimOnce: (key, value = "") => {
+      try {
+        client.createEntity(RUNS_TABLE, { partitionKey: CLAIM, rowKey: claimKey(key), value });
+        return true;
+      } catch (error) {
+        if (isStorageError(error, 409)) return false;
+        throw error;
+      }
+    },
+    claimedValue: (key) => {
+      const entity = client.getEntity(RUNS_TABLE, CLAIM, claimKey(key));
+      return typeof entity?.value === "string" ? entity.value : undefined;
+    },
     operations: () => client.operations,
     close: () => client.close(),
   };

@@ -1,10 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { StorageClient } from "../../../src/azure/storage/client.js";
 import { parseStoreLocation } from "../../../src/azure/storage/location.js";
 import { LOCKS_CONTAINER } from "../../../src/runs/azure-store/locks.js";
 import { openAzureBackend } from "../../../src/runs/azure-store/index.js";
 import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
 import { storeContract } from "../fixtures/store-contract.js";
+
+// Real time against a real emulator (and real processes): generous limits for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 let azurite: Azurite;
 beforeAll(async () => {
@@ -56,5 +59,5 @@ describe("a blob-lease lock whose holder crashed on another machine", () => {
       crashed.close();
       survivor.close();
     }
-  }, 40_000);
+  });
 });

@@ -1,6 +1,6 @@
 // Engines in separate processes share runs, locks and the audit chain through one storage account (here Azurite):
 // a run waiting in one is approved or aborted through another, a change runs once, and a lost race never overwrites.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openAzureBackend } from "../../../src/runs/azure-store/index.js";
 import { StoreConflict } from "../../../src/runs/store.js";
 import type { RunEngine, RunTarget, RunView } from "../../../src/runs/types.js";
@@ -8,6 +8,9 @@ import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
 import { runRecord } from "../fixtures/store-contract.js";
 import { useToyEngines } from "../fixtures/toy-engines.js";
 import { fakeVault } from "../fixtures/toy-runbook.js";
+
+// Real time against a real emulator (and real processes): generous limits for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 

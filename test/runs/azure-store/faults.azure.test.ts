@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { StorageClient } from "../../../src/azure/storage/client.js";
 import { parseStoreLocation } from "../../../src/azure/storage/location.js";
 import { openAzureBackend } from "../../../src/runs/azure-store/index.js";
@@ -14,6 +14,9 @@ import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
 import { runRecord } from "../fixtures/store-contract.js";
 import { useToyEngines } from "../fixtures/toy-engines.js";
 import { fakeVault } from "../fixtures/toy-runbook.js";
+
+// Real time against a real emulator (and real processes): generous limits for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
 
 const BIN = fileURLToPath(new URL("../../../bin/acr-cmk.js", import.meta.url));
 const target = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
