@@ -7,10 +7,21 @@ const NO_PURGE = {
   message: "acr-cmk never purges keys or vaults: recovery only.",
 };
 
+const AZURE_SDK = { group: ["@azure/*"], message: "Only src/azure may import the Azure SDK." };
+
+/** The drivers: the command line (and its entry point), the terminal UI, the Slack app. */
+const DRIVERS = ["**/cli/**", "**/cli.js", "**/tui/**", "**/slack/**"];
+
 const ABOVE_THE_MACHINES = {
-  group: ["**/runs/**", "**/tui/**", "**/slack/**", "**/cli/**", "**/cli.js", "**/sandbox/**"],
+  group: ["**/runs/**", ...DRIVERS, "**/sandbox/**"],
   message: "Machines sit below the engine, the drivers and the sandbox: they import none of them.",
 };
+
+const MAX_LINES = 400;
+
+// TEMPORARY: files over MAX_LINES that are being split by responsibility on other branches right now (issue 12). The
+// lead empties this list when those branches merge; nothing may be added to it.
+const BEING_SPLIT = ["src/sandbox/http/keys.ts", "src/sandbox/http/registries.ts"];
 
 export default tseslint.config(
   { ignores: ["dist/**", "node_modules/**", "coverage/**", ".acr-cmk/**", ".ci/**"] },
@@ -27,15 +38,67 @@ export default tseslint.config(
     files: ["src/**/*.ts", "src/**/*.tsx"],
     ignores: ["src/azure/**"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["@azure/*"], message: "Only src/azure may import the Azure SDK." }] }],
+      "no-restricted-imports": ["error", { patterns: [AZURE_SDK] }],
     },
   },
+  // The Azure port sits below everything but the SDK: it never loads the simulator (an in-process transport takes any
+  // `{ handle(request) }`; src/cli/wiring.ts hands it the sandbox), nor the engine, the machines or a driver.
   {
     files: ["src/azure/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/cli/*", "**/cli.js"], message: "The Azure port must not depend on the CLI (shared errors live in src/errors.ts)." }] },
+        {
+          patterns: [
+            {
+              group: ["**/sandbox/**"],
+              message:
+                "src/azure never imports the sandbox: the CLI's composition root (src/cli/wiring.ts) wires it in.",
+            },
+            {
+              group: [...DRIVERS, "**/runs/**", "**/machines/**", "**/diagnosis/**"],
+              message:
+                "The Azure port depends on the SDK and src/errors.ts only (shared errors live in src/errors.ts).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The simulated Azure answers as Azure does and knows nothing of what uses it.
+  {
+    files: ["src/sandbox/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            AZURE_SDK,
+            {
+              group: [...DRIVERS, "**/runs/**", "**/machines/**"],
+              message: "The sandbox never imports the engine, the machines or a driver.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The terminal UI and the Slack app get their Azure port, engine and diagnosis handed in by the CLI (wiring.ts).
+  {
+    files: ["src/tui/**/*.ts", "src/tui/**/*.tsx", "src/slack/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            AZURE_SDK,
+            {
+              group: ["**/sandbox/**", "**/azure/factory.js", "**/azure/index.js"],
+              message:
+                "The TUI and the Slack app are handed their Azure port by src/cli/wiring.ts; they never build one.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -116,17 +179,9 @@ export default tseslint.config(
         "error",
         {
           patterns: [
-            { group: ["@azure/*"], message: "Only src/azure may import the Azure SDK." },
+            AZURE_SDK,
             {
-              group: [
-                "**/machines/**",
-                "**/runs/**",
-                "**/tui/**",
-                "**/slack/**",
-                "**/cli/**",
-                "**/cli.js",
-                "**/sandbox/**",
-              ],
+              group: ["**/machines/**", "**/runs/**", ...DRIVERS, "**/sandbox/**"],
               message: "The diagnosis sits below the machines, the engine and the drivers: it imports none of them.",
             },
           ],
@@ -134,10 +189,11 @@ export default tseslint.config(
       ],
     },
   },
-  // Rooms already split by responsibility keep their files under 400 lines (the rest of src follows as it is split).
+  // No room over 400 lines, counted as the file has them (blank lines and comments included, as `wc -l` counts).
   {
-    files: ["src/machines/**/*.ts", "src/diagnosis/**/*.ts"],
-    rules: { "max-lines": ["error", { max: 400 }] },
+    files: ["src/**/*.ts", "src/**/*.tsx"],
+    ignores: BEING_SPLIT,
+    rules: { "max-lines": ["error", { max: MAX_LINES, skipBlankLines: false, skipComments: false }] },
   },
   {
     files: ["scripts/**/*.js", "bin/**/*.js"],

@@ -78,7 +78,7 @@ export async function main(
       ...base,
       globals,
       azure: () =>
-        (azure ??= import("./azure/factory.js").then((m) => m.createAzureForCli(globals, base.env, { onResponse }))),
+        (azure ??= import("./cli/wiring.js").then((m) => m.createAzureForCli(globals, base.env, { onResponse }))),
       onAzureResponse: (listener) => {
         responseListeners.add(listener);
         return () => responseListeners.delete(listener);

@@ -2,7 +2,7 @@
 // Prints, per case, the wall time, the Azure calls the probe made (port calls and HTTP requests), and the sequential
 // round trips (waves) on the probe's critical path; the target is at most 3 waves. Run `npm run build` first.
 import { performance } from "node:perf_hooks";
-import { createSandboxAzure } from "../../dist/azure/factory.js";
+import { createSandboxAzure } from "../../dist/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../dist/diagnosis/index.js";
 import { breakWorld, createWorld, memoryStore, worldNow } from "../../dist/sandbox/index.js";
 

@@ -83,7 +83,7 @@ const registry = Object.values(world.registries)[0];
 const vault = Object.values(world.vaults)[0];
 const key = Object.values(vault.keys)[0];
 
-// The same requests both ways: on the direct server the vault is named by the /vault/<name> prefix (as CONTRACT has it).
+// The same requests both ways: on the direct server the vault is named by the /vault/<name> prefix (as `sandbox serve` answers).
 const requests = [
   { host: "management.azure.com", path: `${registry.id}?api-version=2025-11-01` },
   { host: "management.azure.com", path: `${vault.id}?api-version=2026-02-01` },

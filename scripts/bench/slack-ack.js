@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import bolt from "@slack/bolt";
-import { createSandboxAzure } from "../../dist/azure/factory.js";
+import { createSandboxAzure } from "../../dist/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../dist/diagnosis/diagnose.js";
 import { triage } from "../../dist/diagnosis/triage.js";
 import { RUNBOOKS } from "../../dist/machines/index.js";

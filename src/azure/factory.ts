@@ -1,56 +1,38 @@
-// Builds the CmkAzure a command runs against: the cloud (DefaultAzureCredential + subscription) or the sandbox (the
-// same SDK clients over the sandbox's in-process transport, with the world kept in the state file). Also the
-// subscription directory, which needs no subscription: it lists them, then builds the port for the one chosen.
-import { resolve } from "node:path";
+// Builds the CmkAzure a command runs against: the cloud (DefaultAzureCredential + subscription), or any in-process
+// service that answers as Azure does (the same SDK clients over an in-process transport). The sandbox is such a
+// service, but this folder never loads it: the CLI's composition root (src/cli/wiring.ts) hands it in.
 import type { TokenCredential } from "@azure/core-auth";
 import { UsageError } from "../errors.js";
-import { createSandboxHandler } from "../sandbox/handler.js";
-import { fileStore, SandboxStateError, type WorldStore } from "../sandbox/store.js";
 import { createCmkAzure, type ResponseRecord } from "./cmk-azure.js";
 import { createCloudCredential, createSandboxCredential } from "./credentials.js";
 import { isGuid } from "./ids.js";
-import { createSandboxHttpClient } from "./sandbox-transport.js";
-import type { CallOptions, CmkAzure, SubscriptionInfo } from "./types.js";
+import { createSandboxHttpClient, type InProcessService } from "./sandbox-transport.js";
+import type { AzurePlace, CallOptions, CmkAzure, SubscriptionInfo } from "./types.js";
 
-export interface SandboxAzureOptions {
-  /** The sandbox state file (as `--sandbox <file>`); or give `store`. */
-  stateFile?: string;
-  store?: WorldStore;
-  /** Delay per request (ms), on top of the world's own latency setting: benchmarks and timeout tests. */
-  latencyMs?: number;
+/** Options of the port builders beyond the target. */
+export interface CliAzureOptions {
+  /** Called once per HTTP response (method, URL without query, status, request id): the run engine's audit log. */
   onResponse?: (record: ResponseRecord) => void;
 }
 
-function readSubscription(store: WorldStore, where: string): string {
-  try {
-    return store.read().subscriptionId;
-  } catch (error) {
-    if (error instanceof SandboxStateError) {
-      // The hint once: "no sandbox at …" already names the command.
-      const hint = error.message.includes("sandbox init")
-        ? ""
-        : ` (run \`acr-cmk sandbox init\` to create the sandbox${where})`;
-      throw new UsageError(`${error.message}${hint}`);
-    }
-    throw error;
-  }
+/** The in-process service answers Retry-After: 0; injected 429/503 faults are still retried, without the cloud's waits. */
+export const IN_PROCESS_RETRIES = { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 20 } as const;
+
+export interface InProcessAzureOptions extends CliAzureOptions {
+  service: InProcessService;
+  subscriptionId: string;
+  place: AzurePlace;
 }
 
-/** The port over the embedded sandbox: real SDK clients, real Azure URLs, the sandbox's in-process HttpClient. */
-export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
-  if (!options.store && !options.stateFile) throw new UsageError("sandbox: give a state file or a store");
-  const store = options.store ?? fileStore(options.stateFile as string);
-  const subscriptionId = readSubscription(store, options.stateFile ? ` at ${options.stateFile}` : "");
-  const handler = createSandboxHandler({ store, ...(options.latencyMs ? { latencyMs: options.latencyMs } : {}) });
-  const httpClient = createSandboxHttpClient(handler);
+/** The port over an in-process service: real SDK clients, real Azure URLs, an unsigned token the service accepts. */
+export function createInProcessAzure(options: InProcessAzureOptions): CmkAzure {
   return createCmkAzure({
-    subscriptionId,
-    place: { kind: "sandbox", ...(options.stateFile ? { stateFile: resolve(options.stateFile) } : {}) },
+    subscriptionId: options.subscriptionId,
+    place: options.place,
     credential: createSandboxCredential(),
-    httpClient,
-    // The sandbox answers Retry-After: 0; injected 429/503 faults are still retried, just without the cloud's waits.
+    httpClient: createSandboxHttpClient(options.service),
     updateIntervalInMs: 0,
-    retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 20 },
+    retryOptions: { ...IN_PROCESS_RETRIES },
     ...(options.onResponse ? { onResponse: options.onResponse } : {}),
   });
 }
@@ -61,12 +43,6 @@ export interface AzureTarget {
   subscription?: string;
   /** The sandbox state file when sandbox mode is on. */
   sandbox?: string;
-}
-
-/** Options of `createAzureForCli` beyond the target. */
-export interface CliAzureOptions {
-  /** Called once per HTTP response (method, URL without query, status, request id): the run engine's audit log. */
-  onResponse?: (record: ResponseRecord) => void;
 }
 
 /** The subscription a command names, checked before any call: missing or not a GUID is bad usage (exit 2). */
@@ -88,16 +64,18 @@ function cloudCredential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
   return createCloudCredential(env.AZURE_TENANT_ID ? { tenantId: env.AZURE_TENANT_ID } : {});
 }
 
-/** What `ctx.azure()` returns: sandbox mode when `--sandbox` / ACR_CMK_SANDBOX is set, the cloud otherwise. */
-export async function createAzureForCli(
-  globals: AzureTarget,
+/** The port against Azure for `--subscription` (or AZURE_SUBSCRIPTION_ID). */
+export async function createCloudAzure(
+  target: Pick<AzureTarget, "subscription">,
   env: NodeJS.ProcessEnv,
   options: CliAzureOptions = {},
 ): Promise<CmkAzure> {
-  const onResponse = options.onResponse ? { onResponse: options.onResponse } : {};
-  if (globals.sandbox) return createSandboxAzure({ stateFile: globals.sandbox, ...onResponse });
-  const subscriptionId = requireSubscriptionId(globals.subscription ?? env.AZURE_SUBSCRIPTION_ID);
-  return createCmkAzure({ subscriptionId, credential: await cloudCredential(env), ...onResponse });
+  const subscriptionId = requireSubscriptionId(target.subscription ?? env.AZURE_SUBSCRIPTION_ID);
+  return createCmkAzure({
+    subscriptionId,
+    credential: await cloudCredential(env),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+  });
 }
 
 /** Before a subscription is chosen: the ones the identity can see, and the port for the one chosen. */
@@ -107,42 +85,21 @@ export interface SubscriptionDirectory {
   azureFor(subscriptionId: string, options?: CliAzureOptions): Promise<CmkAzure>;
 }
 
-/** The sandbox's directory: its world's one subscription, listed by the real SubscriptionClient over its transport. */
-function sandboxDirectory(stateFile: string): SubscriptionDirectory {
-  const store = fileStore(stateFile);
-  const worldSubscription = readSubscription(store, ` at ${stateFile}`);
-  const httpClient = createSandboxHttpClient(createSandboxHandler({ store }));
-  return {
-    async listSubscriptions(options) {
-      const { listSubscriptions } = await import("./subscriptions.js");
-      return listSubscriptions(
-        createSandboxCredential(),
-        { httpClient, retryOptions: { maxRetries: 3, retryDelayInMs: 1, maxRetryDelayInMs: 20 } },
-        options,
-      );
-    },
-    async azureFor(subscriptionId, options = {}) {
-      if (subscriptionId.trim().toLowerCase() !== worldSubscription.toLowerCase()) {
-        throw new UsageError(`subscription ${subscriptionId} is not the sandbox's (${worldSubscription})`);
-      }
-      return createSandboxAzure({
-        store,
-        stateFile,
-        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
-      });
-    },
-  };
+/** The subscriptions an in-process service holds, listed by the real SubscriptionClient over its transport. */
+export async function listInProcessSubscriptions(
+  service: InProcessService,
+  options?: CallOptions,
+): Promise<SubscriptionInfo[]> {
+  const { listSubscriptions } = await import("./subscriptions.js");
+  return listSubscriptions(
+    createSandboxCredential(),
+    { httpClient: createSandboxHttpClient(service), retryOptions: { ...IN_PROCESS_RETRIES } },
+    options,
+  );
 }
 
-/**
- * The subscription directory a terminal session starts from when no subscription was given: works without one in
- * both modes (cloud: DefaultAzureCredential; sandbox: the state file's world).
- */
-export async function createSubscriptionDirectory(
-  target: Pick<AzureTarget, "sandbox">,
-  env: NodeJS.ProcessEnv,
-): Promise<SubscriptionDirectory> {
-  if (target.sandbox) return sandboxDirectory(target.sandbox);
+/** The cloud's directory: works without a subscription (DefaultAzureCredential lists what the identity can see). */
+export async function createCloudSubscriptionDirectory(env: NodeJS.ProcessEnv): Promise<SubscriptionDirectory> {
   const credential = await cloudCredential(env);
   return {
     async listSubscriptions(options) {

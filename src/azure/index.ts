@@ -2,12 +2,20 @@
 export * from "./types.js";
 export { createCmkAzure, type CmkAzureOptions, type ResponseRecord } from "./cmk-azure.js";
 export {
-  createAzureForCli,
-  createSandboxAzure,
-  createSubscriptionDirectory,
-  type SandboxAzureOptions,
+  createCloudAzure,
+  createCloudSubscriptionDirectory,
+  createInProcessAzure,
+  listInProcessSubscriptions,
+  type CliAzureOptions,
+  type InProcessAzureOptions,
   type SubscriptionDirectory,
 } from "./factory.js";
+export {
+  createSandboxHttpClient,
+  type InProcessRequest,
+  type InProcessResponse,
+  type InProcessService,
+} from "./sandbox-transport.js";
 export { listSubscriptions, type SubscriptionClientSettings } from "./subscriptions.js";
 export { createRemoteSandboxAzure, type RemoteSandboxAzureOptions } from "./remote-sandbox.js";
 export { createCloudCredential, createSandboxCredential } from "./credentials.js";

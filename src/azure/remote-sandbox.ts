@@ -20,7 +20,7 @@ const ARM_HOSTS = new Set(["management.azure.com", "management.chinacloudapi.cn"
 const REGISTRY_SUFFIXES = ["azurecr.io", "azurecr.cn", "azurecr.us"];
 
 /**
- * Where a real Azure URL goes on the sandbox server (CONTRACT.md): Resource Manager paths as they are,
+ * Where a real Azure URL goes on the sandbox server (as `sandbox serve` answers them): Resource Manager paths as they are,
  * `<vault>.vault.azure.net` under `/vault/<vault>`, `<registry>.azurecr.io` under `/registry/<registry>`.
  * Any other host (the sandbox's own, in a poll URL it handed out) is left alone.
  */

@@ -1,5 +1,6 @@
 // The in-process transport: the real SDK clients, with their real URLs and pipelines (bearer auth over https, Key
-// Vault's challenge, retries, pollers), answered by the sandbox instead of the network.
+// Vault's challenge, retries, pollers), answered by an in-process service (the sandbox) instead of the network. The
+// service is structural, `{ handle(request) }`: src/azure never loads the simulator; the CLI hands it in.
 import { Readable } from "node:stream";
 import {
   createHttpHeaders,
@@ -8,7 +9,34 @@ import {
   type PipelineRequest,
   type PipelineResponse,
 } from "@azure/core-rest-pipeline";
-import { SandboxNetworkError, type SandboxHandler } from "../sandbox/handler.js";
+
+/** A request as the in-process service sees it: the real Azure URL, lower-case header names, the body as text. */
+export interface InProcessRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface InProcessResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** Anything that answers requests the way Azure would; the sandbox's handler is one. */
+export interface InProcessService {
+  handle(request: InProcessRequest): Promise<InProcessResponse>;
+}
+
+/**
+ * A service that cannot answer at all (a host that no longer resolves, a dropped connection) throws an error carrying
+ * a Node system error code, as `getaddrinfo ENOTFOUND <host>` does on the wire.
+ */
+function systemErrorCode(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === "string" && /^E[A-Z]+$/.test(code) ? code : undefined;
+}
 
 /** core-rest-pipeline's own clients throw an Error named "AbortError"; the SDK's pollers and retries look for that name. */
 class AbortError extends Error {
@@ -79,8 +107,8 @@ function abortable<T>(work: Promise<T>, signal: PipelineRequest["abortSignal"]):
   });
 }
 
-/** An `HttpClient` for the SDK clients' `httpClient` option that answers from `handler`. */
-export function createSandboxHttpClient(handler: SandboxHandler): HttpClient {
+/** An `HttpClient` for the SDK clients' `httpClient` option that answers from `service`. */
+export function createSandboxHttpClient(service: InProcessService): HttpClient {
   return {
     async sendRequest(request: PipelineRequest): Promise<PipelineResponse> {
       if (request.abortSignal?.aborted) throw new AbortError("The operation was aborted.");
@@ -90,7 +118,7 @@ export function createSandboxHttpClient(handler: SandboxHandler): HttpClient {
       let answer;
       try {
         answer = await abortable(
-          handler.handle({
+          service.handle({
             method: request.method,
             url: request.url,
             headers,
@@ -100,9 +128,10 @@ export function createSandboxHttpClient(handler: SandboxHandler): HttpClient {
         );
       } catch (error) {
         if (error instanceof AbortError) throw error;
-        if (error instanceof SandboxNetworkError) {
+        const code = systemErrorCode(error);
+        if (code) {
           // As the node client surfaces a DNS failure: the system error's message and code.
-          throw new RestError(error.message, { code: error.code, request });
+          throw new RestError((error as Error).message, { code, request });
         }
         throw new RestError(error instanceof Error ? error.message : String(error), {
           code: RestError.REQUEST_SEND_ERROR,

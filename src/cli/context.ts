@@ -2,7 +2,7 @@ import type { CmkAzure } from "../azure/types.js";
 
 export type OutputFormat = "text" | "json";
 
-/** Global options of every command (CONTRACT.md). */
+/** Global options of every command (README, "Commands"). */
 export interface GlobalOptions {
   subscription?: string;
   /** Absolute path of the sandbox state file when sandbox mode is on. */

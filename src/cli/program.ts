@@ -62,7 +62,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
 
   program
     .command("triage")
-    .description("name the cause of a pasted Azure error (argument or stdin)")
+    .description("name the cause of a pasted Azure error (argument, stdin, or a paste on a terminal ended with Ctrl-D)")
     .argument("[text...]", "error text; read from stdin when absent")
     .action(action(async () => (await import("./commands/triage.js")).triageCommand));
 

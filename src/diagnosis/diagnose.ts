@@ -1,4 +1,6 @@
-// diagnose = probe + rules: one registry's CMK health as a report (CONTRACT.md's JSON, plus what the probe cost).
+// diagnose = probe + rules: one registry's CMK health as a report (the JSON of `diagnose --output json`, plus what the probe cost).
+import { impactOf, type Impact } from "./impact.js";
+import { knownPlaceholderValues } from "./known-values.js";
 import type { CmkAzure, RegistryRef } from "../azure/types.js";
 import type { Finding } from "./types.js";
 import type { DiagnosisSnapshot, ProbeStats } from "./snapshot.js";
@@ -25,6 +27,8 @@ export interface DiagnosisReport {
   registry: RegistrySummary;
   /** No critical and no warning finding (exit 0); info findings do not count. */
   healthy: boolean;
+  /** Whether pulls fail right now, when something critical was found (src/diagnosis/impact.ts). */
+  impact: Impact | null;
   /** Most severe first. */
   findings: Finding[];
   /** Azure calls made, sequential round trips on the critical path, wall time. */
@@ -61,6 +65,7 @@ export function buildReport(snapshot: DiagnosisSnapshot, stats: ProbeStats, ctx:
       },
     },
     healthy: isHealthy(findings),
+    impact: impactOf(findings),
     findings,
     probe: { calls: stats.calls, waves: stats.waves, elapsedMs: stats.elapsedMs },
   };
@@ -70,12 +75,14 @@ export async function diagnoseRegistry(
   azure: CmkAzure,
   ref: RegistryRef,
   options: DiagnoseOptions = {},
-): Promise<DiagnosisReport & { stats: ProbeStats }> {
+): Promise<DiagnosisReport & { stats: ProbeStats; knownValues: Record<string, string> }> {
   const { snapshot, stats } = await probeRegistry(azure, ref, options);
   const report = buildReport(snapshot, stats, { invocation: options.invocation ?? "acr-cmk" });
-  // The trace stays out of the JSON (CONTRACT keys + probe); callers that want it (bench, --verbose) read `stats`.
+  // The trace and the placeholder values stay out of the JSON (the report's own keys + probe); callers that want them
+  // (bench, --verbose, a dry run's commands) read `stats` and `knownValues`.
   Object.defineProperty(report, "stats", { value: stats, enumerable: false });
-  return report as DiagnosisReport & { stats: ProbeStats };
+  Object.defineProperty(report, "knownValues", { value: knownPlaceholderValues(snapshot), enumerable: false });
+  return report as DiagnosisReport & { stats: ProbeStats; knownValues: Record<string, string> };
 }
 
 /** The name drivers reach for first. */

@@ -2,6 +2,7 @@
 // then the one command to run next.
 import type { Finding, Severity } from "./types.js";
 import type { DiagnosisReport } from "./diagnose.js";
+import { impactLine } from "./impact.js";
 
 export interface TextOptions {
   color: boolean;
@@ -59,14 +60,9 @@ function countLine(report: DiagnosisReport): string {
 /** The headline and the impact: what is wrong first, then whether pulls fail right now. */
 function headline(report: DiagnosisReport): string[] {
   const top = report.findings[0];
-  const ids = new Set(report.findings.map((f) => f.id));
   if (top?.severity === "critical") {
-    const impact = ids.has("REGISTRY_DATA_UNREADABLE")
-      ? "Impact: the registry cannot read its content right now (pulls and pushes fail)."
-      : ids.has("REGISTRY_DATA_UNCHECKED")
-        ? "Impact: unknown (the registry's data plane could not be asked)."
-        : "Impact: content still reads for now; fix this before it stops.";
-    return [`Critical: ${top.title}. ${countLine(report)}`, impact];
+    const impact = report.impact;
+    return [`Critical: ${top.title}. ${countLine(report)}`, ...(impact ? [impactLine(impact)] : [])];
   }
   if (top?.severity === "warning") return [`No outage, but: ${top.title}. ${countLine(report)}`];
   if (report.registry.encryption.status !== "enabled") return ["Healthy: no customer-managed key to go wrong."];

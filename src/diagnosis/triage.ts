@@ -1,6 +1,8 @@
 // Triage: name the CMK cause behind an error an engineer pasted (az output, a JSON body, a stack trace, a Slack
 // thread). Pure and synchronous: the same text always gives the same answer, and nothing here calls Azure.
 import type { RunbookId, TriageCause, TriageResult } from "./types.js";
+import { readClauses } from "./triage/clauses.js";
+import { otherServiceIn, registryIn } from "./triage/context.js";
 import { normalise, rawSpan } from "./triage/normalise.js";
 import { CAUSE_PRECEDENCE, SIGNALS, type NamedCause, type Signal } from "./triage/signals.js";
 
@@ -18,7 +20,7 @@ export const CAUSE_TITLES: Readonly<Record<TriageCause, string>> = {
   "identity-removed": "the registry's encryption identity was removed or is no longer usable",
   "firewall-403": "the key vault's firewall or private-network settings block access to the key",
   "access-revoked": "the encryption identity lost its permissions on the key (get, wrapKey, unwrapKey)",
-  "key-disabled": "the encryption key is disabled",
+  "key-disabled": "the encryption key is disabled, expired or not yet valid",
   unknown: "no customer-managed-key cause recognised",
 };
 
@@ -47,6 +49,16 @@ function stronger(a: Hit, b: Hit): Hit {
   return a.index <= b.index ? a : b;
 }
 
+/**
+ * A fact read from a sentence (triage/clauses.ts): stronger than ACR's generic "cannot use the key" sentences, weaker
+ * than any code or message that names one cause outright.
+ */
+const CLAUSE_WEIGHT = 60;
+
+function clauseSignal(cause: NamedCause): Signal {
+  return { id: `clause.${cause}`, cause, weight: CLAUSE_WEIGHT, pattern: /(?!)/ };
+}
+
 export function triage(pasted: string): TriageResult {
   const canonical = normalise(pasted);
   let best: Hit | undefined;
@@ -54,10 +66,23 @@ export function triage(pasted: string): TriageResult {
     const hit = firstHit(canonical.text, signal);
     if (hit) best = best ? stronger(best, hit) : hit;
   }
+  const clauses = readClauses(canonical.text);
+  // Facts that disagree (the key is gone here, the identity there) settle nothing unless a stronger signal does.
+  const clauseCauses = new Set(clauses.map((c) => c.cause));
+  if (clauseCauses.size === 1 && (!best || best.signal.weight < CLAUSE_WEIGHT)) {
+    const first = clauses[0] as (typeof clauses)[number];
+    best = { signal: clauseSignal(first.cause), index: first.index, length: first.length };
+  } else if (clauseCauses.size > 1 && best && best.signal.weight < CLAUSE_WEIGHT) {
+    best = undefined;
+  }
   if (!best) return { cause: "unknown", runbook: null, evidence: "" };
+  const registry = registryIn(canonical.text);
+  const service = registry ? undefined : otherServiceIn(canonical.text);
   return {
     cause: best.signal.cause,
     runbook: RUNBOOK_FOR_CAUSE[best.signal.cause],
     evidence: rawSpan(pasted, canonical, best.index, best.index + best.length),
+    ...(registry ? { registry } : {}),
+    ...(service ? { service } : {}),
   };
 }

@@ -6,7 +6,7 @@ export type { RunbookId };
 
 export type Severity = "critical" | "warning" | "info";
 
-/** One fact about a registry's CMK setup (CONTRACT.md: id, severity, title, detail, evidence, runbook). */
+/** One fact about a registry's CMK setup, as `diagnose --output json` prints it: id, severity, title, detail, evidence, runbook. */
 export interface Finding {
   /** Stable id, e.g. KEY_SOFT_DELETED. */
   id: string;
@@ -29,6 +29,10 @@ export interface TriageResult {
   runbook: RunbookId | null;
   /** The matched part of the text. */
   evidence: string;
+  /** The registry the text names, when it names exactly one: the suggested commands then name it too. */
+  registry?: { id?: string; resourceGroup?: string; name: string };
+  /** The other Azure service a CMK error comes from (a disk encryption set, a SQL server …): the runbooks are for registries. */
+  service?: string;
 }
 
 /** A read that failed is evidence, not a crash. */

@@ -1,6 +1,8 @@
-// Runbook: the key vault firewall keeps the registry out (seed 001 "Enabling key vault firewall"; seed 003 step 5).
-// Allow trusted Azure services, then reconfigure the key and identity (rotate-key with the same key and identity);
-// if the registry is still blocked, escalate to Azure Support as the docs say.
+// Runbook: the key vault firewall keeps the registry out. Allow trusted Azure services, then reconfigure the key and
+// identity (rotate-key with the same key and identity); if the registry is still blocked, escalate to Azure Support as
+// the docs say.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys
+//   ("Enabling a key vault firewall")
 import { firewall403Actors } from "./actors/firewall-403.js";
 import { AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";

@@ -1,6 +1,8 @@
-// Runbook: the managed identity the registry's encryption uses was removed (seed 001 "Removing managed identity").
+// Runbook: the managed identity the registry's encryption uses was removed.
 // User-assigned: re-assign it (optionally move encryption to another identity, then remove the old one).
 // System-assigned: only Azure Support can restore it — escalate with a ready-to-paste support request.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys
+//   ("Error when you remove a managed identity")
 import { identityRemovedActors } from "./actors/identity-removed.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";

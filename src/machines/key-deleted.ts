@@ -1,6 +1,9 @@
-// Runbook: accidental deletion of the key vault or the key (seed 001 "Accidental deletion of key vault or key";
-// Key Vault soft-delete recovery). Recover the vault, then the key; re-grant the RBAC access a recovered vault loses;
-// prove the registry reads its key; recommend a key backup and purge protection. A purge ends in `unrecoverable`.
+// Runbook: accidental deletion of the key vault or the key. Recover the vault, then the key; re-grant the RBAC access
+// a recovered vault loses; prove the registry reads its key; recommend a key backup and purge protection. A purge ends
+// in `unrecoverable`.
+// Sources: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys
+//   ("Accidental deletion of a key vault or key"),
+// https://learn.microsoft.com/en-us/azure/key-vault/general/key-vault-recovery
 import { keyDeletedActors } from "./actors/key-deleted.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";

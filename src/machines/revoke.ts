@@ -1,5 +1,7 @@
-// Runbook: revoke the registry's access to its key on purpose (seed 001 "Revoke key"). State the impact, back up the
-// key, record exactly the access being removed, remove it by the chosen method, verify the registry is cut off.
+// Runbook: revoke the registry's access to its key on purpose. State the impact, back up the key, record exactly the
+// access being removed, remove it by the chosen method, verify the registry is cut off.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-rotate-revoke-customer-managed-keys
+//   ("Revoke a customer-managed key")
 import { revokeActors } from "./actors/revoke.js";
 import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";

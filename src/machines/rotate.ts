@@ -1,6 +1,7 @@
-// Runbook: rotate the registry's key (seed 001 "Rotate key" / "Update key version"). Create a new key version; an
-// automatic (versionless) registry picks it up within an hour — a durable wait with a deadline; a manual (versioned)
-// registry is rotated with rotate-key (or switched to the versionless id). Then back up the key.
+// Runbook: rotate the registry's key. Create a new key version; an automatic (versionless) registry picks it up
+// within an hour — a durable wait with a deadline; a manual (versioned) registry is rotated with rotate-key (or
+// switched to the versionless id). Then back up the key.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-rotate-revoke-customer-managed-keys
 import { rotateActors } from "./actors/rotate.js";
 import { AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";

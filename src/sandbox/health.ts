@@ -1,16 +1,27 @@
-// The sandbox's ground truth: can a registry use its customer-managed key right now, and if not, why.
-// This module is the single home of the CMK rules (seeds 001/003, research §1, §3.3, §6); the HTTP handlers and
-// `sandbox status` both ask it rather than re-deciding.
+// The sandbox's ground truth: can a registry use its customer-managed key right now, and if not, why. This module is
+// the single home of the CMK rules the Microsoft docs describe (identity, vault, network, access, key, validity:
+// https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys, and
+// docs/azure-behaviour.md); the HTTP handlers and `sandbox status` both ask it rather than re-deciding.
 import { keyId, parseKeyId } from "./ids.js";
 import { deletionInProgress } from "./key-deletion.js";
+import { hasKeyPermissions } from "./key-permissions.js";
 import {
-  ROLE,
-  type KeyRecord,
-  type KeyVersionRecord,
-  type RegistryRecord,
-  type VaultRecord,
-  type World,
-} from "./world.js";
+  encryptionClientId,
+  encryptionIdentityLabel,
+  isSystemReference,
+  principalForEncryptionIdentity,
+  resolveRegistryKey,
+} from "./registry-encryption.js";
+import type { RegistryRecord, VaultRecord, World } from "./world.js";
+
+// The rules' inputs, asked of this module by the handlers (one front door for what decides key access).
+export { hasKeyPermissions } from "./key-permissions.js";
+export {
+  encryptionIdentityLabel,
+  principalForEncryptionIdentity,
+  resolveRegistryKey,
+  type ResolvedRegistryKey,
+} from "./registry-encryption.js";
 
 export type KeyUse = "unwrap" | "wrap";
 
@@ -23,7 +34,10 @@ export interface KeyAccess {
 
 const CMK_HELP = "For more information on bring your own key, please visit 'https://aka.ms/acr/cmk'.";
 
-/** Documented (seed 003, "Identity expiry error"): data-plane answer once a removed identity's credential lapses. */
+/**
+ * The data-plane answer once a removed identity's credential lapses ("Identity expiry error" in
+ * https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys).
+ */
 export const IDENTITY_INACTIVE_MESSAGE =
   "The identity associated with the registry is inactive. This could be due to attempted removal of the identity. Reassign the identity manually";
 
@@ -42,145 +56,6 @@ const NEEDED: Record<KeyUse, string[]> = {
   unwrap: ["get", "unwrapKey"],
   wrap: ["get", "wrapKey", "unwrapKey"],
 };
-
-const ALL_KEY_PERMISSIONS = new Set(["*"]);
-
-/** Key data actions each built-in role grants, by role definition GUID (research §4). */
-const ROLE_KEY_PERMISSIONS: Record<string, Set<string>> = {
-  [ROLE.cryptoServiceEncryptionUser]: new Set(["get", "wrapkey", "unwrapkey"]),
-  [ROLE.cryptoUser]: new Set(["get", "list", "wrapkey", "unwrapkey", "encrypt", "decrypt", "sign", "verify"]),
-  [ROLE.cryptoOfficer]: ALL_KEY_PERMISSIONS,
-  [ROLE.keyVaultAdministrator]: ALL_KEY_PERMISSIONS,
-};
-
-export interface ResolvedRegistryKey {
-  vault?: VaultRecord;
-  key?: KeyRecord;
-  version?: KeyVersionRecord;
-  /** Names as written in the registry's key identifier, for messages when the records are gone. */
-  vaultName?: string;
-  keyName?: string;
-  versionName?: string;
-  /** The versioned key id in use (real Azure form). */
-  kid?: string;
-}
-
-/** Follows keyIdentifier / versionedKeyIdentifier to the vault, key and version the registry uses. */
-export function resolveRegistryKey(world: World, registry: RegistryRecord): ResolvedRegistryKey {
-  const configured = registry.encryption.keyIdentifier ? parseKeyId(registry.encryption.keyIdentifier) : null;
-  if (!configured) return {};
-  const vault = world.vaults[configured.vault.toLowerCase()];
-  const key = vault?.keys[configured.key.toLowerCase()];
-  let versionName = configured.version;
-  if (!versionName && registry.encryption.versionedKeyIdentifier) {
-    // Versionless: the version in use is the one ACR last picked up, if it belongs to the same key.
-    const inUse = parseKeyId(registry.encryption.versionedKeyIdentifier);
-    if (inUse?.vault === configured.vault && inUse.key.toLowerCase() === configured.key.toLowerCase()) {
-      versionName = inUse.version;
-    }
-  }
-  versionName ??= key?.versions[key.versions.length - 1]?.version;
-  const version = versionName ? key?.versions.find((v) => v.version === versionName.toLowerCase()) : undefined;
-  const result: ResolvedRegistryKey = {
-    vaultName: vault?.name ?? configured.vault,
-    keyName: key?.name ?? configured.key,
-    kid: keyId(vault?.name ?? configured.vault, key?.name ?? configured.key, versionName),
-  };
-  if (vault) result.vault = vault;
-  if (key) result.key = key;
-  if (version) result.version = version;
-  if (versionName) result.versionName = versionName;
-  return result;
-}
-
-function isSystemReference(world: World, registry: RegistryRecord, identity: string): boolean {
-  const value = identity.toLowerCase();
-  return value === "system" || registry.systemIdentity?.clientId.toLowerCase() === value;
-}
-
-/** The principal the registry's encryption runs as, but only while that identity is assigned to the registry. */
-export function principalForEncryptionIdentity(
-  world: World,
-  registry: RegistryRecord,
-): { principalId: string; kind: "user" | "system" } | null {
-  const identity = registry.encryption.identity;
-  if (!identity) return null;
-  if (isSystemReference(world, registry, identity)) {
-    return registry.systemIdentity ? { principalId: registry.systemIdentity.principalId, kind: "system" } : null;
-  }
-  for (const assigned of registry.userAssignedIdentities) {
-    const record = world.identities[assigned.toLowerCase()];
-    if (record && record.clientId.toLowerCase() === identity.toLowerCase()) {
-      return { principalId: record.principalId, kind: "user" };
-    }
-  }
-  return null;
-}
-
-/** How reasons name the encryption identity: "identity '<UAI name>'" or "the system-assigned identity". */
-export function encryptionIdentityLabel(world: World, registry: RegistryRecord): string {
-  const identity = registry.encryption.identity ?? registry.identityDetached?.identity;
-  if (!identity) return "the encryption identity";
-  if (identity.toLowerCase() === "system") return "the system-assigned identity";
-  if (registry.systemIdentity?.clientId.toLowerCase() === identity.toLowerCase()) return "the system-assigned identity";
-  const record = Object.values(world.identities).find((i) => i.clientId.toLowerCase() === identity.toLowerCase());
-  return record ? `identity '${record.name}'` : `identity '${identity}'`;
-}
-
-/** The client id ACR names in its errors ("system" stays as the registry stores it when no system identity). */
-function encryptionClientId(registry: RegistryRecord): string {
-  const identity = registry.encryption.identity ?? registry.identityDetached?.identity ?? "";
-  if (identity.toLowerCase() === "system" && registry.systemIdentity) return registry.systemIdentity.clientId;
-  return identity;
-}
-
-function trimScope(scope: string): string {
-  return scope.toLowerCase().replace(/\/+$/, "");
-}
-
-/** Does an assignment at `scope` reach `target` (the same resource or one of its ancestors)? */
-function scopeCovers(scope: string, target: string): boolean {
-  const s = trimScope(scope);
-  const t = trimScope(target);
-  return s === "" || s === t || t.startsWith(`${s}/`);
-}
-
-function roleGuid(roleDefinitionId: string): string {
-  return (roleDefinitionId.split("/").pop() ?? "").toLowerCase();
-}
-
-/**
- * Which of `needed` key permissions `principalId` lacks on `vault`: access policies on a policy vault, Azure RBAC
- * role assignments at vault scope or above (or at the key's own scope when `keyName` is given) on an RBAC vault.
- */
-export function hasKeyPermissions(
-  world: World,
-  vault: VaultRecord,
-  principalId: string,
-  needed: string[],
-  keyName?: string,
-): { ok: boolean; missing: string[] } {
-  const granted = new Set<string>();
-  const principal = principalId.toLowerCase();
-  if (vault.enableRbacAuthorization) {
-    const keyScope = keyName ? `${vault.id}/keys/${keyName}` : null;
-    for (const assignment of Object.values(world.roleAssignments)) {
-      if (assignment.principalId.toLowerCase() !== principal) continue;
-      if (!scopeCovers(assignment.scope, vault.id) && !(keyScope && scopeCovers(assignment.scope, keyScope))) continue;
-      for (const permission of ROLE_KEY_PERMISSIONS[roleGuid(assignment.roleDefinitionId)] ?? [])
-        granted.add(permission);
-    }
-  } else {
-    for (const policy of vault.accessPolicies) {
-      if (policy.objectId.toLowerCase() !== principal) continue;
-      for (const permission of policy.permissions.keys) {
-        granted.add(permission.toLowerCase() === "all" ? "*" : permission.toLowerCase());
-      }
-    }
-  }
-  const missing = granted.has("*") ? [] : needed.filter((p) => !granted.has(p.toLowerCase()));
-  return { ok: missing.length === 0, missing };
-}
 
 /** Does the vault's network let ACR (a trusted Azure service) in? */
 function vaultNetworkBlocksRegistry(vault: VaultRecord): string | null {
@@ -371,7 +246,7 @@ export function registryKeyAccess(world: World, registry: RegistryRecord, now: D
           : { status: 403, code: "DENIED", message: IDENTITY_INACTIVE_MESSAGE };
       break;
     case "key":
-      // ACR's data-plane text for an unusable key is not published (research §7): the sandbox's is obviously its own.
+      // ACR's data-plane text for an unusable key is not published: the sandbox's is obviously its own.
       failure =
         use === "wrap"
           ? { status: 400, code: "BadRequest", message: keyAccessMessage(kid, clientId) }

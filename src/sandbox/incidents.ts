@@ -1,5 +1,5 @@
 // `sandbox break <incident>`: each incident puts the world into the state a documented failure leaves behind
-// (seeds 001/003), so a drill starts from exactly what an on-call engineer would find.
+// (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys), so a drill starts from exactly what an on-call engineer would find.
 import { principalForEncryptionIdentity, resolveRegistryKey } from "./health.js";
 import { keyDeletionMs, softDeleteKey } from "./key-deletion.js";
 import type { KeyRecord, KeyVersionRecord, RegistryRecord, VaultRecord, World } from "./world.js";

@@ -60,7 +60,15 @@ export {
   type IncidentName,
   type IncidentResult,
 } from "./incidents.js";
-export { formatStatus, sandboxStatus, type RegistryStatus, type SandboxStatus, type VaultStatus } from "./status.js";
+export {
+  allHealthy,
+  formatStatus,
+  healthWord,
+  sandboxStatus,
+  type RegistryStatus,
+  type SandboxStatus,
+  type VaultStatus,
+} from "./status.js";
 export { DurationError, formatDuration, parseDuration } from "./duration.js";
 export {
   createSandboxHandler,

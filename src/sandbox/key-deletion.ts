@@ -1,6 +1,8 @@
-// Key Vault's soft delete is eventually consistent (research §3.1): right after DELETE /keys/{n} the key is gone from
-// /keys and not yet in /deletedkeys, its name cannot be reused and it cannot be recovered. The sandbox models that
-// window so runbooks and diagnose meet the same "neither live nor deleted (yet)" that Azure shows.
+// Key Vault's soft delete is eventually consistent: right after DELETE /keys/{n} the key is gone from /keys and not yet
+// in /deletedkeys, its name cannot be reused and it cannot be recovered. The SDK's delete poller treats a 404 on
+// GET /deletedkeys/{n} as "still deleting" (Azure/azure-sdk-for-js sdk/keyvault/keyvault-keys/src/lro/delete), and the
+// service answers 409 "is currently being deleted" meanwhile (azure-sdk-for-cpp keyvault-keys live tests). The sandbox
+// models that window so runbooks and diagnose meet the same "neither live nor deleted (yet)" that Azure shows.
 import type { KeyRecord, VaultRecord, World } from "./world.js";
 
 const DAY_MS = 86_400_000;

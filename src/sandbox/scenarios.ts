@@ -1,5 +1,5 @@
-// Fresh simulated worlds for `sandbox init`: healthy CMK registries set up the way the Microsoft docs (seed 001)
-// tell you to, with friendly, deterministic names so the README and drills can quote commands.
+// Fresh simulated worlds for `sandbox init`: healthy CMK registries set up the way the Microsoft docs
+// (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-enable-customer-managed-keys) tell you to, with friendly, deterministic names so the README and drills can quote commands.
 import { randomBytes } from "node:crypto";
 import { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
 import { DEFAULT_KEY_DELETION_MS } from "./key-deletion.js";
@@ -73,7 +73,7 @@ const KEY_NAME = "acr-cmk";
 const DAY_MS = 24 * 60 * 60 * 1000;
 const REPOSITORIES = ["hello-world", "payments/api", "payments/worker"];
 
-/** Key permissions the docs grant the registry identity (seed 001). */
+/** Key permissions the docs grant the registry identity (`az keyvault set-policy --key-permissions get unwrapKey wrapKey`). */
 const REGISTRY_KEY_PERMISSIONS = ["get", "wrapKey", "unwrapKey"];
 /** What the portal grants a vault's creator: key management without purge (acr-cmk never purges). */
 const OPERATOR_KEY_PERMISSIONS = [
@@ -195,7 +195,7 @@ function emptyWorld(now: Date): World {
     counters: { requests: 0, purgeRequests: 0, writes: 0 },
     operations: {},
   };
-  // The operator: Owner + Key Vault Administrator at subscription scope (CONTRACT.md).
+  // The operator: Owner + Key Vault Administrator at subscription scope, so every runbook step is allowed (README, drill).
   const at = now.toISOString();
   const subscription = `/subscriptions/${subscriptionId}`;
   roleAssignment(world, subscription, ROLE.owner, world.operator.objectId, "User", at);

@@ -47,13 +47,27 @@ export function sandboxStatus(world: World, now: Date): SandboxStatus {
   return { subscriptionId: world.subscriptionId, registries, vaults };
 }
 
+/**
+ * One word per registry, the same `diagnose` prints on its Impact line for the same state: UNHEALTHY (cannot read its
+ * key), degraded (reads, but rotation or new writes already fail), healthy.
+ */
+export function healthWord(registry: Pick<RegistryStatus, "healthy" | "reason">): "healthy" | "degraded" | "UNHEALTHY" {
+  if (!registry.healthy) return "UNHEALTHY";
+  return registry.reason ? "degraded" : "healthy";
+}
+
+/** Every registry healthy with nothing failing yet: `diagnose` would find nothing critical either (exit 0). */
+export function allHealthy(status: SandboxStatus): boolean {
+  return status.registries.every((r) => healthWord(r) === "healthy");
+}
+
 /** A short table an engineer can read at 3 a.m. */
 export function formatStatus(status: SandboxStatus): string {
   const lines = [`subscription ${status.subscriptionId}`, ""];
   const width = Math.max(8, ...status.registries.map((r) => r.name.length));
   lines.push(`${"REGISTRY".padEnd(width)}  ${"GROUP".padEnd(16)}  HEALTH     REASON`);
   for (const r of status.registries) {
-    const health = r.healthy ? (r.reason ? "degraded" : "healthy") : "UNHEALTHY";
+    const health = healthWord(r);
     lines.push(`${r.name.padEnd(width)}  ${r.resourceGroup.padEnd(16)}  ${health.padEnd(9)}  ${r.reason ?? "-"}`);
   }
   lines.push("");

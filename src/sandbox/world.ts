@@ -31,8 +31,8 @@ export interface WorldSettings {
   /** How long a removed CMK identity keeps working (docs: usually three months). */
   identityGraceMs: number;
   /**
-   * How long a key deleted through the data plane stays "being deleted" (neither live nor in the deleted list;
-   * research §3.1). Absent in older state files: DEFAULT_KEY_DELETION_MS.
+   * How long a key deleted through the data plane stays "being deleted" (neither live nor in the deleted list; see
+   * key-deletion.ts). Absent in older state files: DEFAULT_KEY_DELETION_MS.
    */
   keyDeletionMs?: number;
   /** Injected faults, matched in order; each fires `remaining` times (or forever when absent). */

@@ -3,6 +3,7 @@ import type { RunStatus, RunView } from "../runs/types.js";
 import type { Finding, Severity } from "../diagnosis/types.js";
 import { endedOrStopped } from "../runs/run-status.js";
 import { nextFix } from "../diagnosis/next-fix.js";
+import { formatEvidence } from "../diagnosis/report-text.js";
 import type { TuiSession } from "./types.js";
 
 export const SEVERITY_ORDER: readonly Severity[] = ["critical", "warning", "info"];
@@ -51,11 +52,9 @@ export function formatElapsed(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${String(minutes % 60).padStart(2, "0")}m`;
 }
 
-/** Evidence as `key: value` pairs on one line; nested values as compact JSON. */
+/** Evidence as the plain report prints it: flattened `field.path=value` pairs, long values cut, never raw JSON. */
 export function evidenceLine(evidence: Record<string, unknown>): string {
-  return Object.entries(evidence)
-    .map(([key, value]) => `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
-    .join(" · ");
+  return formatEvidence(evidence).join("; ");
 }
 
 export function truncate(text: string, width: number): string {

@@ -2,7 +2,7 @@
 // approved change the `az` command acr-cmk showed for it, the world just before, and the world the runbook's own SDK
 // call left. The printed-command tests then run that `az` command on a copy of the "before" world.
 import type { RunbookId } from "../../src/diagnosis/types.js";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
 import {
   advanceClock,

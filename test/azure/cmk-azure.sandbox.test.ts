@@ -1,7 +1,7 @@
 // Every CmkAzure operation through the real SDK clients, answered in-process by the sandbox; and the failures the
 // incidents leave behind, observed as the typed causes the runbooks branch on.
 import { describe, expect, it } from "vitest";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { vaultScope } from "../../src/azure/ids.js";
 import { AzureFailure, type AzureCause, type CmkAzure } from "../../src/azure/types.js";
 import type { ResponseRecord } from "../../src/azure/cmk-azure.js";

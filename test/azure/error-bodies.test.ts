@@ -11,7 +11,7 @@ const FIREWALL_MESSAGE = `Client address is not authorized and caller is not a t
 
 const port = (routes: Route[]) => scriptedPort(routes).azure;
 
-/** Key Vault's bearer challenge (research §3.2): the SDK's first request goes without a token. */
+/** Key Vault's bearer challenge (Azure/azure-sdk-for-js keyvault-common keyVaultAuthenticationPolicy): no token at first. */
 const keyVaultChallenge: Route = (request) =>
   request.url.startsWith(VAULT_URL) && !request.headers.get("authorization")
     ? {

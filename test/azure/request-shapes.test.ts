@@ -1,5 +1,5 @@
 // What the port puts on the wire, checked with a recording HttpClient under the real SDK clients: the bodies the az CLI
-// would send (research §1.3, §2.3), scopes without a doubled slash, and the audit records.
+// would send (Azure/azure-cli src/azure-cli/azure/cli/command_modules/acr/custom.py and keyvault/custom.py), scopes without a doubled slash, and the audit records.
 import type { PipelineRequest } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import type { ResponseRecord } from "../../src/azure/cmk-azure.js";

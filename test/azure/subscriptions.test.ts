@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSandboxCredential } from "../../src/azure/credentials.js";
-import { createSubscriptionDirectory } from "../../src/azure/factory.js";
+import { createSubscriptionDirectory } from "../../src/cli/wiring.js";
 import { listSubscriptions } from "../../src/azure/subscriptions.js";
 import { UsageError } from "../../src/errors.js";
 import { createWorld, DEMO_RESOURCE_GROUP } from "../../src/sandbox/scenarios.js";

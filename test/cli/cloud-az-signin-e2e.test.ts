@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnoseOutcome, groundTruth, runOutcome } from "../fixtures/cloud-outcomes.js";
 import { azureCliAvailable, ProxiedAzure } from "../fixtures/proxied-azure.js";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const TARGET = ["-g", "rg-acr-cmk-demo", "-r", "acrcmkdemo"];
 

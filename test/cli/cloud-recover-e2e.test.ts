@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { diagnoseOutcome, groundTruth, runOutcome } from "../fixtures/cloud-outcomes.js";
 import { ProxiedAzure } from "../fixtures/proxied-azure.js";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const INCIDENTS: Array<{ incident: string; scenario?: string }> = [
   { incident: "key-deleted" },

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { groundTruth, runOutcome } from "../fixtures/cloud-outcomes.js";
 import { ProxiedAzure } from "../fixtures/proxied-azure.js";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const TARGET = ["-g", "rg-acr-cmk-demo", "-r", "acrcmkdemo"];
 /** Automatic rotation is picked up in moments instead of Azure's hour (as the sandbox-mode round trip does). */

@@ -3,7 +3,7 @@
 // a clear message (exit 3), nothing half-done, and `runs resume <id> --yes` finishes it once Azure answers again.
 import { afterAll, describe, expect, it } from "vitest";
 import type { FaultRule } from "../../src/sandbox/index.js";
-import { CliSandbox, type CliResult } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox, type CliResult } from "../fixtures/cli-sandbox.js";
 
 interface RunJson {
   run: { id: string; status: string; error?: { step: string; cause: string; message: string; requestId?: string } };

@@ -2,7 +2,7 @@
 // ({"error":{"code","message"}}), whether commander or a command refused; help lists every subcommand and incident.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { INCIDENT_NAMES } from "../../src/sandbox/incidents.js";
-import { cli, tempDir } from "../sandbox/helpers.js";
+import { cli, tempDir } from "../fixtures/cli-capture.js";
 
 let home: { dir: string; cleanup(): void };
 beforeEach(() => (home = tempDir("acr-cmk-output-")));

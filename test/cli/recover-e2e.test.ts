@@ -1,7 +1,7 @@
-// Every sandbox incident of CONTRACT.md, end to end through the CLI as an on-call engineer would type it:
+// Every sandbox incident (`acr-cmk sandbox break --help`), end to end through the CLI as an on-call engineer would type it:
 // `sandbox init` → `sandbox break <incident>` → `recover -g … -r … --yes` → `diagnose` and `sandbox status`.
 import { afterAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 interface RunJson {
   run: { id: string; status: string; runbook: string };

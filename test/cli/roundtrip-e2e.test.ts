@@ -1,7 +1,7 @@
 // Revoke → restore → rotate on a healthy registry, through the CLI against the sandbox: every revoke method the
 // vault's permission model offers, back to a healthy registry, a rotation on top, and an intact audit chain.
 import { afterAll, describe, expect, it } from "vitest";
-import { CliSandbox, type CliResult } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox, type CliResult } from "../fixtures/cli-sandbox.js";
 
 interface RunJson {
   run: { id: string; status: string; input?: { options: Array<{ id: string }> } };

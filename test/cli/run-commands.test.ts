@@ -1,7 +1,7 @@
 // The run commands' edges through the CLI against the sandbox: what is refused before anything starts, what a dry
 // run prints, JSON output, and a run that waits for approval and is finished by `runs resume --yes`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 const sandboxes: CliSandbox[] = [];
 afterAll(() => {

@@ -9,7 +9,7 @@ import { drivePlain, exitCodeForRun, PlainPrinter } from "../../src/cli/plain-dr
 import { createRunEngine } from "../../src/runs/engine.js";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import type { RunEngine } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "../runs/fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook, type FakeKeyVault } from "../fixtures/toy-runbook.js";
 
 const target = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 let home: string;

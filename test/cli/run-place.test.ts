@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
-import { CliSandbox } from "../runs/fixtures/cli-sandbox.js";
+import { CliSandbox } from "../fixtures/cli-sandbox.js";
 
 // The fixture's commands inherit no environment: no ACR_CMK_SANDBOX, no AZURE_SUBSCRIPTION_ID, no sign-in. Only the
 // run's own record can point a command anywhere.

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { serveSandbox } from "../../src/cli/commands/sandbox.js";
 import type { StartSandboxProxy } from "../../src/cli/commands/sandbox-proxy.js";
 import type { CliContext, GlobalOptions } from "../../src/cli/context.js";
-import { Capture, cli, tempDir } from "../sandbox/helpers.js";
+import { Capture, cli, tempDir } from "../fixtures/cli-capture.js";
 import { fetchVia } from "../sandbox/proxy/client.js";
 
 const BIN = fileURLToPath(new URL("../../bin/acr-cmk.js", import.meta.url));

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { commandTiming } from "../../src/cli/sandbox-timing.js";
 import type { GlobalOptions } from "../../src/cli/context.js";
 import { UsageError } from "../../src/errors.js";
-import { cli, tempDir } from "../sandbox/helpers.js";
+import { cli, tempDir } from "../fixtures/cli-capture.js";
 
 const cloud: GlobalOptions = { output: "text", color: false, verbose: false, home: "/nonexistent" };
 

@@ -21,7 +21,7 @@ describe("the text report", () => {
     expect(lines[3]).toBe(
       "Critical: Key 'acr-key' in vault 'kv-acr' is deleted (soft-deleted, recoverable). (2 critical, 1 warning)",
     );
-    expect(lines[4]).toBe("Impact: the registry cannot read its content right now (pulls and pushes fail).");
+    expect(lines[4]).toBe("Impact: UNHEALTHY — the registry cannot read its content: pulls and pushes fail.");
     expect(text).toContain("Next: acr-cmk run key-deleted -g rg-acr -r acrprod");
     expect(text).toContain("Checked with 7 Azure calls in 3 round trips (120 ms).");
   });

@@ -1,6 +1,6 @@
-// Every sandbox incident of CONTRACT.md, diagnosed through the real SDK clients against the in-process sandbox.
+// Every sandbox incident (`acr-cmk sandbox break --help`), diagnosed through the real SDK clients against the in-process sandbox.
 import { describe, expect, it } from "vitest";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry, type DiagnosisReport } from "../../src/diagnosis/diagnose.js";
 import { breakWorld, type IncidentName } from "../../src/sandbox/incidents.js";
 import { createWorld, type ScenarioOptions } from "../../src/sandbox/scenarios.js";

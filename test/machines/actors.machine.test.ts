@@ -11,6 +11,7 @@ import { fingerprint, stableJson } from "../../src/machines/fingerprint.js";
 import { parseKeyIdentifier } from "../../src/machines/facts.js";
 import { autoRun, sandbox, settled, startRun, type RunSnapshot } from "./harness.js";
 import { keyInUse } from "./world-changes.js";
+import { until } from "../fixtures/until.js";
 
 const target = { subscriptionId: "sub", resourceGroup: "rg", registry: "acr1" };
 
@@ -50,7 +51,7 @@ describe("actors over the port", () => {
   it("passes the actor's abort signal to the Azure call, and ABORT cancels it", async () => {
     const seen: AbortSignal[] = [];
     const run = startRun(RUNBOOKS["key-deleted"], hangingPort(seen), target);
-    await new Promise((r) => setTimeout(r, 10));
+    await until("the Azure call", () => seen.length > 0);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.aborted).toBe(false);
     run.actor.send({ type: "ABORT", by: "bob", reason: "wrong registry" });

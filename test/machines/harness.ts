@@ -1,7 +1,7 @@
 // Test harness for runbook machines: a sandbox world behind the real SDK clients, a real actor, and helpers that
 // wait for the machine to settle (waiting for a person, or ended) the way the engine would.
 import { createActor, type AnyActorRef, type AnyStateMachine, type SnapshotFrom } from "xstate";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import type { CmkAzure } from "../../src/azure/types.js";
 import { createWorld, type ScenarioOptions } from "../../src/sandbox/scenarios.js";
 import { breakWorld, findRegistry } from "../../src/sandbox/incidents.js";

@@ -1,4 +1,4 @@
-// Each sandbox incident of CONTRACT.md, recovered by the runbook diagnose names, run unattended the way `--yes`
+// Each sandbox incident (`acr-cmk sandbox break --help`), recovered by the runbook diagnose names, run unattended the way `--yes`
 // runs it: the registry ends healthy by the sandbox's own ground truth, or the run ends honestly (unrecoverable,
 // escalated) and says why. Nothing is ever purged.
 import { describe, expect, it } from "vitest";

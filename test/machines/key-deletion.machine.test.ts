@@ -8,6 +8,7 @@ import { RUNBOOKS } from "../../src/machines/index.js";
 import { createSandboxHandler } from "../../src/sandbox/handler.js";
 import { autoRun, groundTruth, sandbox, settled, startRun, type Sandbox } from "./harness.js";
 import { keyDeletionInProgress, keyInUse, vaultOf } from "./world-changes.js";
+import { until } from "../fixtures/until.js";
 
 const definition = RUNBOOKS["key-deleted"];
 const actorsLooking = (sb: Sandbox, look: { everyMs: number; forMs: number }) =>
@@ -74,11 +75,7 @@ describe("key-deleted: a key in neither list", () => {
   it("an abort during the look ends the run at once", async () => {
     const sb = sandbox({ scenario: "no-purge-protection" }, ["key-purged"]);
     const run = startRun(definition, sb.azure, sb.target, actorsLooking(sb, { everyMs: 50, forMs: 60_000 }));
-    const waitFor = async () => {
-      for (let i = 0; i < 200 && String(run.snapshot().value) !== "check-key"; i++)
-        await new Promise((r) => setTimeout(r, 10));
-    };
-    await waitFor();
+    await until("the look at the key", () => String(run.snapshot().value) === "check-key");
     expect(String(run.snapshot().value)).toBe("check-key");
     const started = Date.now();
     run.actor.send({ type: "ABORT", by: "bob", reason: "drill over" });

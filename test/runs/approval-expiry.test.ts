@@ -1,10 +1,11 @@
 // An approval request that lapses is noticed by the engine itself: audited once, announced to every driver as a new
 // view, and the run keeps waiting, resumable. Its expiry is an absolute time stored with the run, so it survives a
-// restart.
-import { beforeEach, describe, expect, it } from "vitest";
+// restart. Time is faked (timers and Date): an expiry minutes out is reached at once, and "nothing more happens"
+// is checked after moving the clock well past it, not by waiting a few milliseconds.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type RunEngineOptions } from "../../src/runs/engine.js";
 import type { AuditEntry, RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
-import { fakeVault, type FakeKeyVault } from "./fixtures/toy-runbook.js";
+import { fakeVault, type FakeKeyVault } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
@@ -12,8 +13,14 @@ const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", re
 const toy = useToyEngines("acr-cmk-expiry-");
 let vault: FakeKeyVault;
 beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"] });
   vault = fakeVault();
 });
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const TTL_MS = 2 * 60_000;
 
 function engineFor(options: Partial<RunEngineOptions> = {}): RunEngine {
   return toy.engineFor(vault, options);
@@ -28,16 +35,19 @@ function expiries(engine: RunEngine, runId: string): AuditEntry[] {
   return engine.auditTrail(runId).filter((entry) => entry.action === "approval-expired");
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe("approval expiry", () => {
   it("is audited once by acr-cmk when the request lapses, and subscribers get a new view of the still-waiting run", async () => {
-    const engine = engineFor({ approvalTtlMs: 150 });
+    const engine = engineFor({ approvalTtlMs: TTL_MS });
     const run = await waitingRun(engine);
     const views: RunView[] = [];
     engine.subscribe(run.id, (view) => views.push(view));
 
-    const expired = await new Promise<RunView>((resolve) => engine.subscribe(run.id, resolve));
+    const expiredView = new Promise<RunView>((resolve) => engine.subscribe(run.id, resolve));
+    // Refused only after `expiresAt`: at it, nothing has happened yet; a millisecond later the engine says so.
+    await vi.advanceTimersByTimeAsync(TTL_MS);
+    expect(views).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    const expired = await expiredView;
     expect(Date.now()).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
     expect(expired.status).toBe("awaiting-approval");
     expect(expired.approval?.expiresAt).toBe(run.approval!.expiresAt);
@@ -52,7 +62,7 @@ describe("approval expiry", () => {
 
     // A late click is refused as expired without a second expiry entry.
     await expect(engine.approve(run.id, "bob")).rejects.toMatchObject({ reason: "expired" });
-    await sleep(50);
+    await vi.advanceTimersByTimeAsync(TTL_MS);
     expect(expiries(engine, run.id)).toHaveLength(1);
     expect(views).toHaveLength(1);
 
@@ -65,7 +75,7 @@ describe("approval expiry", () => {
   });
 
   it("survives a restart: a run picked up before its expiry keeps the stored time and lapses at it", async () => {
-    const first = engineFor({ approvalTtlMs: 400 });
+    const first = engineFor({ approvalTtlMs: TTL_MS });
     const run = await waitingRun(first);
     await first.close();
 
@@ -74,7 +84,9 @@ describe("approval expiry", () => {
     // Not a new request: the same one, with the expiry it was given before the restart.
     expect(resumed.approval?.expiresAt).toBe(run.approval!.expiresAt);
     expect(next.auditTrail(run.id).filter((entry) => entry.action === "approval-requested")).toHaveLength(1);
-    const expired = await new Promise<RunView>((resolve) => next.subscribe(run.id, resolve));
+    const expiredView = new Promise<RunView>((resolve) => next.subscribe(run.id, resolve));
+    await vi.advanceTimersByTimeAsync(TTL_MS + 1);
+    const expired = await expiredView;
     expect(Date.now()).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
     expect(expired.status).toBe("awaiting-approval");
     expect(expiries(next, run.id)).toHaveLength(1);
@@ -87,7 +99,8 @@ describe("approval expiry", () => {
 
     const later = engineFor({ clock: { now: () => new Date(Date.now() + 61_000) } });
     await expect(later.approve(run.id, "bob")).rejects.toMatchObject({ reason: "expired" });
-    await sleep(20);
+    // The expiry timer the pick-up armed (already due) has had its chance to fire: still one entry.
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(expiries(later, run.id)).toHaveLength(1);
     expect(later.get(run.id)?.status).toBe("awaiting-approval");
     const actions = later.auditTrail(run.id).map((entry) => `${entry.action}:${entry.outcome}`);

@@ -7,8 +7,9 @@ import { fromPromise } from "xstate";
 import type { RunbookDefinition } from "../../src/machines/protocol.js";
 import { DATABASE_FILE } from "../../src/runs/database.js";
 import { RunRefused, type RunEngine, type RunTarget, type RunView } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook } from "./fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
+import { until } from "../fixtures/until.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
 
@@ -257,8 +258,8 @@ describe("crash and resume", () => {
     while (vault.recoverCalls === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     await engine.close(); // the process dies while the recover call is in flight
     release();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(vault.writes).toEqual(["recoverDeletedKey"]); // the call already on the wire landed
+    await until("the call already on the wire to land", () => vault.writes.length > 0);
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
 
     const next = engineFor(vault);
     expect(next.get(view.id)?.currentStepId).toBe("recoverKey");

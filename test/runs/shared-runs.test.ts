@@ -2,7 +2,7 @@
 // person may be moved by either; the one that drove it before lets go and never acts on its stale copy.
 import { describe, expect, it } from "vitest";
 import type { RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
-import { fakeVault } from "./fixtures/toy-runbook.js";
+import { fakeVault } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
 
 const target: RunTarget = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };

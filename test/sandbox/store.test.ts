@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createWorld, fileStore, initFileStore, memoryStore, SandboxStateError } from "../../src/sandbox/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../fixtures/cli-capture.js";
 
 let temp: ReturnType<typeof tempDir>;
 beforeEach(() => {

@@ -26,13 +26,19 @@ describe("PerRunQueue", () => {
   it("runs one run's tasks in order, even after a failure, and other runs alongside", async () => {
     const queue = new PerRunQueue();
     const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const slow = queue.run("r1", async () => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await gate;
       order.push("r1-first");
       throw new Error("refused");
     });
     const second = queue.run("r1", async () => void order.push("r1-second"));
     const other = queue.run("r2", async () => void order.push("r2"));
+    // r2 is not held up by r1's unfinished task; r1's second task waits for its first.
+    await other;
+    expect(order).toEqual(["r2"]);
+    release();
     await expect(slow).rejects.toThrow("refused");
     await second;
     await other;

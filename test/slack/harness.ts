@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSandboxAzure } from "../../src/azure/factory.js";
+import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { triage } from "../../src/diagnosis/triage.js";
 import { RUNBOOKS } from "../../src/machines/index.js";

@@ -1,4 +1,4 @@
-// The slash-command text, validated: every subcommand of CONTRACT.md, and clear messages for everything else.
+// The slash-command text, validated: every subcommand of the README's Slack section, and clear messages for everything else.
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "../../src/slack/parse-command.js";
 

@@ -10,7 +10,7 @@ import { createRunEngine } from "../../src/runs/engine.js";
 import type { RunEngine } from "../../src/runs/types.js";
 import { AppShell } from "../../src/tui/components/AppShell.js";
 import * as screens from "../../src/tui/screens/index.js";
-import { fakeAzure, fakeVault, toyRunbook } from "../runs/fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook } from "../fixtures/toy-runbook.js";
 import { FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
 import { mountTui } from "./harness.js";
 

@@ -2,7 +2,8 @@
 import { stripVTControlCharacters } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { RunRefused } from "../../src/runs/types.js";
-import { FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
+import type { Finding } from "../../src/diagnosis/types.js";
+import { diagnosisOf, FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
 import { mountTui, widestLine, type Mounted } from "./harness.js";
 
 let mounted: Mounted | undefined;
@@ -31,7 +32,27 @@ describe("home", () => {
     expect(frame).toContain("SANDBOX");
     expect(frame).toContain("✖ Not healthy: rg-prod/contosoprod · 2 findings");
     expect(frame.indexOf("CRITICAL")).toBeLessThan(frame.indexOf("WARNING"));
-    expect(frame).toContain("evidence: keyId: https://kv-contoso.vault.azure.net/keys/acr-key");
+    expect(frame).toContain("evidence: keyId=https://kv-contoso.vault.azure.net/keys/acr-key");
+    // The plain report's Impact line: a critical finding, but the data plane still reads.
+    expect(frame).toContain("Impact: degraded — content still reads for now");
+  });
+
+  it("formats evidence as the plain report does (field paths, not raw JSON) and says when pulls fail", async () => {
+    const findings: Finding[] = [
+      {
+        id: "REGISTRY_DATA_UNREADABLE",
+        severity: "critical",
+        title: "The registry cannot read its content",
+        detail: "Pulls fail.",
+        evidence: { error: { kind: "denied", statusCode: 403, code: "DENIED" } },
+        runbook: null,
+      },
+    ];
+    mounted = mountTui({ target, report: diagnosisOf(findings) });
+    const frame = await waitForFrame(mounted.stdout, (f) => f.includes("REGISTRY_DATA_UNREADABLE"));
+    expect(frame).toContain("evidence: error.kind=denied; error.statusCode=403; error.code=DENIED");
+    expect(frame).not.toContain('{"kind"');
+    expect(frame).toContain("Impact: UNHEALTHY — the registry cannot read its content: pulls and pushes fail.");
   });
 
   it("lets the person pick a registry with j and Enter when no flags name one", async () => {

@@ -9,7 +9,7 @@ import type { CliContext } from "../../src/cli/context.js";
 import { runInTui } from "../../src/cli/commands/tui.js";
 import { createRunEngine } from "../../src/runs/engine.js";
 import type { RunEngine } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook } from "../runs/fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault, toyRunbook } from "../fixtures/toy-runbook.js";
 import { FakeStdin, FakeStdout } from "./fakes.js";
 
 const target = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };

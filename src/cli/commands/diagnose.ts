@@ -1,14 +1,15 @@
 // `acr-cmk diagnose -g <rg> -r <registry>` (or `--id <resource id>`): probe the registry's CMK setup, print the
-// findings (text or CONTRACT.md's JSON), exit 0 healthy / 1 problems found / 2 bad input / 3 Azure failure.
+// findings (text, or one JSON document with --output json), exit 0 healthy / 1 problems found / 2 bad input / 3 Azure failure.
 import { z } from "zod";
 import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../../azure/ids.js";
 import { isAzureFailure, type RegistryRef } from "../../azure/types.js";
 import { diagnoseRegistry } from "../../diagnosis/diagnose.js";
 import { renderReportText } from "../../diagnosis/report-text.js";
-import { printJson, type CliContext } from "../context.js";
+import { printJson } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { commandTiming } from "../sandbox-timing.js";
+import { invocationOf } from "../wiring.js";
 
 const optionsSchema = z
   .object({
@@ -41,11 +42,6 @@ export function parseTarget(options: Record<string, unknown>): Target {
     return { ref: { resourceGroup: group, name }, subscriptionId };
   }
   return { ref: { resourceGroup: assertResourceGroup(resourceGroup ?? ""), name: assertRegistryName(registry ?? "") } };
-}
-
-/** The sandbox's own clock (moved by `sandbox advance`): expiry must be judged against it, not the wall clock. */
-function invocationOf(ctx: CliContext): string {
-  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
 }
 
 export const diagnoseCommand: CommandRunner = async (ctx, options) => {

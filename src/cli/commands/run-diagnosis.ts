@@ -1,15 +1,15 @@
 // What a guided run starts from: the registry's diagnosis, the placeholder values it already read, and the plan
 // `--dry-run` prints from them.
-import { parseKeyId } from "../../azure/ids.js";
 import { isAzureFailure, type CmkAzure, type RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
+import { knownValuesOf } from "../../diagnosis/known-values.js";
 import type { RunbookDefinition } from "../../machines/protocol.js";
 import { planSteps, targetPlaceholders } from "../../runs/plan.js";
 import type { RunTarget } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandTiming } from "../sandbox-timing.js";
-import { invocationOf } from "./run-drive.js";
+import { invocationOf } from "../wiring.js";
 
 export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
@@ -26,23 +26,9 @@ export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRe
   }
 }
 
-/** Placeholder values a diagnosis already read: the vault, key and identity the registry's encryption names. */
+/** Placeholder values the diagnosis read (vault and its group, key, identity, principal): src/diagnosis/known-values.ts. */
 export function knownValues(report: DiagnosisReport | undefined): Record<string, string> {
-  const kid = report?.registry.encryption.keyIdentifier;
-  if (!kid) return {};
-  try {
-    const key = parseKeyId(kid);
-    const values: Record<string, string | undefined> = {
-      "vault-name": key.vaultName,
-      "key-name": key.name,
-      "key-version": key.version,
-      "key-id": key.id,
-      identity: report.registry.encryption.identity ?? undefined,
-    };
-    return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => !!entry[1]));
-  } catch {
-    return {};
-  }
+  return knownValuesOf(report);
 }
 
 /** `--dry-run`: the diagnosis and every step with its `az` command; nothing is changed. */

@@ -4,11 +4,7 @@ import type { RunEngine, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
-
-/** How the user invokes acr-cmk here (with `--sandbox <file>`), for the commands we print. */
-export function invocationOf(ctx: CliContext): string {
-  return ctx.globals.sandbox ? `acr-cmk --sandbox ${ctx.globals.sandbox}` : "acr-cmk";
-}
+import { invocationOf } from "../wiring.js";
 
 /** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
 export async function driveRun(

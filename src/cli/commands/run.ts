@@ -1,27 +1,23 @@
 // `acr-cmk run <runbook>`, `recover` (diagnose, then the runbook the diagnosis names) and the `rotate` / `revoke` /
 // `restore` shortcuts: a guided run in the TUI on a terminal, the plain step log otherwise; `--dry-run` prints the plan.
-import { userInfo } from "node:os";
 import { z } from "zod";
 import type { CmkAzure, RegistryRef } from "../../azure/types.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS, type ShortcutRunbookId } from "../../runbooks/catalogue.js";
-import { getRunbook, RUNBOOKS } from "../../machines/index.js";
-import { AzureResponseRecorder } from "../../runs/azure-calls.js";
-import { createRunEngine } from "../../runs/engine.js";
-import { RunRefused, type RunEngine, type RunTarget, type SharedRuns } from "../../runs/types.js";
+import { getRunbook } from "../../machines/index.js";
+import { RunRefused, type RunTarget } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
-import { approvalTtlMs } from "../env.js";
-import { commandTiming } from "../sandbox-timing.js";
+import { localUser, openEngine } from "../wiring.js";
 import { recoverInRounds } from "./recover-rounds.js";
 import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
 import { driveRun, inTerminal } from "./run-drive.js";
 
-export { driveRun, invocationOf } from "./run-drive.js";
+export { driveRun } from "./run-drive.js";
 
 /** `--method`: how revoke removes access (its one choice), on `revoke` and on `runs resume`. */
 export const revokeMethod = z
@@ -45,22 +41,6 @@ const runOptionsSchema = z.object({
 
 type RunOptions = z.infer<typeof runOptionsSchema>;
 
-const envSchema = z.object({
-  ACR_CMK_APPROVERS: z.string().optional(),
-  ACR_CMK_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
-  ACR_CMK_APPROVAL_TTL_MS: approvalTtlMs,
-  // A blob lease lasts 15 to 60 s (https://learn.microsoft.com/rest/api/storageservices/lease-blob); SQLite's lock too.
-  ACR_CMK_LOCK_TTL_MS: z.coerce
-    .number({ error: "ACR_CMK_LOCK_TTL_MS must be a number of milliseconds" })
-    .int("ACR_CMK_LOCK_TTL_MS must be a whole number of milliseconds")
-    .min(15_000, "ACR_CMK_LOCK_TTL_MS must be at least 15000 (15 seconds)")
-    .max(60_000, "ACR_CMK_LOCK_TTL_MS must be at most 60000 (60 seconds)")
-    .optional(),
-});
-
-/** With a shared store a dead replica's lock lapses in 30 s, so another replica takes its runs over within 60 s. */
-const SHARED_LOCK_TTL_MS = 30_000;
-
 function parseRunOptions(options: Record<string, unknown>): RunOptions {
   const parsed = runOptionsSchema.safeParse({
     yes: options.yes,
@@ -70,50 +50,6 @@ function parseRunOptions(options: Record<string, unknown>): RunOptions {
   });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => issue.message).join("; "));
   return parsed.data;
-}
-
-/** The local user: who starts, approves and chooses in a terminal. */
-export function localUser(ctx: CliContext, requester?: string): string {
-  if (requester) return requester;
-  try {
-    return userInfo().username || ctx.env.USER || "local-user";
-  } catch {
-    return ctx.env.USER ?? "local-user";
-  }
-}
-
-export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<RunEngine & SharedRuns> {
-  const env = envSchema.safeParse(ctx.env);
-  if (!env.success) {
-    const name = (i: { path: PropertyKey[] }) => i.path.map(String).join(".");
-    // Messages that already name the variable are shown as they are.
-    throw new UsageError(
-      env.error.issues.map((i) => (i.message.startsWith(name(i)) ? i.message : `${name(i)}: ${i.message}`)).join("; "),
-    );
-  }
-  const approvers = (env.data.ACR_CMK_APPROVERS ?? "")
-    .split(",")
-    .map((id) => id.trim())
-    .filter(Boolean);
-  // Every audited write carries its Azure request id: the port reports responses, the recorder ties them to the write.
-  const responses = new AzureResponseRecorder();
-  ctx.onAzureResponse?.(responses.onResponse);
-  const timing = await commandTiming(ctx);
-  return createRunEngine({
-    home: ctx.globals.home,
-    store: ctx.env.ACR_CMK_STORE,
-    azure: azure ?? (await ctx.azure()),
-    runbooks: RUNBOOKS,
-    responses,
-    approvers,
-    actorOptions: timing,
-    // The sandbox picks rotations up in seconds; Azure within the hour.
-    pollIntervalMs: env.data.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
-    ...(env.data.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.data.ACR_CMK_APPROVAL_TTL_MS } : {}),
-    ...(env.data.ACR_CMK_LOCK_TTL_MS || ctx.env.ACR_CMK_STORE?.trim()
-      ? { lockTtlMs: env.data.ACR_CMK_LOCK_TTL_MS ?? SHARED_LOCK_TTL_MS }
-      : {}),
-  });
 }
 
 /** Maps refusals to what the user can act on: unknown run or bad choice is bad input, the rest is "not done". */

@@ -9,7 +9,8 @@ import type { AuditEntry, RunPlace, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
-import { driveRun, invocationOf, localUser, openEngine, reportRefusal, revokeMethod } from "./run.js";
+import { driveRun, reportRefusal, revokeMethod } from "./run.js";
+import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { undoOrder } from "../../runs/undo.js";
 
 const runIdSchema = z

@@ -8,6 +8,7 @@ import type { CommandRunner } from "../program.js";
 import { listenFailure, serveProxy, type StartSandboxProxy } from "./sandbox-proxy.js";
 import {
   advanceClock,
+  allHealthy,
   applyTimeEffects,
   breakWorld,
   createWorld,
@@ -16,6 +17,7 @@ import {
   fileStore,
   formatDuration,
   formatStatus,
+  healthWord,
   IncidentError,
   initFileStore,
   INCIDENT_NAMES,
@@ -219,8 +221,9 @@ export const sandboxStatusCommand: CommandRunner = async (ctx) => {
   const status = currentStatus(fileStore(statePath(ctx)));
   if (ctx.globals.output === "json") printJson(ctx, status);
   else ctx.stdout.write(formatStatus(status));
-  // Like diagnose: the command worked; 1 tells a script that some registry cannot read its key.
-  return status.registries.every((r) => r.healthy) ? EXIT.ok : EXIT.problems;
+  // As diagnose on the same registry: the command worked; 1 tells a script that some registry cannot read its key or
+  // already fails what needs it next (degraded: diagnose's critical "content still reads for now").
+  return allHealthy(status) ? EXIT.ok : EXIT.problems;
 };
 
 // ------------------------------------------------------------------------------------------------------------- advance
@@ -248,8 +251,7 @@ export const sandboxAdvanceCommand: CommandRunner = async (ctx, _options, durati
     `Sandbox clock moved forward ${formatDuration(ms)}: it is now ${now.toISOString()} (${formatDuration(offsetMs)} ahead of real time).`,
   ];
   if (changed.length === 0) lines.push("No registry changed state.");
-  for (const r of changed)
-    lines.push(`  ${r.name}: ${r.healthy ? "healthy" : "UNHEALTHY"}${r.reason ? ` — ${r.reason}` : ""}`);
+  for (const r of changed) lines.push(`  ${r.name}: ${healthWord(r)}${r.reason ? ` — ${r.reason}` : ""}`);
   ctx.stdout.write(lines.join("\n") + "\n");
   return EXIT.ok;
 };

@@ -1,9 +1,9 @@
-// `acr-cmk slack`: the Slack app. Env per CONTRACT.md, validated before anything starts (a missing or malformed
+// `acr-cmk slack`: the Slack app. Env (docs/slack.md) validated before anything starts (a missing or malformed
 // variable is named, never echoed); logs are pino JSON lines with tokens and secrets redacted.
 import { z } from "zod";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
-import { invocationOf, openEngine } from "./run.js";
+import { invocationOf, openEngine, parseApprovers } from "../wiring.js";
 import { approvalTtlMs } from "../env.js";
 import { commandTiming } from "../sandbox-timing.js";
 
@@ -24,12 +24,7 @@ const slackEnvSchema = z.object({
   SLACK_API_URL: z.url({ protocol: /^https?$/, error: "SLACK_API_URL must be an http(s) URL" }).optional(),
   ACR_CMK_APPROVERS: z
     .string({ error: "ACR_CMK_APPROVERS is not set (comma-separated Slack user ids allowed to approve change steps)" })
-    .transform((raw) =>
-      raw
-        .split(",")
-        .map((id) => id.trim())
-        .filter(Boolean),
-    )
+    .transform(parseApprovers)
     .refine((ids) => ids.length > 0, "ACR_CMK_APPROVERS is empty: name at least one Slack user id (U…)")
     .refine(
       (ids) => ids.every((id) => SLACK_USER_ID.test(id)),

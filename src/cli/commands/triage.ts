@@ -1,5 +1,5 @@
 // `acr-cmk triage [text…]`: name the CMK cause behind a pasted Azure error, from the arguments or, when there are
-// none, from everything on stdin.
+// none, from everything on stdin (on a terminal: a paste, ended with Ctrl-D).
 //
 // Exit codes, chosen for scripts (grep's convention): 0 when a cause is named — the JSON then carries the runbook to
 // run — and 1 when the answer is `unknown`: the command worked, but there is nothing a script should act on, so
@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { printJson, type CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { invocationOf } from "../wiring.js";
 import type { CommandRunner } from "../program.js";
 import { CAUSE_TITLES, triage } from "../../diagnosis/triage.js";
 import type { TriageResult } from "../../diagnosis/types.js";
@@ -16,7 +17,8 @@ import type { TriageResult } from "../../diagnosis/types.js";
 export const MAX_TRIAGE_INPUT_BYTES = 1024 * 1024;
 
 const NO_TEXT =
-  "no error text to triage: pass it as an argument (acr-cmk triage '<error>') or pipe it on stdin (… | acr-cmk triage)";
+  "no error text to triage: pass it as an argument (acr-cmk triage '<error>'), pipe it on stdin (… | acr-cmk triage), " +
+  "or run acr-cmk triage on a terminal, paste it and press Ctrl-D";
 
 const PastedText = z
   .string()
@@ -46,30 +48,47 @@ async function pastedText(ctx: CliContext, args: string[]): Promise<string> {
     }
     return text;
   }
-  // Waiting on an interactive terminal would look like a hang; say what to do instead.
-  if (ctx.stdin.isTTY) throw new UsageError(NO_TEXT);
+  // On a terminal, say what we wait for (on stderr, so stdout stays the answer): otherwise it would look like a hang.
+  if (ctx.stdin.isTTY) {
+    ctx.stderr.write("Paste the error text, then press Ctrl-D on an empty line (Ctrl-C to cancel).\n");
+  }
   return readAll(ctx.stdin);
 }
 
-function runbookAdvice(result: TriageResult): string {
-  const target = "-g <resource-group> -r <registry>";
+/** The flags that name the registry in a suggested command: the pasted resource id, else its name, else placeholders. */
+export function targetFlags(registry: TriageResult["registry"]): string {
+  if (registry?.id) return `--id ${registry.id}`;
+  if (registry) return `-g ${registry.resourceGroup ?? "<resource-group>"} -r ${registry.name}`;
+  return "-g <resource-group> -r <registry>";
+}
+
+function runbookAdvice(result: TriageResult, invocation: string): string {
+  const target = targetFlags(result.registry);
+  const advice =
+    `Run the ${result.runbook} runbook: \`${invocation} run ${result.runbook} ${target}\` ` +
+    `(or \`${invocation} recover ${target}\` to diagnose the registry first and run the runbook its findings name).`;
+  if (!result.service) return advice;
+  // The cause is the same on any service that encrypts with a Key Vault key; the runbooks change registries only.
   return (
-    `Run the ${result.runbook} runbook: \`acr-cmk run ${result.runbook} ${target}\` ` +
-    `(or \`acr-cmk recover ${target}\` to diagnose the registry first and run the runbook its findings name).`
+    `This error comes from ${result.service}, not from a container registry: acr-cmk's runbooks repair registries, so ` +
+    `fix the same cause on that resource. If a registry uses the same key, vault or identity: ${advice}`
   );
 }
 
 /** One paragraph an engineer can read at 3 a.m.: the cause, what to run, and the words that said so. */
-export function describeTriage(result: TriageResult): string {
+export function describeTriage(result: TriageResult, invocation = "acr-cmk"): string {
   if (result.cause === "unknown") {
     return (
-      "No customer-managed-key cause recognised in this text (cause: unknown). Triage names a cause only from the " +
-      "codes and messages Azure emits for CMK failures; to check the registry itself, run " +
-      "`acr-cmk diagnose -g <resource-group> -r <registry>`."
+      "No customer-managed-key cause recognised in this text (cause: unknown). Triage names a cause only from what " +
+      "Azure says about the key, its vault or the identity that reaches them; to check the registry itself, run " +
+      `\`${invocation} diagnose ${targetFlags(result.registry)}\`.`
     );
   }
   const evidence = result.evidence.replace(/\s+/g, " ").trim();
-  return `Likely cause: ${CAUSE_TITLES[result.cause]} (${result.cause}). ${runbookAdvice(result)} Evidence: "${evidence}".`;
+  return (
+    `Likely cause: ${CAUSE_TITLES[result.cause]} (${result.cause}). ${runbookAdvice(result, invocation)} ` +
+    `Evidence: "${evidence}".`
+  );
 }
 
 export const triageCommand: CommandRunner = async (ctx, _options, ...args) => {
@@ -77,9 +96,11 @@ export const triageCommand: CommandRunner = async (ctx, _options, ...args) => {
   if (!parsed.success) throw new UsageError(parsed.error.issues[0]?.message ?? NO_TEXT);
   const result = triage(parsed.data);
   if (ctx.globals.output === "json") {
-    printJson(ctx, { cause: result.cause, runbook: result.runbook, evidence: result.evidence });
+    // The three fields every answer has, then what the text also named (the registry, another service), when it did.
+    const { cause, runbook, evidence, registry, service } = result;
+    printJson(ctx, { cause, runbook, evidence, ...(registry ? { registry } : {}), ...(service ? { service } : {}) });
   } else {
-    ctx.stdout.write(describeTriage(result) + "\n");
+    ctx.stdout.write(describeTriage(result, invocationOf(ctx)) + "\n");
   }
   return result.cause === "unknown" ? 1 : 0;
 };

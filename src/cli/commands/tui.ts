@@ -1,7 +1,6 @@
 // `acr-cmk` with no command, `acr-cmk tui`, and the TUI driver the run commands use on a terminal.
 // Ink and React load here, lazily, and nowhere on the way to `--version` or `--help`.
 import { readFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import type { SubscriptionDirectory } from "../../azure/factory.js";
 import type { CmkAzure } from "../../azure/types.js";
 import { endedOrStopped } from "../../runs/run-status.js";
@@ -19,6 +18,7 @@ import { UsageError } from "../errors.js";
 import { buildProgram, type CommandRunner } from "../program.js";
 import type { RunView } from "../../runs/types.js";
 import { commandTiming } from "../sandbox-timing.js";
+import { createSubscriptionDirectory, invocationOf, localUser, openEngine, parseApprovers } from "../wiring.js";
 
 /** The registry named by -g/-r, if any. zod (about 100 modules) loads only when there is something to check. */
 async function targetOf(options: Record<string, unknown>): Promise<RegistryTarget | undefined> {
@@ -42,32 +42,12 @@ async function targetOf(options: Record<string, unknown>): Promise<RegistryTarge
   return resourceGroup && registry ? { resourceGroup, registry } : undefined;
 }
 
-// The run command module pulls in the engine, xstate and sqlite: loaded after the first frame, never before it.
-const runModule = () => import("./run.js");
-
 async function exitCodeOf(view: RunView): Promise<number> {
   return (await import("../plain-driver.js")).exitCodeForRun(view);
 }
 
-/** Who sits at the terminal, as the run commands name them (the OS user). */
-function terminalUser(ctx: CliContext): string {
-  try {
-    return userInfo().username || ctx.env.USER || "local-user";
-  } catch {
-    return ctx.env.USER ?? "local-user";
-  }
-}
-
 function isTerminal(ctx: CliContext): boolean {
   return Boolean(ctx.stdout.isTTY && ctx.stdin.isTTY);
-}
-
-/** ACR_CMK_APPROVERS as the engine reads it (run.ts openEngine): comma-separated, blanks ignored. */
-function approversOf(ctx: CliContext): string[] {
-  return (ctx.env.ACR_CMK_APPROVERS ?? "")
-    .split(",")
-    .map((id) => id.trim())
-    .filter(Boolean);
 }
 
 /**
@@ -76,17 +56,8 @@ function approversOf(ctx: CliContext): string[] {
  * not one of them.
  */
 function terminalSelfApproves(ctx: CliContext, person: string): boolean {
-  const approvers = approversOf(ctx);
+  const approvers = parseApprovers(ctx.env.ACR_CMK_APPROVERS);
   return approvers.length === 0 || approvers.includes(person);
-}
-
-/**
- * How acr-cmk is run here, for the commands the TUI prints (run.ts invocationOf, without loading the run module). A
- * subscription chosen in the TUI is in no flag or variable, so the commands name it.
- */
-function invocationOf(ctx: CliContext, chosenSubscription?: string): string {
-  if (ctx.globals.sandbox) return `acr-cmk --sandbox ${ctx.globals.sandbox}`;
-  return chosenSubscription ? `acr-cmk --subscription ${chosenSubscription}` : "acr-cmk";
 }
 
 function printHelp(ctx: CliContext): void {
@@ -156,7 +127,7 @@ async function openTui(
     sandbox: ctx.globals.sandbox !== undefined,
     color: ctx.globals.color,
     selfApprove: terminalSelfApproves(ctx, extra.requester),
-    approvers: approversOf(ctx),
+    approvers: parseApprovers(ctx.env.ACR_CMK_APPROVERS),
     invocation: invocationOf(ctx),
     stdout: ctx.stdout,
     stdin: ctx.stdin,
@@ -197,12 +168,10 @@ function contextFor(
 function subscriptionChoice(ctx: CliContext) {
   let directory: Promise<SubscriptionDirectory> | undefined;
   const openDirectory = () =>
-    (directory ??= import("../../azure/factory.js")
-      .then((factory) => factory.createSubscriptionDirectory(ctx.globals, ctx.env))
-      .catch((error: unknown) => {
-        directory = undefined; // a sandbox created meanwhile, or a sign-in, may work on the next try
-        throw error;
-      }));
+    (directory ??= createSubscriptionDirectory(ctx.globals, ctx.env).catch((error: unknown) => {
+      directory = undefined; // a sandbox created meanwhile, or a sign-in, may work on the next try
+      throw error;
+    }));
   const connections = new Map<string, Promise<TuiConnection>>();
   let connected = false;
   let lastFailure: unknown;
@@ -240,12 +209,7 @@ function subscriptionChoice(ctx: CliContext) {
         connection = chosen
           .azure()
           .then(async (azure) =>
-            connectionOf(
-              chosen,
-              await (await runModule()).openEngine(chosen, azure),
-              azure,
-              invocationOf(ctx, azure.subscriptionId),
-            ),
+            connectionOf(chosen, await openEngine(chosen, azure), azure, invocationOf(ctx, azure.subscriptionId)),
           );
         connections.set(key, connection);
         // A failed connection is tried afresh when the person chooses that subscription again.
@@ -282,7 +246,7 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
     );
   }
   const target = await targetOf(options);
-  const extra = { requester: terminalUser(ctx), ...(target ? { target } : {}) };
+  const extra = { requester: localUser(ctx), ...(target ? { target } : {}) };
 
   if (!subscriptionGiven(ctx)) {
     const choice = subscriptionChoice(ctx);
@@ -299,9 +263,7 @@ export const tuiCommand: CommandRunner = async (ctx, options) => {
   // Azure and the run store load while the first frame is already on screen.
   let opened: Promise<TuiConnection> | undefined;
   const connect = () =>
-    (opened ??= ctx
-      .azure()
-      .then(async (azure) => connectionOf(ctx, await (await runModule()).openEngine(ctx, azure), azure)));
+    (opened ??= ctx.azure().then(async (azure) => connectionOf(ctx, await openEngine(ctx, azure), azure)));
   try {
     const result = await openTui(ctx, { connect }, extra);
     // A failed connection was shown on screen; the CLI also reports it, with its exit code.

@@ -1,7 +1,7 @@
-// The vocabulary triage recognises: codes and messages Azure really emits (sources in test/fixtures/triage-corpus.ts
-// and /work/shared/research/azure-rest.md §1, §3.4, §5, §6). Every signal is either a structured code or a whole
-// service sentence; loose words ("forbidden", "not found", "disabled") never name a cause on their own, because a
-// false alarm sends an engineer down the wrong runbook at 3 a.m.
+// The vocabulary triage recognises outright: codes and whole sentences Azure really emits, each naming one cause
+// (sources in test/fixtures/triage-corpus.ts; Key Vault's codes: https://learn.microsoft.com/azure/key-vault/general/common-error-codes).
+// Loose words ("forbidden", "not found", "disabled") never name a cause on their own, because a false alarm sends an
+// engineer down the wrong runbook at 3 a.m.; what a sentence says in its own words is read by triage/clauses.ts.
 import type { TriageCause } from "../types.js";
 
 export type NamedCause = Exclude<TriageCause, "unknown">;
@@ -25,7 +25,7 @@ export interface Signal {
 }
 
 /** A Key Vault data-plane host, in every public and sovereign cloud. */
-const VAULT_HOST = String.raw`[a-z0-9](?:[a-z0-9-]{1,22}[a-z0-9])?\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)`;
+export const VAULT_HOST = String.raw`[a-z0-9](?:[a-z0-9-]{1,22}[a-z0-9])?\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)`;
 /** Text that places a bare code in Key Vault. */
 const KEY_VAULT_CONTEXT = new RegExp(String.raw`${VAULT_HOST}|key ?vault|/keys/`, "i");
 /** The permissions a CMK identity needs; a missing `list`, `create` or `decrypt` is somebody else's problem. */
@@ -134,6 +134,13 @@ export const SIGNALS: readonly Signal[] = [
     cause: "key-deleted",
     weight: 90,
     pattern: /Key \S{1,127} is currently in a deleted but recoverable state/i,
+  },
+  {
+    // Key Vault refuses to re-create a key or vault whose deletion is still running (issue 11 names the phrase).
+    id: "kv.object-being-deleted",
+    cause: "key-deleted",
+    weight: 90,
+    pattern: /\b(?:Key|Vault) [\w-]{1,127} is currently being deleted\b/i,
   },
   {
     id: "kv.vault-in-deleted-state",

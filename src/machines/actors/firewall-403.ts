@@ -1,6 +1,9 @@
-// Actors of the firewall-403 runbook (seed 001 "Enabling key vault firewall", seed 003 step 5): let trusted Azure
-// services through the vault firewall, then reconfigure the key and identity (rotate-key with the same values).
-// Key data-plane reads are avoided on purpose: the operator's own calls are subject to the same firewall.
+// Actors of the firewall-403 runbook: let trusted Azure services through the vault firewall, then reconfigure the key
+// and identity (rotate-key with the same values). Key data-plane reads are avoided on purpose: the operator's own
+// calls are subject to the same firewall.
+// Sources: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys
+//   ("Enabling a key vault firewall"),
+// https://learn.microsoft.com/en-us/azure/container-registry/tutorial-enable-customer-managed-keys (trusted services)
 import type { CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../step-errors.js";

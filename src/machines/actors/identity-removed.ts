@@ -1,6 +1,8 @@
-// Actors of the identity-removed runbook (seed 001 "Removing managed identity"): a user-assigned identity is
-// re-assigned; optionally encryption moves to another identity (grant, rotate-key, remove the old one); a removed
-// system-assigned identity needs Microsoft, so the run hands over a ready-to-paste support request.
+// Actors of the identity-removed runbook: a user-assigned identity is re-assigned; optionally encryption moves to
+// another identity (grant, rotate-key, remove the old one); a removed system-assigned identity needs Microsoft, so the
+// run hands over a ready-to-paste support request.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys
+//   ("Error when you remove a managed identity")
 import type { CmkAzure, IdentityInfo } from "../../azure/types.js";
 import { AZ, fillAz } from "../az.js";
 import { fingerprint } from "../fingerprint.js";

@@ -1,5 +1,7 @@
-// Actors of the revoke runbook (seed 001 "Revoke key"): state the impact, back up the key, record exactly the access
-// that will be removed, remove it by the method the operator chose, and verify the registry is cut off.
+// Actors of the revoke runbook: state the impact, back up the key, record exactly the access that will be removed,
+// remove it by the method the operator chose, and verify the registry is cut off.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-rotate-revoke-customer-managed-keys
+//   ("Revoke a customer-managed key")
 import type { AccessPolicyEntry, CmkAzure } from "../../azure/types.js";
 import { AZ, fillAz, readdPolicyCommand } from "../az.js";
 import { StaleApprovalError } from "../step-errors.js";

@@ -1,5 +1,6 @@
-// Actors of the rotate runbook (seed 001 "Rotate key"): automatic rotation (versionless key id) is picked up by the
-// registry within an hour; manual rotation (versioned key id) needs rotate-key to the new version. Back up afterwards.
+// Actors of the rotate runbook: automatic rotation (versionless key id) is picked up by the registry within an hour;
+// manual rotation (versioned key id) needs rotate-key to the new version. Back up afterwards.
+// Source: https://learn.microsoft.com/en-us/azure/container-registry/tutorial-rotate-revoke-customer-managed-keys
 import { AZ, fillAz } from "../az.js";
 import { StaleApprovalError } from "../step-errors.js";
 import { keyIdFor, parseKeyIdentifier } from "../facts.js";

@@ -13,12 +13,21 @@ export function renderTriage(result: TriageResult): SlackMessage {
     return { text: "acr-cmk triage: no CMK cause recognised", blocks: [section(`:grey_question: ${text}`)] };
   }
   const run = slackRunSubcommand(result.runbook);
+  // The registry the paste names, when it names its resource group too; the slash command takes <group>/<name>.
+  const target = result.registry?.resourceGroup
+    ? `${result.registry.resourceGroup}/${result.registry.name}`
+    : "<resource-group>/<registry>";
   const blocks: Block[] = [
     section(`:mag: *Likely cause:* ${CAUSE_TITLES[result.cause]} ${code(result.cause)}`),
-    section(
-      `*Next:* \`/acr-cmk ${run} <resource-group>/<registry>\`` +
-        (result.runbook ? ` (runbook ${code(result.runbook)})` : ""),
-    ),
+    ...(result.service
+      ? [
+          section(
+            `:information_source: This error comes from ${result.service}, not from a container registry: the runbooks ` +
+              `repair registries, so fix the same cause on that resource.`,
+          ),
+        ]
+      : []),
+    section(`*Next:* \`/acr-cmk ${run} ${target}\`` + (result.runbook ? ` (runbook ${code(result.runbook)})` : "")),
     section(`*Evidence:*\n${codeBlock(truncate(result.evidence.replace(/\s+/g, " ").trim(), 2000))}`),
   ];
   return { text: `acr-cmk triage: ${result.cause}`, blocks };

@@ -1,6 +1,7 @@
 // Home: which registry, what is wrong with it and why, and the runbook that fixes it — one Enter away.
 import { useCallback, useEffect, useState } from "react";
 import { Box, Text, useInput, useWindowSize } from "ink";
+import { impactLine, impactOf } from "../../diagnosis/impact.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS } from "../../runbooks/catalogue.js";
 import type { RunSummary } from "../../runs/types.js";
@@ -272,7 +273,10 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       items.push({ key: "registry", label: "Choose another registry" });
       items.push({ key: "runs", label: "Runs: list, resume, audit trail" });
       items.push({ key: "quit", label: "Quit" });
-      const findingRows = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0);
+      // The plain report's Impact line, from the same findings (TuiDiagnosis carries only those).
+      const impact = impactOf(report.findings);
+      const impactRows = impact ? 1 : 0;
+      const findingRows = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0) - impactRows;
       return (
         <Box flexDirection="column">
           {header}
@@ -280,6 +284,11 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             {report.healthy ? "✔ Healthy" : "✖ Not healthy"}: {targetLabel(chosen)} · {report.findings.length} finding
             {report.findings.length === 1 ? "" : "s"}
           </Text>
+          {impact ? (
+            <Text color={theme.tone(impact.state === "unhealthy" ? "danger" : "warning")} wrap="truncate-end">
+              {impactLine(impact)}
+            </Text>
+          ) : null}
           <FindingList findings={report.findings} width={columns} maxRows={findingRows} />
           <Text> </Text>
           <SelectList

@@ -49,7 +49,10 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
   const theme = useTheme();
   const { rows, columns } = useWindowSize();
   const { view, pending, error, refusal, act, clearError } = useRun(session.engine, runId);
-  const [mode, setMode] = useState<Mode>("idle");
+  const [chosenMode, setMode] = useState<Mode>("idle");
+  // A run that has ended takes no reason or confirmation: a prompt left open by the answer that ended it (reject,
+  // abort) must not swallow the next key, so q and Enter work on the outcome at once.
+  const mode: Mode = view && isFinal(view) ? "idle" : chosenMode;
   const [message, setMessage] = useState<string | undefined>();
   // The engine's refusal of this person's approval, kept for the request it refused.
   const [refused, setRefused] = useState<{ key: string; message: string } | undefined>();

@@ -1,4 +1,4 @@
-// Key Vault's soft delete is eventually consistent (research §3.1): for a while after DELETE /keys/{n} the key is in
+// Key Vault's soft delete is eventually consistent (src/sandbox/key-deletion.ts names the sources): for a while after DELETE /keys/{n} the key is in
 // neither list. The sandbox answers that window as Key Vault does, and the SDK's delete poller waits through it.
 import { RestError } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";

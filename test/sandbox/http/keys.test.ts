@@ -31,7 +31,7 @@ describe("Key Vault keys data plane through KeyClient", () => {
     const disabled = await keys.updateKeyProperties(c.keyName, v3.properties.version!, { enabled: false });
     expect(disabled.properties.enabled).toBe(false);
     expect(disabled.properties.expiresOn?.toISOString()).toBe("2030-01-01T00:00:00.000Z");
-    // A disabled key is still readable (research §3.3).
+    // A disabled key is still readable (https://learn.microsoft.com/en-us/azure/key-vault/keys/about-keys-details).
     expect((await keys.getKey(c.keyName)).properties.enabled).toBe(false);
     const names = await listAll(keys.listPropertiesOfKeys());
     expect(names.map((k) => k.name)).toEqual([c.keyName]);

@@ -15,6 +15,7 @@ import { startSandboxProxy, type ProxiedRequest, type SandboxProxy } from "../..
 import { createWorld } from "../../../src/sandbox/scenarios.js";
 import { memoryStore, type WorldStore } from "../../../src/sandbox/store.js";
 import { connectVia, fetchVia, jwtParts, rawExchange, tlsOver } from "./client.js";
+import { until } from "../../fixtures/until.js";
 
 describe("sandbox serve --proxy (startSandboxProxy)", () => {
   let proxy: SandboxProxy;
@@ -123,7 +124,7 @@ describe("sandbox serve --proxy (startSandboxProxy)", () => {
     const second = await connectVia(proxy.proxyUrl, "management.azure.com:443");
     if (!("socket" in second)) throw new Error("CONNECT refused");
     second.socket.end("GET / HTTP/1.1\r\n\r\n"); // plain text where TLS was expected
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until("the failed handshakes in the log", () => logged.some((line) => /TLS handshake failed/.test(line)));
     const after = await fetchVia(proxy.proxyUrl, ca, `https://management.azure.com${registryPath()}`, {
       headers: { authorization: "Bearer x" },
     });

@@ -3,56 +3,9 @@ import { describe, expect, it } from "vitest";
 import type { RunView } from "../../../src/runs/types.js";
 import { ACTION } from "../../../src/slack/action-ids.js";
 import { renderRunMessage } from "../../../src/slack/blocks/run-message.js";
+import { RUN_AWAITING_APPROVAL } from "../../fixtures/slack-views.js";
 
-const base: RunView = {
-  id: "20300101-000000-abcdef",
-  runbook: "key-deleted",
-  target: { subscriptionId: "sub", resourceGroup: "rg-prod", registry: "acrprod01" },
-  requester: "UALICE0001",
-  driver: "slack",
-  dryRun: false,
-  status: "awaiting-approval",
-  busy: false,
-  steps: [
-    {
-      id: "check-key",
-      title: "Check whether the key exists",
-      why: "w",
-      kind: "check",
-      risk: "none",
-      status: "done",
-      evidence: ["Key <acr> was deleted"],
-    },
-    {
-      id: "approve-recover-key",
-      title: "Approve: recover the key",
-      why: "Nothing changes without approval.",
-      kind: "approval",
-      risk: "low",
-      status: "current",
-    },
-    { id: "recover-key", title: "Recover the key", why: "w", kind: "change", risk: "low", status: "pending" },
-  ],
-  currentStepId: "approve-recover-key",
-  approval: {
-    stepId: "recover-key",
-    title: "Recover key acr-cmk",
-    resource: "https://kv.vault.azure.net/deletedkeys/acr-cmk",
-    before: "soft-deleted",
-    after: "live",
-    az: "az keyvault key recover --vault-name kv --name acr-cmk",
-    risk: "low",
-    irreversible: false,
-    fingerprint: "f00d",
-    requester: "UALICE0001",
-    requestedAt: "2030-01-01T00:00:00.000Z",
-    expiresAt: "2030-01-01T00:15:00.000Z",
-  },
-  log: [],
-  rollback: [],
-  startedAt: "2030-01-01T00:00:00.000Z",
-  updatedAt: "2030-01-01T00:00:00.000Z",
-};
+const base: RunView = RUN_AWAITING_APPROVAL;
 
 function actions(message: ReturnType<typeof renderRunMessage>) {
   return message.blocks

@@ -5,12 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { tuiCommand } from "../../src/cli/commands/tui.js";
-import type { CliContext } from "../../src/cli/context.js";
-import { UsageError } from "../../src/errors.js";
-import { createWorld } from "../../src/sandbox/scenarios.js";
-import { initFileStore } from "../../src/sandbox/store.js";
-import { FakeStdin, FakeStdout } from "./fakes.js";
+import { tuiCommand } from "../../../src/cli/commands/tui.js";
+import type { CliContext } from "../../../src/cli/context.js";
+import { UsageError } from "../../../src/errors.js";
+import { createWorld } from "../../../src/sandbox/scenarios.js";
+import { initFileStore } from "../../../src/sandbox/store.js";
+import { FakeStdin, FakeStdout } from "../../tui/fakes.js";
 
 let home: string;
 beforeEach(() => {

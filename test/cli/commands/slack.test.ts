@@ -1,17 +1,17 @@
-// `acr-cmk slack` end to end in-process: starts on the env of CONTRACT.md against a sandbox state file, answers a
+// `acr-cmk slack` end to end in-process: starts on the env of docs/slack.md against a sandbox state file, answers a
 // signed command, stops on SIGTERM with exit 0, and its log holds neither the token nor the signing secret.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSandboxAzure } from "../../src/azure/factory.js";
-import { slackCommand } from "../../src/cli/commands/slack.js";
-import type { CliContext } from "../../src/cli/context.js";
-import { createWorld, initFileStore } from "../../src/sandbox/index.js";
-import { FakeSlack } from "./fake-slack.js";
-import { formBody, postSigned } from "./signed.js";
-import { waitFor } from "./harness.js";
+import { createSandboxAzure } from "../../../src/cli/sandbox-azure.js";
+import { slackCommand } from "../../../src/cli/commands/slack.js";
+import type { CliContext } from "../../../src/cli/context.js";
+import { createWorld, initFileStore } from "../../../src/sandbox/index.js";
+import { FakeSlack } from "../../slack/fake-slack.js";
+import { formBody, postSigned } from "../../slack/signed.js";
+import { waitFor } from "../../slack/harness.js";
 
 const TOKEN = "xoxb-very-secret-bot-token";
 const SIGNING = "very-secret-signing-value";

@@ -4,8 +4,8 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import { Capture, tempDir } from "../sandbox/helpers.js";
+import { main } from "../../../src/cli.js";
+import { Capture, tempDir } from "../../fixtures/cli-capture.js";
 
 let home: { dir: string; cleanup(): void };
 let slack: Server;

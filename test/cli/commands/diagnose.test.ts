@@ -1,11 +1,11 @@
 // The diagnose command with a hand-built CliContext: the port enters through ctx.azure(), streams are captured.
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { diagnoseCommand } from "../../src/cli/commands/diagnose.js";
-import type { CliContext, GlobalOptions } from "../../src/cli/context.js";
-import { UsageError } from "../../src/cli/errors.js";
-import { fakeAzure, type FakeWorld } from "./fake-azure.js";
-import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "./snapshots.js";
+import { diagnoseCommand } from "../../../src/cli/commands/diagnose.js";
+import type { CliContext, GlobalOptions } from "../../../src/cli/context.js";
+import { UsageError } from "../../../src/cli/errors.js";
+import { fakeAzure, type FakeWorld } from "../../diagnosis/fake-azure.js";
+import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "../../diagnosis/snapshots.js";
 
 const identity = {
   id: UAI_ID,
@@ -57,12 +57,14 @@ describe("acr-cmk diagnose (command)", () => {
     expect(out()).toContain("Next: nothing to do.");
   });
 
-  it("--output json prints exactly one document with the CONTRACT keys plus probe", async () => {
+  it("--output json prints exactly one document: registry, healthy, findings, plus impact and probe", async () => {
     const { ctx, out } = context({ ...healthyWorld(), vault: vault({ accessPolicies: [] }) }, { output: "json" });
     await expect(diagnoseCommand(ctx, { resourceGroup: "rg-acr", registry: "acrprod" })).resolves.toBe(1);
     const doc = JSON.parse(out()) as Record<string, unknown>;
-    expect(Object.keys(doc).sort()).toEqual(["findings", "healthy", "probe", "registry"]);
+    expect(Object.keys(doc).sort()).toEqual(["findings", "healthy", "impact", "probe", "registry"]);
     expect(doc.healthy).toBe(false);
+    // The Impact line of the text report, as data.
+    expect(doc.impact).toMatchObject({ state: expect.stringMatching(/^(unhealthy|degraded|unknown)$/) });
     const [first] = doc.findings as Array<Record<string, unknown>>;
     expect(first).toMatchObject({ id: "ACCESS_MISSING", severity: "critical", runbook: "restore" });
     for (const field of ["id", "severity", "title", "detail", "evidence", "runbook"])
@@ -78,7 +80,7 @@ describe("acr-cmk diagnose (command)", () => {
     await diagnoseCommand(ctx, { resourceGroup: "rg-acr", registry: "acrprod" });
     const text = out();
     expect(text).toMatch(/^Critical: The encryption identity has no key access .*\(1 critical, 1 warning\)$/m);
-    expect(text).toContain("Impact: content still reads for now");
+    expect(text).toContain("Impact: degraded — content still reads for now");
     expect(text.indexOf("ACCESS_MISSING")).toBeLessThan(text.indexOf("PURGE_PROTECTION_OFF"));
     expect(text).toContain("Next: acr-cmk restore -g rg-acr -r acrprod");
     expect(text).toMatch(/evidence: field=properties\.accessPolicies/);

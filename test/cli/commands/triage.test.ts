@@ -1,7 +1,7 @@
 import { Readable, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli.js";
-import { MAX_TRIAGE_INPUT_BYTES } from "../../src/cli/commands/triage.js";
+import { main } from "../../../src/cli.js";
+import { MAX_TRIAGE_INPUT_BYTES } from "../../../src/cli/commands/triage.js";
 
 class Capture extends Writable {
   text = "";
@@ -105,10 +105,75 @@ describe("acr-cmk triage", () => {
     expect(result.stderr).toContain("no error text to triage");
   });
 
-  it("does not wait on an interactive terminal: exit 2 with what to do", async () => {
-    const result = await run(["triage"], { tty: true });
+  it("reads a paste on a terminal until Ctrl-D, saying so on stderr", async () => {
+    const result = await run(["triage"], { text: FIREWALL_AZ, tty: true });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("Paste the error text, then press Ctrl-D");
+    expect(result.stdout).toContain("(firewall-403)");
+    expect(result.stdout).not.toContain("Paste the error text");
+  });
+
+  it("answers an empty paste on a terminal with exit 2 and what to do", async () => {
+    const result = await run(["triage"], { text: "\n", tty: true });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("pipe it on stdin");
+    expect(result.stderr).toContain("paste it and press Ctrl-D");
+  });
+
+  it("names the registry in the suggested commands when the text holds its resource id", async () => {
+    const id =
+      "/subscriptions/1f3a5c7e-0000-4000-8000-000000000000/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/acrprod";
+    const text = `Azure resource '${id}' does not have access to identity 'abc' Try forcibly adding the identity to the registry acrprod.`;
+    const result = await run(["triage", text]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`acr-cmk run identity-removed --id ${id}`);
+    expect(result.stdout).toContain(`acr-cmk recover --id ${id}`);
+    expect(result.stdout).not.toContain("<registry>");
+  });
+
+  it("names the registry by name and group when the id's subscription is a placeholder", async () => {
+    const text =
+      "Azure resource ‘/subscriptions/xxxx/resourcegroups/myGroup/providers/Microsoft.ContainerRegistry/registries/myRegistry’ does not have access to identity ‘xxxx’ Try forcibly adding the identity to the registry <registry name>.";
+    const result = await run(["--output", "json", "triage", text]);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      cause: "identity-removed",
+      registry: { resourceGroup: "myGroup", name: "myRegistry" },
+    });
+    const plain = await run(["triage", text]);
+    expect(plain.stdout).toContain("acr-cmk run identity-removed -g myGroup -r myRegistry");
+  });
+
+  it("says the runbooks are for registries when another service reports the cause", async () => {
+    const text =
+      "401 AzureKeyVaultKeyDisabled - The operation could not be completed on the server because the Azure Key Vault key is disabled.";
+    const result = await run(["triage", text]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "This error comes from Azure SQL (transparent data encryption), not from a container registry",
+    );
+    expect(result.stdout).toContain("acr-cmk's runbooks repair registries");
+    const json = await run(["--output", "json", "triage", text]);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      cause: "key-disabled",
+      service: "Azure SQL (transparent data encryption)",
+    });
+  });
+
+  it("carries --sandbox in the commands it suggests", async () => {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await main(
+      ["--sandbox", "/tmp/acr-cmk-triage-world.json", "triage", "Operation unwrapKey is not allowed on a disabled key"],
+      {
+        env: { ACR_CMK_HOME: "/nonexistent/acr-cmk-test" },
+        stdout,
+        stderr,
+        stdin: Readable.from([]),
+      },
+    );
+    expect(code).toBe(0);
+    expect(stdout.text).toContain(
+      "acr-cmk --sandbox /tmp/acr-cmk-triage-world.json run restore -g <resource-group> -r <registry>",
+    );
   });
 
   it("rejects oversized input with exit 2", async () => {
