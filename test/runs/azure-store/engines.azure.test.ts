@@ -7,7 +7,7 @@ import type { RunEngine, RunTarget, RunView } from "../../../src/runs/types.js";
 import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
 import { runRecord } from "../fixtures/store-contract.js";
 import { useToyEngines } from "../fixtures/toy-engines.js";
-import { fakeVault } from "../fixtures/toy-runbook.js";
+import { fakeVault } from "../../fixtures/toy-runbook.js";
 
 // Real time against a real emulator (and real processes): generous limits for a loaded 2-core machine.
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
