@@ -9,6 +9,7 @@ import { handleKeyVault, isKeyVaultPurgeRequest } from "./http/keys.js";
 import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
 import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
 import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
+import { openResponseLog, userAgentOf } from "./response-log.js";
 import type { WorldStore } from "./store.js";
 
 export { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
@@ -93,6 +94,35 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
 }
 
 export function createSandboxHandler(options: { store: WorldStore; latencyMs?: number }): SandboxHandler {
+  const handler = answerer(options);
+  const log = openResponseLog();
+  if (!log) return handler;
+  return {
+    async handle(incoming: SandboxRequest): Promise<SandboxResponse> {
+      const response = await handler.handle(incoming);
+      let url: URL;
+      try {
+        url = new URL(incoming.url);
+      } catch {
+        return response;
+      }
+      const located = locate(url);
+      const service = located?.target.service;
+      if (located && (service === "arm" || service === "keyvault")) {
+        const method = incoming.method.toUpperCase();
+        const userAgent = userAgentOf({ ...incoming, headers: lowerCaseHeaders(incoming.headers) });
+        const entry = { service, method, url: url.toString(), path: located.path, status: response.status };
+        log(
+          { ...entry, ...(userAgent ? { userAgent } : {}), ...(response.body ? { body: response.body } : {}) },
+          response,
+        );
+      }
+      return response;
+    },
+  };
+}
+
+function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHandler {
   const { store } = options;
   return {
     async handle(incoming: SandboxRequest): Promise<SandboxResponse> {

@@ -165,7 +165,7 @@ export interface RoleAssignmentRecord {
 
 export interface OperationRecord {
   id: string;
-  kind: "registry-update" | "key-recover" | "key-delete";
+  kind: "registry-create" | "registry-update" | "key-recover" | "key-delete";
   resourceId: string;
   /** Polls left before the operation reports Succeeded. */
   pollsLeft: number;

@@ -1,4 +1,4 @@
-// Key Vault access policies: PUT .../vaults/{vault}/accessPolicies/{add|replace|remove} (research §2.2), and the
+// Key Vault access policies: PUT .../vaults/{vault}/accessPolicies/{add|replace|remove} (https://learn.microsoft.com/en-us/rest/api/keyvault/keyvault/vaults/update-access-policy), and the
 // permission vocabulary shared with vault PUT bodies.
 import { z } from "zod";
 import type { AccessPolicyRecord } from "../world.js";
@@ -7,7 +7,8 @@ import { readJson, type RouteContext, type RouteResult } from "./context.js";
 import { badRequest, resourceNotFound } from "./problems.js";
 import { findLiveVault } from "./vault-lookup.js";
 
-// Responses spell permissions in camelCase whatever case the caller used (research §2.1).
+// Responses spell permissions in camelCase whatever case the caller used (spec KeyPermissions, keyvault
+// resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json).
 const KEY_PERMISSIONS = [
   "all",
   "encrypt",

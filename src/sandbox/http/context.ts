@@ -61,12 +61,14 @@ export function page<T>(
   ctx: RouteContext,
   items: T[],
   options: { sizeParam: "maxresults" | "$top"; defaultSize: number },
-): { value: T[]; nextLink?: string } {
+): { value: T[]; nextLink?: string | null } {
   const requested = Number.parseInt(ctx.url.searchParams.get(options.sizeParam) ?? "", 10);
   const size = Number.isFinite(requested) && requested > 0 ? requested : options.defaultSize;
   const skip = Math.max(0, Number.parseInt(ctx.url.searchParams.get("$skiptoken") ?? "0", 10) || 0);
   const value = items.slice(skip, skip + size);
-  if (skip + size >= items.length) return { value };
+  // Key Vault ends its lists with "nextLink": null (Azure/azure-cli recordings, test_keyvault_key_delete.yaml);
+  // Resource Manager leaves the property out.
+  if (skip + size >= items.length) return options.sizeParam === "maxresults" ? { value, nextLink: null } : { value };
   const next = new URL(`${ctx.linkBase}${ctx.path}`);
   ctx.url.searchParams.forEach((v, k) => {
     if (k !== "$skiptoken") next.searchParams.set(k, v);

@@ -1,4 +1,4 @@
-// Microsoft.KeyVault deletedVaults: list, get by location, purge (research §2.3). acr-cmk never purges; the
+// Microsoft.KeyVault deletedVaults: list, get by location, purge (https://learn.microsoft.com/en-us/azure/key-vault/general/key-vault-recovery). acr-cmk never purges; the
 // simulator answers purge as Key Vault would, and every attempt is counted (handler.ts) so tests can prove it.
 import type { VaultRecord, World } from "../world.js";
 import { requireSubscription } from "./arm-scope.js";

@@ -1,4 +1,4 @@
-// Key Vault data-plane bodies: KeyBundle, DeletedKeyBundle, KeyItem (research §3). Dates are Unix SECONDS; `kid` is
+// Key Vault data-plane bodies: KeyBundle, DeletedKeyBundle, KeyItem (spec keyvault/data-plane/Microsoft.KeyVault/stable/2025-07-01/keys.json). Dates are Unix SECONDS; `kid` is
 // always the real https://<vault>.vault.azure.net/keys/<name>/<version> form (the SDK parses it).
 import { keyId } from "../ids.js";
 import type { KeyRecord, KeyVersionRecord, VaultRecord } from "../world.js";

@@ -21,9 +21,9 @@ export function liveVaultOrNetworkError(world: World, name: string): VaultRecord
   return vault;
 }
 
-/** 401 with the exact challenge header of SDK recordings (research §3.2). */
+/** 401 with the exact challenge header recorded in Azure/azure-cli's keyvault and acr test cassettes. */
 export function challenge(world: World): ServiceError {
-  return new ServiceError(401, "Unauthorized", "Request is missing a Bearer or PoP token.", {
+  return new ServiceError(401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.", {
     headers: {
       "www-authenticate": `Bearer authorization="https://login.windows.net/${world.tenantId}", resource="https://vault.azure.net"`,
     },
@@ -60,7 +60,7 @@ function caller(world: World): string {
   return `appid=${world.operator.appId};oid=${world.operator.objectId};iss=https://sts.windows.net/${world.tenantId}/`;
 }
 
-/** Firewall: published message shape (research §3.4), with the operator's documented stand-in address. */
+/** Firewall: published message shape (https://learn.microsoft.com/en-us/azure/key-vault/general/rest-error-codes), with the operator's documented stand-in address. */
 export function checkFirewall(world: World, vault: VaultRecord): void {
   const open = vault.publicNetworkAccess === "Enabled" && vault.networkAcls.defaultAction === "Allow";
   if (open) return;
@@ -78,7 +78,7 @@ export function checkFirewall(world: World, vault: VaultRecord): void {
   );
 }
 
-/** Access-policy permission name → the RBAC data action Key Vault names in its 403 (research §3.4). */
+/** Access-policy permission name → the RBAC data action Key Vault names in its 403 (https://learn.microsoft.com/en-us/azure/key-vault/general/rbac-guide). */
 const RBAC_ACTION: Record<string, string> = {
   get: "Microsoft.KeyVault/vaults/keys/read",
   list: "Microsoft.KeyVault/vaults/keys/read",

@@ -1,4 +1,5 @@
-// ARM long-running operations: `Azure-AsyncOperation` status documents (research §0.2). The change itself is already
+// ARM long-running operations: `Azure-AsyncOperation` status documents
+// (https://github.com/Azure/azure-resource-manager-rpc/blob/master/v1.0/async-api-reference.md). The change itself is already
 // in the world; the status reports InProgress for a poll or two, then Succeeded, so the SDK's poller really polls.
 import { newGuid } from "../ids.js";
 import type { OperationRecord, World } from "../world.js";
@@ -35,17 +36,20 @@ export function getOperationStatus(ctx: RouteContext, params: Record<string, str
       id: `${operation.resourceId}/operationStatuses/${operation.id}`,
       name: operation.id,
     };
+    // ACR repeats the status URL on every status answer (Azure/azure-cli recordings, test_acr_identity.yaml).
+    const self = { "azure-asyncoperation": ctx.url.toString() };
     if (operation.status === "InProgress" && operation.pollsLeft > 0) {
       operation.pollsLeft -= 1;
       return {
         status: 200,
         body: { ...body, status: "InProgress", startTime: now.toISOString() },
-        headers: POLL_AGAIN_NOW,
+        headers: { ...self, ...POLL_AGAIN_NOW },
       };
     }
     if (operation.status === "InProgress") operation.status = "Succeeded";
     return {
       status: 200,
+      headers: self,
       body: {
         ...body,
         status: operation.status,

@@ -26,7 +26,7 @@ export function errorBody(style: ErrorStyle, error: ServiceError): unknown {
   return { error: body };
 }
 
-/** ARM's 404 for a resource (research §5, with the suffix newer ARM appends). */
+/** ARM's 404 for a resource (https://aka.ms/ARMResourceNotFoundFix is the suffix newer ARM appends). */
 export function resourceNotFound(type: string, name: string, resourceGroup: string): ServiceError {
   return new ServiceError(
     404,

@@ -1,4 +1,4 @@
-// GET /subscriptions/{sub}/resources?$filter=resourceType eq '…' — the generic list `vaults.list()` calls (research §2).
+// GET /subscriptions/{sub}/resources?$filter=resourceType eq '…' — the generic list `vaults.list()` calls (spec operation Vaults_List, api-version 2015-11-01).
 import { requireSubscription } from "./arm-scope.js";
 import { page, type RouteContext, type RouteResult } from "./context.js";
 import { badRequest } from "./problems.js";

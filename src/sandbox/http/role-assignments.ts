@@ -1,4 +1,4 @@
-// Microsoft.Authorization/roleAssignments at any scope (research §4): list with $filter, create with a GUID name,
+// Microsoft.Authorization/roleAssignments at any scope (https://learn.microsoft.com/en-us/rest/api/authorization/role-assignments): list with $filter, create with a GUID name,
 // delete, get by id. Scopes are compared without case, as ARM does.
 import { z } from "zod";
 import { roleAssignmentId } from "../ids.js";

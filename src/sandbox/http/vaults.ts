@@ -1,5 +1,5 @@
 // Microsoft.KeyVault/vaults: GET, lists, PUT (create, update that keeps keys, createMode "recover"), PATCH, DELETE
-// (soft delete). Body shapes: research §2.1; every body has `properties.sku` (the SDK reads it unconditionally).
+// (soft delete). Body shapes: spec keyvault/resource-manager/Microsoft.KeyVault/KeyVault/stable/2026-02-01/openapi.json; every body has `properties.sku` (the SDK reads it unconditionally).
 import { z } from "zod";
 import { parseKeyId, vaultResourceId, vaultUri } from "../ids.js";
 import type { VaultRecord, World } from "../world.js";
@@ -29,7 +29,7 @@ export function vaultBody(vault: VaultRecord): unknown {
       enabledForTemplateDeployment: false,
       enableSoftDelete: vault.enableSoftDelete,
       softDeleteRetentionInDays: vault.softDeleteRetentionInDays,
-      // Absent or true, never false, in real vaults (research §2.1).
+      // Absent or true, never false, in real vaults: enabling it "is irreversible" (spec VaultProperties.enablePurgeProtection).
       ...(vault.enablePurgeProtection ? { enablePurgeProtection: true } : {}),
       enableRbacAuthorization: vault.enableRbacAuthorization,
       networkAcls: {
@@ -92,7 +92,7 @@ const patchSchema = z.object({ properties: propertiesSchema.nullable().optional(
 
 type VaultProperties = z.infer<typeof propertiesSchema>;
 
-// Published texts of Key Vault's refusals (azure-cli #18149 and the purge protection issues in research §2.1).
+// Published texts of Key Vault's refusals (Azure/azure-cli#18149; https://learn.microsoft.com/en-us/azure/key-vault/general/soft-delete-overview).
 const SOFT_DELETE_IRREVERSIBLE =
   "The property \"enableSoftDelete\" cannot be set to false. Enabling the 'soft delete' functionality is an irreversible action.";
 const PURGE_PROTECTION_IRREVERSIBLE =
@@ -108,7 +108,7 @@ function registryCanReachVault(vault: VaultRecord): boolean {
 
 /**
  * A firewall switched on after encryption keeps registries out until their key is reconfigured, even with trusted
- * services allowed (seed 003): mark every CMK registry whose key lives in this vault.
+ * services allowed (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys): mark every CMK registry whose key lives in this vault.
  */
 function noteFirewallChange(world: World, before: boolean, vault: VaultRecord): void {
   if (!before || registryCanReachVault(vault)) return;
@@ -139,7 +139,7 @@ function applyProperties(world: World, vault: VaultRecord, properties: VaultProp
   if (acls) {
     if (acls.bypass) vault.networkAcls.bypass = acls.bypass;
     if (acls.defaultAction) vault.networkAcls.defaultAction = acls.defaultAction;
-    // Key Vault normalises a bare address to /32 and subnet ids to lower case (research §2.1).
+    // Key Vault normalises a bare address to /32 and subnet ids to lower case (spec example createVaultWithNetworkAcls.json).
     if (acls.ipRules)
       vault.networkAcls.ipRules = acls.ipRules.map((r) => (r.value.includes("/") ? r.value : `${r.value}/32`));
     if (acls.virtualNetworkRules)
