@@ -18,6 +18,24 @@ export interface PlainDriverOptions {
   answers?: readonly string[];
   /** How the user invokes acr-cmk (with --sandbox …), for the commands we print. */
   invocation: string;
+  /** Settles when the person interrupts (Ctrl-C): the run is stopped at its last saved step and the driver returns. */
+  interrupted?: Promise<void>;
+  /** How waits are reported (a clock for tests; how to move on in the sandbox). */
+  waits?: WaitReporting;
+}
+
+export interface WaitReporting {
+  now?: () => Date;
+  /** Said once when a wait starts: how to move on without waiting (the sandbox's `sandbox advance 1h`). */
+  moveOn?: string;
+}
+
+/** A durable wait looks again every poll (every second in the sandbox): one line a minute says it is still going. */
+const PROGRESS_EVERY_MS = 60_000;
+
+function minutes(ms: number): string {
+  const total = Math.round(ms / 1000);
+  return total < 60 ? `${total}s` : `${Math.floor(total / 60)}m ${String(total % 60).padStart(2, "0")}s`;
 }
 
 const MARK: Record<StepView["status"], string> = {
@@ -32,9 +50,15 @@ const MARK: Record<StepView["status"], string> = {
 /** Prints what changed between two views of a run. */
 export class PlainPrinter {
   private readonly seen = new Map<string, StepView["status"]>();
+  /** Steps printed as under way so far: a wait's re-looks come back to them, and are not printed again. */
+  private readonly started = new Set<string>();
   private logLines = 0;
+  private wait?: { stepId: string; since: number; reported: number };
 
-  constructor(private readonly out: NodeJS.WritableStream) {}
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly waits: WaitReporting = {},
+  ) {}
 
   header(view: RunView): void {
     const { target } = view;
@@ -48,6 +72,12 @@ export class PlainPrinter {
       const before = this.seen.get(step.id) ?? "pending";
       if (before === step.status) continue;
       this.seen.set(step.id, step.status);
+      // While a wait goes on, its poll-and-check cycle moves between steps already under way: the progress line
+      // stands for those lines. A step that was never under way means the wait is over.
+      const looped = this.started.has(step.id);
+      if (step.status === "current") this.started.add(step.id);
+      if (this.wait && looped) continue;
+      if (this.wait && step.status === "current") this.wait = undefined;
       if (step.status === "current") {
         this.line(`[..] ${step.title}`);
         if (step.az) this.line(`     az: ${step.az}`);
@@ -60,6 +90,25 @@ export class PlainPrinter {
       if (entry.level !== "info") this.line(`     ${entry.level}: ${entry.message}`);
     }
     this.logLines = view.log.length;
+    this.reportWait(view);
+  }
+
+  /** Once when a wait starts (what is awaited, until when, how to move on), then at most one line a minute. */
+  private reportWait(view: RunView): void {
+    if (view.status !== "waiting") return;
+    const step = view.steps.find((s) => s.id === view.currentStepId);
+    if (!step) return;
+    const now = (this.waits.now ?? (() => new Date()))().getTime();
+    const until = view.deadline ? ` (gives up at ${view.deadline})` : "";
+    if (!this.wait) {
+      this.wait = { stepId: step.id, since: now, reported: now };
+      this.line(`     waiting: ${step.title}${until}; looking again until then`);
+      if (this.waits.moveOn) this.line(`     ${this.waits.moveOn}`);
+      return;
+    }
+    if (now - this.wait.reported < PROGRESS_EVERY_MS) return;
+    this.wait.reported = now;
+    this.line(`     still waiting: ${step.title}, ${minutes(now - this.wait.since)} so far${until}`);
   }
 
   line(text: string): void {
@@ -82,7 +131,7 @@ function describeApproval(printer: PlainPrinter, view: RunView): void {
 /** Drives a run until it ends or needs a person this driver cannot stand in for; returns the last view. */
 export async function drivePlain(options: PlainDriverOptions): Promise<RunView> {
   const { engine, runId } = options;
-  const printer = new PlainPrinter(options.out);
+  const printer = new PlainPrinter(options.out, options.waits);
   const first = engine.get(runId);
   if (first) {
     printer.header(first);
@@ -91,9 +140,11 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
   const unsubscribe = engine.subscribe(runId, (view) => printer.update(view));
   const approved = new Set<string>();
   const answered = new Set<string>();
+  const interrupted = options.interrupted?.then(() => "interrupted" as const);
   try {
     for (;;) {
-      const view = await engine.settled(runId);
+      const view = await (interrupted ? Promise.race([engine.settled(runId), interrupted]) : engine.settled(runId));
+      if (view === "interrupted") return await engine.interrupt(runId, options.by);
       printer.update(view);
       if (view.status === "awaiting-approval" && view.approval) {
         const request = view.approval;
@@ -156,13 +207,15 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
   }
 }
 
-/** CONTRACT.md exit codes for where a run stopped. */
+/** Exit codes for where a run stopped (the README's table); 130 is the shell's code for an interrupt (128 + SIGINT). */
 export function exitCodeForRun(view: RunView): number {
   switch (view.status) {
     case "succeeded":
       return 0;
     case "failed":
       return 3;
+    case "stopped":
+      return 130;
     default:
       // unrecoverable, escalated, rejected, aborted, or waiting for a person: not recovered (yet).
       return view.dryRun ? 0 : 1;
@@ -173,6 +226,11 @@ export function exitCodeForRun(view: RunView): number {
 export function printRunEnd(out: NodeJS.WritableStream, view: RunView, invocation: string): void {
   const printer = new PlainPrinter(out);
   printer.line(`Run ${view.id} ${view.status}.`);
+  if (view.status === "stopped") {
+    const at = view.steps.find((step) => step.id === view.currentStepId)?.title ?? view.currentStepId ?? "its start";
+    printer.line(`Interrupted at "${at}": nothing more is sent to Azure for this run, and it stays resumable.`);
+    printer.line(`Continue it with: ${invocation} runs resume ${view.id}`);
+  }
   if (view.status === "failed" && view.error) {
     printer.line(
       `Stopped at ${view.error.step}: ${view.error.message}${view.error.requestId ? ` (request id ${view.error.requestId})` : ""}`,

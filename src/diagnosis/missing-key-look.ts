@@ -68,7 +68,13 @@ function pause(ms: number, signal: AbortSignal): Promise<boolean> {
 export async function lookWhileMissing<T>(
   read: (before: number) => Promise<T>,
   isMissing: (value: T) => boolean,
-  options: { look: MissingKeyLook; signal: AbortSignal; now?: () => number },
+  options: {
+    look: MissingKeyLook;
+    signal: AbortSignal;
+    now?: () => number;
+    /** Called once, before the first pause: the look is about to wait (say so, or the wait is silent). */
+    onLookAgain?: () => void;
+  },
 ): Promise<LookResult<T>> {
   const { look, signal } = options;
   const now = options.now ?? Date.now;
@@ -76,6 +82,7 @@ export async function lookWhileMissing<T>(
   let value = await read(0);
   let looks = 1;
   while (isMissing(value) && now() - started < look.forMs) {
+    if (looks === 1) options.onLookAgain?.();
     const left = Math.max(0, look.forMs - (now() - started));
     if (!(await pause(Math.min(look.everyMs, left), signal))) {
       return { value, looks, waitedMs: now() - started, stopped: true };

@@ -27,6 +27,8 @@ export interface ProbeOptions {
    * the key-deleted runbook looks: diagnose must not call purged what the runbook would then recover.
    */
   missingKeyLook?: MissingKeyLook;
+  /** Told once, with why, when the probe looks again for a missing key (otherwise a wait of many seconds says nothing). */
+  onLookAgain?: (why: string) => void;
 }
 
 export interface ProbeResult {
@@ -257,7 +259,17 @@ export async function probeRegistry(
         (before) =>
           recorder.read("getDeletedKey", 3 + before, () => findDeletedKey(azure, keyRef.vaultUrl, keyRef.name, opts())),
         (deleted) => deleted.ok && deleted.value === null,
-        { look: options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK, signal: recorder.signal },
+        {
+          look: options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK,
+          signal: recorder.signal,
+          onLookAgain: () => {
+            const forS = Math.round((options.missingKeyLook ?? DEFAULT_MISSING_KEY_LOOK).forMs / 1000);
+            options.onLookAgain?.(
+              `key ${keyRef.name} is in neither the live nor the deleted list of its vault; Key Vault may still be ` +
+                `deleting it, so diagnose looks again for up to ${forS}s before calling it purged`,
+            );
+          },
+        },
       );
       snapshot.deletedKey = look.value;
       if (look.value.ok && look.value.value === null && !look.stopped) snapshot.missingKeyLookedMs = look.waitedMs;

@@ -43,6 +43,7 @@ function initialContext({ input }: { input: RunbookInput }): RunbookContext {
     requester: input.requester,
     dryRun: input.dryRun,
     ...(input.hints ? { hints: input.hints } : {}),
+    ...(input.invocation ? { invocation: input.invocation } : {}),
     startedAt: "",
     evidence: {},
     before: {},

@@ -15,6 +15,11 @@ export interface RunbookInput {
    * `az` commands are complete. Display only: the steps read Azure themselves and never trust these.
    */
   hints?: Record<string, string>;
+  /**
+   * How a person runs acr-cmk where this run acts (`acr-cmk --sandbox <file>`, `acr-cmk --subscription <id>`): the
+   * commands the run's messages name start with it, so following one reaches the same place. Default `acr-cmk`.
+   */
+  invocation?: string;
 }
 
 /**
@@ -48,6 +53,8 @@ export interface RunbookContextBase {
   dryRun: boolean;
   /** See RunbookInput.hints. */
   hints?: Record<string, string>;
+  /** See RunbookInput.invocation. */
+  invocation?: string;
   /** Set while the machine waits in an approval state. */
   pendingApproval?: PendingApproval;
   /** Set while the machine waits for the operator to choose. */

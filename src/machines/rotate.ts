@@ -72,7 +72,7 @@ export function rotationSteps(rotated: string): StepSpec[] {
           summary:
             "The registry did not pick up the new key version within the hour Azure documents. The new version exists; the registry still encrypts with the previous one.",
           nextSteps: [
-            "Check the vault firewall (trusted Azure services allowed) and the identity's key access: acr-cmk diagnose -g <resource-group> -r <registry>",
+            "Check the vault firewall (trusted Azure services allowed) and the identity's key access: <acr-cmk> diagnose -g <resource-group> -r <registry>",
             "To move now instead of waiting: az acr encryption rotate-key --name <registry> --key-encryption-key <key-id>/<new-key-version> --identity <identity>",
             "If the registry still does not pick it up, open an Azure support request with the registry id and this run's log.",
           ],

@@ -39,7 +39,9 @@ export function runbookActions(spec: RunbookSpec, clock: RunClock) {
         deadline: undefined,
         outcome: {
           summary: `${waitStep?.timeout.summary ?? "The wait passed its deadline."} (deadline ${context.deadline ?? "unknown"})`,
-          nextSteps: (waitStep?.timeout.nextSteps ?? []).map((line) => fillAz(line, context.target, context.facts)),
+          nextSteps: (waitStep?.timeout.nextSteps ?? []).map((line) =>
+            fillAz(line, context.target, context.facts, { "acr-cmk": context.invocation ?? "acr-cmk" }),
+          ),
         },
         log: stamps.log(context, "error", `Deadline ${context.deadline ?? ""} passed`),
       };

@@ -34,6 +34,8 @@ export interface StepInput {
   target: RunTarget;
   requester: string;
   startedAt: string;
+  /** How a person runs acr-cmk for this run's place (RunbookInput.invocation): commands in messages start with it. */
+  invocation: string;
   facts: RunFacts;
   choices: Record<string, string>;
   /** The approved plan (change steps). */

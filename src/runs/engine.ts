@@ -12,7 +12,7 @@ import { LiveRuns, type LiveRun } from "./live-runs.js";
 import { dryRunView } from "./plan.js";
 import { openRunBackend } from "./open-store.js";
 import { registryKey } from "./registry-lock.js";
-import { journalOf, type Clock, type Journal } from "./run-journal.js";
+import { ENGINE_ACTOR, journalOf, type Clock, type Journal } from "./run-journal.js";
 import { RunOwnership } from "./run-ownership.js";
 import { assertSamePlace } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
@@ -73,6 +73,7 @@ function machineEnded(record: RunRecord): boolean {
 
 export class SqliteRunEngine implements RunEngine, SharedRuns {
   private readonly backend: RunBackend;
+  readonly claims: SharedRuns["claims"];
   private readonly store: RunRecordStore;
   private readonly audit: AuditChain;
   private readonly write: Journal;
@@ -88,6 +89,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const approvalTtlMs = options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS;
     const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
     this.backend = openRunBackend(options.home, options.store);
+    this.claims = this.backend;
     this.store = this.backend.runs;
     this.audit = this.backend.audit;
     this.write = journalOf(this.audit, this.clock);
@@ -264,6 +266,15 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return run.record.view;
   }
 
+  async interrupt(runId: string, by: string): Promise<RunView> {
+    this.assertOpen();
+    const run = this.live.get(runId);
+    if (run) return this.live.interrupt(run, by);
+    const stored = this.store.get(runId);
+    if (!stored) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
+    return stored.view;
+  }
+
   get(runId: string): RunView | undefined {
     return this.live.get(runId)?.record.view ?? this.store.get(runId)?.view;
   }
@@ -302,14 +313,6 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return this.store.revisions(runIds);
   }
 
-  claimOnce(key: string, value?: string): boolean {
-    return this.backend.claimOnce(key, value);
-  }
-
-  claimedValue(key: string): string | undefined {
-    return this.backend.claimedValue(key);
-  }
-
   reload(runId: string): RunView | undefined {
     this.assertOpen();
     const run = this.live.get(runId);
@@ -320,9 +323,10 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   /** Stops every run this engine drives without finishing it; each stays resumable from its last snapshot. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
     clearInterval(this.heartbeat);
-    this.live.stopAll();
+    // Written before `closed` is seen by the loop: runs left mid-step are stored as stopped.
+    this.live.stopAll(ENGINE_ACTOR);
+    this.closed = true;
     this.backend.close();
   }
 

@@ -13,6 +13,7 @@ import type { ApprovalLedger } from "./approval-ledger.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
 import { ENGINE_ACTOR, type Clock, type Journal } from "./run-journal.js";
 import type { DrivenRun, RunOwnership } from "./run-ownership.js";
+import { invocationIn } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
 import { RunTimers } from "./run-timers.js";
 import type { RunRecord } from "./run-store.js";
@@ -141,6 +142,8 @@ export class LiveRuns {
       requester: record.requester,
       dryRun: false,
       ...(hints ? { hints } : {}),
+      // Commands the run's messages name reach the registry where this run acts.
+      invocation: invocationIn(record.place ?? this.o.azure.place, record.target.subscriptionId),
     };
     run.actor =
       snapshot === undefined
@@ -199,9 +202,32 @@ export class LiveRuns {
   }
 
   /** Stops every run without finishing it; each stays resumable from its last snapshot. */
-  stopAll(): void {
-    for (const run of this.runs.values()) this.stop(run);
+  stopAll(by: string): void {
+    for (const run of this.all()) this.interrupt(run, by);
     this.runs.clear();
+  }
+
+  /**
+   * Stops driving `run` where it stands. A run this process was moving (running, or in a durable wait) is stored as
+   * "stopped", so `runs list` does not show it running for ever; one that waits for a person stays as it is.
+   */
+  interrupt(run: LiveRun, by: string): RunView {
+    const moving = !run.stopped && !run.endedNow() && (run.record.status === "running" || run.record.status === "waiting");
+    const ours = moving && this.o.ownership.holds(run.lockKey);
+    this.stop(run);
+    this.runs.delete(run.record.id);
+    if (!ours || this.o.closed()) return this.o.store.get(run.record.id)?.view ?? run.record.view;
+    const { record } = run;
+    record.status = "stopped";
+    record.updatedAt = this.o.clock.now().toISOString();
+    record.view = { ...record.view, status: "stopped", busy: false, updatedAt: record.updatedAt };
+    this.o.store.save(record);
+    this.o.write(
+      { runId: record.id, actor: by, action: "run-stop", outcome: "stopped" },
+      { step: record.view.currentStepId ?? null },
+    );
+    for (const listener of run.listeners) listener(record.view);
+    return record.view;
   }
 
   private onSnapshot(run: LiveRun, snapshot: AnyMachineSnapshot): void {

@@ -32,9 +32,13 @@ export function assertSamePlace(runId: string, recorded: RunPlace | undefined, c
   );
 }
 
-/** The command prefix that points acr-cmk at a place: `acr-cmk --sandbox <state file>` or `acr-cmk`. */
-export function invocationIn(place: RunPlace): string {
-  return place.kind === "sandbox" && place.stateFile ? `acr-cmk --sandbox ${place.stateFile}` : "acr-cmk";
+/**
+ * The command prefix that points acr-cmk at a place: `acr-cmk --sandbox <state file>`, or `acr-cmk` in Azure, with
+ * `--subscription <id>` when one is named (commands that act on a registry need it; `runs …` finds a run's own).
+ */
+export function invocationIn(place: RunPlace, subscriptionId?: string): string {
+  if (place.kind === "sandbox") return place.stateFile ? `acr-cmk --sandbox ${place.stateFile}` : "acr-cmk";
+  return subscriptionId ? `acr-cmk --subscription ${subscriptionId}` : "acr-cmk";
 }
 
 /** How to continue a run where it acts. */

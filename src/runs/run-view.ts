@@ -138,6 +138,7 @@ export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
     log,
     ...(context.outcome ? { outcome: context.outcome } : {}),
     rollback: [...context.rollback],
+    ...(status === "waiting" && context.deadline ? { deadline: context.deadline } : {}),
     ...(facts.presetChoices?.length ? { presetChoices: [...facts.presetChoices] } : {}),
     ...(status === "failed" ? { error: errorOf(state) } : {}),
     startedAt: facts.startedAt,

@@ -24,7 +24,9 @@ export type RunStatus =
   | "escalated"
   | "rejected"
   | "aborted"
-  | "failed";
+  | "failed"
+  /** Interrupted (Ctrl-C, or its process let go of it mid-step): resumable from its last saved step. */
+  | "stopped";
 
 export interface RunLogEntry {
   at: string;
@@ -56,6 +58,8 @@ export interface RunView {
   outcome?: { summary: string; nextSteps: string[] };
   /** Exact commands that undo the changes made so far. */
   rollback: string[];
+  /** When the run's durable wait gives up (a rotation's pickup): set while it waits. */
+  deadline?: string;
   /** Answers to the run's choices given when it was started (`--method disable-key`): kept for whoever resumes it. */
   presetChoices?: string[];
   /** Why the run stopped when status is "failed" (an Azure error it can RETRY, or an internal error). */
@@ -142,9 +146,8 @@ export interface SharedRuns {
    * of its copy first (and its subscribers get the stored view).
    */
   reload(runId: string): RunView | undefined;
-  /** True for the first of all processes sharing the store to claim `key` (announce something once per store). */
-  claimOnce?(key: string, value?: string): boolean;
-  claimedValue?(key: string): string | undefined;
+  /** Keys claimed once across every process sharing the store (a thing announced once, a value the first one set). */
+  claims?: { claimOnce(key: string, value?: string): boolean; claimedValue(key: string): string | undefined };
 }
 
 export interface RunEngine {
@@ -156,6 +159,11 @@ export interface RunEngine {
   retry(runId: string, by: string): Promise<RunView>;
   abort(runId: string, by: string, reason: string): Promise<RunView>;
   input(runId: string, by: string, value: string): Promise<RunView>;
+  /**
+   * Ctrl-C: this process stops driving the run at its last saved step. Nothing more is sent to Azure for it; the run
+   * stays resumable and shows as "stopped" until someone resumes it.
+   */
+  interrupt(runId: string, by: string): Promise<RunView>;
   get(runId: string): RunView | undefined;
   list(): RunSummary[];
   /** Called with every new view of the run; returns the unsubscribe function. */

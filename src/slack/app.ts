@@ -152,6 +152,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   const links = new MessageLinks(options.home, now);
+  const claims = options.engine.claims;
   const deps: SlackDeps = {
     engine: options.engine,
     diagnose: options.diagnose,
@@ -166,11 +167,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       now,
       log,
       links,
-      ...(options.engine.claimOnce && options.engine.claimedValue
+      ...(claims
         ? {
             shared: {
-              claim: (key: string, value?: string) => options.engine.claimOnce!(key, value),
-              claimed: (key: string) => options.engine.claimedValue!(key),
+              claim: (key: string, value?: string) => claims.claimOnce(key, value),
+              claimed: (key: string) => claims.claimedValue(key),
             },
           }
         : {}),

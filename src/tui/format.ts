@@ -28,6 +28,7 @@ const STATUS_WORDS: Record<RunStatus, string> = {
   rejected: "rejected",
   aborted: "aborted",
   failed: "stopped at an error",
+  stopped: "stopped (resumable)",
 };
 
 export function statusWords(status: RunStatus): string {

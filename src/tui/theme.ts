@@ -51,6 +51,7 @@ export function statusTone(status: RunStatus): Tone {
     case "awaiting-approval":
     case "awaiting-input":
     case "waiting":
+    case "stopped":
       return "warning";
     case "running":
       return "info";

@@ -1,7 +1,7 @@
 // `--dry-run` fills every <placeholder> whose value is known: what the diagnosis read (vault, its group and location,
 // key version, identity resource id, principal id, role assignment). Only values the run chooses later may stay.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { cli, tempDir } from "../sandbox/helpers.js";
+import { cli, tempDir } from "../fixtures/cli-capture.js";
 
 let temp: ReturnType<typeof tempDir>;
 beforeEach(() => {

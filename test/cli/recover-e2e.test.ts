@@ -129,6 +129,22 @@ describe("several causes at once", () => {
     expect((await sandbox.cli(["audit", "verify"])).code).toBe(0);
   });
 
+  it("in text, the run recover supersedes is reported aborted, not 'to continue'; the firewall fix offers no undo that re-breaks", async () => {
+    const sandbox = new CliSandbox("acr-cmk-multi-text-");
+    sandboxes.push(sandbox);
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "firewall-403"]);
+    await sandbox.ok(["sandbox", "break", "access-revoked"]);
+    const registry = (await sandbox.status()).registries[0]!;
+    const result = await sandbox.cli(["recover", "-g", registry.resourceGroup, "-r", registry.name, "--yes"]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).not.toContain("Fix the cause, then continue");
+    expect(result.stdout).toMatch(/Run \S+ aborted\./);
+    // Putting the firewall's bypass back is the incident itself: said, not offered as an undo command.
+    expect(result.stdout).not.toMatch(/--bypass None/);
+    expect(result.stdout).toContain("Nothing to undo: letting trusted Azure services through");
+  });
+
   it("a run that stops at its own cause (Azure failing) is left resumable: recover does not skip ahead", async () => {
     const sandbox = new CliSandbox("acr-cmk-multi-");
     sandboxes.push(sandbox);

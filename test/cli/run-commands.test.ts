@@ -278,6 +278,15 @@ describe("a key whose deletion Key Vault has not finished", () => {
     expect(ids).toContain("KEY_SOFT_DELETED");
     expect(ids).not.toContain("KEY_PURGED");
   });
+
+  it("says at once that it looks again, and why, instead of waiting silently (stderr: the JSON stays one document)", async () => {
+    const { sandbox, rg, name } = await sandboxWith("inprogress-said");
+    await sandbox.ok(["sandbox", "break", "key-deleted", "--in-progress", "4s"]);
+    const report = await sandbox.json<{ findings: unknown[] }>(["diagnose", "-g", rg, "-r", name]);
+    expect(report.body.findings.length).toBeGreaterThan(0);
+    expect(report.stderr.match(/looking again …/g)).toHaveLength(1);
+    expect(report.stderr).toContain("Key Vault may still be deleting it");
+  });
 });
 
 describe("choices given on the command line are kept with the run", () => {

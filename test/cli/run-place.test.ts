@@ -98,6 +98,22 @@ describe("refused with a clear message (exit 2, nothing changed)", () => {
   });
 });
 
+describe("commands a run's messages name carry the flags that reach its place", () => {
+  it("a sandbox run's next step names the run's sandbox, and following it works as printed", async () => {
+    sandbox = new CliSandbox("acr-cmk-place-hint-");
+    await sandbox.ok(["sandbox", "init"]);
+    await sandbox.ok(["sandbox", "break", "key-deleted"]);
+    const registry = (await sandbox.status()).registries[0]!;
+    const target = ["-g", registry.resourceGroup, "-r", registry.name];
+    const restore = await sandbox.cli(["restore", ...target, "--yes"]);
+    const next = `acr-cmk --sandbox ${sandbox.stateFile} run key-deleted -g ${registry.resourceGroup} -r ${registry.name}`;
+    expect(restore.stdout, restore.stdout + restore.stderr).toContain(`next: Run: ${next}`);
+    const followed = await sandbox.typed([...next.split(" ").slice(1), "--yes"], NO_CLOUD);
+    expect(followed.code, followed.stdout + followed.stderr).toBe(0);
+    expect((await sandbox.status()).registries[0]!.healthy).toBe(true);
+  });
+});
+
 describe("a run whose sandbox is gone can still be aborted (no Azure call), with why", () => {
   for (const [how, removeWorld] of [
     ["its state file was deleted", () => rmSync(sandbox.stateFile)],

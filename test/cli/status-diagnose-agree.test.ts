@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IMPACT_WORD, type Impact } from "../../src/diagnosis/impact.js";
 import { INCIDENT_NAMES } from "../../src/sandbox/incidents.js";
-import { cli, tempDir } from "../sandbox/helpers.js";
+import { cli, tempDir } from "../fixtures/cli-capture.js";
 
 let temp: ReturnType<typeof tempDir>;
 beforeEach(() => {

@@ -377,6 +377,12 @@ export class FakeEngine implements RunEngine {
     return this.emit(this.mustGet(runId));
   }
 
+  async interrupt(runId: string, by: string): Promise<RunView> {
+    this.record("interrupt", runId, by);
+    const view = this.mustGet(runId);
+    return view.status === "running" ? this.emit({ ...view, status: "stopped", busy: false }) : view;
+  }
+
   get(runId: string): RunView | undefined {
     const view = this.views.get(runId);
     return view ? structuredClone(view) : undefined;

@@ -61,7 +61,11 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
 
   let report;
   try {
-    report = await diagnoseRegistry(azure, target.ref, { invocation: invocationOf(ctx), ...timing });
+    report = await diagnoseRegistry(azure, target.ref, {
+      invocation: invocationOf(ctx),
+      ...timing,
+      onLookAgain: (why) => ctx.stderr.write(`looking again …: ${why}\n`),
+    });
   } catch (error) {
     // Only the registry read can end in not-found (every later read is evidence): the registry is not there.
     if (isAzureFailure(error, "not-found")) {

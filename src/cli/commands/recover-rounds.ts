@@ -6,8 +6,9 @@ import type { RunbookId } from "../../diagnosis/types.js";
 import type { RunEngine, RunTarget, RunView } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT } from "../errors.js";
-import { exitCodeForRun } from "../plain-driver.js";
+import { exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { diagnose, knownValues } from "./run-diagnosis.js";
+import { invocationOf } from "../wiring.js";
 import { drivePlainRun } from "./run-drive.js";
 
 /** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
@@ -45,26 +46,33 @@ export async function recoverInRounds(
         hints: knownValues(report),
         presetChoices: run.answers,
       });
-      const last = await drivePlainRun(ctx, engine, started.id, run.requester, run);
+      // Its closing lines wait for what recover does with it: a run superseded by the next round is not "to be
+      // continued" (no "Fix the cause, then continue"), it is aborted, and its end says so.
+      const last = await drivePlainRun(ctx, engine, started.id, run.requester, run, { printEnd: false });
       runs.push(last);
       done.add(id);
-      // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
-      // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
-      if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
-      report = await diagnose(ctx, azure, ref);
-      const next = nextFix(report.findings, done);
-      id = next?.runbook ?? undefined;
-      if (!next?.runbook || runs.length >= MAX_RECOVERY_ROUNDS) break;
-      if (last.status === "failed") {
-        // Go on only when the failed run's own cause is gone (it stopped at another cause, such as the firewall);
-        // while the diagnosis still names its runbook first, the run stays as it is, resumable.
-        if (last.error?.cause === "internal" || nextFix(report.findings)?.runbook === last.runbook) break;
-        // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
-        runs[runs.length - 1] = await engine.abort(
-          last.id,
-          run.requester,
-          `recover moves on: ${next.id} needs ${next.runbook} first`,
-        );
+      let next: ReturnType<typeof nextFix>;
+      try {
+        // A run that waits for a person, or ended without fixing anything it could (rejected, aborted, unrecoverable),
+        // is where recovery stops. A run that succeeded, escalated or stopped at an error may have met another cause.
+        if (!["succeeded", "escalated", "failed"].includes(last.status)) break;
+        report = await diagnose(ctx, azure, ref);
+        next = nextFix(report.findings, done);
+        id = next?.runbook ?? undefined;
+        if (!next?.runbook || runs.length >= MAX_RECOVERY_ROUNDS) break;
+        if (last.status === "failed") {
+          // Go on only when the failed run's own cause is gone (it stopped at another cause, such as the firewall);
+          // while the diagnosis still names its runbook first, the run stays as it is, resumable.
+          if (last.error?.cause === "internal" || nextFix(report.findings)?.runbook === last.runbook) break;
+          // Its changes stay; stopping it frees the registry for the runbook the new diagnosis names.
+          runs[runs.length - 1] = await engine.abort(
+            last.id,
+            run.requester,
+            `recover moves on: ${next.id} needs ${next.runbook} first`,
+          );
+        }
+      } finally {
+        if (text) printRunEnd(ctx.stdout, runs[runs.length - 1]!, invocationOf(ctx));
       }
       if (text) {
         ctx.stdout.write(

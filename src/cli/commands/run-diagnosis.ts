@@ -15,7 +15,11 @@ export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRe
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
   const timing = await commandTiming(ctx);
   try {
-    return await diagnoseRegistry(azure, ref, { invocation: invocationOf(ctx), ...timing });
+    return await diagnoseRegistry(azure, ref, {
+      invocation: invocationOf(ctx),
+      ...timing,
+      onLookAgain: (why) => ctx.stderr.write(`looking again …: ${why}\n`),
+    });
   } catch (error) {
     if (isAzureFailure(error, "not-found")) {
       throw new UsageError(

@@ -33,9 +33,14 @@ export async function drivePlainRun(
   runId: string,
   by: string,
   options: { yes: boolean; answers: string[] },
+  { printEnd = true }: { printEnd?: boolean } = {},
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
   const view = engine.get(runId);
+  // Ctrl-C stops the run at its last saved step instead of killing the process mid-call; a second one kills.
+  let onInterrupt = (): void => undefined;
+  const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve));
+  process.once("SIGINT", onInterrupt);
   const last = await drivePlain({
     engine,
     runId,
@@ -46,8 +51,13 @@ export async function drivePlainRun(
     registry: view?.target.registry ?? "",
     answers: options.answers,
     invocation: invocationOf(ctx),
-  });
-  if (!json) printRunEnd(ctx.stdout, last, invocationOf(ctx));
+    interrupted,
+    // In the sandbox the wait follows its own clock: moving it on ends the wait at once.
+    ...(ctx.globals.sandbox
+      ? { waits: { moveOn: `In the sandbox, move its clock on instead: ${invocationOf(ctx)} sandbox advance 1h` } }
+      : {}),
+  }).finally(() => process.off("SIGINT", onInterrupt));
+  if (!json && printEnd) printRunEnd(ctx.stdout, last, invocationOf(ctx));
   return last;
 }
 

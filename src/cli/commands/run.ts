@@ -7,12 +7,14 @@ import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS, type ShortcutRunbookId } from "../../runbooks/catalogue.js";
 import { getRunbook } from "../../machines/index.js";
-import { RunRefused, type RunTarget } from "../../runs/types.js";
+import { registryKey } from "../../runs/registry-lock.js";
+import { openRunRecords } from "../../runs/run-records.js";
+import { RunRefused, type RunSummary, type RunTarget } from "../../runs/types.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
-import { localUser, openEngine } from "../wiring.js";
+import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { recoverInRounds } from "./recover-rounds.js";
 import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
 import { driveRun, inTerminal } from "./run-drive.js";
@@ -114,6 +116,7 @@ async function runRunbook(
   const options = parseRunOptions(rawOptions);
   checkMethod(ctx, runbook, options);
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
+  if (!options.dryRun) nameStoppedRuns(ctx, target);
   const requester = localUser(ctx, options.requester);
   let id: RunbookId;
   let hints: Record<string, string> = {};
@@ -162,6 +165,24 @@ async function runRunbook(
     return reportRefusal(ctx, error);
   } finally {
     await engine.close();
+  }
+}
+
+/** Runs on this registry that were interrupted and never resumed: a new run starts beside them, so say they exist. */
+function nameStoppedRuns(ctx: CliContext, target: RunTarget): void {
+  const records = openRunRecords(ctx.globals.home);
+  let runs: RunSummary[];
+  try {
+    runs = records.list();
+  } finally {
+    records.close();
+  }
+  for (const run of runs.filter((r) => r.status === "stopped" && registryKey(r.target) === registryKey(target))) {
+    ctx.stderr.write(
+      `Run ${run.id} (${run.runbook}, requested by ${run.requester}) on ${target.registry} was interrupted and is ` +
+        `still resumable: ${invocationOf(ctx)} runs resume ${run.id} (or runs abort ${run.id} --reason <why>). ` +
+        `A new run does not continue it.\n`,
+    );
   }
 }
 

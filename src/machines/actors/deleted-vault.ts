@@ -26,7 +26,7 @@ const vaultFingerprint = (view: { live: boolean; deleted: DeletedVaultInfo | nul
 export const checkVault: StepFn = async (azure, input, signal) => {
   const read = await readCmkRegistry(azure, input, signal, {
     reason: "this runbook does not apply",
-    nextSteps: [`acr-cmk diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+    nextSteps: [`${input.invocation} diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`],
   });
   if ("ended" in read) return read.ended;
   const { facts, key } = read;

@@ -72,7 +72,7 @@ const checkNetwork: StepFn = async (azure, input, signal) => {
       facts: view.facts,
       final: {
         summary: `The key vault ${view.facts.vaultName ?? "(none configured)"} was not found: this is not a firewall problem.`,
-        nextSteps: [`Run: acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+        nextSteps: [`Run: ${input.invocation} recover -g ${input.target.resourceGroup} -r ${input.target.registry}`],
       },
     };
   }
@@ -97,7 +97,8 @@ const checkNetwork: StepFn = async (azure, input, signal) => {
           irreversible: false,
           fingerprint: aclFingerprint(view),
           beforeState: { networkAcls: acls },
-          rollback: `az keyvault update --name ${view.vault.name} --resource-group ${view.vault.resourceGroup} --bypass ${acls.bypass}`,
+          // Undoing it (--bypass ${acls.bypass}) is the incident itself, so a recovery offers no such command.
+          noUndo: `letting trusted Azure services through ${view.vault.name}'s firewall is the fix; setting bypass back to ${acls.bypass} would only block the registry from its key again.`,
         },
       ],
     };
@@ -203,7 +204,7 @@ async function keyVerdict(
   if (!key) return { evidence: "The registry names no key." };
   const all = { ...input.facts, ...facts };
   const show = fillAz(AZ.showKey, input.target, all);
-  const recover = `acr-cmk recover -g ${input.target.resourceGroup} -r ${input.target.registry}`;
+  const recover = `${input.invocation} recover -g ${input.target.resourceGroup} -r ${input.target.registry}`;
   try {
     const found = await azure.getKey(key.vaultUrl, key.name, key.version, call(signal));
     const expired = !!found.expiresOn && Date.parse(found.expiresOn) <= now().getTime();
@@ -214,7 +215,7 @@ async function keyVerdict(
       evidence: `Key ${found.name} version ${found.version} is ${state}`,
       final: {
         summary: `The vault firewall now lets the registry through, but key ${found.name} version ${found.version} is ${state}: the registry cannot use it. That is the restore runbook's fix, not Azure Support's.`,
-        nextSteps: [`Run: ${recover} (or acr-cmk restore with the same -g and -r)`],
+        nextSteps: [`Run: ${recover} (or ${input.invocation} restore with the same -g and -r)`],
       },
     };
   } catch (error) {

@@ -25,7 +25,7 @@ const checkAccess: StepFn = async (azure, input, signal) => {
       final: {
         summary: `The registry's encryption identity, ${label}, no longer exists or is not assigned, so its key access cannot be checked.`,
         nextSteps: [
-          `Run: acr-cmk ${cliRunCommand("identity-removed")} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
+          `Run: ${input.invocation} ${cliRunCommand("identity-removed")} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
         ],
       },
     };

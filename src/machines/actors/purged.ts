@@ -8,7 +8,7 @@ export const unrecoverable = (what: string, input: StepInput, name: string, find
   summary: `The ${what} '${name}' ${finding}. Registry ${input.target.registry}'s content is encrypted with that key and cannot be decrypted by anyone: the data is lost unless a backup of the key exists.`,
   nextSteps: [
     "Open an Azure support request (severity A) quoting the registry id and the purged key id; Microsoft can confirm the purge but cannot bring the key back.",
-    `If a key backup exists: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)} (into a vault in the same subscription and geography), then run acr-cmk recover again.`,
+    `If a key backup exists: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)} (into a vault in the same subscription and geography), then run ${input.invocation} recover again.`,
     "Otherwise rebuild the registry: create a new registry (with CMK and purge protection on) and push the images again from their source (CI pipelines, upstream registries).",
   ],
 });

@@ -29,7 +29,9 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     facts,
     final: {
       summary,
-      nextSteps: [`Run: acr-cmk run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+      nextSteps: [
+        `Run: ${input.invocation} run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
+      ],
     },
   });
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
@@ -98,7 +100,7 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
             irreversible: false,
             fingerprint: keyPrint(key),
             beforeState: { keyId: key.id, enabled: false },
-            rollback: fillAz(AZ.disableKeyVersion, input.target, f),
+            noUndo: `re-enabling version ${key.version} of key ${key.name} gives the registry its key back; disabling it again would only cut the registry off from its content.`,
             params: { version: key.version },
           },
         ],
@@ -122,7 +124,7 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
             irreversible: false,
             fingerprint: keyPrint(key),
             beforeState: { keyId: key.id, expiresOn: key.expiresOn },
-            rollback: fillAz(AZ.extendKey, input.target, f, { expires: String(key.expiresOn) }),
+            noUndo: `extending key ${key.name}'s expiry lets the registry use it again; setting the old expiry back would only make it expired again.`,
             params: { version: key.version, expiresOn: expires },
           },
         ],

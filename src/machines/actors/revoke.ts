@@ -26,7 +26,7 @@ const stateImpact: StepFn = async (azure, input, signal) => {
     facts,
     evidence: [
       `Revoking the key blocks access to ALL content of ${registry.name}: pulls, pushes and tasks fail until access is restored.`,
-      `Nothing is deleted: run \`acr-cmk restore -g ${input.target.resourceGroup} -r ${input.target.registry}\` to give the access back.`,
+      `Nothing is deleted: run \`${input.invocation} restore -g ${input.target.resourceGroup} -r ${input.target.registry}\` to give the access back.`,
       `Key in use: ${registry.encryption.versionedKeyIdentifier ?? registry.encryption.keyIdentifier}`,
     ],
     plans: [backupPlan("backup-key", input, f, current.version)],
@@ -230,7 +230,7 @@ const verifyCutOff: StepFn = async (azure, input, signal) => {
       final: {
         summary: `Access revoked: ${registry.name} can no longer read its content.`,
         nextSteps: [
-          `To give the access back: acr-cmk restore -g ${input.target.resourceGroup} -r ${input.target.registry}`,
+          `To give the access back: ${input.invocation} restore -g ${input.target.resourceGroup} -r ${input.target.registry}`,
         ],
       },
     };

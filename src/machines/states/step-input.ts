@@ -9,6 +9,7 @@ export function stepInput(context: RunbookContext, stepId: string, planStepId = 
     target: context.target,
     requester: context.requester,
     startedAt: context.startedAt,
+    invocation: context.invocation ?? "acr-cmk",
     facts: context.facts,
     choices: context.choices,
     plan: context.plans[planStepId],

@@ -50,6 +50,7 @@ const STATUS_TEXT: Record<RunStatus, string> = {
   rejected: ":no_entry: rejected",
   aborted: ":octagonal_sign: aborted",
   failed: ":warning: stopped at an error",
+  stopped: ":pause_button: stopped (resumable)",
 };
 
 const MAX_EVIDENCE_LINES = 12;

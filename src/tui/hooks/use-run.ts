@@ -1,7 +1,21 @@
 // Subscribes a component to one run of the RunEngine: the latest RunView, and a way to act on it that turns a
 // refusal or an Azure failure into a message on screen instead of a crash.
 import { useCallback, useEffect, useRef, useState } from "react";
-import type { RunEngine, RunRefused, RunView } from "../../runs/types.js";
+import type { RunEngine, RunRefused, RunView, SharedRuns } from "../../runs/types.js";
+
+/**
+ * How often the screen looks at the run's store for moves made by another process (`runs resume` in another shell,
+ * the Slack app): a run finished elsewhere leaves no approval box or spinner behind for more than this.
+ */
+export const FOLLOW_STORE_MS = 1000;
+
+/** The engine's view of runs other processes move too, when it has one (the CLI's engine does; fakes may not). */
+function sharedRunsOf(engine: RunEngine): SharedRuns | undefined {
+  const shared = engine as Partial<SharedRuns>;
+  return typeof shared.revisions === "function" && typeof shared.reload === "function"
+    ? (shared as SharedRuns)
+    : undefined;
+}
 
 export interface RunHandle {
   view: RunView | undefined;
@@ -30,6 +44,25 @@ export function useRun(engine: RunEngine, runId: string): RunHandle {
   const [error, setError] = useState<string | undefined>();
   const [refusal, setRefusal] = useState<RunRefused["reason"] | undefined>();
   const mounted = useRef(true);
+  const shown = useRef(view);
+  shown.current = view;
+
+  useEffect(() => {
+    const shared = sharedRunsOf(engine);
+    if (!shared) return undefined;
+    const timer = setInterval(() => {
+      try {
+        const revision = shared.revisions([runId]).get(runId);
+        const seen = shown.current;
+        if (!revision || (seen && revision.updatedAt === seen.updatedAt && revision.status === seen.status)) return;
+        const next = shared.reload(runId);
+        if (next && mounted.current) setView(next);
+      } catch {
+        // The engine closed while the screen goes away: nothing left to follow.
+      }
+    }, FOLLOW_STORE_MS);
+    return () => clearInterval(timer);
+  }, [engine, runId]);
 
   useEffect(() => {
     mounted.current = true;
