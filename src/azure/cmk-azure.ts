@@ -9,6 +9,7 @@ import { keyOperations } from "./port/keys.js";
 import { registryOperations } from "./port/registries.js";
 import { registryDataPlaneCheck } from "./port/registry-data-plane.js";
 import { roleAssignmentOperations } from "./port/role-assignments.js";
+import { timelineOperations } from "./port/timeline.js";
 import { validate } from "./port/validation.js";
 import { vaultOperations } from "./port/vaults.js";
 import type { AzurePlace, CallOptions, CmkAzure } from "./types.js";
@@ -57,5 +58,6 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
     ...vaultOperations(clients, findTenantId),
     ...roleAssignmentOperations(clients),
     ...keyOperations(clients),
+    ...timelineOperations(clients),
   };
 }

@@ -18,10 +18,13 @@ import type { CmkAzure } from "./types.js";
 
 const ARM_HOSTS = new Set(["management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net"]);
 const REGISTRY_SUFFIXES = ["azurecr.io", "azurecr.cn", "azurecr.us"];
+/** Log Analytics' query API, global and regional (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/api/access-api). */
+const LOG_ANALYTICS_HOST = /^(?:[a-z0-9-]+\.)?api\.loganalytics\.(?:io|azure\.com)$/;
 
 /**
  * Where a real Azure URL goes on the sandbox server (as `sandbox serve` answers them): Resource Manager paths as they are,
- * `<vault>.vault.azure.net` under `/vault/<vault>`, `<registry>.azurecr.io` under `/registry/<registry>`.
+ * `<vault>.vault.azure.net` under `/vault/<vault>`, `<registry>.azurecr.io` under `/registry/<registry>`, Log Analytics'
+ * query API under `/loganalytics`.
  * Any other host (the sandbox's own, in a poll URL it handed out) is left alone.
  */
 export function toSandboxUrl(realUrl: string, sandboxUrl: string): string {
@@ -31,6 +34,8 @@ export function toSandboxUrl(realUrl: string, sandboxUrl: string): string {
   let prefix: string | undefined;
   if (ARM_HOSTS.has(host)) {
     prefix = "";
+  } else if (LOG_ANALYTICS_HOST.test(host)) {
+    prefix = "/loganalytics";
   } else {
     const vaultSuffix = VAULT_DNS_SUFFIXES.find((suffix) => host.endsWith(`.${suffix}`));
     const registrySuffix = REGISTRY_SUFFIXES.find((suffix) => host.endsWith(`.${suffix}`));

@@ -1,5 +1,8 @@
 // The CmkAzure port: every read and write the runbooks and the diagnosis need, in our own plain types.
 // Nothing outside src/azure sees an SDK type; the SDK-backed implementation lives in ./cmk-azure.ts.
+import type { TimelineReads } from "./timeline-types.js";
+
+export * from "./timeline-types.js";
 
 /** Options every port call takes, as the Azure SDK's own operations do. */
 export interface CallOptions {
@@ -219,7 +222,7 @@ export type AzurePlace =
       url?: string;
     };
 
-export interface CmkAzure {
+export interface CmkAzure extends TimelineReads {
   readonly subscriptionId: string;
   readonly place: AzurePlace;
 

@@ -122,6 +122,7 @@ function describeApproval(printer: PlainPrinter, view: RunView): void {
   printer.line(`     resource: ${request.resource}`);
   printer.line(`     before:   ${request.before}`);
   printer.line(`     after:    ${request.after}`);
+  if (view.incident?.undoes) printer.line(`     undoes:   ${view.incident.undoes.summary}`);
   printer.line(`     az:       ${request.az}`);
   printer.line(
     `     risk:     ${request.risk}${request.irreversible ? " (irreversible)" : ""}; expires ${request.expiresAt}`,

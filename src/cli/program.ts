@@ -56,9 +56,9 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
       .option("-r, --registry <name>", "registry name")
       .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
 
-  target(
-    program.command("diagnose").description("check a registry's CMK health and name the runbook that fixes it"),
-  ).action(action(async () => (await import("./commands/diagnose.js")).diagnoseCommand));
+  target(program.command("diagnose").description("check a registry's CMK health and name the runbook that fixes it"))
+    .option("--since <duration>", "how far back the timeline of changes and audit events goes (default 24h)")
+    .action(action(async () => (await import("./commands/diagnose.js")).diagnoseCommand));
 
   program
     .command("triage")
@@ -99,8 +99,11 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .action(action(async () => (await import("./commands/runs.js")).listRunsCommand));
   runs
     .command("show")
-    .description("one run: its steps, approvals, choices and outcome")
+    .description(
+      "one run: its steps, approvals, choices and outcome (--format md: an incident report for a postmortem)",
+    )
     .argument("<run-id>")
+    .addOption(new Option("--format <format>", "text or md").choices(["text", "md"]).default("text"))
     .action(action(async () => (await import("./commands/runs.js")).showRunCommand));
   runs
     .command("resume")
@@ -137,6 +140,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .option("--access <kind>", "policy | rbac")
     .option("--key-version <kind>", "latest | pinned")
     .option("--registries <n>", "fleet of n CMK registries")
+    .option("--audit-logs <on|off>", "vaults send their audit events to a Log Analytics workspace (default on)")
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxInitCommand));
   sandbox
     .command("break")
@@ -147,6 +151,11 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
       "--in-progress [duration]",
       "key-deleted only: leave the key still being deleted (neither live nor in the deleted list, not recoverable yet) for this long in sandbox time, up to 60s, e.g. 30s for a drill (default: the world's keyDeletionMs, 2s)",
     )
+    .option(
+      "--as <upn>",
+      "who made the change, as the Activity Log and audit events name them (default sandbox-operator@contoso.com)",
+    )
+    .option("--client <client>", "what they made it with: portal | cli | template | sdk | powershell (default cli)")
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxBreakCommand));
   sandbox.command("status").action(action(async () => (await import("./commands/sandbox.js")).sandboxStatusCommand));
   sandbox
@@ -159,7 +168,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .option("--latency <ms>", "delay every response by this many milliseconds")
     .option(
       "--proxy",
-      "also serve an HTTPS proxy (CONNECT) for management.azure.com, login.microsoftonline.com, <vault>.vault.azure.net and <registry>.azurecr.io, so the Azure CLI and acr-cmk without --sandbox work against the sandbox (--output text prints what to paste)",
+      "also serve an HTTPS proxy (CONNECT) for management.azure.com, login.microsoftonline.com, <vault>.vault.azure.net, <registry>.azurecr.io and api.loganalytics.io, so the Azure CLI and acr-cmk without --sandbox work against the sandbox (--output text prints what to paste)",
     )
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxServeCommand));
 

@@ -27,6 +27,15 @@ export interface ProbeOptions {
    * the key-deleted runbook looks: diagnose must not call purged what the runbook would then recover.
    */
   missingKeyLook?: MissingKeyLook;
+  /**
+   * Told once, as soon as the probe knows the registry's vault (live, soft-deleted, or none): the timeline's reads
+   * start then, alongside the probe's remaining ones. `wave` is the wave that found it.
+   */
+  onVaultResolved?: (
+    registry: RegistryInfo,
+    vault: { id: string; name: string; resourceGroup: string } | null,
+    wave: number,
+  ) => void;
   /** Told once, with why, when the probe looks again for a missing key (otherwise a wait of many seconds says nothing). */
   onLookAgain?: (why: string) => void;
 }
@@ -223,18 +232,24 @@ export async function probeRegistry(
   // Cancels the key's data-plane reads once the vault is known to be soft-deleted (they can only fail, slowly).
   const keyReadsNotNeeded = new AbortController();
 
+  const resolved = (vault: { id: string; name: string; resourceGroup: string } | null, wave: number) =>
+    options.onVaultResolved?.(registry, vault, wave);
+
   const vaultBranch = async (): Promise<void> => {
-    if (!keyRef) return;
+    if (!keyRef) return resolved(null, 1);
     snapshot.vault = await recorder.read("findVaultByName", 2, () => azure.findVaultByName(keyRef.vaultName, opts()));
-    if (!snapshot.vault.ok) return;
+    if (!snapshot.vault.ok) return resolved(null, 2);
     const vault = snapshot.vault.value;
     if (vault === null) {
       snapshot.deletedVault = await recorder.read("findDeletedVault", 3, () =>
         azure.findDeletedVault(keyRef.vaultName, opts()),
       );
-      if (snapshot.deletedVault.ok && snapshot.deletedVault.value) keyReadsNotNeeded.abort();
-      return;
+      const deleted = snapshot.deletedVault.ok ? snapshot.deletedVault.value : null;
+      if (deleted) keyReadsNotNeeded.abort();
+      const group = deleted ? /\/resourceGroups\/([^/]+)/i.exec(deleted.vaultId)?.[1] : undefined;
+      return resolved(deleted && group ? { id: deleted.vaultId, name: deleted.name, resourceGroup: group } : null, 3);
     }
+    resolved({ id: vault.id, name: vault.name, resourceGroup: vault.resourceGroup }, 2);
     if (!vault.enableRbacAuthorization) return;
     // RBAC vaults only: role assignments need the vault's resource id, which only the vault read gives (wave 3).
     await identityDone;

@@ -3,6 +3,7 @@
 import type { Finding, Severity } from "./types.js";
 import type { DiagnosisReport } from "./diagnose.js";
 import { impactLine } from "./impact.js";
+import { renderTimelineText } from "./timeline/render-text.js";
 
 export interface TextOptions {
   color: boolean;
@@ -88,6 +89,7 @@ function describeRegistry(report: DiagnosisReport): string {
 function renderFinding(f: Finding, options: Required<TextOptions>): string[] {
   const head = `${paint(LABEL[f.severity], f.severity, options.color)}  ${f.title}  [${f.id}]`;
   const lines = [head, ...wrap(f.detail, options.width, INDENT)];
+  if (f.cause) lines.push(...wrap(`${f.id} ← ${f.cause}`, options.width, INDENT));
   const evidence = formatEvidence(f.evidence);
   if (evidence.length > 0) lines.push(...wrap(`evidence: ${evidence.join("; ")}`, options.width, INDENT));
   if (f.runbook) lines.push(`${INDENT}runbook: ${f.runbook}`);
@@ -118,8 +120,15 @@ export function renderReportText(report: DiagnosisReport, options: TextOptions):
   } else {
     lines.push("Next: nothing to do.");
   }
+  if (report.timeline && report.timelineInfo) {
+    lines.push("", ...renderTimelineText(report.timeline, report.timelineInfo), "");
+  }
+  const info = report.timelineInfo;
+  const withTimeline = info
+    ? ` (timeline: ${info.calls} more in round trip ${info.wave}, ${Math.max(info.wave, report.probe.waves)} in all)`
+    : "";
   lines.push(
-    `Checked with ${report.probe.calls} Azure calls in ${report.probe.waves} round trips (${report.probe.elapsedMs} ms).`,
+    `Checked with ${report.probe.calls} Azure calls in ${report.probe.waves} round trips (${report.probe.elapsedMs} ms)${withTimeline}.`,
   );
   return lines.join("\n") + "\n";
 }

@@ -19,6 +19,10 @@ export interface Finding {
   runbook: RunbookId | null;
   /** The exact command to run next, when there is one. */
   command?: string;
+  /** Id of the timeline entry whose change caused this finding. */
+  causedBy?: string;
+  /** That change in one sentence: what, who, when, with what. */
+  cause?: string;
 }
 
 export type TriageCause =

@@ -17,7 +17,7 @@ import { RunOwnership } from "./run-ownership.js";
 import { assertSamePlace } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
 import type { RunRecord } from "./run-store.js";
-import type { AuditChain, RunBackend, RunRecordStore } from "./store.js";
+import type { RunBackend, RunRecordStore } from "./store.js";
 import { isSettled } from "./run-view.js";
 import {
   RunRefused,
@@ -75,7 +75,6 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   private readonly backend: RunBackend;
   readonly claims: SharedRuns["claims"];
   private readonly store: RunRecordStore;
-  private readonly audit: AuditChain;
   private readonly write: Journal;
   private readonly ledger: ApprovalLedger;
   private readonly ownership: RunOwnership;
@@ -91,9 +90,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     this.backend = openRunBackend(options.home, options.store);
     this.claims = this.backend;
     this.store = this.backend.runs;
-    this.audit = this.backend.audit;
-    this.write = journalOf(this.audit, this.clock);
-    this.ledger = new ApprovalLedger(this.backend, this.audit, this.write, this.clock, approvalTtlMs);
+    this.write = journalOf(this.backend.audit, this.clock);
+    this.ledger = new ApprovalLedger(this.backend, this.backend.audit, this.write, this.clock, approvalTtlMs);
     const locks = this.backend.locks(lockTtlMs, () => this.clock.now());
     this.ownership = new RunOwnership(this.store, locks, this.write, options.azure.place, approvalTtlMs);
     this.live = new LiveRuns({
@@ -147,7 +145,8 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       startedAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false };
+    const incident = params.incident ? { incident: params.incident } : {};
+    record.view = { ...record.view, place, status: "running", outcome: undefined, dryRun: false, ...incident };
     this.store.save(record);
     this.write(
       { runId: id, actor: params.requester, action: "run-start", outcome: "started" },
@@ -301,11 +300,11 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   }
 
   auditTrail(runId: string): AuditEntry[] {
-    return this.audit.trail(runId);
+    return this.backend.audit.trail(runId);
   }
 
   verifyAudit(): { ok: boolean; entries: number; brokenAt?: number } {
-    return this.audit.verify();
+    return this.backend.audit.verify();
   }
 
   revisions(runIds: readonly string[]): Map<string, RunRevision> {

@@ -265,6 +265,7 @@ export class LiveRuns {
     if (run.crashed !== undefined) record.crashed = run.crashed;
     record.deadline = context.deadline;
     record.updatedAt = now.toISOString();
+    const incident = record.view.incident;
     record.view = buildRunView(
       {
         id: record.id,
@@ -281,6 +282,8 @@ export class LiveRuns {
       },
       facts,
     );
+    // The diagnosis a run started from is not machine state: it rides along on the view.
+    if (incident) record.view.incident = incident;
     const wasEnded = hasEnded(record.status);
     record.status = record.view.status;
     if (!this.saved(run)) return;

@@ -1,6 +1,9 @@
 // What drivers (terminal, Slack, plain CLI) see of a run, and the only way they may act on one.
 import type { AzurePlace } from "../azure/types.js";
+import type { IncidentSummary } from "../diagnosis/timeline/incident.js";
 import type { RunbookId } from "../diagnosis/types.js";
+
+export type { ChangeUndone, IncidentSummary } from "../diagnosis/timeline/incident.js";
 
 export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../machines/meta.js";
@@ -62,6 +65,8 @@ export interface RunView {
   deadline?: string;
   /** Answers to the run's choices given when it was started (`--method disable-key`): kept for whoever resumes it. */
   presetChoices?: string[];
+  /** The diagnosis that started the run: its findings, timeline, and the change the run undoes (who, when). */
+  incident?: IncidentSummary;
   /** Why the run stopped when status is "failed" (an Azure error it can RETRY, or an internal error). */
   error?: { step: string; cause: string; message: string; requestId?: string };
   startedAt: string;
@@ -103,6 +108,8 @@ export interface StartRunParams {
   hints?: Record<string, string>;
   /** Answers to choices given up front (`--method`); stored with the run so a later `runs resume` answers the same. */
   presetChoices?: string[];
+  /** The diagnosis behind the run (incidentFor): approvals show the change they undo; the incident report uses it. */
+  incident?: IncidentSummary;
 }
 
 /** Thrown when an actor may not do what they asked (self-approval, not an approver, stale approval). */

@@ -5,12 +5,17 @@ import { randomUUID } from "node:crypto";
 import { handleArm, isPurgeRequest } from "./http/arm.js";
 import type { RouteContext, RouteResult } from "./http/context.js";
 import { faultResponse, sleep, takeFault } from "./http/faults.js";
+import { requestCaller } from "./http/caller.js";
 import { handleKeyVault, isKeyVaultPurgeRequest } from "./http/keys.js";
+import { queryLogAnalytics } from "./http/log-analytics.js";
 import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
 import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
 import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
+import { recordChanges } from "./change-log.js";
+import { applyTimeEffects, worldNow } from "./clock.js";
 import { openResponseLog, userAgentOf } from "./response-log.js";
 import type { WorldStore } from "./store.js";
+import type { World } from "./world.js";
 
 export { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
 
@@ -20,18 +25,26 @@ export interface SandboxHandler {
 
 type Target =
   | { service: "arm"; prefix: "" }
+  | { service: "loganalytics"; prefix: string }
   | { service: "keyvault"; name: string; prefix: string }
   | { service: "acr"; name: string; prefix: string };
 
 const VAULT_HOST = /^([a-z0-9-]+)\.vault\.azure\.net$/i;
 const REGISTRY_HOST = /^([a-z0-9]+)\.azurecr\.io$/i;
 const PREFIXED = /^\/(vault|registry)\/([^/]+)(\/.*)?$/i;
+/** Log Analytics' query API: api.loganalytics.io, its regional names, and its newer api.loganalytics.azure.com. */
+const LOG_ANALYTICS_HOST = /^(?:[a-z0-9-]+\.)?api\.loganalytics\.(?:io|azure\.com)$/i;
+const LOG_ANALYTICS_PREFIX = /^\/loganalytics(\/.*)?$/i;
 
 function locate(url: URL): { target: Target; path: string } | null {
   const vault = VAULT_HOST.exec(url.hostname);
   if (vault) return { target: { service: "keyvault", name: vault[1] as string, prefix: "" }, path: url.pathname };
   const registry = REGISTRY_HOST.exec(url.hostname);
   if (registry) return { target: { service: "acr", name: registry[1] as string, prefix: "" }, path: url.pathname };
+  if (LOG_ANALYTICS_HOST.test(url.hostname))
+    return { target: { service: "loganalytics", prefix: "" }, path: url.pathname };
+  const logs = LOG_ANALYTICS_PREFIX.exec(url.pathname);
+  if (logs) return { target: { service: "loganalytics", prefix: "/loganalytics" }, path: logs[1] ?? "/" };
   const prefixed = PREFIXED.exec(url.pathname);
   if (prefixed) {
     const name = decodeURIComponent(prefixed[2] as string);
@@ -41,14 +54,17 @@ function locate(url: URL): { target: Target; path: string } | null {
       ? { target: { service: "keyvault", name, prefix }, path }
       : { target: { service: "acr", name, prefix }, path };
   }
-  if (url.hostname.toLowerCase() === "management.azure.com" || /^\/+subscriptions(\/|$)/i.test(url.pathname)) {
+  if (
+    url.hostname.toLowerCase() === "management.azure.com" ||
+    /^\/+(subscriptions|providers)(\/|$)/i.test(url.pathname)
+  ) {
     return { target: { service: "arm", prefix: "" }, path: url.pathname };
   }
   return null;
 }
 
 function styleOf(target: Target | undefined): ErrorStyle {
-  if (!target || target.service === "arm") return "arm";
+  if (!target || target.service === "arm" || target.service === "loganalytics") return "arm";
   return target.service === "keyvault" ? "keyvault" : "acr";
 }
 
@@ -81,16 +97,26 @@ function toResponse(result: RouteResult, base: Record<string, string>): SandboxR
  * refused command changed nothing and that a resumed run repeated no change. Reads sent as POST (a key backup, the
  * registry's token exchange) are not writes; a refusal that still changed the world says so (`refusedButChanged`).
  */
-export function isWrite(service: "arm" | "keyvault" | "acr", method: string, path: string): boolean {
+export function isWrite(service: Target["service"], method: string, path: string): boolean {
+  if (service === "loganalytics") return false;
   if (method === "PUT" || method === "PATCH" || method === "DELETE") return true;
   if (method !== "POST") return false;
   if (service === "acr") return false;
+  // A Resource Graph query is POSTed but reads.
+  if (/^\/*providers\/Microsoft\.ResourceGraph\/resources\/?$/i.test(path)) return false;
   if (service === "keyvault") return !/\/backup\/?$/i.test(path);
   return !/\/list[^/]*\/?$/i.test(path);
 }
 
 function lowerCaseHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+/** The world as a write would find it: time's own effects (auto-rotation, retention) are nobody's change. */
+function worldBefore(store: WorldStore): World {
+  const world = store.read();
+  applyTimeEffects(world, worldNow(world));
+  return world;
 }
 
 export function createSandboxHandler(options: { store: WorldStore; latencyMs?: number }): SandboxHandler {
@@ -184,14 +210,21 @@ function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHa
         store,
       };
       try {
+        // What the world was before a possible write, so the change can be recorded with who made it.
+        const before = isWrite(target.service, req.method, located.path) ? worldBefore(store) : undefined;
         let result: RouteResult;
         if (target.service === "arm") result = handleArm(ctx);
+        else if (target.service === "loganalytics") result = queryLogAnalytics(ctx);
         else if (target.service === "keyvault") result = await handleKeyVault(ctx, target.name);
         else result = handleRegistryDataPlane(ctx, target.name);
         const wrote =
           result.status < 300 ? isWrite(target.service, req.method, located.path) : result.refusedButChanged === true;
         if (wrote) {
-          store.update((world) => void (world.counters.writes += 1));
+          const caller = requestCaller(req.headers, ids["x-ms-request-id"] as string);
+          store.update((world, now) => {
+            world.counters.writes += 1;
+            if (before) recordChanges(before, world, caller, now);
+          });
         }
         return toResponse(result, ids);
       } catch (error) {

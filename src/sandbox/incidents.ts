@@ -1,5 +1,6 @@
 // `sandbox break <incident>`: each incident puts the world into the state a documented failure leaves behind
 // (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys), so a drill starts from exactly what an on-call engineer would find.
+import { DEFAULT_ACTOR, recordChanges, type ChangeCaller } from "./change-log.js";
 import { principalForEncryptionIdentity, resolveRegistryKey } from "./health.js";
 import { keyDeletionMs, softDeleteKey } from "./key-deletion.js";
 import type { KeyRecord, KeyVersionRecord, RegistryRecord, VaultRecord, World } from "./world.js";
@@ -82,6 +83,8 @@ export interface IncidentOptions {
    * `forMs` of sandbox time (default: the world's keyDeletionMs). Absent: the deletion has already finished.
    */
   inProgress?: { forMs?: number };
+  /** Who made the change and with what client (`--as`, `--client`): the change record names them. */
+  by?: ChangeCaller;
 }
 
 /** Key Vault: RBAC role assignments scoped to a deleted vault are removed and do not come back on recovery. */
@@ -299,6 +302,8 @@ export function breakWorld(
     throw new IncidentError(`--in-progress only applies to key-deleted (a key whose deletion has not finished)`);
   }
   const registry = findRegistry(world, registryName);
+  const before = structuredClone(world);
   const changes = breakers[incident](world, registry, now, options);
+  recordChanges(before, world, options.by ?? { actor: DEFAULT_ACTOR, client: "cli" }, now);
   return { incident, registry: registry.name, changes };
 }

@@ -79,3 +79,12 @@ export {
 } from "./handler.js";
 export { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
 export { keyDeletionMs } from "./key-deletion.js";
+export {
+  clientFromUserAgent,
+  DEFAULT_ACTOR,
+  recordChanges,
+  recordRegistryUnwrap,
+  vaultAudited,
+  type ChangeCaller,
+} from "./change-log.js";
+export { AUDIT_SETTING_NAME, AUDIT_WORKSPACE_NAME } from "./audit-logs.js";

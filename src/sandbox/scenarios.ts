@@ -1,6 +1,7 @@
 // Fresh simulated worlds for `sandbox init`: healthy CMK registries set up the way the Microsoft docs
 // (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-enable-customer-managed-keys) tell you to, with friendly, deterministic names so the README and drills can quote commands.
 import { randomBytes } from "node:crypto";
+import { setUpAuditLogs } from "./audit-logs.js";
 import { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
 import { DEFAULT_KEY_DELETION_MS } from "./key-deletion.js";
 import {
@@ -51,6 +52,8 @@ export interface ScenarioOptions {
   access?: "policy" | "rbac";
   keyVersion?: "latest" | "pinned";
   registries?: number;
+  /** Vaults send their audit events to a Log Analytics workspace (default true). */
+  auditLogs?: boolean;
   /** Sandbox time of creation (tests); defaults to the real clock. */
   now?: Date;
 }
@@ -312,5 +315,6 @@ export function createWorld(options: ScenarioOptions = {}): World {
   const now = options.now ?? new Date();
   const world = emptyWorld(now);
   for (let i = 1; i <= plan.registries; i++) addRegistry(world, i, plan, now);
+  setUpAuditLogs(world, options.auditLogs ?? true, DEMO_RESOURCE_GROUP);
   return world;
 }

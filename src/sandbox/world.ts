@@ -21,6 +21,79 @@ export interface World {
   counters: { requests: number; purgeRequests: number; writes: number };
   /** Pending long-running operations (registry updates, key recovery) by id. */
   operations: Record<string, OperationRecord>;
+  /**
+   * Who changed what and when, oldest first: what the Activity Log, Resource Graph's resource changes and Key Vault's
+   * audit events answer from (change-log.ts). Absent in older state files.
+   */
+  changes?: ChangeRecord[];
+  /** Key Vault audit events (the AuditEvent category) of vaults whose diagnostic settings send them; oldest first. */
+  auditEvents?: AuditEventRecord[];
+  /** Log Analytics workspaces by lower-cased resource id. */
+  workspaces?: Record<string, WorkspaceRecord>;
+}
+
+/** How a change reached Azure, as Resource Graph's clientType and the audit events' clientInfo tell it. */
+export const CHANGE_CLIENTS = ["portal", "cli", "template", "sdk", "powershell"] as const;
+export type ChangeClient = (typeof CHANGE_CLIENTS)[number] | "unknown";
+
+export interface ChangeRecord {
+  /** A GUID: the change's correlation id in every source. */
+  id: string;
+  time: string;
+  /** User principal name, or the app id of a service principal. */
+  actor: string;
+  client: ChangeClient;
+  userAgent?: string;
+  callerIp: string;
+  /** "arm": Resource Manager (Activity Log, resource changes); "keyvault": data plane (audit events only). */
+  plane: "arm" | "keyvault";
+  /** ARM: the RBAC action (Microsoft.KeyVault/vaults/delete); Key Vault: the audit operation name (KeyDelete). */
+  operation: string;
+  resourceId: string;
+  changeType: "Create" | "Update" | "Delete";
+  /** ARM property paths (properties.networkAcls.defaultAction) before and after. */
+  properties: Record<string, { previousValue: unknown; newValue: unknown }>;
+  /** x-ms-request-id of the request that made it (absent for `sandbox break`). */
+  requestId?: string;
+}
+
+export interface AuditEventRecord {
+  time: string;
+  vaultName: string;
+  vaultId: string;
+  /** KeyUnwrap, KeyWrap, KeyDelete, KeyUpdate, KeyCreate, KeyRecover, KeyPurge, KeyGet, ... */
+  operation: string;
+  httpStatusCode: number;
+  /** OK, Forbidden, NotFound, Unauthorized ... (AzureDiagnostics' ResultSignature). */
+  resultSignature: string;
+  /** The Key Vault error code for a refusal (KeyNotFound, ForbiddenByPolicy, ForbiddenByFirewall, KeyDisabled). */
+  resultDescription?: string;
+  callerIp: string;
+  /** UPN of a user caller; absent for a managed identity. */
+  upn?: string;
+  objectId?: string;
+  appId?: string;
+  clientInfo: string;
+  /** The key id the operation named. */
+  keyId: string;
+  correlationId: string;
+}
+
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  /** The workspace id Log Analytics' query API takes (a GUID). */
+  customerId: string;
+}
+
+export interface DiagnosticSettingRecord {
+  name: string;
+  /** Resource id of the Log Analytics workspace the logs go to. */
+  workspaceId?: string;
+  storageAccountId?: string;
+  eventHubAuthorizationRuleId?: string;
+  logs: Array<{ category?: string; categoryGroup?: string; enabled: boolean }>;
 }
 
 export interface WorldSettings {
@@ -37,7 +110,12 @@ export interface WorldSettings {
   keyDeletionMs?: number;
   /** Injected faults, matched in order; each fires `remaining` times (or forever when absent). */
   faults: FaultRule[];
+  /** Monitoring reads the operator lacks the role for (drills of a timeline source that cannot be read): 403. */
+  deniedReads?: MonitoringRead[];
 }
+
+export const MONITORING_READS = ["activity-log", "resource-graph", "log-analytics", "diagnostic-settings"] as const;
+export type MonitoringRead = (typeof MONITORING_READS)[number];
 
 export interface FaultRule {
   /** Substring or /regex/ matched against "METHOD url". */
@@ -124,6 +202,8 @@ export interface VaultRecord {
   /** Purged (only through incidents): the name is free again and nothing can be recovered. */
   purged?: boolean;
   keys: Record<string, KeyRecord>; // key: lower-cased key name
+  /** Where the vault sends its logs (Microsoft.Insights/diagnosticSettings); absent or empty: nowhere. */
+  diagnosticSettings?: DiagnosticSettingRecord[];
 }
 
 export interface KeyVersionRecord {

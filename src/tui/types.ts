@@ -1,4 +1,5 @@
 // What the TUI needs from the world outside the RunEngine: the diagnosis and the registry list, as plain data.
+import type { TimelineEntry } from "../diagnosis/timeline/types.js";
 import type { Finding } from "../diagnosis/types.js";
 import type { RunEngine } from "../runs/types.js";
 
@@ -21,6 +22,8 @@ export interface RegistryChoice extends RegistryTarget {
 export interface TuiDiagnosis {
   healthy: boolean;
   findings: Finding[];
+  /** Changes around the registry, newest first: a run started from here keeps them. */
+  timeline?: TimelineEntry[];
 }
 
 /** What needs Azure (or the sandbox) and the run store: loaded after the first frame is on screen. */

@@ -54,7 +54,7 @@ describe("help", () => {
     const result = await cli(home.dir, "runs", "--help");
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("runs: list, show, resume, abort");
-    for (const sub of ["list", "show <run-id>", "resume [options] <run-id>", "abort [options] <run-id>"]) {
+    for (const sub of ["list", "show [options] <run-id>", "resume [options] <run-id>", "abort [options] <run-id>"]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${sub.replace(/[[\]]/g, "\\$&")}\\s+\\S`, "m"));
     }
   });

@@ -13,6 +13,10 @@ import {
   type RegistryInfo,
   type RoleAssignmentInfo,
   type VaultInfo,
+  type ActivityEventInfo,
+  type DiagnosticSettingInfo,
+  type KeyVaultAuditInfo,
+  type ResourceChangeInfo,
 } from "../../src/azure/types.js";
 
 export interface FakeWorld {
@@ -29,6 +33,13 @@ export interface FakeWorld {
   delayMs?: number;
   /** Per-call delays overriding delayMs. */
   slow?: Record<string, number>;
+  /** What the timeline's sources answer (default: no history, audit events on); not counted in `calls`. */
+  timeline?: {
+    changes?: ResourceChangeInfo[];
+    activity?: ActivityEventInfo[];
+    settings?: DiagnosticSettingInfo[] | AzureFailure;
+    audit?: KeyVaultAuditInfo[] | AzureFailure;
+  };
   /** Throw this from every call whose name matches. */
   failing?: { call: string; error: AzureFailure };
 }
@@ -108,5 +119,24 @@ export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[] } {
     recoverDeletedKey: notUsed("recoverDeletedKey"),
     backupKey: notUsed("backupKey"),
     restoreKeyBackup: notUsed("restoreKeyBackup"),
+    prepareTimeline: async () => {},
+    listResourceChanges: async () => world.timeline?.changes ?? [],
+    listActivityLog: async () => world.timeline?.activity ?? [],
+    listDiagnosticSettings: async () => {
+      const settings = world.timeline?.settings ?? [
+        {
+          name: "audit",
+          workspaceId: "/subscriptions/s/resourceGroups/g/providers/Microsoft.OperationalInsights/workspaces/w",
+          logs: [{ category: "AuditEvent", enabled: true }],
+        },
+      ];
+      if (settings instanceof AzureFailure) throw settings;
+      return settings;
+    },
+    queryKeyVaultAudit: async () => {
+      const audit = world.timeline?.audit ?? [];
+      if (audit instanceof AzureFailure) throw audit;
+      return audit;
+    },
   };
 }

@@ -4,11 +4,14 @@
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
+import type { MonitorClient } from "@azure/arm-monitor";
 import { ManagedServiceIdentityClient } from "@azure/arm-msi";
+import type { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/core-auth";
 import type { HttpClient, PipelineRetryOptions, TlsSettings } from "@azure/core-rest-pipeline";
 import { ContainerRegistryClient } from "@azure/container-registry";
 import { KeyClient } from "@azure/keyvault-keys";
+import type { LogsQueryClient } from "@azure/monitor-query-logs";
 import { parseVaultUrl } from "../ids.js";
 import { auditPolicy, type ResponseRecord } from "./audit-policy.js";
 import { errorBodyPolicy } from "./error-bodies.js";
@@ -41,6 +44,18 @@ export interface SdkClients {
   /** One KeyClient per vault (its challenge cache is per vault), created on first use. */
   keyClient(vaultUrl: string): KeyClient;
   registryDataPlane(loginServer: string): ContainerRegistryClient;
+  /**
+   * The timeline's sources (Activity Log and diagnostic settings, Resource Graph, Log Analytics), loaded on first use:
+   * their packages take about a second to import, which no other command should pay.
+   */
+  timelineClients(): Promise<TimelineClients>;
+}
+
+export interface TimelineClients {
+  subscriptionId: string;
+  monitor: MonitorClient;
+  resourceGraph: ResourceGraphClient;
+  logs: LogsQueryClient;
 }
 
 export const PUBLIC_ARM_ENDPOINT = "https://management.azure.com";
@@ -71,6 +86,7 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
   const { credential, subscriptionId } = options;
 
   const keyClients = new Map<string, KeyClient>();
+  let timeline: Promise<TimelineClients> | undefined;
   const identityClients = new Map<string, ManagedServiceIdentityClient>();
   return {
     subscriptionId,
@@ -80,6 +96,23 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
     vaults: new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     identities: new ManagedServiceIdentityClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     authorization: new AuthorizationManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    timelineClients() {
+      timeline ??= (async () => {
+        const [{ MonitorClient }, { ResourceGraphClient }, { LogsQueryClient }] = await Promise.all([
+          import("@azure/arm-monitor"),
+          import("@azure/arm-resourcegraph"),
+          import("@azure/monitor-query-logs"),
+        ]);
+        return {
+          subscriptionId,
+          monitor: new MonitorClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+          resourceGraph: new ResourceGraphClient(credential, { ...common, endpoint: armEndpoint }),
+          // Log Analytics' own endpoint (https://api.loganalytics.io/v1) in every client of the public cloud.
+          logs: new LogsQueryClient(credential, common),
+        };
+      })();
+      return timeline;
+    },
     identitiesIn(otherSubscriptionId: string): ManagedServiceIdentityClient {
       const key = otherSubscriptionId.toLowerCase();
       let client = identityClients.get(key);

@@ -5,6 +5,7 @@ import { assertRegistryName, assertResourceGroup, parseRegistryId } from "../../
 import { isAzureFailure, type RegistryRef } from "../../azure/types.js";
 import { diagnoseRegistry } from "../../diagnosis/diagnose.js";
 import { renderReportText } from "../../diagnosis/report-text.js";
+import { DurationError, parseDuration } from "../../sandbox/duration.js";
 import { printJson } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
@@ -44,8 +45,21 @@ export function parseTarget(options: Record<string, unknown>): Target {
   return { ref: { resourceGroup: assertResourceGroup(resourceGroup ?? ""), name: assertRegistryName(registry ?? "") } };
 }
 
+/** `--since 24h`: how far back the timeline looks. */
+function sinceOf(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new UsageError("--since takes a duration such as 24h, 2d or 90m");
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    if (error instanceof DurationError) throw new UsageError(`--since: ${error.message}`);
+    throw error;
+  }
+}
+
 export const diagnoseCommand: CommandRunner = async (ctx, options) => {
   const target = parseTarget(options);
+  const sinceMs = sinceOf(options.since);
   // A resource id names its subscription: use it when none was given (the port is built lazily, after this).
   if (target.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription) {
     ctx.globals.subscription = target.subscriptionId;
@@ -64,6 +78,7 @@ export const diagnoseCommand: CommandRunner = async (ctx, options) => {
     report = await diagnoseRegistry(azure, target.ref, {
       invocation: invocationOf(ctx),
       ...timing,
+      timeline: sinceMs === undefined ? {} : { sinceMs },
       onLookAgain: (why) => ctx.stderr.write(`looking again …: ${why}\n`),
     });
   } catch (error) {

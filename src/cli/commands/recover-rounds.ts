@@ -1,5 +1,6 @@
 // `recover` without a terminal: one runbook after another while the diagnosis names a new cause, in rounds.
 import type { CmkAzure, RegistryRef } from "../../azure/types.js";
+import { incidentFor } from "../../diagnosis/timeline/incident.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
@@ -45,6 +46,7 @@ export async function recoverInRounds(
         selfApprove: run.yes,
         hints: knownValues(report),
         presetChoices: run.answers,
+        incident: incidentFor(report, id),
       });
       // Its closing lines wait for what recover does with it: a run superseded by the next round is not "to be
       // continued" (no "Fix the cause, then continue"), it is aborted, and its end says so.

@@ -2,6 +2,7 @@
 // `restore` shortcuts: a guided run in the TUI on a terminal, the plain step log otherwise; `--dry-run` prints the plan.
 import { z } from "zod";
 import type { CmkAzure, RegistryRef } from "../../azure/types.js";
+import { incidentFor } from "../../diagnosis/timeline/incident.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
 import { nextFix } from "../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../diagnosis/types.js";
@@ -159,6 +160,7 @@ async function runRunbook(
       selfApprove: run.yes,
       hints,
       presetChoices: run.answers,
+      ...(report ? { incident: incidentFor(report, id) } : {}),
     });
     return await driveRun(ctx, engine, started.id, requester, run);
   } catch (error) {

@@ -12,6 +12,7 @@ import type { CommandRunner } from "../program.js";
 import { driveRun, reportRefusal, revokeMethod } from "./run.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { undoOrder } from "../../runs/undo.js";
+import { renderIncidentReport } from "../incident-report.js";
 
 const runIdSchema = z
   .string({ error: "name the run: acr-cmk runs show <run-id> (see acr-cmk runs list)" })
@@ -73,6 +74,7 @@ function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   out(
     `  acts in ${view.place ? describePlace(view.place) : "a place not recorded (stored by an older acr-cmk)"}, subscription ${view.target.subscriptionId}`,
   );
+  if (view.incident?.undoes) out(`  undoes: ${view.incident.undoes.summary}`);
   out("Steps:");
   for (const step of view.steps) {
     out(`  [${step.status.padEnd(7)}] ${step.title}${step.az ? `\n              az: ${step.az}` : ""}`);
@@ -104,13 +106,20 @@ function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   }
 }
 
-export const showRunCommand: CommandRunner = async (ctx, _options, runId) => {
+const showOptions = z.object({
+  format: z.enum(["text", "md"], { error: "--format takes text or md" }).default("text"),
+});
+
+export const showRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
+  const parsed = showOptions.safeParse({ format: options.format });
+  if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
   return withRecords(ctx, (records) => {
     const view = records.get(id);
     if (!view) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
     const trail = records.auditTrail(id);
     if (ctx.globals.output === "json") printJson(ctx, { run: view, audit: trail });
+    else if (parsed.data.format === "md") ctx.stdout.write(renderIncidentReport(view, trail));
     else printRun(ctx, view, trail);
     return EXIT.ok;
   });

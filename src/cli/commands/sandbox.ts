@@ -21,6 +21,8 @@ import {
   IncidentError,
   initFileStore,
   INCIDENT_NAMES,
+  CHANGE_CLIENTS,
+  DEFAULT_ACTOR,
   MAX_REGISTRIES,
   parseDuration,
   planScenario,
@@ -89,6 +91,9 @@ const initOptions = z.object({
   access: oneOf("--access", ["policy", "rbac"] as const).optional(),
   keyVersion: oneOf("--key-version", ["latest", "pinned"] as const).optional(),
   registries: wholeNumber("--registries", 1, MAX_REGISTRIES).optional(),
+  auditLogs: oneOf("--audit-logs", ["on", "off"] as const)
+    .transform((v) => v === "on")
+    .optional(),
 });
 
 function describeWorld(world: World, path: string, scenario: string) {
@@ -163,6 +168,12 @@ const breakOptions = z.object({
   registry: z.string().trim().min(1, "-r/--registry needs a registry name").optional(),
   /** true: `--in-progress` without a duration (the world's own deletion window). */
   inProgress: z.union([z.literal(true), z.string()]).optional(),
+  as: z
+    .string()
+    .trim()
+    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "--as takes a user principal name such as alice@contoso.com")
+    .optional(),
+  client: oneOf("--client", CHANGE_CLIENTS).optional(),
 });
 
 const incidentName = z.enum(INCIDENT_NAMES, {
@@ -185,9 +196,13 @@ function deletionWindow(text: string): number {
 }
 
 export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident) => {
-  const { registry, inProgress } = parseOptions(breakOptions, options);
-  const incidentOptions =
-    inProgress === undefined ? {} : { inProgress: inProgress === true ? {} : { forMs: deletionWindow(inProgress) } };
+  const { registry, inProgress, as, client } = parseOptions(breakOptions, options);
+  const incidentOptions = {
+    ...(inProgress === undefined
+      ? {}
+      : { inProgress: inProgress === true ? {} : { forMs: deletionWindow(inProgress) } }),
+    by: { actor: as ?? DEFAULT_ACTOR, client: client ?? ("cli" as const) },
+  };
   const parsedIncident = incidentName.safeParse(incident);
   if (!parsedIncident.success) throw new UsageError(parsedIncident.error.issues[0]?.message ?? "unknown incident");
   const store = fileStore(statePath(ctx));

@@ -3,6 +3,7 @@ import { updateAccessPolicies } from "./access-policies.js";
 import { matchSegments, pathSegments, type RouteContext, type RouteResult } from "./context.js";
 import { getDeletedVault, listDeletedManagedHsms, listDeletedVaults, purgeDeletedVault } from "./deleted-vaults.js";
 import { getIdentity, listIdentities } from "./identities.js";
+import { routeMonitoring } from "./monitor-routes.js";
 import { getOperationStatus } from "./operation-statuses.js";
 import { ServiceError } from "./problems.js";
 import { getRegistry, listRegistries, patchRegistry, putRegistry } from "./registries.js";
@@ -97,6 +98,8 @@ export function isPurgeRequest(method: string, path: string): boolean {
 
 export function handleArm(ctx: RouteContext): RouteResult {
   const segments = pathSegments(ctx.path);
+  const monitoring = routeMonitoring(ctx, segments);
+  if (monitoring) return monitoring;
   const roleAssignment = routeRoleAssignment(ctx, segments);
   if (roleAssignment) return roleAssignment;
   for (const route of ROUTES) {

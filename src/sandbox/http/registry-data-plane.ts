@@ -2,6 +2,7 @@
 // challenge, the AAD → ACR refresh token exchange, the refresh → access token exchange, and the catalog. The catalog
 // is where a registry that cannot read its key fails (ground truth from ../health.ts).
 import { randomBytes } from "node:crypto";
+import { recordRegistryUnwrap } from "../change-log.js";
 import { registryKeyAccess } from "../health.js";
 import type { RegistryRecord, World } from "../world.js";
 import { pathSegments, readForm, type RouteContext, type RouteResult } from "./context.js";
@@ -117,6 +118,8 @@ function catalog(ctx: RouteContext, registry: RegistryRecord): RouteResult {
     const current = world.registries[registry.id.toLowerCase()] ?? registry;
     if (current.encryption.status !== "enabled") return { ok: true as const, registry: current };
     const access = registryKeyAccess(world, current, now, "unwrap");
+    // A read the key cannot serve is another failing unwrap in the vault's audit events.
+    if (!access.ok) recordRegistryUnwrap(world, current, now);
     return access.ok ? { ok: true as const, registry: current } : { ok: false as const, access };
   });
   if (!result.ok) {

@@ -1,5 +1,5 @@
 // Which host names the proxy answers for, and whether a name "resolves" in the world: the public cloud's Resource
-// Manager, Microsoft Entra ID's sign-in hosts, and the vaults' and registries' own DNS names. Everything else is
+// Manager, Microsoft Entra ID's sign-in hosts, Log Analytics' query API, and the vaults' and registries' own DNS names. Everything else is
 // refused; nothing is ever forwarded.
 import { vaultRecord } from "../http/vault-lookup.js";
 import type { World } from "../world.js";
@@ -8,7 +8,8 @@ export type ProxyTarget =
   | { service: "arm"; host: string }
   | { service: "entra"; host: string }
   | { service: "keyvault"; host: string; name: string }
-  | { service: "acr"; host: string; name: string };
+  | { service: "acr"; host: string; name: string }
+  | { service: "loganalytics"; host: string };
 
 /**
  * login.windows.net is the authority Key Vault names in its bearer challenge; Entra lists it as an alias of
@@ -19,11 +20,14 @@ const ENTRA_HOSTS = new Set(["login.microsoftonline.com", "login.windows.net"]);
 const VAULT_HOST = /^([a-z0-9-]{3,24})\.vault\.azure\.net$/;
 /** Registry names: 5–50 letters and digits (https://learn.microsoft.com/en-us/azure/container-registry/container-registry-get-started-portal). */
 const REGISTRY_HOST = /^([a-z0-9]{5,50})\.azurecr\.io$/;
+/** Log Analytics' query API and its regional names (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/api/access-api). */
+const LOG_ANALYTICS_HOST = /^(?:[a-z0-9-]+\.)?api\.loganalytics\.(?:io|azure\.com)$/;
 
 /** The simulated service behind `host` (already lower-cased, no port), or null for a host the sandbox does not have. */
 export function proxyTarget(host: string): ProxyTarget | null {
   if (host === "management.azure.com") return { service: "arm", host };
   if (ENTRA_HOSTS.has(host)) return { service: "entra", host };
+  if (LOG_ANALYTICS_HOST.test(host)) return { service: "loganalytics", host };
   const vault = VAULT_HOST.exec(host);
   if (vault) return { service: "keyvault", host, name: vault[1] as string };
   const registry = REGISTRY_HOST.exec(host);

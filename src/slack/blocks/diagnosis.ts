@@ -18,7 +18,33 @@ function findingText(finding: Finding, target: string): string {
   const runbook = finding.runbook
     ? `\nFix: \`/acr-cmk ${slackRunSubcommand(finding.runbook)} ${escapeText(target)}\``
     : "";
-  return `${SEVERITY_MARK[finding.severity]} *${escapeText(finding.title)}* ${code(finding.id)}\n${escapeText(finding.detail)}${runbook}`;
+  const cause = finding.cause ? `\n:arrow_left: Caused by: ${escapeText(finding.cause)}` : "";
+  return `${SEVERITY_MARK[finding.severity]} *${escapeText(finding.title)}* ${code(finding.id)}\n${escapeText(finding.detail)}${cause}${runbook}`;
+}
+
+/** Enough of the timeline for the channel: a section holds 3000 characters. */
+const MAX_TIMELINE_LINES = 8;
+
+/** The changes newest first, the first failing unwrap, and the sources that could not be read. */
+function timelineText(report: DiagnosisReport): string | null {
+  const { timeline, timelineInfo: info } = report;
+  if (!timeline || !info) return null;
+  const lines = timeline.slice(0, MAX_TIMELINE_LINES).map((e) => {
+    const when = `${e.time.slice(0, 10)} ${e.time.slice(11, 16)}`;
+    return `• ${when} · ${escapeText(e.actor ?? "unknown")} · ${escapeText(e.detail)}${e.client ? ` (${escapeText(e.client)})` : ""}`;
+  });
+  if (timeline.length === 0) lines.push("No changes found in the sources that could be read.");
+  if (timeline.length > MAX_TIMELINE_LINES)
+    lines.push(`_${timeline.length - MAX_TIMELINE_LINES} older: \`acr-cmk diagnose\` shows them all._`);
+  for (const s of info.sources.filter((x) => !x.read)) {
+    lines.push(
+      `:warning: Not read: ${escapeText(s.source)}: ${escapeText(s.reason ?? "unknown reason")}${s.role ? ` (grant ${escapeText(s.role)})` : ""}`,
+    );
+  }
+  return `*Timeline* since ${info.since.slice(0, 16).replace("T", " ")} UTC, newest first\n${lines.join("\n")}`.slice(
+    0,
+    3000,
+  );
 }
 
 export function renderDiagnosis(report: DiagnosisReport, requestedBy: string): SlackMessage {
@@ -46,6 +72,8 @@ export function renderDiagnosis(report: DiagnosisReport, requestedBy: string): S
   if (report.findings.length > MAX_FINDINGS) {
     blocks.push(context(`${report.findings.length - MAX_FINDINGS} more findings: run \`acr-cmk diagnose\` for all.`));
   }
+  const timeline = timelineText(report);
+  if (timeline) blocks.push(section(timeline));
   const text = report.healthy ? `${target} is healthy` : `${target}: ${problems.map((f) => f.id).join(", ")}`;
   return { text, blocks };
 }

@@ -101,6 +101,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     `Resource: ${code(request.resource)}`,
     `Before: ${escapeText(request.before)}`,
     `After: ${escapeText(request.after)}`,
+    ...(view.incident?.undoes ? [`Undoes: ${escapeText(view.incident.undoes.summary)}`] : []),
     `Risk: *${request.risk}*${request.irreversible ? " — *irreversible*: the approver types the registry name" : ""}`,
     `Azure CLI: ${code(request.az)}`,
   ].join("\n");

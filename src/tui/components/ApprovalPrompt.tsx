@@ -31,6 +31,8 @@ export interface ApprovalPromptProps {
   approver: string;
   /** Why the change is made, in the change step's own words (dropped first when rows are short). */
   why?: string;
+  /** The change this one undoes, who made it and when (from the diagnosis' timeline). */
+  undoes?: string;
   /** The typed confirmation is open. */
   confirming: boolean;
   onConfirm: (typed: string) => void;
@@ -88,6 +90,7 @@ export function approvalLayout(props: ApprovalPromptProps): {
     ...labelledRows("resource", approval.resource, inner, LABEL_WIDTH),
     ...labelledRows("before", approval.before, inner, LABEL_WIDTH),
     ...labelledRows("after", approval.after, inner, LABEL_WIDTH),
+    ...(props.undoes ? labelledRows("undoes", props.undoes, inner, LABEL_WIDTH) : []),
     ...commandRows(approval.az, inner),
   ];
   const risk: Row = [

@@ -30,6 +30,11 @@ export function findingRows(findings: readonly Finding[], width: number, maxRows
   let spare = maxRows - count * FINDING_ROWS - (hidden > 0 ? 1 : 0);
   const rows: Row[] = [];
   for (const finding of sorted.slice(0, count)) {
+    // The change that caused it comes before any more of the explanation: who, when, with what.
+    const cause =
+      finding.cause && spare > 0 ? paragraphRows(`← ${finding.cause}`, width, { tone: "warning" }, "  ") : [];
+    const causeRows = capRows(cause, Math.min(spare, 2));
+    spare -= causeRows.length;
     const detail = paragraphRows(finding.detail, width, {}, "  ");
     const extra = Math.max(0, Math.min(spare, detail.length - 1));
     spare -= extra;
@@ -39,6 +44,7 @@ export function findingRows(findings: readonly Finding[], width: number, maxRows
         { text: ` ${finding.title}`, bold: true },
         { text: ` ${finding.id}`, dim: true },
       ],
+      ...causeRows,
       ...capRows(detail, 1 + extra),
     );
     if (Object.keys(finding.evidence).length > 0) {

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { Box, Text, useInput, useWindowSize } from "ink";
 import { impactLine, impactOf } from "../../diagnosis/impact.js";
+import { incidentFor } from "../../diagnosis/timeline/incident.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS } from "../../runbooks/catalogue.js";
 import type { RunSummary } from "../../runs/types.js";
@@ -96,6 +97,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
         requester: session.requester,
         driver: "tui",
         selfApprove: session.selfApprove,
+        incident: incidentFor(report, runbook),
       })
       .then(
         (view) => shell.go({ name: "run", runId: view.id }),

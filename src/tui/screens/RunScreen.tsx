@@ -137,6 +137,7 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
           registry: view.target.registry,
           approver: session.requester,
           why: view.steps.find((step) => step.id === approval.stepId)?.why,
+          ...(view.incident?.undoes ? { undoes: view.incident.undoes.summary } : {}),
           confirming: mode === "confirm",
           onConfirm,
           message: mode === "confirm" ? message : undefined,

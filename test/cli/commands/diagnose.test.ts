@@ -57,11 +57,19 @@ describe("acr-cmk diagnose (command)", () => {
     expect(out()).toContain("Next: nothing to do.");
   });
 
-  it("--output json prints exactly one document: registry, healthy, findings, plus impact and probe", async () => {
+  it("--output json prints exactly one document: registry, healthy, findings, plus impact, probe and the timeline", async () => {
     const { ctx, out } = context({ ...healthyWorld(), vault: vault({ accessPolicies: [] }) }, { output: "json" });
     await expect(diagnoseCommand(ctx, { resourceGroup: "rg-acr", registry: "acrprod" })).resolves.toBe(1);
     const doc = JSON.parse(out()) as Record<string, unknown>;
-    expect(Object.keys(doc).sort()).toEqual(["findings", "healthy", "impact", "probe", "registry"]);
+    expect(Object.keys(doc).sort()).toEqual([
+      "findings",
+      "healthy",
+      "impact",
+      "probe",
+      "registry",
+      "timeline",
+      "timelineInfo",
+    ]);
     expect(doc.healthy).toBe(false);
     // The Impact line of the text report, as data.
     expect(doc.impact).toMatchObject({ state: expect.stringMatching(/^(unhealthy|degraded|unknown)$/) });

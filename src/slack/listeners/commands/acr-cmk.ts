@@ -2,6 +2,7 @@
 // through the response URL or the run's own message. Bad input gets ephemeral help, never silence.
 import type { Middleware, RespondArguments, SlackCommandMiddlewareArgs } from "@slack/bolt";
 import { isAzureFailure } from "../../../azure/types.js";
+import { incidentFor } from "../../../diagnosis/timeline/incident.js";
 import type { DiagnosisReport } from "../../../diagnosis/diagnose.js";
 import { nextFix } from "../../../diagnosis/next-fix.js";
 import type { RunbookId } from "../../../diagnosis/types.js";
@@ -95,6 +96,7 @@ async function startRun(
       },
       requester: user,
       driver: "slack",
+      incident: incidentFor(report, runbook),
     });
     deps.log.info({ runId: view.id, runbook, user, registry: name }, "run started from Slack");
     deps.messages.watch(view.id, ref);
