@@ -13,6 +13,13 @@ export const approvalTtlMs = z.coerce
 const engineEnvSchema = z.object({
   ACR_CMK_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(3_600_000).optional(),
   ACR_CMK_APPROVAL_TTL_MS: approvalTtlMs,
+  // A blob lease lasts 15 to 60 s (https://learn.microsoft.com/rest/api/storageservices/lease-blob); SQLite's lock too.
+  ACR_CMK_LOCK_TTL_MS: z.coerce
+    .number({ error: "ACR_CMK_LOCK_TTL_MS must be a number of milliseconds" })
+    .int("ACR_CMK_LOCK_TTL_MS must be a whole number of milliseconds")
+    .min(15_000, "ACR_CMK_LOCK_TTL_MS must be at least 15000 (15 seconds)")
+    .max(60_000, "ACR_CMK_LOCK_TTL_MS must be at most 60000 (60 seconds)")
+    .optional(),
 });
 
 /** The settings the run engine reads from the environment; a bad value is bad usage, named, never half-applied. */

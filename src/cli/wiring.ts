@@ -79,8 +79,10 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
   const responses = new AzureResponseRecorder();
   ctx.onAzureResponse?.(responses.onResponse);
   const timing = await commandTiming(ctx);
+  const shared = Boolean(ctx.env.ACR_CMK_STORE?.trim());
   return createRunEngine({
     home: ctx.globals.home,
+    ...(shared ? { store: ctx.env.ACR_CMK_STORE } : {}),
     azure: azure ?? (await ctx.azure()),
     runbooks: RUNBOOKS,
     responses,
@@ -89,5 +91,7 @@ export async function openEngine(ctx: CliContext, azure?: CmkAzure): Promise<Run
     // The sandbox picks rotations up in seconds; Azure within the hour.
     pollIntervalMs: env.ACR_CMK_POLL_INTERVAL_MS ?? (ctx.globals.sandbox ? 1000 : 30_000),
     ...(env.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.ACR_CMK_APPROVAL_TTL_MS } : {}),
+    // With a shared store a dead replica's lease lapses in 30 s, so another replica takes its runs over within 60 s.
+    ...(env.ACR_CMK_LOCK_TTL_MS || shared ? { lockTtlMs: env.ACR_CMK_LOCK_TTL_MS ?? 30_000 } : {}),
   });
 }

@@ -1,18 +1,16 @@
 // The approval ledger: what the audit log says about each approval request of a run — asked, approved, refused,
 // expired — written once each, and read back to answer a redelivered approval or a lapsed request.
-import type { DatabaseSync } from "node:sqlite";
 import type { PendingApproval } from "../machines/protocol.js";
 import { approvalExpired } from "./approval-policy.js";
-import type { AuditLog } from "./audit-log.js";
-import { inTransaction } from "./database.js";
 import { ENGINE_ACTOR, type Clock, type Journal } from "./run-journal.js";
 import type { ApprovalStamp, RunRecord } from "./run-store.js";
+import type { AuditChain, RunBackend } from "./store.js";
 import type { ApprovalRequest, RunRefused } from "./types.js";
 
 export class ApprovalLedger {
   constructor(
-    private readonly db: DatabaseSync,
-    private readonly audit: AuditLog,
+    private readonly backend: Pick<RunBackend, "exclusive">,
+    private readonly audit: AuditChain,
     private readonly write: Journal,
     private readonly clock: Clock,
     private readonly approvalTtlMs: number,
@@ -86,7 +84,7 @@ export class ApprovalLedger {
 
   /** Writes "approval-expired" unless this very request (step, fingerprint, time asked) already has one. */
   recordExpiry(runId: string, stamp: ApprovalStamp): boolean {
-    return inTransaction(this.db, () => {
+    return this.backend.exclusive(() => {
       const noted = this.audit
         .trail(runId)
         .some(

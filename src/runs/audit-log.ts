@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
 import type { AuditEntry } from "./types.js";
 import { inTransaction } from "./database.js";
+import type { AuditChain } from "./store.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 
@@ -48,6 +49,47 @@ export function entryHash(entry: Omit<AuditEntry, "hash">): string {
   return createHash("sha256").update(prevHash).update("\n").update(body).digest("hex");
 }
 
+/** The entry that follows `last` (or opens the chain), hashed. */
+export function nextEntry(record: AuditRecord, last: { seq: number; hash: string } | undefined): AuditEntry {
+  const draft: Omit<AuditEntry, "hash"> = {
+    seq: (last?.seq ?? 0) + 1,
+    at: record.at,
+    runId: record.runId,
+    actor: record.actor,
+    action: record.action,
+    outcome: record.outcome,
+    ...(record.azureRequestId ? { azureRequestId: record.azureRequestId } : {}),
+    // A JSON round trip keeps only what the store keeps, so the hash matches on re-read.
+    details: JSON.parse(JSON.stringify(record.details ?? {})) as Record<string, unknown>,
+    prevHash: last?.hash ?? GENESIS_HASH,
+  };
+  return { ...draft, hash: entryHash(draft) };
+}
+
+/** Walks stored rows in order: each must parse, follow its predecessor by one, link to its hash and hash right. */
+export function verifyChain<Row>(
+  rows: readonly Row[],
+  seqOf: (row: Row) => number,
+  parse: (row: Row) => AuditEntry,
+): { ok: boolean; entries: number; brokenAt?: number } {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1;
+  for (const row of rows) {
+    let entry: AuditEntry;
+    try {
+      entry = parse(row);
+    } catch {
+      return { ok: false, entries: rows.length, brokenAt: seqOf(row) };
+    }
+    if (entry.seq !== expectedSeq || entry.prevHash !== prevHash || entryHash(entry) !== entry.hash) {
+      return { ok: false, entries: rows.length, brokenAt: seqOf(row) };
+    }
+    prevHash = entry.hash;
+    expectedSeq++;
+  }
+  return { ok: true, entries: rows.length };
+}
+
 function fromRow(row: AuditRow): AuditEntry {
   return {
     seq: row.seq,
@@ -63,26 +105,14 @@ function fromRow(row: AuditRow): AuditEntry {
   };
 }
 
-export class AuditLog {
+export class AuditLog implements AuditChain {
   constructor(private readonly db: DatabaseSync) {}
 
   append(record: AuditRecord): AuditEntry {
     return inTransaction(this.db, () => {
       const last = this.db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").get() as
         { seq: number; hash: string } | undefined;
-      const draft: Omit<AuditEntry, "hash"> = {
-        seq: (last?.seq ?? 0) + 1,
-        at: record.at,
-        runId: record.runId,
-        actor: record.actor,
-        action: record.action,
-        outcome: record.outcome,
-        ...(record.azureRequestId ? { azureRequestId: record.azureRequestId } : {}),
-        // A JSON round trip keeps only what the database keeps, so the hash matches on re-read.
-        details: JSON.parse(JSON.stringify(record.details ?? {})) as Record<string, unknown>,
-        prevHash: last?.hash ?? GENESIS_HASH,
-      };
-      const entry: AuditEntry = { ...draft, hash: entryHash(draft) };
+      const entry = nextEntry(record, last);
       this.db
         .prepare(
           `INSERT INTO audit_log (seq, at, run_id, actor, action, outcome, azure_request_id, details, prev_hash, hash)
@@ -114,21 +144,6 @@ export class AuditLog {
   /** Recomputes the whole chain; `brokenAt` is the first entry whose link or hash does not hold. */
   verify(): { ok: boolean; entries: number; brokenAt?: number } {
     const rows = this.db.prepare("SELECT * FROM audit_log ORDER BY seq").all() as unknown as AuditRow[];
-    let prevHash = GENESIS_HASH;
-    let expectedSeq = 1;
-    for (const row of rows) {
-      let entry: AuditEntry;
-      try {
-        entry = fromRow(row);
-      } catch {
-        return { ok: false, entries: rows.length, brokenAt: row.seq };
-      }
-      if (entry.seq !== expectedSeq || entry.prevHash !== prevHash || entryHash(entry) !== entry.hash) {
-        return { ok: false, entries: rows.length, brokenAt: row.seq };
-      }
-      prevHash = entry.hash;
-      expectedSeq++;
-    }
-    return { ok: true, entries: rows.length };
+    return verifyChain(rows, (row) => row.seq, fromRow);
   }
 }

@@ -2,23 +2,22 @@
 // asks the approval policy, and hands the running to the live-run loop (live-runs.ts), the approval ledger and run
 // ownership. The snapshot is the run; the engine keeps only timers and subscribers in memory.
 import { randomBytes } from "node:crypto";
-import type { DatabaseSync } from "node:sqlite";
 import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
 import type { RunbookActorOptions, RunbookDefinition } from "../machines/protocol.js";
 import { ApprovalLedger } from "./approval-ledger.js";
 import { checkApproval, checkRejection } from "./approval-policy.js";
-import { AuditLog } from "./audit-log.js";
 import type { AzureResponseRecorder } from "./azure-calls.js";
-import { openRunDatabase } from "./database.js";
 import { LiveRuns, type LiveRun } from "./live-runs.js";
 import { dryRunView } from "./plan.js";
-import { RegistryLocks, registryKey } from "./registry-lock.js";
+import { openRunBackend } from "./open-store.js";
+import { registryKey } from "./registry-lock.js";
 import { ENGINE_ACTOR, journalOf, type Clock, type Journal } from "./run-journal.js";
 import { RunOwnership } from "./run-ownership.js";
 import { assertSamePlace } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
-import { RunStore, type RunRecord } from "./run-store.js";
+import type { RunRecord } from "./run-store.js";
+import type { RunBackend, RunRecordStore } from "./store.js";
 import { isSettled } from "./run-view.js";
 import {
   RunRefused,
@@ -35,8 +34,10 @@ import {
 export type { Clock } from "./run-journal.js";
 
 export interface RunEngineOptions {
-  /** ACR_CMK_HOME: the run database lives here. */
+  /** ACR_CMK_HOME: the run database lives here unless `store` names a shared one. */
   home: string;
+  /** ACR_CMK_STORE: an Azure Storage account shared by every process; unset = the SQLite file in `home`. */
+  store?: string;
   azure: CmkAzure;
   runbooks: Partial<Record<RunbookId, RunbookDefinition>>;
   clock?: Clock;
@@ -71,9 +72,9 @@ function machineEnded(record: RunRecord): boolean {
 }
 
 export class SqliteRunEngine implements RunEngine, SharedRuns {
-  private readonly db: DatabaseSync;
-  private readonly store: RunStore;
-  private readonly audit: AuditLog;
+  private readonly backend: RunBackend;
+  readonly claims: SharedRuns["claims"];
+  private readonly store: RunRecordStore;
   private readonly write: Journal;
   private readonly ledger: ApprovalLedger;
   private readonly ownership: RunOwnership;
@@ -86,12 +87,12 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     this.clock = options.clock ?? { now: () => new Date() };
     const approvalTtlMs = options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS;
     const lockTtlMs = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS;
-    this.db = openRunDatabase(options.home);
-    this.store = new RunStore(this.db);
-    this.audit = new AuditLog(this.db);
-    this.write = journalOf(this.audit, this.clock);
-    this.ledger = new ApprovalLedger(this.db, this.audit, this.write, this.clock, approvalTtlMs);
-    const locks = new RegistryLocks(this.db, lockTtlMs, () => this.clock.now());
+    this.backend = openRunBackend(options.home, options.store);
+    this.claims = this.backend;
+    this.store = this.backend.runs;
+    this.write = journalOf(this.backend.audit, this.clock);
+    this.ledger = new ApprovalLedger(this.backend, this.backend.audit, this.write, this.clock, approvalTtlMs);
+    const locks = this.backend.locks(lockTtlMs, () => this.clock.now());
     this.ownership = new RunOwnership(this.store, locks, this.write, options.azure.place, approvalTtlMs);
     this.live = new LiveRuns({
       azure: options.azure,
@@ -299,11 +300,11 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
   }
 
   auditTrail(runId: string): AuditEntry[] {
-    return this.audit.trail(runId);
+    return this.backend.audit.trail(runId);
   }
 
   verifyAudit(): { ok: boolean; entries: number; brokenAt?: number } {
-    return this.audit.verify();
+    return this.backend.audit.verify();
   }
 
   revisions(runIds: readonly string[]): Map<string, RunRevision> {
@@ -325,7 +326,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     // Written before `closed` is seen by the loop: runs left mid-step are stored as stopped.
     this.live.stopAll(ENGINE_ACTOR);
     this.closed = true;
-    this.db.close();
+    this.backend.close();
   }
 
   private async liveRun(runId: string, by: string): Promise<LiveRun> {

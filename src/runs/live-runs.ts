@@ -16,7 +16,8 @@ import type { DrivenRun, RunOwnership } from "./run-ownership.js";
 import { invocationIn } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
 import { RunTimers } from "./run-timers.js";
-import type { RunRecord, RunStore } from "./run-store.js";
+import type { RunRecord } from "./run-store.js";
+import { StoreConflict, type RunRecordStore } from "./store.js";
 import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
 import type { RunView } from "./types.js";
 
@@ -45,7 +46,7 @@ export interface LiveRun extends DrivenRun {
 export interface LiveRunsOptions {
   azure: CmkAzure;
   clock: Clock;
-  store: RunStore;
+  store: RunRecordStore;
   ledger: ApprovalLedger;
   ownership: RunOwnership;
   write: Journal;
@@ -184,7 +185,7 @@ export class LiveRuns {
     if (!record.approval || !this.o.ledger.recordExpiry(record.id, record.approval)) return;
     record.updatedAt = this.o.clock.now().toISOString();
     record.view = { ...record.view, updatedAt: record.updatedAt };
-    this.o.store.save(record);
+    if (!this.saved(run)) return;
     for (const listener of run.listeners) listener(record.view);
   }
 
@@ -285,7 +286,7 @@ export class LiveRuns {
     if (incident) record.view.incident = incident;
     const wasEnded = hasEnded(record.status);
     record.status = record.view.status;
-    this.o.store.save(record);
+    if (!this.saved(run)) return;
 
     const ended = facts.final || run.crashed !== undefined;
     if (ended && !wasEnded) {
@@ -357,6 +358,18 @@ export class LiveRuns {
   private persist(run: LiveRun): void {
     run.record.snapshot = run.actor.getPersistedSnapshot();
     this.o.store.save(run.record);
+  }
+
+  /** A shared store refuses a copy another process changed since this one read it: let go of it, never overwrite. */
+  private saved(run: LiveRun): boolean {
+    try {
+      this.o.store.save(run.record);
+      return true;
+    } catch (error) {
+      if (!(error instanceof StoreConflict)) throw error;
+      this.letGo(run);
+      return false;
+    }
   }
 
   /** Stops driving a run another process has (or that ended); subscribers see the run as stored if it moved. */

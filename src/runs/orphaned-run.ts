@@ -1,12 +1,10 @@
 // Aborting a run whose place is gone (its sandbox state file deleted or replaced by `sandbox init`, or an in-memory
 // sandbox whose process ended). No machine can run there any more, and none is needed: an abort changes nothing in
 // Azure. The run is closed in the store and the audit log, with why, so it no longer sits in `runs list` for ever.
-import { AuditLog } from "./audit-log.js";
-import { inTransaction, openRunDatabase } from "./database.js";
-import { RegistryLocks, registryKey } from "./registry-lock.js";
+import { openRunBackend } from "./open-store.js";
+import { registryKey } from "./registry-lock.js";
 import { journalOf, type Clock } from "./run-journal.js";
 import { hasEnded } from "./run-status.js";
-import { RunStore } from "./run-store.js";
 import { RunRefused, type RunView } from "./types.js";
 
 export interface OrphanAbort {
@@ -18,13 +16,14 @@ export interface OrphanAbort {
   clock?: Clock;
 }
 
-export function abortOrphanedRun(home: string, abort: OrphanAbort): RunView {
+/** `store`: ACR_CMK_STORE; unset = the SQLite file in `home`. */
+export function abortOrphanedRun(home: string, abort: OrphanAbort, storeSetting?: string): RunView {
   const clock = abort.clock ?? { now: () => new Date() };
-  const db = openRunDatabase(home);
+  const backend = openRunBackend(home, storeSetting);
   try {
-    const store = new RunStore(db);
-    const write = journalOf(new AuditLog(db), clock);
-    return inTransaction(db, () => {
+    const store = backend.runs;
+    const write = journalOf(backend.audit, clock);
+    return backend.exclusive(() => {
       const record = store.get(abort.runId);
       if (!record) throw new RunRefused(`No run with id ${abort.runId}.`, "unknown-run");
       if (record.status === "aborted") return record.view;
@@ -32,7 +31,7 @@ export function abortOrphanedRun(home: string, abort: OrphanAbort): RunView {
         throw new RunRefused(`Run ${record.id} has ended (${record.status}); it takes no more events.`, "final");
       }
       const now = clock.now();
-      const holder = new RegistryLocks(db, 0, () => now).holder(registryKey(record.target));
+      const holder = backend.locks(0, () => now).holder(registryKey(record.target));
       if (holder?.runId === record.id && Date.parse(holder.expiresAt) > now.getTime()) {
         throw new RunRefused(
           `Run ${record.id} is still driven by pid ${holder.ownerPid} on ${holder.ownerHost}; stop that process first.`,
@@ -79,6 +78,6 @@ export function abortOrphanedRun(home: string, abort: OrphanAbort): RunView {
       return record.view;
     });
   } finally {
-    db.close();
+    backend.close();
   }
 }

@@ -5,6 +5,7 @@ import { hostname } from "node:os";
 import type { DatabaseSync } from "node:sqlite";
 import type { RunTarget } from "./types.js";
 import { inTransaction } from "./database.js";
+import type { LockTable } from "./store.js";
 
 export interface LockHolder {
   registryKey: string;
@@ -44,10 +45,10 @@ export function registryKey(target: RunTarget): string {
 }
 
 /** A process on this host that no longer exists cannot be holding anything, whatever the expiry says. */
-function ownerIsGone(row: LockRow): boolean {
-  if (row.owner_host !== hostname()) return false;
+export function ownerIsGone(ownerHost: string, ownerPid: number): boolean {
+  if (ownerHost !== hostname()) return false;
   try {
-    process.kill(row.owner_pid, 0);
+    process.kill(ownerPid, 0);
     return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "ESRCH";
@@ -65,7 +66,7 @@ function holderOf(row: LockRow): LockHolder {
   };
 }
 
-export class RegistryLocks {
+export class RegistryLocks implements LockTable {
   /** Identifies this engine instance: two engines in one process must not share a lock. */
   private readonly token = randomUUID();
 
@@ -82,7 +83,7 @@ export class RegistryLocks {
       const now = this.now();
       let handedOver = false;
       if (row && row.owner_token !== this.token) {
-        const stale = Date.parse(row.expires_at) <= now.getTime() || ownerIsGone(row);
+        const stale = Date.parse(row.expires_at) <= now.getTime() || ownerIsGone(row.owner_host, row.owner_pid);
         handedOver = !stale && options.takeOver?.(holderOf(row)) === true;
         if (!stale && !handedOver) return { acquired: false, holder: holderOf(row) };
       }

@@ -2,12 +2,11 @@
 // registry's lock (kept alive by heartbeats); a run that waits for a person may be taken over by another process.
 import type { AzurePlace } from "../azure/types.js";
 import { requestLapsesAt } from "./approval-policy.js";
-import type { RegistryLocks } from "./registry-lock.js";
 import { registryKey } from "./registry-lock.js";
 import { ENGINE_ACTOR, type Journal } from "./run-journal.js";
 import { continueHint, invocationIn } from "./run-place.js";
 import { waitsForPerson } from "./run-status.js";
-import type { RunStore } from "./run-store.js";
+import type { LockTable, RunRecordStore } from "./store.js";
 import { RunRefused, type RunPlace, type RunStatus, type RunTarget } from "./types.js";
 
 /** What ownership needs to know of a run this process drives. */
@@ -20,8 +19,8 @@ export interface DrivenRun {
 
 export class RunOwnership {
   constructor(
-    private readonly store: RunStore,
-    private readonly locks: RegistryLocks,
+    private readonly store: RunRecordStore,
+    private readonly locks: LockTable,
     private readonly write: Journal,
     private readonly connectedPlace: AzurePlace,
     private readonly approvalTtlMs: number,

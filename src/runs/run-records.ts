@@ -1,8 +1,5 @@
 // Read-only access to runs and the audit log, for commands that need no Azure (`runs list/show`, `audit verify`).
-import type { DatabaseSync } from "node:sqlite";
-import { AuditLog } from "./audit-log.js";
-import { openRunDatabase } from "./database.js";
-import { RunStore } from "./run-store.js";
+import { openRunBackend } from "./open-store.js";
 import type { AuditEntry, RunSummary, RunView } from "./types.js";
 
 export interface RunRecords {
@@ -13,15 +10,15 @@ export interface RunRecords {
   close(): void;
 }
 
-export function openRunRecords(home: string): RunRecords {
-  const db: DatabaseSync = openRunDatabase(home);
-  const store = new RunStore(db);
-  const audit = new AuditLog(db);
+/** `store`: ACR_CMK_STORE; unset reads the SQLite file in `home`. */
+export function openRunRecords(home: string, store?: string): RunRecords {
+  const backend = openRunBackend(home, store);
+  const { runs, audit } = backend;
   return {
-    list: () => store.list(),
-    get: (runId) => store.get(runId)?.view,
+    list: () => runs.list(),
+    get: (runId) => runs.get(runId)?.view,
     auditTrail: (runId) => audit.trail(runId),
     verifyAudit: () => audit.verify(),
-    close: () => db.close(),
+    close: () => backend.close(),
   };
 }

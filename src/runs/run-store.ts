@@ -4,6 +4,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { RunbookId } from "../diagnosis/types.js";
 import type { RunPlace, RunRevision, RunStatus, RunSummary, RunTarget, RunView } from "./types.js";
 import { registryKey } from "./registry-lock.js";
+import type { RunRecordStore } from "./store.js";
 
 /** When the engine asked for the pending approval; re-stamped when a resumed run asks again. */
 export interface ApprovalStamp {
@@ -81,7 +82,7 @@ function fromRow(row: RunRow): RunRecord {
   };
 }
 
-export class RunStore {
+export class RunStore implements RunRecordStore {
   constructor(private readonly db: DatabaseSync) {}
 
   save(record: RunRecord): void {

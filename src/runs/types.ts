@@ -153,6 +153,8 @@ export interface SharedRuns {
    * of its copy first (and its subscribers get the stored view).
    */
   reload(runId: string): RunView | undefined;
+  /** Keys claimed once across every process sharing the store (a thing announced once, a value the first one set). */
+  claims?: { claimOnce(key: string, value?: string): boolean; claimedValue(key: string): string | undefined };
 }
 
 export interface RunEngine {

@@ -18,6 +18,8 @@ import { proxiedFetch } from "./proxy.js";
 import { RunMessages } from "./run-messages.js";
 import { RunWatcher } from "./run-watcher.js";
 import { guardTimestamps } from "./signature.js";
+import { healthRoutes } from "./health.js";
+import { RunTakeover } from "./run-takeover.js";
 
 export const SLACK_EVENTS_PATH = "/slack/events";
 export const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
@@ -50,6 +52,8 @@ export interface SlackAppOptions {
   proxyEnv?: NodeJS.ProcessEnv;
   /** How often to look for runs another process moved (default 2 s). */
   runWatchIntervalMs?: number;
+  /** How often to look for working runs whose replica stopped driving them (default 15 s). */
+  takeoverIntervalMs?: number;
 }
 
 export interface SlackApp {
@@ -105,6 +109,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     ...(proxied ? { fetch: proxied } : {}),
   };
 
+  let stopping = false;
   let receiver: SlackApp["receiver"];
   if (options.socketMode) {
     if (!options.appToken) throw new SlackConfigError("Socket Mode needs SLACK_APP_TOKEN");
@@ -123,6 +128,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       // Ack first, work after: the HTTP answer goes out as soon as a listener calls ack().
       processBeforeResponse: false,
       signatureVerification: true,
+      customRoutes: healthRoutes({
+        store: () => void options.engine.revisions(["readyz-probe"]),
+        // Asked only once the app below exists (a request cannot arrive earlier).
+        slack: async () => void (await app.client.auth.test()),
+        stopping: () => stopping,
+      }),
     });
     http.requestListener = guardTimestamps(http.requestListener, {
       endpoints: [SLACK_EVENTS_PATH],
@@ -144,6 +155,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   const links = new MessageLinks(options.home, now);
+  const claims = options.engine.claims;
   const deps: SlackDeps = {
     engine: options.engine,
     diagnose: options.diagnose,
@@ -159,6 +171,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       now,
       log,
       links,
+      ...(claims
+        ? {
+            shared: {
+              claim: (key: string, value?: string) => claims.claimOnce(key, value),
+              claimed: (key: string) => claims.claimedValue(key),
+            },
+          }
+        : {}),
     }),
     dedupe: new ClickDedupe(now),
     queue: new PerRunQueue(),
@@ -170,6 +190,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     following: () => deps.messages.following(),
     show: (view) => deps.messages.showMoved(view),
     ...(options.runWatchIntervalMs ? { intervalMs: options.runWatchIntervalMs } : {}),
+    log,
+  });
+  const takeover = new RunTakeover({
+    engine: options.engine,
+    taken: (runId) => deps.messages.watch(runId),
+    ...(options.takeoverIntervalMs ? { intervalMs: options.takeoverIntervalMs } : {}),
     log,
   });
   // Before every listener: counts arrivals, so work after an ack waits for a burst to be acknowledged.
@@ -190,6 +216,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const count = deps.messages.reattach();
     if (count > 0) log.info({ runs: count }, "re-attached the messages of runs in progress");
     watcher.start();
+    takeover.start();
   };
   return {
     app,
@@ -214,6 +241,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {
+      // Not ready from now on: the platform stops routing requests here while the app finishes what it acknowledged.
+      stopping = true;
+      takeover.stop();
       watcher.stop();
       await deps.messages.idle();
       deps.messages.close();

@@ -4,6 +4,7 @@
 // run → message is persisted (message-links.ts), so after a restart the app re-attaches and keeps the messages current;
 // runs that another process moves reach `show` through the run watcher (run-watcher.ts).
 import type { webApi } from "@slack/bolt";
+import { z } from "zod";
 import type { RunEngine, RunView } from "../runs/types.js";
 import { approvalExpired } from "../runs/approval-policy.js";
 import { hasEnded } from "../runs/run-status.js";
@@ -38,6 +39,14 @@ export interface RunMessagesOptions {
   log: SlackLog;
   /** Where the run → message links outlive the process. */
   links: MessageLinks;
+  /**
+   * The run store's claims, shared by every replica of the app: a thread announcement is made by the replica that
+   * claims it first, and a run's message link is found by a replica that takes over a run it never showed.
+   */
+  shared?: {
+    claim(key: string, value?: string): boolean;
+    claimed(key: string): string | undefined;
+  };
 }
 
 /** chat.postMessage failed in a way the requester can fix (typically: the bot is not in the channel). */
@@ -169,7 +178,7 @@ export class RunMessages {
 
   private stored(runId: string): Tracked | undefined {
     const stored = this.safely("read a run message link", () => this.options.links.get(runId));
-    if (!stored) return undefined;
+    if (!stored) return this.sharedLink(runId);
     return { ref: { channel: stored.channel, ts: stored.ts, threadTs: stored.threadTs }, announced: stored.announced };
   }
 
@@ -177,7 +186,21 @@ export class RunMessages {
     // The message's thread holds the discussion (slash commands are not delivered in threads, so it is top level).
     const link: MessageLink = { channel: ref.channel, ts: ref.ts, threadTs: ref.ts };
     this.safely("store a run message link", () => this.options.links.link(runId, link));
+    this.safely("share a run message link", () =>
+      this.options.shared?.claim(`slack-link:${runId}`, JSON.stringify(link)),
+    );
     return { ref: link, announced: {} };
+  }
+
+  /** A run another replica showed: its message, as that replica shared it (kept here from now on). */
+  private sharedLink(runId: string): Tracked | undefined {
+    const raw = this.safely("read a shared run message link", () =>
+      this.options.shared?.claimed(`slack-link:${runId}`),
+    );
+    const parsed = raw === undefined ? undefined : sharedLinkSchema.safeParse(parseJson(raw));
+    if (!parsed?.success) return undefined;
+    this.safely("store a run message link", () => this.options.links.link(runId, parsed.data));
+    return { ref: parsed.data, announced: {} };
   }
 
   /** The links are a convenience for restarts: a failing disk must not stop a run's message from being updated. */
@@ -237,6 +260,14 @@ export class RunMessages {
     tracked.expiryTimer.unref();
   }
 
+  /** With replicas, the one that claims an announcement first makes it; a store that cannot answer lets it through. */
+  private claimed(runId: string, kind: string, key: string): boolean {
+    const shared = this.options.shared;
+    if (!shared) return true;
+    const claim = () => shared.claim(`slack-announce:${runId}:${kind}:${key}`);
+    return this.safely("claim a thread announcement", claim) ?? true;
+  }
+
   private announce(tracked: Tracked, view: RunView): void {
     const { announced } = tracked;
     const before = { ...announced };
@@ -244,27 +275,31 @@ export class RunMessages {
       const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
       if (announced.approval !== key) {
         announced.approval = key;
-        const who = this.options.approvers.length ? this.options.approvers.map(person).join(" ") : "An approver";
-        void this.say(
-          view.id,
-          `${who}: approval needed for *${escapeText(view.approval.title)}* (risk ${view.approval.risk}), requested by ${person(view.approval.requester)}.`,
-        );
+        if (this.claimed(view.id, "approval", key)) {
+          const who = this.options.approvers.length ? this.options.approvers.map(person).join(" ") : "An approver";
+          void this.say(
+            view.id,
+            `${who}: approval needed for *${escapeText(view.approval.title)}* (risk ${view.approval.risk}), requested by ${person(view.approval.requester)}.`,
+          );
+        }
       }
     }
     if (view.status === "awaiting-approval" && view.approval && approvalExpired(view.approval, this.options.now())) {
       const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
       if (announced.expired !== key) {
         announced.expired = key;
-        void this.say(
-          view.id,
-          `Nobody approved *${escapeText(view.approval.title)}* before ${view.approval.expiresAt}: the request expired and the run waits. *Ask again* on the run's message requests it anew.`,
-        );
+        if (this.claimed(view.id, "expired", key))
+          void this.say(
+            view.id,
+            `Nobody approved *${escapeText(view.approval.title)}* before ${view.approval.expiresAt}: the request expired and the run waits. *Ask again* on the run's message requests it anew.`,
+          );
       }
     }
     if (hasEnded(view.status) && announced.status !== view.status) {
       announced.status = view.status;
       const summary = view.outcome?.summary ? ` ${escapeText(view.outcome.summary)}` : "";
-      void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
+      if (this.claimed(view.id, "status", view.status))
+        void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
     }
     if (
       announced.approval !== before.approval ||
@@ -273,6 +308,17 @@ export class RunMessages {
     ) {
       this.safely("store what the thread was told", () => this.options.links.announced(view.id, announced));
     }
+  }
+}
+
+/** A link another replica wrote into the shared store: checked like any input. */
+const sharedLinkSchema = z.object({ channel: z.string().min(1), ts: z.string().min(1), threadTs: z.string().min(1) });
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
   }
 }
 

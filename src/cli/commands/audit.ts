@@ -5,7 +5,7 @@ import { EXIT } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 
 export const verifyAuditCommand: CommandRunner = async (ctx) => {
-  const records = openRunRecords(ctx.globals.home);
+  const records = openRunRecords(ctx.globals.home, ctx.env.ACR_CMK_STORE);
   let result: ReturnType<typeof records.verifyAudit>;
   try {
     result = records.verifyAudit();

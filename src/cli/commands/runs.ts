@@ -26,7 +26,7 @@ function parseRunId(value: string | undefined): string {
 }
 
 function withRecords<T>(ctx: CliContext, work: (records: ReturnType<typeof openRunRecords>) => T): T {
-  const records = openRunRecords(ctx.globals.home);
+  const records = openRunRecords(ctx.globals.home, ctx.env.ACR_CMK_STORE);
   try {
     return work(records);
   } finally {
@@ -267,7 +267,11 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
 
 function abortWherePlaceIsGone(ctx: CliContext, id: string, by: string, reason: string, placeGone: string): number {
   try {
-    const view = abortOrphanedRun(ctx.globals.home, { runId: id, by, reason, placeGone: capitalised(placeGone) });
+    const view = abortOrphanedRun(
+      ctx.globals.home,
+      { runId: id, by, reason, placeGone: capitalised(placeGone) },
+      ctx.env.ACR_CMK_STORE,
+    );
     if (ctx.globals.output === "json") printJson(ctx, { run: view });
     else ctx.stdout.write(`Run ${id} aborted by ${by}: ${reason} (${placeGone}; nothing in Azure changed)\n`);
     return EXIT.ok;

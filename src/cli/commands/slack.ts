@@ -44,6 +44,12 @@ const slackEnvSchema = z.object({
     .min(100, "ACR_CMK_SLACK_WATCH_MS must be at least 100")
     .max(600_000, "ACR_CMK_SLACK_WATCH_MS must be at most 600000 (10 minutes)")
     .optional(),
+  ACR_CMK_TAKEOVER_MS: z.coerce
+    .number({ error: "ACR_CMK_TAKEOVER_MS must be a number of milliseconds" })
+    .int("ACR_CMK_TAKEOVER_MS must be a whole number of milliseconds")
+    .min(100, "ACR_CMK_TAKEOVER_MS must be at least 100")
+    .max(600_000, "ACR_CMK_TAKEOVER_MS must be at most 600000 (10 minutes)")
+    .optional(),
 });
 
 export type SlackEnv = z.infer<typeof slackEnvSchema>;
@@ -148,6 +154,7 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
       ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
       ...(env.ACR_CMK_APPROVAL_TTL_MS ? { approvalTtlMs: env.ACR_CMK_APPROVAL_TTL_MS } : {}),
       ...(env.ACR_CMK_SLACK_WATCH_MS ? { runWatchIntervalMs: env.ACR_CMK_SLACK_WATCH_MS } : {}),
+      ...(env.ACR_CMK_TAKEOVER_MS ? { takeoverIntervalMs: env.ACR_CMK_TAKEOVER_MS } : {}),
       logger: log,
       proxyEnv: ctx.env,
     });

@@ -1,0 +1,33 @@
+// The local store: one node:sqlite file in ACR_CMK_HOME holds runs, locks and the audit chain for this machine.
+import { join } from "node:path";
+import { AuditLog } from "./audit-log.js";
+import { DATABASE_FILE, inTransaction, openRunDatabase } from "./database.js";
+import { RegistryLocks } from "./registry-lock.js";
+import { RunStore } from "./run-store.js";
+import type { RunBackend } from "./store.js";
+
+export function openSqliteBackend(home: string): RunBackend {
+  const db = openRunDatabase(home);
+  // Not history: keys claimed once (Slack announcements, message links), kept outside the migrations.
+  const claims = () => {
+    db.exec("CREATE TABLE IF NOT EXISTS claims (key TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL)");
+    return db;
+  };
+  return {
+    name: join(home, DATABASE_FILE),
+    runs: new RunStore(db),
+    audit: new AuditLog(db),
+    locks: (ttlMs, now) => new RegistryLocks(db, ttlMs, now),
+    exclusive: (work) => inTransaction(db, work),
+    claimOnce: (key, value = "") => {
+      const result = claims()
+        .prepare("INSERT INTO claims (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING")
+        .run(key, value, new Date().toISOString());
+      return Number(result.changes) === 1;
+    },
+    claimedValue: (key) =>
+      (claims().prepare("SELECT value FROM claims WHERE key = ?").get(key) as { value: string } | undefined)?.value,
+    operations: () => 0,
+    close: () => db.close(),
+  };
+}

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { StorageClient } from "../../../src/azure/storage/client.js";
+import { parseStoreLocation } from "../../../src/azure/storage/location.js";
+import { LOCKS_CONTAINER } from "../../../src/runs/azure-store/locks.js";
+import { openAzureBackend } from "../../../src/runs/azure-store/index.js";
+import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
+import { storeContract } from "../fixtures/store-contract.js";
+
+// Real time against a real emulator (and real processes): generous limits for a loaded 2-core machine.
+vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
+
+let azurite: Azurite;
+beforeAll(async () => {
+  azurite = await startAzurite();
+});
+afterAll(async () => {
+  await azurite.dispose();
+});
+
+storeContract("Azure Storage (Azurite)", () => {
+  const store = azurite.freshStore();
+  return { open: () => openAzureBackend(store) };
+});
+
+describe("a blob-lease lock whose holder crashed on another machine", () => {
+  it("lapses with its lease (15 s here): refused before, taken over after, and the old holder has lost it", async () => {
+    const store = azurite.freshStore();
+    const crashed = openAzureBackend(store);
+    const survivor = openAzureBackend(store);
+    const client = new StorageClient(parseStoreLocation(store));
+    try {
+      const now = () => new Date();
+      const dead = crashed.locks(15_000, now);
+      expect(dead.acquire("sub-1/rg/acr", "r1")).toEqual({ acquired: true });
+      // As if the holder ran elsewhere: its pid cannot be checked from here, only its lease can lapse.
+      const { metadata } = client.blobState(LOCKS_CONTAINER, "sub-1/rg/acr");
+      client.setMetadata(
+        LOCKS_CONTAINER,
+        "sub-1/rg/acr",
+        { ...metadata, ownerhost: "replica-elsewhere" },
+        metadata.token!,
+      );
+      const other = survivor.locks(15_000, now);
+      expect(other.acquire("sub-1/rg/acr", "r1")).toMatchObject({
+        acquired: false,
+        holder: { ownerHost: "replica-elsewhere" },
+      });
+      const since = Date.now();
+      let taken = other.acquire("sub-1/rg/acr", "r1");
+      while (!taken.acquired && Date.now() - since < 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        taken = other.acquire("sub-1/rg/acr", "r1");
+      }
+      expect(taken).toMatchObject({ acquired: true, takenOverFrom: { runId: "r1", ownerHost: "replica-elsewhere" } });
+      expect(Date.now() - since).toBeLessThan(20_000);
+      expect(dead.heartbeat(["sub-1/rg/acr"])).toEqual(["sub-1/rg/acr"]);
+    } finally {
+      client.close();
+      crashed.close();
+      survivor.close();
+    }
+  });
+});
