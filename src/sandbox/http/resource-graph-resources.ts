@@ -148,8 +148,16 @@ export function queryResources(ctx: RouteContext): RouteResult {
   const rows = recognised
     .rows(world, (match as RegExpExecArray).slice(1))
     .filter((row) => scope.has(String(row.subscriptionId)));
-  const offset = decodeSkipToken(request.options?.$skipToken) + (request.options?.$skip ?? 0);
-  const size = request.options?.$top ?? DEFAULT_PAGE;
+  return graphPage(rows, request.options);
+}
+
+/** One page of a query's rows, as Resource Graph answers it: `$top` rows (default 100) and an opaque `$skipToken`. */
+export function graphPage(
+  rows: GraphRow[],
+  options: { $skipToken?: string | undefined; $skip?: number | undefined; $top?: number | undefined } | undefined,
+): RouteResult {
+  const offset = decodeSkipToken(options?.$skipToken) + (options?.$skip ?? 0);
+  const size = options?.$top ?? DEFAULT_PAGE;
   const data = rows.slice(offset, offset + size);
   const more = offset + size < rows.length;
   return {

@@ -9,7 +9,7 @@ import { parseKql, runKql } from "./kql.js";
 import { requireMonitoringRead } from "./monitor-access.js";
 import { ServiceError } from "./problems.js";
 import { resourceChangeRows } from "./resource-changes.js";
-import { queryResources } from "./resource-graph-resources.js";
+import { graphPage, queryResources } from "./resource-graph-resources.js";
 import type { World } from "../world.js";
 
 /** A table's rows for the subscriptions the request names (already checked against the world). */
@@ -62,19 +62,5 @@ export function queryResourceGraph(ctx: RouteContext): RouteResult {
   }
   const inScope = scopes.some((s) => s.toLowerCase() === world.subscriptionId.toLowerCase());
   const rows = inScope ? runKql(query, table(world, now)).rows : [];
-  const skip = Number(body.options?.$skipToken ?? body.options?.$skip ?? 0) || 0;
-  const top = Math.min(body.options?.$top ?? 100, MAX_TOP);
-  const data = rows.slice(skip, skip + top);
-  const more = skip + top < rows.length;
-  return {
-    status: 200,
-    body: {
-      totalRecords: rows.length,
-      count: data.length,
-      resultTruncated: "false",
-      ...(more ? { $skipToken: String(skip + top) } : {}),
-      data,
-      facets: [],
-    },
-  };
+  return graphPage(rows, { ...body.options, $top: Math.min(body.options?.$top ?? 100, MAX_TOP) });
 }
