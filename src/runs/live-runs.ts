@@ -134,7 +134,8 @@ export class LiveRuns {
       },
       this.o.responses,
     );
-    const machine = definition.machine.provide({
+    // Records the machine stamps (log, deadlines) follow the engine's clock: a sandbox's simulated time, or a test's.
+    const machine = (definition.machineWithClock?.(this.o.clock) ?? definition.machine).provide({
       actors: definition.actors(azure, this.o.actorOptions),
     } as never);
     const input: RunbookInput = {
@@ -212,7 +213,8 @@ export class LiveRuns {
    * "stopped", so `runs list` does not show it running for ever; one that waits for a person stays as it is.
    */
   interrupt(run: LiveRun, by: string): RunView {
-    const moving = !run.stopped && !run.endedNow() && (run.record.status === "running" || run.record.status === "waiting");
+    const moving =
+      !run.stopped && !run.endedNow() && (run.record.status === "running" || run.record.status === "waiting");
     const ours = moving && this.o.ownership.holds(run.lockKey);
     this.stop(run);
     this.runs.delete(run.record.id);

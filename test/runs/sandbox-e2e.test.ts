@@ -36,6 +36,19 @@ function engineOn(store: WorldStore): RunEngine {
 }
 
 describe("key-deleted against the sandbox", () => {
+  it("stamps the machine's own records (its log) with the engine's clock, not the wall clock", async () => {
+    const { store, target } = brokenWorld("key-deleted");
+    // A clock in 2040 that still moves: every stamp the run writes must come from it.
+    const clock = { now: () => new Date(Date.UTC(2040, 0, 1) + (Date.now() % 86_400_000)) };
+    const engine = sandboxEngine(home, store, "key-deleted", { kind: "sandbox" }, clock);
+    engines.push(engine);
+    const view = await engine.settled(
+      (await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "cli" })).id,
+    );
+    expect(view.log.length).toBeGreaterThan(0);
+    expect(view.log.map((entry) => entry.at.slice(0, 4))).toEqual(view.log.map(() => "2040"));
+  });
+
   for (const incident of ["key-deleted", "vault-deleted"]) {
     it(`${incident}: recovers to a healthy registry with every change audited and no purge`, async () => {
       const { store, target } = brokenWorld(incident);
