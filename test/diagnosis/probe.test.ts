@@ -2,17 +2,10 @@ import { describe, expect, it } from "vitest";
 import { AzureFailure } from "../../src/azure/types.js";
 import { keyReferenceOf, planIdentity, probeRegistry } from "../../src/diagnosis/probe.js";
 import { fakeAzure, keyNotFound } from "./fake-azure.js";
-import { SYSTEM_PRINCIPAL, UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, V1, key, registry, vault, version } from "./snapshots.js";
+import { SYSTEM_PRINCIPAL, UAI_CLIENT, UAI_ID, V1, key, registry, userIdentity, vault, version } from "./snapshots.js";
 
 const ref = { resourceGroup: "rg-acr", name: "acrprod" };
-const identity = {
-  id: UAI_ID,
-  name: "id-acr",
-  resourceGroup: "rg-acr",
-  principalId: UAI_PRINCIPAL,
-  clientId: UAI_CLIENT,
-  tenantId: "t",
-};
+const identity = userIdentity();
 const healthyWorld = () => ({
   registry: registry(),
   vault: vault(),

@@ -17,6 +17,7 @@ import {
   key,
   notFound,
   registry,
+  userIdentity,
   vault,
   version,
 } from "./snapshots.js";
@@ -226,14 +227,7 @@ describe("identity rules", () => {
         clientId: UAI_CLIENT,
         unassignedMatch: {
           ok: true,
-          value: {
-            id: UAI_ID,
-            name: "id-acr",
-            resourceGroup: "rg-acr",
-            principalId: UAI_PRINCIPAL,
-            clientId: UAI_CLIENT,
-            tenantId: "t",
-          },
+          value: userIdentity(),
         },
       };
     });

@@ -1,5 +1,5 @@
 // Hand-built snapshots for the rules' unit tests: a healthy CMK registry, and small edits that break one thing.
-import type { KeyInfo, KeyVersionInfo, RegistryInfo, VaultInfo } from "../../src/azure/types.js";
+import type { IdentityInfo, KeyInfo, KeyVersionInfo, RegistryInfo, VaultInfo } from "../../src/azure/types.js";
 import type { DiagnosisSnapshot } from "../../src/diagnosis/snapshot.js";
 
 export const SUB = "00000000-0000-0000-0000-000000000001";
@@ -31,6 +31,19 @@ export function registry(overrides: Partial<RegistryInfo> = {}): RegistryInfo {
       identity: UAI_CLIENT,
       keyRotationEnabled: true,
     },
+    ...overrides,
+  };
+}
+
+/** The registry's user-assigned identity (id-acr) as Azure describes it. */
+export function userIdentity(overrides: Partial<IdentityInfo> = {}): IdentityInfo {
+  return {
+    id: UAI_ID,
+    name: "id-acr",
+    resourceGroup: "rg-acr",
+    principalId: UAI_PRINCIPAL,
+    clientId: UAI_CLIENT,
+    tenantId: "t",
     ...overrides,
   };
 }
@@ -102,14 +115,7 @@ export function healthy(edit: (s: DiagnosisSnapshot) => void = () => {}): Diagno
       assigned: reg.identity.userAssigned[0]!,
       resource: {
         ok: true,
-        value: {
-          id: UAI_ID,
-          name: "id-acr",
-          resourceGroup: "rg-acr",
-          principalId: UAI_PRINCIPAL,
-          clientId: UAI_CLIENT,
-          tenantId: "tenant",
-        },
+        value: userIdentity({ tenantId: "tenant" }),
       },
     },
     dataPlane: { ok: true, value: { ok: true, status: 200 } },

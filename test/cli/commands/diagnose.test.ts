@@ -5,16 +5,9 @@ import { diagnoseCommand } from "../../../src/cli/commands/diagnose.js";
 import type { CliContext, GlobalOptions } from "../../../src/cli/context.js";
 import { UsageError } from "../../../src/cli/errors.js";
 import { fakeAzure, type FakeWorld } from "../../diagnosis/fake-azure.js";
-import { UAI_CLIENT, UAI_ID, UAI_PRINCIPAL, key, registry, vault, version } from "../../diagnosis/snapshots.js";
+import { key, registry, userIdentity, vault, version } from "../../diagnosis/snapshots.js";
 
-const identity = {
-  id: UAI_ID,
-  name: "id-acr",
-  resourceGroup: "rg-acr",
-  principalId: UAI_PRINCIPAL,
-  clientId: UAI_CLIENT,
-  tenantId: "t",
-};
+const identity = userIdentity();
 const healthyWorld = (): FakeWorld => ({
   registry: registry(),
   vault: vault(),
