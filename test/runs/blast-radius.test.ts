@@ -39,18 +39,26 @@ async function untilApproval(engine: RunEngine, id: string): Promise<RunView> {
   return view;
 }
 
+/** A revoke run on `target`, stopped at the revoke's own approval (steps before it, a key backup say, approved by bob). */
+async function revokeUpToItsApproval(
+  store: WorldStore,
+  target: RunTarget,
+): Promise<{ engine: RunEngine; view: RunView }> {
+  const engine = sandboxEngine(home, store, "revoke");
+  engines.push(engine);
+  const started = await engine.start({ runbook: "revoke", target, requester: "alice", driver: "cli" });
+  let view = await untilApproval(engine, started.id);
+  while (view.status === "awaiting-approval" && view.approval!.stepId !== "revoke-access") {
+    await engine.approve(view.id, "bob", { fingerprint: view.approval!.fingerprint, confirmation: target.registry });
+    view = await untilApproval(engine, view.id);
+  }
+  return { engine, view };
+}
+
 describe("blast radius", () => {
   it("a revoke of a shared key says first how many it cuts off and wants that number typed back", async () => {
     const { store, target } = fleet();
-    const engine = sandboxEngine(home, store, "revoke");
-    engines.push(engine);
-    const started = await engine.start({ runbook: "revoke", target, requester: "alice", driver: "cli" });
-    let view = await untilApproval(engine, started.id);
-    // The revoke runbook may ask to back up the key first; approve what is not the revoke itself.
-    while (view.status === "awaiting-approval" && view.approval!.stepId !== "revoke-access") {
-      await engine.approve(view.id, "bob", { fingerprint: view.approval!.fingerprint, confirmation: target.registry });
-      view = await untilApproval(engine, view.id);
-    }
+    const { engine, view } = await revokeUpToItsApproval(store, target);
     expect(view.status).toBe("awaiting-approval");
     const approval = view.approval!;
     // 3 registries and 1 container group read the first key's version.
@@ -93,14 +101,7 @@ describe("blast radius", () => {
       resourceGroup: registry.resourceGroup,
       registry: registry.name,
     };
-    const engine = sandboxEngine(home, store, "revoke");
-    engines.push(engine);
-    const started = await engine.start({ runbook: "revoke", target, requester: "alice", driver: "cli" });
-    let view = await untilApproval(engine, started.id);
-    while (view.status === "awaiting-approval" && view.approval!.stepId !== "revoke-access") {
-      await engine.approve(view.id, "bob", { fingerprint: view.approval!.fingerprint, confirmation: target.registry });
-      view = await untilApproval(engine, view.id);
-    }
+    const { view } = await revokeUpToItsApproval(store, target);
     expect(view.approval!.title).not.toMatch(/cuts off/);
     expect(view.approval!.confirmText).toBeUndefined();
     expect(view.approval!.blastRadius).toBeUndefined();
