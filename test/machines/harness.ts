@@ -16,12 +16,12 @@ export function advance(sb: Sandbox, ms: number): void {
 }
 import type { RunbookWithSpec } from "../../src/machines/index.js";
 import type { RunbookContext } from "../../src/machines/run-context.js";
-import type { RunTarget } from "../../src/runs/types.js";
+import type { RegistryTarget, RunTarget } from "../../src/runs/types.js";
 
 export interface Sandbox {
   store: WorldStore;
   azure: CmkAzure;
-  target: RunTarget;
+  target: RegistryTarget;
   world(): World;
 }
 
