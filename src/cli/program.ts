@@ -59,7 +59,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     command
       .option("-g, --resource-group <name>", "resource group of the registry")
       .option("-r, --registry <name>", "registry name")
-      .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
+      .option("--id <resource-id>", "registry or container group resource id (instead of -g/-r)");
 
   program
     .command("scan")

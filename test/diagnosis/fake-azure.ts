@@ -133,6 +133,7 @@ export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[]; sched
     listRoleAssignments: () => answer("listRoleAssignments", () => world.roleAssignments ?? []),
     checkRegistryDataPlane: () => answer("checkRegistryDataPlane", () => world.dataPlane ?? { ok: true, status: 200 }),
     listRegistries: notUsed("listRegistries"),
+    getContainerGroup: notUsed("getContainerGroup"),
     assignRegistryIdentities: notUsed("assignRegistryIdentities"),
     removeRegistryIdentities: notUsed("removeRegistryIdentities"),
     rotateRegistryKey: notUsed("rotateRegistryKey"),

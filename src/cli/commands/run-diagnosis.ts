@@ -10,6 +10,7 @@ import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandTiming } from "../sandbox-timing.js";
 import { invocationOf } from "../wiring.js";
+import { targetPath } from "../../machines/target.js";
 
 export async function diagnose(
   ctx: CliContext,
@@ -91,9 +92,7 @@ export async function printDryRun(
     return EXIT.ok;
   }
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
-  out(
-    `Dry run of ${definition.id} (${definition.title}) on ${target.resourceGroup}/${target.registry}: nothing will be changed.`,
-  );
+  out(`Dry run of ${definition.id} (${definition.title}) on ${targetPath(target)}: nothing will be changed.`);
   if (report) {
     out(
       report.healthy
