@@ -6,8 +6,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import type { TimelineEntry } from "../../src/diagnosis/timeline/types.js";
 import { TimelinePanel } from "../../src/tui/components/TimelinePanel.js";
 import { keyDeletedByAlice } from "../fixtures/timeline-report.js";
-import { waitForFrame } from "./fakes.js";
-import { mountTui, widestLine } from "./harness.js";
+import { mountTui, waitForFrame, widestLine } from "./harness.js";
 
 const VAULT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-contoso";
 
