@@ -18,7 +18,7 @@ import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { recoverInRounds } from "./recover-rounds.js";
-import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
+import { diagnose, incidentDiagnosis, knownValues, printDryRun } from "./run-diagnosis.js";
 import { driveRun, inTerminal } from "./run-drive.js";
 import { targetName, targetPath } from "../../machines/target.js";
 
@@ -153,6 +153,8 @@ async function runRunbook(
   const definition = getRunbook(id);
   if (!definition) throw new UsageError(`runbook ${id} is not available`);
   if (options.dryRun) return printDryRun(ctx, definition, ref, target, azure);
+  // A named runbook keeps the diagnosis of its target as its incident, as recover's runs do.
+  const diagnosed = report ?? (await incidentDiagnosis(ctx, azure, ref));
 
   const engine = await openEngine(ctx, azure);
   try {
@@ -166,7 +168,7 @@ async function runRunbook(
       selfApprove: run.yes,
       hints,
       presetChoices: run.answers,
-      ...(report ? { incident: incidentFor(report, id) } : {}),
+      ...(diagnosed ? { incident: incidentFor(diagnosed, id) } : {}),
     });
     return await driveRun(ctx, engine, started.id, requester, run);
   } catch (error) {
