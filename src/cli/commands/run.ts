@@ -19,6 +19,7 @@ import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { recoverInRounds } from "./recover-rounds.js";
 import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
 import { driveRun, inTerminal } from "./run-drive.js";
+import { parseConfirmAffected } from "../confirm-affected.js";
 
 export { driveRun } from "./run-drive.js";
 
@@ -115,6 +116,7 @@ async function runRunbook(
   rawOptions: Record<string, unknown>,
 ): Promise<number> {
   const options = parseRunOptions(rawOptions);
+  const confirmAffected = parseConfirmAffected(rawOptions.confirmAffected, Boolean(options.yes));
   checkMethod(ctx, runbook, options);
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
   if (!options.dryRun) nameStoppedRuns(ctx, target);
@@ -150,7 +152,12 @@ async function runRunbook(
 
   const engine = await openEngine(ctx, azure);
   try {
-    const run = { requester, yes: Boolean(options.yes), answers: options.method ? [options.method] : [] };
+    const run = {
+      requester,
+      yes: Boolean(options.yes),
+      ...(confirmAffected !== undefined ? { confirmAffected } : {}),
+      answers: options.method ? [options.method] : [],
+    };
     if (report && !inTerminal(ctx)) return await recoverInRounds(ctx, engine, ref, target, azure, report, id, run);
     const started = await engine.start({
       runbook: id,
