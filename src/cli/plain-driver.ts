@@ -4,6 +4,7 @@
 import { RunRefused, type RunEngine, type RunView, type StepView } from "../runs/types.js";
 import { undoOrder } from "../runs/undo.js";
 import { affectedCount, approveCommand } from "./confirm-affected.js";
+import { targetPath } from "../machines/target.js";
 
 export interface PlainDriverOptions {
   engine: RunEngine;
@@ -65,9 +66,7 @@ export class PlainPrinter {
 
   header(view: RunView): void {
     const { target } = view;
-    this.line(
-      `Run ${view.id}: ${view.runbook} on ${target.resourceGroup}/${target.registry} (requested by ${view.requester})`,
-    );
+    this.line(`Run ${view.id}: ${view.runbook} on ${targetPath(target)} (requested by ${view.requester})`);
   }
 
   update(view: RunView): void {

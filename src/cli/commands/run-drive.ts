@@ -6,6 +6,7 @@ import { UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { invocationOf } from "../wiring.js";
 import { affectedConfirmation } from "../confirm-affected.js";
+import { targetName } from "../../machines/target.js";
 
 /** How a scripted run answers what it meets: --yes, --confirm-affected <n>, preset choices (--method). */
 export interface DriveOptions {
@@ -62,7 +63,7 @@ export async function drivePlainRun(
     by,
     yes: options.yes,
     ...(options.confirmAffected !== undefined ? { confirmAffected: options.confirmAffected } : {}),
-    registry: view?.target.registry ?? "",
+    registry: view ? targetName(view.target) : "",
     answers: options.answers,
     invocation: invocationOf(ctx),
     interrupted,

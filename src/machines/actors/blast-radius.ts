@@ -7,6 +7,7 @@ import { parseKeyIdentifier, type RunFacts } from "../facts.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
 import { describeResources } from "../resource-names.js";
 import { call } from "./port-calls.js";
+import { targetName } from "../target.js";
 
 /** What the change does to the key's users: cuts them off (revoke), or changes the key they read. */
 export type BlastKind = "cuts-off" | "changes";
@@ -66,7 +67,7 @@ async function annotate(
   if (kind === "cuts-off") {
     return {
       ...plan,
-      title: `This cuts off ${total} resources, not only ${input.target.registry}: ${plan.title}`,
+      title: `This cuts off ${total} resources, not only ${targetName(input.target)}: ${plan.title}`,
       before: `${plan.before}. Also reading this key: ${describeResources(others)}`,
       blastRadius,
       confirmText: String(total),
