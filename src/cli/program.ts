@@ -12,6 +12,12 @@ export type ContextFactory = (command: Command) => Promise<CliContext>;
 
 type Loader = () => Promise<CommandRunner>;
 
+/** On every command that approves with --yes: the count a change that cuts off more than its target wants typed. */
+const CONFIRM_AFFECTED = [
+  "--confirm-affected <n>",
+  "with --yes: the number of resources affected, typed back when an approval cuts off more than its target",
+] as const;
+
 export const COMMAND_NAMES = [
   "diagnose",
   "scan",
@@ -88,6 +94,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
   const runOptions = (command: Command): Command =>
     target(command)
       .option("--yes", "approve change steps where local policy allows self-approval")
+      .option(...CONFIRM_AFFECTED)
       .option("--dry-run", "show every step and its Azure CLI equivalent; change nothing")
       .option("--requester <name>", "who is running this (default: the OS user)");
 
@@ -121,6 +128,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .description("continue a run from where it stopped, where it runs (Azure or its sandbox)")
     .argument("<run-id>")
     .option("--yes", "approve change steps where local policy allows self-approval")
+    .option(...CONFIRM_AFFECTED)
     .option("--as <name>", "who is acting, as on ACR_CMK_APPROVERS (default: the OS user)")
     .option(
       "--method <method>",

@@ -1,5 +1,6 @@
 // Who may approve or reject which change, and when a request lapses. Pure: the engine passes in the request, the run's
 // facts and the clock; drivers ask here too (Slack's "expired" banner), so every driver agrees with the engine.
+import { describeResources } from "../machines/resource-names.js";
 import { RunRefused, type ApprovalRequest } from "./types.js";
 
 export interface ApprovalPolicyOptions {
@@ -48,6 +49,12 @@ export function requestLapsesAt(
   return new Date(approval?.expiresAt ?? Date.parse(askedAt) + approvalTtlMs);
 }
 
+/** ": registry a, container group b and 3 more": the resources a change that cuts off more than its target reaches. */
+function affectedList(request: Pick<ApprovalRequest, "blastRadius">): string {
+  const ids = request.blastRadius?.affected ?? [];
+  return ids.length > 0 ? `: ${describeResources(ids)}` : "";
+}
+
 /** Throws RunRefused with a reason a driver can show; returns when the approval may be sent. */
 export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAttempt): void {
   const { request, by } = attempt;
@@ -86,7 +93,7 @@ export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAt
     if (typed !== expected.toLowerCase()) {
       throw new RunRefused(
         request.confirmText !== undefined
-          ? `"${request.title}": type the number of resources affected (${expected}) to approve it.`
+          ? `"${request.title}": type the number of resources affected (${expected}) to approve it${affectedList(request)}.`
           : `"${request.title}" is ${request.irreversible ? "irreversible" : "high risk"}: type the registry name "${attempt.registry}" to approve it.`,
         "confirmation-required",
       );

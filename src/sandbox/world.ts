@@ -5,6 +5,8 @@
 export const WORLD_VERSION = 1;
 
 export interface World {
+  /** Set by every write of the state file (a new one each time): how readers tell its versions apart (store.ts). */
+  revision?: string;
   version: typeof WORLD_VERSION;
   subscriptionId: string;
   tenantId: string;

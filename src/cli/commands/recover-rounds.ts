@@ -10,7 +10,8 @@ import { EXIT } from "../errors.js";
 import { exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { diagnose, knownValues } from "./run-diagnosis.js";
 import { invocationOf } from "../wiring.js";
-import { drivePlainRun } from "./run-drive.js";
+import { drivePlainRun, type DriveOptions } from "./run-drive.js";
+import { affectedConfirmation } from "../confirm-affected.js";
 import { targetName, targetPath } from "../../machines/target.js";
 
 /** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
@@ -29,7 +30,7 @@ export async function recoverInRounds(
   azure: CmkAzure,
   first: DiagnosisReport,
   firstRunbook: RunbookId,
-  run: { requester: string; yes: boolean; answers: string[] },
+  run: DriveOptions & { requester: string },
 ): Promise<number> {
   const text = ctx.globals.output === "text";
   const done = new Set<RunbookId>();
@@ -85,7 +86,7 @@ export async function recoverInRounds(
       }
     }
   } finally {
-    if (runs.length > 0 && !text) printRecovery(ctx, engine, runs, report);
+    if (runs.length > 0 && !text) printRecovery(ctx, engine, runs, report, run.confirmAffected);
   }
   const last = runs[runs.length - 1]!;
   const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
@@ -105,11 +106,18 @@ export async function recoverInRounds(
 }
 
 /** The one JSON document of a recovery: the last run as `run` (as for one run), every run with its audit trail. */
-function printRecovery(ctx: CliContext, engine: RunEngine, runs: RunView[], report: DiagnosisReport): void {
+function printRecovery(
+  ctx: CliContext,
+  engine: RunEngine,
+  runs: RunView[],
+  report: DiagnosisReport,
+  confirmAffected: number | undefined,
+): void {
   const last = runs[runs.length - 1]!;
   printJson(ctx, {
     run: last,
     audit: engine.auditTrail(last.id),
+    ...affectedConfirmation(last, confirmAffected, invocationOf(ctx)),
     runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: engine.auditTrail(r.id) })),
     diagnosis: report,
   });

@@ -18,6 +18,7 @@ export interface GroupRunOptions {
   yes?: boolean | undefined;
   dryRun?: boolean | undefined;
   requester?: string | undefined;
+  confirmAffected?: number;
 }
 
 /** The placeholders the group's encryptionProperties already fill (what a registry's diagnosis gives its run). */
@@ -130,7 +131,11 @@ export async function runForContainerGroup(
       selfApprove: Boolean(options.yes),
       hints,
     });
-    return await driveRun(ctx, engine, started.id, requester, { yes: Boolean(options.yes), answers: [] });
+    const drive = { yes: Boolean(options.yes), answers: [] };
+    return await driveRun(ctx, engine, started.id, requester, {
+      ...drive,
+      ...(options.confirmAffected !== undefined ? { confirmAffected: options.confirmAffected } : {}),
+    });
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {

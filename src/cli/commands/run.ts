@@ -20,6 +20,7 @@ import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { recoverInRounds } from "./recover-rounds.js";
 import { diagnose, incidentDiagnosis, knownValues, printDryRun } from "./run-diagnosis.js";
 import { driveRun, inTerminal } from "./run-drive.js";
+import { parseConfirmAffected } from "../confirm-affected.js";
 import { targetName, targetPath } from "../../machines/target.js";
 
 export { driveRun } from "./run-drive.js";
@@ -117,11 +118,13 @@ async function runRunbook(
   rawOptions: Record<string, unknown>,
 ): Promise<number> {
   const options = parseRunOptions(rawOptions);
+  const confirmAffected = parseConfirmAffected(rawOptions.confirmAffected, Boolean(options.yes));
   checkMethod(ctx, runbook, options);
   if (typeof rawOptions.id === "string" && isContainerGroupId(rawOptions.id)) {
     if (rawOptions.resourceGroup || rawOptions.registry) throw new UsageError("use either --id or -g/-r, not both");
     const { runForContainerGroup } = await import("./run-container-group.js");
-    return runForContainerGroup(ctx, runbook, options, rawOptions.id, nameStoppedRuns, reportRefusal);
+    const groupOptions = { ...options, ...(confirmAffected !== undefined ? { confirmAffected } : {}) };
+    return runForContainerGroup(ctx, runbook, groupOptions, rawOptions.id, nameStoppedRuns, reportRefusal);
   }
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
   if (!options.dryRun) nameStoppedRuns(ctx, target);
@@ -158,7 +161,12 @@ async function runRunbook(
 
   const engine = await openEngine(ctx, azure);
   try {
-    const run = { requester, yes: Boolean(options.yes), answers: options.method ? [options.method] : [] };
+    const run = {
+      requester,
+      yes: Boolean(options.yes),
+      ...(confirmAffected !== undefined ? { confirmAffected } : {}),
+      answers: options.method ? [options.method] : [],
+    };
     if (report && !inTerminal(ctx)) return await recoverInRounds(ctx, engine, ref, target, azure, report, id, run);
     const started = await engine.start({
       runbook: id,

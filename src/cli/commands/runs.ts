@@ -10,6 +10,7 @@ import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { driveRun, reportRefusal, revokeMethod } from "./run.js";
+import { parseConfirmAffected } from "../confirm-affected.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { undoOrder } from "../../runs/undo.js";
 import { renderIncidentReport } from "../incident-report.js";
@@ -205,6 +206,7 @@ function actorName(value: unknown): string | undefined {
 export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
   const yes = z.boolean().optional().parse(options.yes) ?? false;
+  const confirmAffected = parseConfirmAffected(options.confirmAffected, yes);
   const method = revokeMethod.safeParse(options.method);
   if (!method.success) throw new UsageError(method.error.issues.map((i) => i.message).join("; "));
   const known = withRecords(ctx, (records) => records.get(id));
@@ -223,7 +225,11 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
       ctx.stdout.write(`Resuming run ${id} (${invocationOf(ctx)} runs show ${id} for the full trail)\n`);
     // The choices given when the run started still stand; a --method given now comes first.
     const answers = [...(method.data ? [method.data] : []), ...(known.presetChoices ?? [])];
-    return await driveRun(ctx, engine, id, by, { yes, answers });
+    return await driveRun(ctx, engine, id, by, {
+      yes,
+      ...(confirmAffected !== undefined ? { confirmAffected } : {}),
+      answers,
+    });
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {

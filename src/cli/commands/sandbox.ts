@@ -252,7 +252,8 @@ export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident)
 
 /** The world as it is now, time effects included, without writing (status is a read). */
 function currentStatus(store: WorldStore): SandboxStatus {
-  const world = asUsage(() => store.read());
+  // A copy: the store's world is shared by every reader in the process, and time effects change it.
+  const world = structuredClone(asUsage(() => store.read()));
   const now = worldNow(world);
   applyTimeEffects(world, now);
   return sandboxStatus(world, now);
