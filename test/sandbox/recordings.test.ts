@@ -188,6 +188,21 @@ describe("Azure CLI recordings replayed against the sandbox", () => {
     expect(result.differences).toEqual([...purge(21, "cli-test-kv-sd-000002"), ...purge(30, "cli-test-kv-sd-000003")]);
   });
 
+  it("test_keyvault_key_rotation: set-policy, key create, rotation policy, key rotate", async () => {
+    const operator = "fe87037c-4c23-46ac-9fcf-5ad3d7e5ba3e";
+    const world = recordingWorld("54826b22-38d6-4fb2-bad9-b7b93a3e9c5a", operator, "cli_test_keyvault_key000001");
+    addVault(world, "cli-test-kv-key-000002", "eastus2", operator, "cli_test_keyvault_key000001");
+    const result = await replay(loadRecording("test_keyvault_key_rotation"), world);
+    expect(result.replayed).toBe(7);
+    // Rotation policies are not modelled (acr-cmk neither sets nor reads one): answered as not simulated, not as a
+    // key version named "rotationpolicy". Without the policy's expiryTime, the rotated version has no `exp`.
+    expect(result.notServed).toEqual([
+      "#7 PUT /keys/key-000003/rotationpolicy",
+      "#8 GET /keys/key-000003/rotationpolicy",
+    ]);
+    expect(result.differences).toEqual(["#9 POST /keys/key-000003/rotate: missing attributes.exp"]);
+  });
+
   it("test_keyvault_key_delete: set-policy, key create, delete, list-deleted, recover, delete, purge", async () => {
     const operator = "fe87037c-4c23-46ac-9fcf-5ad3d7e5ba3e";
     const world = recordingWorld("54826b22-38d6-4fb2-bad9-b7b93a3e9c5a", operator, "cli_test_keyvault_key000001");
