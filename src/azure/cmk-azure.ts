@@ -4,6 +4,7 @@ import { z } from "zod";
 import { callAzure } from "./errors.js";
 import { isGuid } from "./ids.js";
 import { createSdkClients, type SdkClientOptions } from "./port/clients.js";
+import { containerGroupOperations } from "./port/container-groups.js";
 import { identityOperations } from "./port/identities.js";
 import { keyOperations } from "./port/keys.js";
 import { createResourceGraph, keyUsersOf } from "./resource-graph.js";
@@ -60,6 +61,7 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
     ...vaultOperations(clients, findTenantId),
     ...roleAssignmentOperations(clients),
     ...keyOperations(clients),
+    ...containerGroupOperations(clients),
     async findKeyUsers(keyId, callOptions) {
       const settings = {
         ...(options.httpClient ? { httpClient: options.httpClient } : {}),

@@ -3,6 +3,7 @@
 // logic: it only prints RunViews and sends the events a person would.
 import { RunRefused, type RunEngine, type RunView, type StepView } from "../runs/types.js";
 import { undoOrder } from "../runs/undo.js";
+import { targetPath } from "../machines/target.js";
 
 export interface PlainDriverOptions {
   engine: RunEngine;
@@ -62,9 +63,7 @@ export class PlainPrinter {
 
   header(view: RunView): void {
     const { target } = view;
-    this.line(
-      `Run ${view.id}: ${view.runbook} on ${target.resourceGroup}/${target.registry} (requested by ${view.requester})`,
-    );
+    this.line(`Run ${view.id}: ${view.runbook} on ${targetPath(target)} (requested by ${view.requester})`);
   }
 
   update(view: RunView): void {

@@ -59,7 +59,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     command
       .option("-g, --resource-group <name>", "resource group of the registry")
       .option("-r, --registry <name>", "registry name")
-      .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
+      .option("--id <resource-id>", "registry or container group resource id (instead of -g/-r)");
 
   program
     .command("scan")
@@ -155,7 +155,10 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .option("--container-groups <m>", "add m container groups encrypted with customer-managed keys")
     .option("--keys <j>", "registries and container groups share j keys (one vault and identity each)")
     .option("--latency <ms>", "every sandbox request, in-process or served, takes this long")
-    .option("--audit-logs <on|off>", "vaults send their audit events to a Log Analytics workspace (default on)")
+    .option(
+      "--audit-logs <on|dedicated|off>",
+      "vaults send their audit events to a Log Analytics workspace: AzureDiagnostics (on, the default), AZKVAuditLogs (dedicated), or nowhere (off)",
+    )
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxInitCommand));
   sandbox
     .command("break")

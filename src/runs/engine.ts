@@ -30,6 +30,7 @@ import {
   type SharedRuns,
   type StartRunParams,
 } from "./types.js";
+import { formFor, targetName, targetPath } from "./run-definition.js";
 
 export type { Clock } from "./run-journal.js";
 
@@ -118,7 +119,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
 
   async start(params: StartRunParams): Promise<RunView> {
     this.assertOpen();
-    const definition = this.definitionOf(params.runbook);
+    const definition = this.definitionOf(params.runbook, params.target);
     const now = this.clock.now();
     const id = this.options.newRunId?.() ?? defaultRunId(now);
     if (params.dryRun) return dryRunView(id, definition, params, now);
@@ -195,7 +196,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
           request,
           by,
           selfApprove: run.record.selfApprove,
-          registry: run.record.target.registry,
+          registry: targetName(run.record.target),
           now: this.clock.now(),
           ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
           ...(options.confirmation !== undefined ? { confirmation: options.confirmation } : {}),
@@ -346,7 +347,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
     // A run closed without its machine (aborted after its sandbox was gone) has ended too.
     if ((record.snapshot !== null && machineEnded(record)) || hasEnded(record.status)) return record.view;
-    const definition = this.definitionOf(record.runbook);
+    const definition = this.definitionOf(record.runbook, record.target);
     assertSamePlace(runId, record.place, this.options.azure.place);
     this.assertSubscription(runId, record.target);
     // A run stored before places were recorded acts where it is picked up from now on, and stays there.
@@ -369,10 +370,10 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return new RunRefused(`Run ${view.id} is not waiting for ${what} (it is ${view.status}).`, "not-awaiting");
   }
 
-  private definitionOf(id: RunbookId): RunbookDefinition {
+  private definitionOf(id: RunbookId, target: RunTarget): RunbookDefinition {
     const definition = this.options.runbooks[id];
     if (!definition) throw new RunRefused(`No runbook named ${id}.`, "unknown-run");
-    return definition;
+    return formFor(definition, target);
   }
 
   /**
@@ -383,7 +384,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const connected = this.options.azure.subscriptionId;
     if (target.subscriptionId.toLowerCase() === connected.toLowerCase()) return;
     throw new RunRefused(
-      `Run ${runId} is for ${target.resourceGroup}/${target.registry} in subscription ${target.subscriptionId}, but ` +
+      `Run ${runId} is for ${targetPath(target)} in subscription ${target.subscriptionId}, but ` +
         `acr-cmk is connected to subscription ${connected}: use --subscription ${target.subscriptionId}.`,
       "wrong-subscription",
     );

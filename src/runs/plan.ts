@@ -2,6 +2,7 @@
 // from what is known about the target. Used by `--dry-run` and by the checklist of every RunView.
 import type { RunbookDefinition } from "../machines/protocol.js";
 import type { RunTarget, RunView, StartRunParams, StepMeta } from "./types.js";
+import { targetName } from "../machines/target.js";
 
 export interface PlannedStep extends StepMeta {
   id: string;
@@ -13,9 +14,9 @@ export function targetPlaceholders(
   extra: Record<string, string | undefined> = {},
 ): Record<string, string> {
   const values: Record<string, string | undefined> = {
-    registry: target.registry,
-    "registry-name": target.registry,
-    name: target.registry,
+    registry: targetName(target),
+    "registry-name": targetName(target),
+    name: targetName(target),
     "resource-group": target.resourceGroup,
     rg: target.resourceGroup,
     group: target.resourceGroup,

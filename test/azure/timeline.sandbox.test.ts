@@ -31,7 +31,7 @@ describe("Key Vault audit events (Log Analytics)", () => {
   it("a key deleted with --as shows as KeyDelete by that person, and the registry's unwraps fail with 404 from then on", async () => {
     const { azure, vault, window, breakAs } = sandbox();
     breakAs("key-deleted", "alice@contoso.com");
-    const events = await azure.queryKeyVaultAudit(vault.id, window());
+    const { rows: events } = await azure.queryKeyVaultAudit(vault.id, "AzureDiagnostics", window());
     const deletion = events.find((e) => e.operation === "KeyDelete");
     expect(deletion).toMatchObject({ upn: "alice@contoso.com", httpStatus: 200, resultSignature: "OK" });
     expect(deletion?.clientInfo).toMatch(/AZURECLI/);
@@ -40,10 +40,14 @@ describe("Key Vault audit events (Log Analytics)", () => {
   });
 
   it("a vault with audit logs off has no diagnostic setting and no audit events", async () => {
-    const { azure, vault, window, breakAs } = sandbox({ auditLogs: false });
+    const { azure, vault, window, breakAs } = sandbox({ auditLogs: "off" });
     breakAs("key-disabled", "bob@contoso.com");
     expect(await azure.listDiagnosticSettings(vault.id)).toEqual([]);
-    expect(await azure.queryKeyVaultAudit(vault.id, window())).toEqual([]);
+    expect(await azure.queryKeyVaultAudit(vault.id, "AzureDiagnostics", window())).toEqual({
+      table: "AzureDiagnostics",
+      rows: [],
+      tableMissing: false,
+    });
   });
 
   it("lists the vault's diagnostic setting sending AuditEvent to the workspace", async () => {
@@ -104,7 +108,10 @@ describe("a source the operator may not read", () => {
       "resource-graph",
       (s: ReturnType<typeof sandbox>) => s.azure.listResourceChanges({ resourceIds: [s.registry.id] }, s.window()),
     ],
-    ["log-analytics", (s: ReturnType<typeof sandbox>) => s.azure.queryKeyVaultAudit(s.vault.id, s.window())],
+    [
+      "log-analytics",
+      (s: ReturnType<typeof sandbox>) => s.azure.queryKeyVaultAudit(s.vault.id, "AZKVAuditLogs", s.window()),
+    ],
     ["diagnostic-settings", (s: ReturnType<typeof sandbox>) => s.azure.listDiagnosticSettings(s.vault.id)],
   ] as const)("%s answers 403", async (read, call) => {
     const s = sandbox();

@@ -1,24 +1,16 @@
 // The home screen shows every registry's health before the person chooses: verdicts arrive one by one, the list puts
 // the unhealthy first, and the key view says how far each key reaches.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RegistryHealth } from "../../src/tui/types.js";
-import { KEYS, type, waitForFrame } from "./fakes.js";
-import { mountTui, type Mounted } from "./harness.js";
-
-let mounted: Mounted | undefined;
-afterEach(async () => {
-  if (mounted) {
-    mounted.stdin.write("q");
-    await mounted.result.catch(() => undefined);
-    mounted = undefined;
-  }
-});
+import { until } from "../fixtures/until.js";
+import { KEYS } from "./fakes.js";
+import { mountTui, type, waitForFrame } from "./harness.js";
 
 describe("home: fleet health", () => {
   it("lists the unhealthy registry first as its verdict arrives, with the key view, and Enter diagnoses it", async () => {
     let report: ((h: RegistryHealth) => void) | undefined;
     let finish: ((keys: { keys: string[] }) => void) | undefined;
-    mounted = mountTui({
+    const mounted = mountTui({
       scanHealth: (onResult) => {
         report = onResult;
         return new Promise((resolve) => (finish = resolve));
@@ -43,13 +35,13 @@ describe("home: fleet health", () => {
     await waitForFrame(mounted.stdout, (f) =>
       f.includes("key kv-shared/acr-cmk: 2 registries, 1 container group, 2 unhealthy"),
     );
-    await type(mounted.stdin, KEYS.enter);
-    await waitForFrame(mounted.stdout, () => mounted!.diagnosed.length === 1);
+    await type(mounted, KEYS.enter);
+    await until("the diagnosis", () => mounted.diagnosed.length === 1);
     expect(mounted.diagnosed).toEqual([{ resourceGroup: "rg-dev", registry: "contosodev" }]);
   });
 
   it("without a fleet scan the list shows no health column", async () => {
-    mounted = mountTui();
+    const mounted = mountTui();
     const frame = await waitForFrame(mounted.stdout, (f) => f.includes("Which registry?"));
     expect(frame).not.toMatch(/✔ healthy|✖|known\)/);
   });

@@ -2,6 +2,7 @@
 // or the sandbox's HttpClient), retry options, TLS settings, the error-body policy and the audit policy; nothing else
 // differs between the cloud and the sandbox.
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import type { MonitorClient } from "@azure/arm-monitor";
@@ -47,6 +48,8 @@ export interface SdkClients {
   /** One KeyClient per vault (its challenge cache is per vault), created on first use. */
   keyClient(vaultUrl: string): KeyClient;
   registryDataPlane(loginServer: string): ContainerRegistryClient;
+  /** Container groups (ACI), loaded on first use: only a run for a container group reads them. */
+  containerInstances(): Promise<ContainerInstanceManagementClient>;
   /**
    * The timeline's sources (Activity Log and diagnostic settings, Resource Graph, Log Analytics), loaded on first use:
    * their packages take about a second to import, which no other command should pay.
@@ -94,6 +97,7 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
 
   const keyClients = new Map<string, KeyClient>();
   let timeline: Promise<TimelineClients> | undefined;
+  let containerInstances: Promise<ContainerInstanceManagementClient> | undefined;
   const identityClients = new Map<string, ManagedServiceIdentityClient>();
   return {
     subscriptionId,
@@ -119,6 +123,13 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
         };
       })();
       return timeline;
+    },
+    containerInstances() {
+      containerInstances ??= import("@azure/arm-containerinstance").then(
+        ({ ContainerInstanceManagementClient }) =>
+          new ContainerInstanceManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+      );
+      return containerInstances;
     },
     identitiesIn(otherSubscriptionId: string): ManagedServiceIdentityClient {
       const key = otherSubscriptionId.toLowerCase();

@@ -11,6 +11,7 @@ import { exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { diagnose, knownValues } from "./run-diagnosis.js";
 import { invocationOf } from "../wiring.js";
 import { drivePlainRun } from "./run-drive.js";
+import { targetName, targetPath } from "../../machines/target.js";
 
 /** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
 const MAX_RECOVERY_ROUNDS = 4;
@@ -91,12 +92,12 @@ export async function recoverInRounds(
   if (text && runs.length > 1) {
     ctx.stdout.write(
       `\nRecover ran ${runs.map((r) => `${r.runbook} (${r.status})`).join(", ")}.` +
-        `${healthy === true ? ` ${target.resourceGroup}/${target.registry} is healthy.` : ""}\n`,
+        `${healthy === true ? ` ${targetPath(target)} is healthy.` : ""}\n`,
     );
   }
   if (text && healthy === false) {
     const left = report.findings.filter((f) => f.severity === "critical");
-    if (left.length > 0) ctx.stdout.write(`Still wrong with ${target.registry}:\n`);
+    if (left.length > 0) ctx.stdout.write(`Still wrong with ${targetName(target)}:\n`);
     for (const f of left) ctx.stdout.write(`  ${f.id} ${f.title}${f.runbook ? ` (runbook ${f.runbook})` : ""}\n`);
   }
   // Healthy at the end is success, whatever an earlier round said; otherwise the last run decides.

@@ -5,6 +5,7 @@ import { printJson, type CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { invocationOf } from "../wiring.js";
+import { targetName } from "../../machines/target.js";
 
 /** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
 export async function driveRun(
@@ -48,7 +49,7 @@ export async function drivePlainRun(
     out: json ? ctx.stderr : ctx.stdout,
     by,
     yes: options.yes,
-    registry: view?.target.registry ?? "",
+    registry: view ? targetName(view.target) : "",
     answers: options.answers,
     invocation: invocationOf(ctx),
     interrupted,

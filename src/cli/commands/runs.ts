@@ -13,6 +13,7 @@ import { driveRun, reportRefusal, revokeMethod } from "./run.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { undoOrder } from "../../runs/undo.js";
 import { renderIncidentReport } from "../incident-report.js";
+import { targetPath } from "../../machines/target.js";
 
 const runIdSchema = z
   .string({ error: "name the run: acr-cmk runs show <run-id> (see acr-cmk runs list)" })
@@ -48,7 +49,7 @@ export const listRunsCommand: CommandRunner = async (ctx) =>
     const rows = runs.map((run) => [
       run.id,
       run.runbook,
-      `${run.target.resourceGroup}/${run.target.registry}`,
+      `${targetPath(run.target)}`,
       run.status,
       run.requester,
       run.updatedAt,
@@ -67,7 +68,7 @@ export const listRunsCommand: CommandRunner = async (ctx) =>
 
 function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
-  out(`Run ${view.id}: ${view.runbook} on ${view.target.resourceGroup}/${view.target.registry}`);
+  out(`Run ${view.id}: ${view.runbook} on ${targetPath(view.target)}`);
   out(
     `  status ${view.status}; requested by ${view.requester} via ${view.driver}; started ${view.startedAt}; updated ${view.updatedAt}`,
   );

@@ -182,8 +182,14 @@ export function renderContainerGroupText(report: ContainerGroupReport): string {
     lines.push(`  [${f.severity}] ${f.id}: ${f.title}`, `      ${f.detail}`);
   }
   if (report.redeploy) lines.push("", `Redeploy with: ${report.redeploy.command}`, `${report.redeploy.file}`);
-  else if (report.runbook)
-    lines.push("", `The fix is the key's: runbook '${report.runbook}' on the key's vault and key.`);
+  else if (report.runbook) {
+    const command = report.findings.find((f) => f.runbook === report.runbook && f.command)?.command;
+    lines.push(
+      "",
+      `The fix is the key's: runbook '${report.runbook}' repairs the key this group was deployed with.`,
+      ...(command ? [`Run: ${command}`] : []),
+    );
+  }
   if (report.sharedWith.length > 0) {
     lines.push(
       "",

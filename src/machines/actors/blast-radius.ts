@@ -6,6 +6,7 @@ import type { CmkAzure, KeyUser } from "../../azure/types.js";
 import { parseKeyIdentifier, type RunFacts } from "../facts.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
 import { call } from "./port-calls.js";
+import { targetName } from "../target.js";
 
 /** What the change does to the key's users: cuts them off (revoke), or changes the key they read. */
 export type BlastKind = "cuts-off" | "changes";
@@ -75,7 +76,7 @@ async function annotate(
   if (kind === "cuts-off") {
     return {
       ...plan,
-      title: `This cuts off ${total} resources, not only ${input.target.registry}: ${plan.title}`,
+      title: `This cuts off ${total} resources, not only ${targetName(input.target)}: ${plan.title}`,
       before: `${plan.before}. Also reading this key: ${describe(others)}`,
       blastRadius,
       confirmText: String(total),

@@ -15,6 +15,8 @@ import { call, isFailure } from "./port-calls.js";
 import { keyInUse, readCmkRegistry, verifyRegistryReads } from "./registry.js";
 import { vaultFacts } from "./vault.js";
 import { wallClock } from "./wall-clock.js";
+import { isContainerGroupTarget, targetArgs } from "../target.js";
+import { redeployAdvice } from "./container-group.js";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
@@ -30,9 +32,7 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     facts,
     final: {
       summary,
-      nextSteps: [
-        `Run: ${input.invocation} run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
-      ],
+      nextSteps: [`Run: ${input.invocation} run ${runbook} ${targetArgs(input.target)}`],
     },
   });
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
@@ -49,6 +49,15 @@ const checkAccess: StepFn = async (azure, input, signal) => {
   }
   const identity = await encryptionIdentity(azure, registry, signal);
   const label = identityLabel(identity);
+  if (isContainerGroupTarget(input.target) && !identity.principalId)
+    return {
+      outcome: "other-runbook",
+      facts,
+      final: {
+        summary: `The container group's encryption ${label} no longer exists. A group's identity is fixed when it is deployed: redeploy it with an identity that exists and may use the key.`,
+        nextSteps: [`Run: ${redeployAdvice(input)}`],
+      },
+    };
   if (!identity.assigned || !identity.principalId)
     return other(`The encryption ${label} is not assigned to the registry.`, "identity-removed");
   const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
@@ -150,8 +159,11 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
       } catch (error) {
         if (isFailure(error, ...REFUSALS)) {
           const { kind, details } = error as { kind: string; details?: { requestId?: string } };
+          const instead = isContainerGroupTarget(input.target)
+            ? `A container group reads only the version it was deployed with: RETRY once Key Vault allows the extension, or redeploy the group with a new key version (${redeployAdvice(input)}).`
+            : "The run can create a new key version and move the registry to it instead.";
           throw new RefusedChangeError(
-            `Key Vault refused to extend key ${key.name} version ${key.version} (${kind}: ${(error as Error).message}). Nothing changed. The run can create a new key version and move the registry to it instead.`,
+            `Key Vault refused to extend key ${key.name} version ${key.version} (${kind}: ${(error as Error).message}). Nothing changed. ${instead}`,
             details?.requestId,
           );
         }

@@ -4,6 +4,7 @@ import type { types } from "@slack/bolt";
 import type { ApprovalRequest, RunView } from "../../runs/types.js";
 import { encodeValue, VIEW, type ModalMetadata, type RunModalMetadata } from "../action-ids.js";
 import { code, escapeText, section } from "./mrkdwn.js";
+import { targetPath } from "../../machines/target.js";
 
 export const REASON_BLOCK = "reason";
 export const REASON_INPUT = "reason_input";
@@ -41,7 +42,7 @@ export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetad
 }
 
 export function abortRunModal(view: RunView, metadata: RunModalMetadata): types.ModalView {
-  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const target = `${targetPath(view.target)}`;
   const undo =
     view.rollback.length > 0 ? " The run's message keeps the commands that undo the changes made so far." : "";
   return {

@@ -18,6 +18,7 @@ import {
 } from "./mrkdwn.js";
 import { approvalExpired } from "../../runs/approval-policy.js";
 import { undoOrder } from "../../runs/undo.js";
+import { targetPath } from "../../machines/target.js";
 
 export interface RunMessageOptions {
   now: Date;
@@ -182,12 +183,12 @@ function outcomeBlocks(view: RunView): Block[] {
 }
 
 export function runMessageText(view: RunView): string {
-  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const target = `${targetPath(view.target)}`;
   return `acr-cmk ${view.runbook} on ${target}: ${STATUS_TEXT[view.status].replace(/^:[a-z0-9_]+: /, "")}`;
 }
 
 export function renderRunMessage(view: RunView, options: RunMessageOptions): SlackMessage {
-  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const target = `${targetPath(view.target)}`;
   const blocks: Block[] = [
     header(`${view.runbook} · ${target}`),
     context(

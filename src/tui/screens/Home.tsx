@@ -12,6 +12,7 @@ import { FindingList } from "../components/FindingList.js";
 import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints } from "../components/KeyHints.js";
 import { SelectList, type SelectItem } from "../components/SelectList.js";
+import { TimelinePanel, timelineHeight } from "../components/TimelinePanel.js";
 import {
   inSubscription,
   isFinal,
@@ -47,6 +48,9 @@ function sameTarget(run: RunSummary, target: RegistryTarget, subscriptionId: str
 
 /** Rows Home needs besides findings, the menu and a notice: header, verdict, blank line, keys, and a spare last row. */
 const CHROME_ROWS = 5;
+/** The diagnosis keeps at least this many rows for findings; the timeline panel takes at most MAX_TIMELINE_ROWS. */
+const MIN_FINDING_ROWS = 6;
+const MAX_TIMELINE_ROWS = 8;
 
 export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; reserveRows?: number }) {
   const session = useSession();
@@ -308,7 +312,10 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       // The plain report's Impact line, from the same findings (TuiDiagnosis carries only those).
       const impact = impactOf(report.findings);
       const impactRows = impact ? 1 : 0;
-      const findingRows = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0) - impactRows;
+      const spare = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0) - impactRows;
+      // The findings come first; the timeline takes what is left above their minimum, up to its own bound.
+      const timelineRoom = timelineHeight(report.timeline, Math.min(MAX_TIMELINE_ROWS, spare - MIN_FINDING_ROWS));
+      const findingRows = spare - timelineRoom;
       return (
         <Box flexDirection="column">
           {header}
@@ -322,6 +329,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             </Text>
           ) : null}
           <FindingList findings={report.findings} width={columns} maxRows={findingRows} />
+          <TimelinePanel entries={report.timeline} width={columns} maxRows={timelineRoom} />
           <Text> </Text>
           <SelectList
             items={items}

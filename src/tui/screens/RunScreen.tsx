@@ -25,6 +25,7 @@ import { useSince } from "../hooks/use-since.js";
 import { capRows, paragraphRows } from "../rows.js";
 import { useSession, useShell, useTypingCapture } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
+import { isContainerGroupTarget, targetName } from "../../machines/target.js";
 
 type Mode = "idle" | "confirm" | "reject" | "abort";
 
@@ -124,7 +125,7 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
   const onConfirm = (typed: string) => {
     if (!view) return;
     // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
-    const expected = view.approval?.confirmText ?? view.target.registry;
+    const expected = view.approval?.confirmText ?? targetName(view.target);
     if (typed.trim() !== expected) {
       const what = view.approval?.confirmText !== undefined ? "the number of resources affected" : "the registry name";
       setMessage(`"${typed.trim()}" is not ${what}. Type ${expected} exactly, or Esc to cancel.`);
@@ -137,7 +138,7 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
     view && approval && approvalOnScreen
       ? {
           approval,
-          registry: view.target.registry,
+          registry: targetName(view.target),
           approver: session.requester,
           why: view.steps.find((step) => step.id === approval.stepId)?.why,
           ...(view.incident?.undoes ? { undoes: view.incident.undoes.summary } : {}),
@@ -179,7 +180,8 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
       }
       // Home diagnoses this registry again: with several causes, the next fix is what the engineer needs to see.
       if (key.return && final) {
-        if (shell.canGoHome) shell.go({ name: "home", target: view.target });
+        // Home diagnoses registries; a container group's run goes back to where it was started from.
+        if (shell.canGoHome && !isContainerGroupTarget(view.target)) shell.go({ name: "home", target: view.target });
         else shell.back();
       }
     },

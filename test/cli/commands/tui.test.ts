@@ -11,6 +11,7 @@ import { UsageError } from "../../../src/errors.js";
 import { createWorld } from "../../../src/sandbox/scenarios.js";
 import { initFileStore } from "../../../src/sandbox/store.js";
 import { FakeStdin, FakeStdout } from "../../tui/fakes.js";
+import { screenShows } from "../../tui/harness.js";
 
 let home: string;
 beforeEach(() => {
@@ -33,15 +34,6 @@ function terminal(sandbox: string): { ctx: CliContext; stdout: FakeStdout; stdin
     azure: () => Promise.reject(new Error("the subscription was chosen in the TUI: ctx.azure() is not used")),
   };
   return { ctx, stdout, stdin };
-}
-
-async function screenShows(stdout: FakeStdout, text: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!stdout.allText().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`never showed "${text}"; output:\n${stdout.allText().slice(-1500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 30));
 }
 
 describe("acr-cmk on a terminal without a subscription", () => {

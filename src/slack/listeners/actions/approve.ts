@@ -8,6 +8,7 @@ import { escapeText, person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { openModal } from "./click.js";
 import { runButton } from "./run-button.js";
+import { targetName } from "../../../machines/target.js";
 
 /** Who already approved exactly this change (same step, same Azure state), from the audit trail. */
 export function approverOf(deps: SlackDeps, value: ApprovalValue): string | undefined {
@@ -43,10 +44,10 @@ function onlyTheNameIsMissing(
         request,
         by,
         selfApprove: false,
-        registry: view.target.registry,
+        registry: targetName(view.target),
         now: deps.now(),
         fingerprint,
-        confirmation: view.target.registry,
+        confirmation: targetName(view.target),
       },
     );
     return true;
@@ -67,7 +68,7 @@ export function approveAction(deps: SlackDeps) {
       }
       const request = view.approval;
       const confirmIn = (ref: { channel: string; ts: string }, pending: ApprovalRequest) => {
-        const modal = confirmApprovalModal(pending, view.target.registry, { ...value, c: ref.channel, t: ref.ts });
+        const modal = confirmApprovalModal(pending, targetName(view.target), { ...value, c: ref.channel, t: ref.ts });
         const open = { runId: value.r, triggerId: body.trigger_id, view: modal, button: "Approve" };
         return openModal(deps, client, open, answer);
       };

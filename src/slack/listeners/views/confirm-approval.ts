@@ -4,6 +4,7 @@ import { CONFIRM_BLOCK, CONFIRM_INPUT } from "../../blocks/modals.js";
 import { escapeText, person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { runModal } from "./run-modal.js";
+import { targetName } from "../../../machines/target.js";
 
 export function confirmApprovalView(deps: SlackDeps) {
   return runModal(deps, {
@@ -14,7 +15,7 @@ export function confirmApprovalView(deps: SlackDeps) {
       const typed = values[CONFIRM_BLOCK]?.[CONFIRM_INPUT]?.value?.trim() ?? "";
       // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
       const count = run?.approval?.confirmText;
-      const expected = count ?? run?.target.registry;
+      const expected = count ?? (run ? targetName(run.target) : undefined);
       if (run && expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
         const what =
           count !== undefined ? `the number of resources affected, ${count},` : `the registry name, ${expected},`;

@@ -1,14 +1,8 @@
 // `/acr-cmk scan`: the fleet's health in one in-channel message, a Recover button per unhealthy registry that starts
 // the recovery as `/acr-cmk recover` would, and forged button values refused.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTION } from "../../../../src/slack/action-ids.js";
-import { ALICE, CHANNEL, startedRun, startHarness, waitFor, type Harness } from "../../harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+import { ALICE, CHANNEL, startedRun, startHarness, waitFor } from "../../harness.js";
 
 interface Block {
   type: string;
@@ -18,11 +12,11 @@ interface Block {
 
 describe("/acr-cmk scan", () => {
   it("posts the unhealthy resources of a shared broken key, each registry with a Recover button that starts its run", async () => {
-    h = await startHarness({ incident: "key-deleted", scenario: { registries: 4, containerGroups: 2, keys: 2 } });
+    const h = await startHarness({ incident: "key-deleted", scenario: { registries: 4, containerGroups: 2, keys: 2 } });
     const ack = (await (await h.command(ALICE, "scan")).json()) as { text: string; response_type: string };
     expect(ack.response_type).toBe("ephemeral");
     expect(ack.text).toContain("Scanning");
-    const answer = await waitFor("the scan", () => h!.slack.responses[0]);
+    const answer = await waitFor("the scan", () => h.slack.responses[0]);
     expect(answer.body.response_type).toBe("in_channel");
     const blocks = answer.body.blocks as Block[];
     expect(blocks[0]?.text?.text).toMatch(/6 CMK resources, 3 unhealthy, 2 keys/);
@@ -43,14 +37,14 @@ describe("/acr-cmk scan", () => {
   });
 
   it("refuses a forged Recover value and starts nothing", async () => {
-    h = await startHarness({ scenario: { registries: 2, keys: 1 } });
+    const h = await startHarness({ scenario: { registries: 2, keys: 1 } });
     await h.click(ALICE, {
       action_id: ACTION.recoverRegistry,
       value: JSON.stringify({ g: "rg; rm -rf", n: "x", s: "nope" }),
       channel: CHANNEL,
       ts: "1700000000.000200",
     });
-    const refusal = await waitFor("the refusal", () => h!.slack.responses[0]);
+    const refusal = await waitFor("the refusal", () => h.slack.responses[0]);
     expect(JSON.stringify(refusal.body)).toContain("not one acr-cmk can act on");
     expect(h.engine.list()).toHaveLength(0);
   });
