@@ -21,6 +21,7 @@ const OPERATIONS: Record<string, readonly string[]> = {
   "src/azure/subscriptions.ts client.subscriptions.list": ["Microsoft.Resources/subscriptions/read"],
   "src/azure/port/identities.ts client.get": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"],
   "src/azure/port/identities.ts sdk.listBySubscription": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"],
+  "src/azure/port/container-groups.ts client.containerGroups.get": ["Microsoft.ContainerInstance/containerGroups/read"],
   "src/azure/port/registries.ts sdk.get": ["Microsoft.ContainerRegistry/registries/read"],
   "src/azure/port/registries.ts sdk.list": ["Microsoft.ContainerRegistry/registries/read"],
   // Setting a user-assigned identity or the key on a registry also needs the right to assign that identity.
