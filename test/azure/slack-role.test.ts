@@ -60,12 +60,12 @@ const OPERATIONS: Record<string, readonly string[]> = {
   "src/azure/port/timeline.ts clients.monitor.diagnosticSettings.list": ["Microsoft.Insights/diagnosticSettings/read"],
   "src/azure/port/timeline.ts clients.resourceGraph.resources": ["Microsoft.ResourceGraph/resources/read"],
   // A resource-context query reads the table through the resource (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/manage-access).
-  "src/azure/port/timeline.ts clients.logs.queryResource": ["Microsoft.Insights/logs/AzureDiagnostics/read"],
+  "src/azure/port/key-vault-audit.ts clients.logs.queryResource": ["Microsoft.Insights/logs/AzureDiagnostics/read"],
 };
 
 // The receivers src/azure calls the SDK through: an SDK client (`sdk`, `client`, `keyClient(url)`) or the client set.
 const CALL =
-  /\b(sdk|client|keyClient\([^)]*\)|clients\.[a-zA-Z]+(?:\.[a-zA-Z]+)?|client\.subscriptions)\.([a-zA-Z]+)\(/g;
+  /\b(sdk|client|keyClient\([^)]*\)|clients\.[a-zA-Z]+(?:\.[a-zA-Z]+)?|client\.subscriptions|client\.containerGroups)\.([a-zA-Z]+)\(/g;
 const NOT_SDK = new Set(["pollUntilDone", "toLowerCase"]);
 
 function sdkCalls(): Set<string> {
