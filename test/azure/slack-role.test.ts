@@ -60,7 +60,10 @@ const OPERATIONS: Record<string, readonly string[]> = {
   "src/azure/port/timeline.ts clients.monitor.diagnosticSettings.list": ["Microsoft.Insights/diagnosticSettings/read"],
   "src/azure/port/timeline.ts clients.resourceGraph.resources": ["Microsoft.ResourceGraph/resources/read"],
   // A resource-context query reads the table through the resource (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/manage-access).
-  "src/azure/port/key-vault-audit.ts clients.logs.queryResource": ["Microsoft.Insights/logs/AzureDiagnostics/read"],
+  "src/azure/port/key-vault-audit.ts clients.logs.queryResource": [
+    "Microsoft.Insights/logs/AzureDiagnostics/read",
+    "Microsoft.Insights/logs/AZKVAuditLogs/read",
+  ],
 };
 
 // The receivers src/azure calls the SDK through: an SDK client (`sdk`, `client`, `keyClient(url)`) or the client set.
