@@ -7,6 +7,7 @@ import { onTestFinished } from "vitest";
 import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { scanFleet } from "../../src/diagnosis/fleet/scan.js";
+import { diagnoseContainerGroup } from "../../src/diagnosis/fleet/container-group.js";
 import { createSandboxFleet } from "../../src/cli/fleet-azure.js";
 import { triage } from "../../src/diagnosis/triage.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
@@ -171,6 +172,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       diagnose: (ref) => diagnoseRegistry(azure, ref, { now: () => worldNow(store.read()) }),
       scan: () =>
         scanFleet(createSandboxFleet({ store }), {
+          invocation: "acr-cmk --sandbox",
+          now: () => worldNow(store.read()),
+        }),
+      diagnoseContainerGroup: (id) =>
+        diagnoseContainerGroup(createSandboxFleet({ store }), id, {
           invocation: "acr-cmk --sandbox",
           now: () => worldNow(store.read()),
         }),

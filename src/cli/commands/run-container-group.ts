@@ -3,7 +3,7 @@
 // firewall, a deleted identity) can only be redeployed, so the run is refused and the redeploy shape printed; a
 // group that is healthy has nothing to recover. Otherwise the runbook's container-group form runs, as any run does.
 import { parseContainerGroupId } from "../../azure/ids.js";
-import type { ContainerGroupReport } from "../../diagnosis/fleet/container-group.js";
+import { groupRunHints, type ContainerGroupReport } from "../../diagnosis/fleet/container-group.js";
 import type { RunbookId } from "../../diagnosis/types.js";
 import { CONTAINER_GROUP_RUNBOOK_IDS, runbookFor } from "../../machines/index.js";
 import type { ContainerGroupTarget } from "../../machines/meta.js";
@@ -19,19 +19,6 @@ export interface GroupRunOptions {
   dryRun?: boolean | undefined;
   requester?: string | undefined;
   confirmAffected?: number;
-}
-
-/** The placeholders the group's encryptionProperties already fill (what a registry's diagnosis gives its run). */
-function groupHints(report: ContainerGroupReport): Record<string, string> {
-  const e = report.containerGroup.encryption;
-  const vault = /^https:\/\/([^./]+)\./i.exec(e.vaultBaseUrl)?.[1];
-  return {
-    "container-group": report.containerGroup.name,
-    ...(vault ? { "vault-name": vault } : {}),
-    "key-name": e.keyName,
-    "key-version": e.keyVersion,
-    ...(e.identity ? { "identity-id": e.identity } : {}),
-  };
 }
 
 /** Why no runbook runs: the findings and, when the group must be redeployed, the shape to redeploy it with. */
@@ -103,7 +90,7 @@ export async function runForContainerGroup(
   }
   const definition = runbookFor(chosen, target);
   if (!definition) throw new UsageError(`runbook ${chosen} is not available for container groups`);
-  const hints = groupHints(report);
+  const hints = groupRunHints(report);
   if (options.dryRun) {
     const steps = planSteps(definition, targetPlaceholders(target, hints));
     if (ctx.globals.output === "json") {

@@ -79,6 +79,22 @@ function redeployFinding(group: ContainerGroupInfo, shape: { command: string }):
   };
 }
 
+/**
+ * What a run for the group starts from: the placeholders its encryptionProperties already fill (as a registry's
+ * diagnosis fills its run's), so every driver starts the same run.
+ */
+export function groupRunHints(report: Pick<ContainerGroupReport, "containerGroup">): Record<string, string> {
+  const e = report.containerGroup.encryption;
+  const vault = /^https:\/\/([^./]+)\./i.exec(e.vaultBaseUrl)?.[1];
+  return {
+    "container-group": report.containerGroup.name,
+    ...(vault ? { "vault-name": vault } : {}),
+    "key-name": e.keyName,
+    "key-version": e.keyVersion,
+    ...(e.identity ? { "identity-id": e.identity } : {}),
+  };
+}
+
 /** Others using the same key (any version), for the blast radius; `self` is left out. */
 export function sharingKey(subjects: readonly ScanSubject[], self: ScanSubject): string[] {
   if (!self.keyId) return [];
