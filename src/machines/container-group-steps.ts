@@ -23,6 +23,15 @@ export function verifyContainerGroup(next: string): InvokeStep {
   );
 }
 
+/** A shared step's words, said of the group: "the registry's data" becomes "the container group's data". */
+function groupWords(text: string): string {
+  return text.replace(/\b([Tt]he) registry\b/g, "$1 container group");
+}
+
+function inGroupWords<T extends StepSpec>(step: T): T {
+  return { ...step, meta: { ...step.meta, title: groupWords(step.meta.title), why: groupWords(step.meta.why) } };
+}
+
 function retarget(on: Record<string, string>, from: string, to: string): Record<string, string> {
   return Object.fromEntries(Object.entries(on).map(([k, v]) => [k, v === from ? to : v]));
 }
@@ -51,5 +60,5 @@ export function forContainerGroups(
       steps.push(rest);
     } else steps.push(step);
   }
-  return { ...spec, ...text, steps };
+  return { ...spec, ...text, steps: steps.map(inGroupWords) };
 }

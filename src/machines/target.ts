@@ -17,6 +17,11 @@ export function targetKind(target: RunTarget): "registry" | "container group" {
   return isContainerGroupTarget(target) ? "container group" : "registry";
 }
 
+/** "the registry" or "the container group", for sentences about the run's own resource. */
+export function theTarget(target: RunTarget): string {
+  return `the ${targetKind(target)}`;
+}
+
 /** `registry rg/name` or `container group rg/name`. */
 export function targetLabel(target: RunTarget): string {
   return `${targetKind(target)} ${target.resourceGroup}/${targetName(target)}`;

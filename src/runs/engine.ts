@@ -6,7 +6,7 @@ import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
 import type { RunbookActorOptions, RunbookDefinition } from "../machines/protocol.js";
 import { ApprovalLedger } from "./approval-ledger.js";
-import { checkApproval, checkRejection } from "./approval-policy.js";
+import { checkApproval, checkRejection, typedBack } from "./approval-policy.js";
 import type { AzureResponseRecorder } from "./azure-calls.js";
 import { LiveRuns, type LiveRun } from "./live-runs.js";
 import { dryRunView } from "./plan.js";
@@ -30,7 +30,7 @@ import {
   type SharedRuns,
   type StartRunParams,
 } from "./types.js";
-import { formFor, targetName, targetPath } from "./run-definition.js";
+import { formFor, targetPath } from "./run-definition.js";
 
 export type { Clock } from "./run-journal.js";
 
@@ -128,7 +128,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const place = this.options.azure.place;
     const lockKey = registryKey(params.target);
     this.ownership.refuseWhileAnotherRunIsActive(lockKey, now, this.live.all());
-    this.ownership.lock(lockKey, id);
+    this.ownership.lock(lockKey, id, params.target);
     const record: RunRecord = {
       id,
       runbook: params.runbook,
@@ -196,7 +196,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
           request,
           by,
           selfApprove: run.record.selfApprove,
-          registry: targetName(run.record.target),
+          ...typedBack(run.record.target),
           now: this.clock.now(),
           ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
           ...(options.confirmation !== undefined ? { confirmation: options.confirmation } : {}),
@@ -353,7 +353,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     // A run stored before places were recorded acts where it is picked up from now on, and stays there.
     record.place ??= this.options.azure.place;
     const lockKey = registryKey(record.target);
-    this.ownership.lock(lockKey, runId);
+    this.ownership.lock(lockKey, runId, record.target);
     if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
     if (options.askAgain) this.ledger.askAgainIfExpired(record);
     this.write(

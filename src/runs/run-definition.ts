@@ -4,7 +4,7 @@ import type { RunbookDefinition } from "../machines/protocol.js";
 import { isContainerGroupTarget } from "../machines/target.js";
 import { RunRefused, type RunTarget } from "./types.js";
 
-export { targetName, targetPath } from "../machines/target.js";
+export { targetKind, targetName, targetPath } from "../machines/target.js";
 
 export function formFor(definition: RunbookDefinition, target: RunTarget): RunbookDefinition {
   if (!isContainerGroupTarget(target)) return definition;

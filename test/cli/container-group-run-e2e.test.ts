@@ -60,6 +60,9 @@ describe.concurrent("a container group's key, repaired from the CLI", () => {
       expect(result.stdout).toMatch(new RegExp(`Run \\S+: ${c.runbook} on rg-acr-cmk-fleet/ci-acr-cmk-01`));
       expect(result.stdout).toContain("[ok] Verify the container group can use its key");
       expect(result.stdout).toContain(" succeeded.");
+      // Every line of the run speaks of the group, never of a registry (the blast radius names the key's other users).
+      const aboutRegistry = transcript.split("\n").filter((line) => /registr/i.test(line.split("other resources")[0]!));
+      expect(aboutRegistry).toEqual([]);
       expect(await groupHealthy(sandbox)).toBe(true);
       const after = await sandbox.json<GroupDiagnosisJson>(["diagnose", "--id", id]);
       expect(after.body.healthy, JSON.stringify(after.body.findings)).toBe(true);
@@ -149,9 +152,13 @@ describe("container group targets: usage, locks and the run commands", () => {
     const runId = /^Run (\S+): /m.exec(first.stdout)?.[1] ?? "missing";
     const second = await sandbox.cli(["run", "key-deleted", "--id", id, "--yes"]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`run ${runId}`);
+    expect(second.stderr).toContain(`Container group ci-acr-cmk-01 is busy: run ${runId}`);
     const shown = await sandbox.cli(["runs", "show", runId]);
     expect(shown.stdout).toContain(`Run ${runId}: restore on rg-acr-cmk-fleet/ci-acr-cmk-01`);
+    const listed = await sandbox.cli(["runs", "list"]);
+    expect(listed.stdout).toMatch(
+      new RegExp(`${runId}\\s+restore\\s+aci rg-acr-cmk-fleet/ci-acr-cmk-01\\s+awaiting-approval`),
+    );
     const resumed = await sandbox.cli(["runs", "resume", runId, "--yes"]);
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(" succeeded.");

@@ -130,13 +130,13 @@ describe("recover on a deleted key", () => {
   });
 
   it("a second run on the same registry is refused while the first waits for approval", async () => {
-    const { sandbox, target } = await sandboxWith("lock", "key-deleted");
+    const { sandbox, target, name } = await sandboxWith("lock", "key-deleted");
     const first = await sandbox.cli(["recover", ...target]);
     expect(first.code).toBe(1);
     const firstId = /^Run (\S+): /m.exec(first.stdout)?.[1];
     const second = await sandbox.cli(["recover", ...target, "--yes"]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`Registry is busy: run ${firstId}`);
+    expect(second.stderr).toContain(`Registry ${name} is busy: run ${firstId}`);
     expect(second.stderr).toContain(`runs resume ${firstId}`);
     expect(await storedRuns(sandbox)).toEqual([expect.objectContaining({ id: firstId, status: "awaiting-approval" })]);
   });

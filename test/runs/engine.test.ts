@@ -231,7 +231,7 @@ describe("one active run per registry", () => {
     await first.close();
     const next = engineFor(fakeVault());
     await expect(next.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" })).rejects.toThrow(
-      `Registry is busy: run ${waiting.id} (requested by alice) waits for approval`,
+      `Registry acrprod is busy: run ${waiting.id} (requested by alice) waits for approval`,
     );
     const later = engineFor(fakeVault(), { clock: { now: () => new Date(Date.now() + 61_000) } });
     const second = await later.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" });

@@ -14,7 +14,7 @@ import { parseConfirmAffected } from "../confirm-affected.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { undoOrder } from "../../runs/undo.js";
 import { renderIncidentReport } from "../incident-report.js";
-import { targetPath } from "../../machines/target.js";
+import { isContainerGroupTarget, targetPath } from "../../machines/target.js";
 
 const runIdSchema = z
   .string({ error: "name the run: acr-cmk runs show <run-id> (see acr-cmk runs list)" })
@@ -47,15 +47,16 @@ export const listRunsCommand: CommandRunner = async (ctx) =>
       ctx.stdout.write("No runs yet. Start one with: acr-cmk recover -g <resource-group> -r <registry>\n");
       return EXIT.ok;
     }
+    // A run's target is a registry (acr) or a container group (aci), named as `acr-cmk scan` names them.
     const rows = runs.map((run) => [
       run.id,
       run.runbook,
-      `${targetPath(run.target)}`,
+      `${isContainerGroupTarget(run.target) ? "aci" : "acr"} ${targetPath(run.target)}`,
       run.status,
       run.requester,
       run.updatedAt,
     ]);
-    const header = ["RUN", "RUNBOOK", "REGISTRY", "STATUS", "REQUESTER", "UPDATED"];
+    const header = ["RUN", "RUNBOOK", "TARGET", "STATUS", "REQUESTER", "UPDATED"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     for (const row of [header, ...rows])
       ctx.stdout.write(

@@ -18,7 +18,7 @@ import {
 } from "./mrkdwn.js";
 import { approvalExpired } from "../../runs/approval-policy.js";
 import { undoOrder } from "../../runs/undo.js";
-import { targetPath } from "../../machines/target.js";
+import { targetKind, targetPath } from "../../machines/target.js";
 
 export interface RunMessageOptions {
   now: Date;
@@ -103,7 +103,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     `Before: ${escapeText(request.before)}`,
     `After: ${escapeText(request.after)}`,
     ...(view.incident?.undoes ? [`Undoes: ${escapeText(view.incident.undoes.summary)}`] : []),
-    `Risk: *${request.risk}*${request.irreversible ? " — *irreversible*: the approver types the registry name" : ""}`,
+    `Risk: *${request.risk}*${request.irreversible ? ` — *irreversible*: the approver types the ${targetKind(view.target)} name` : ""}`,
     `Azure CLI: ${code(request.az)}`,
   ].join("\n");
   if (approvalExpired(view.approval, options.now)) {

@@ -25,7 +25,7 @@ import { useSince } from "../hooks/use-since.js";
 import { capRows, paragraphRows } from "../rows.js";
 import { useSession, useShell, useTypingCapture } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
-import { isContainerGroupTarget, targetName } from "../../machines/target.js";
+import { isContainerGroupTarget, targetKind, targetName } from "../../machines/target.js";
 
 type Mode = "idle" | "confirm" | "reject" | "abort";
 
@@ -127,7 +127,10 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
     // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
     const expected = view.approval?.confirmText ?? targetName(view.target);
     if (typed.trim() !== expected) {
-      const what = view.approval?.confirmText !== undefined ? "the number of resources affected" : "the registry name";
+      const what =
+        view.approval?.confirmText !== undefined
+          ? "the number of resources affected"
+          : `the ${targetKind(view.target)} name`;
       setMessage(`"${typed.trim()}" is not ${what}. Type ${expected} exactly, or Esc to cancel.`);
       return;
     }
@@ -139,6 +142,7 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
       ? {
           approval,
           registry: targetName(view.target),
+          kind: targetKind(view.target),
           approver: session.requester,
           why: view.steps.find((step) => step.id === approval.stepId)?.why,
           ...(view.incident?.undoes ? { undoes: view.incident.undoes.summary } : {}),

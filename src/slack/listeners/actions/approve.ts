@@ -1,6 +1,6 @@
 // Approve on a change step. The engine decides (two-person rule, approvers list, expiry, fingerprint) and writes the
 // audit entry with the clicker's Slack user id; a high-risk or irreversible change first asks for the registry name.
-import { checkApproval, needsConfirmation } from "../../../runs/approval-policy.js";
+import { checkApproval, needsConfirmation, typedBack } from "../../../runs/approval-policy.js";
 import { RunRefused, type ApprovalRequest, type RunView } from "../../../runs/types.js";
 import { approvalValue, type ApprovalValue } from "../../action-ids.js";
 import { confirmApprovalModal } from "../../blocks/modals.js";
@@ -44,7 +44,7 @@ function onlyTheNameIsMissing(
         request,
         by,
         selfApprove: false,
-        registry: targetName(view.target),
+        ...typedBack(view.target),
         now: deps.now(),
         fingerprint,
         confirmation: targetName(view.target),
@@ -68,7 +68,7 @@ export function approveAction(deps: SlackDeps) {
       }
       const request = view.approval;
       const confirmIn = (ref: { channel: string; ts: string }, pending: ApprovalRequest) => {
-        const modal = confirmApprovalModal(pending, targetName(view.target), { ...value, c: ref.channel, t: ref.ts });
+        const modal = confirmApprovalModal(pending, view.target, { ...value, c: ref.channel, t: ref.ts });
         const open = { runId: value.r, triggerId: body.trigger_id, view: modal, button: "Approve" };
         return openModal(deps, client, open, answer);
       };

@@ -88,7 +88,8 @@ describe("/acr-cmk", () => {
     const refused = await waitFor("the refusal", () =>
       h.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("did not start")),
     );
-    expect(String(refused.args.text)).toContain("Another run is already working on this registry");
+    expect(String(refused.args.text)).toContain("Another run is already working on this resource");
+    expect(String(refused.args.text)).toContain(`Registry ${h.registry.name} is busy`);
     expect(h.engine.list()).toHaveLength(1);
   });
 
