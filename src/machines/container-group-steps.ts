@@ -23,7 +23,10 @@ export function verifyContainerGroup(next: string): InvokeStep {
   );
 }
 
-/** A shared step's words, said of the group: "the registry's data" becomes "the container group's data". */
+/**
+ * A shared step's words, said of the group: "the registry's data" becomes "the container group's data" (the diagnosis
+ * says its findings the same way; the layers keep one copy each).
+ */
 function groupWords(text: string): string {
   return text.replace(/\b([Tt]he) registry\b/g, "$1 container group");
 }

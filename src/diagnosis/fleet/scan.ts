@@ -14,6 +14,7 @@ import { cliRunCommand } from "../../runbooks/catalogue.js";
 import {
   containerGroupSubject,
   groupByPath,
+  groupWords,
   registrySubject,
   type ResourceType,
   type ScanSubject,
@@ -119,7 +120,12 @@ export function judge(subject: ScanSubject, shared: DiagnosisSnapshot, ctx: Rule
  * a registry's runbook (re-point, identity, firewall) cannot change a group's fixed encryption, so no command is named
  * (resourceRunbook then finds no runbook for the group, and the diagnosis gives the redeploy shape).
  */
-function forContainerGroup(finding: Finding, subject: ScanSubject, ctx: RuleContext): Finding {
+function forContainerGroup(registryWords: Finding, subject: ScanSubject, ctx: RuleContext): Finding {
+  const finding = {
+    ...registryWords,
+    title: groupWords(registryWords.title),
+    detail: groupWords(registryWords.detail),
+  };
   if (!finding.runbook) return finding;
   const { command: _registryCommand, ...rest } = finding;
   if (!CONTAINER_GROUP_RUNBOOKS.has(finding.runbook) || PURGED.has(finding.id)) return rest;
