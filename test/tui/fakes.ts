@@ -3,6 +3,7 @@
 import { EventEmitter } from "node:events";
 import { stripVTControlCharacters } from "node:util";
 import type { Finding } from "../../src/diagnosis/types.js";
+import { targetKind, targetName } from "../../src/machines/target.js";
 import { endedOrStopped } from "../../src/runs/run-status.js";
 import {
   RunRefused,
@@ -280,9 +281,9 @@ export class FakeEngine implements RunEngine {
     }
     if (
       (view.approval.risk === "high" || view.approval.irreversible) &&
-      options?.confirmation !== view.target.registry
+      options?.confirmation !== targetName(view.target)
     ) {
-      throw new RunRefused("a high-risk change needs the registry name typed", "stale");
+      throw new RunRefused(`a high-risk change needs the ${targetKind(view.target)} name typed`, "stale");
     }
     this.addAudit(runId, by, "approval.grant", "ok");
     const busy = this.emit({

@@ -25,7 +25,7 @@ import { useSince } from "../hooks/use-since.js";
 import { capRows, paragraphRows } from "../rows.js";
 import { useSession, useShell, useTypingCapture } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
-import { isContainerGroupTarget, targetKind, targetName } from "../../machines/target.js";
+import { isContainerGroupTarget, targetKind, targetName, targetResourceId } from "../../machines/target.js";
 
 type Mode = "idle" | "confirm" | "reject" | "abort";
 
@@ -184,9 +184,13 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
       }
       // Home diagnoses this registry again: with several causes, the next fix is what the engineer needs to see.
       if (key.return && final) {
-        // Home diagnoses registries; a container group's run goes back to where it was started from.
-        if (shell.canGoHome && !isContainerGroupTarget(view.target)) shell.go({ name: "home", target: view.target });
-        else shell.back();
+        // Home diagnoses the run's registry or container group afresh: the next fix, if any.
+        if (!shell.canGoHome) shell.back();
+        else if (!isContainerGroupTarget(view.target)) shell.go({ name: "home", target: view.target });
+        else {
+          const { resourceGroup, containerGroup } = view.target;
+          shell.go({ name: "home", group: { resourceGroup, containerGroup, id: targetResourceId(view.target) } });
+        }
       }
     },
     { isActive: mode === "idle" && !shell.paused },
