@@ -13,6 +13,7 @@ import type { CmkAzure } from "../azure/types.js";
 import type { RequestGate } from "../azure/port/gate-policy.js";
 import { UsageError } from "../errors.js";
 import { createSandboxHandler } from "../sandbox/handler.js";
+import { findSubscription } from "../sandbox/fleet.js";
 import { fileStore, SandboxStateError, type WorldStore } from "../sandbox/store.js";
 
 export interface SandboxAzureOptions {
@@ -41,6 +42,16 @@ function readSubscription(store: WorldStore, where: string): string {
         : ` (run \`acr-cmk sandbox init\` to create the sandbox${where})`;
       throw new UsageError(`${error.message}${hint}`);
     }
+    throw error;
+  }
+}
+
+/** Whether the sandbox's world holds this subscription (a fleet world's others besides its first). */
+export function sandboxHasSubscription(stateFile: string, subscriptionId: string): boolean {
+  try {
+    return findSubscription(fileStore(stateFile).read(), subscriptionId) !== undefined;
+  } catch (error) {
+    if (error instanceof SandboxStateError) return false;
     throw error;
   }
 }

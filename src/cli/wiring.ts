@@ -15,8 +15,14 @@ export async function createAzureForCli(
   options: CliAzureOptions = {},
 ): Promise<CmkAzure> {
   if (globals.sandbox) {
-    const { createSandboxAzure } = await import("./sandbox-azure.js");
-    return createSandboxAzure({ stateFile: globals.sandbox, ...options });
+    const { createSandboxAzure, sandboxHasSubscription } = await import("./sandbox-azure.js");
+    // A fleet world spans several subscriptions: one of them named (a resource id's, a run's) is the port's.
+    const other = globals.subscription && sandboxHasSubscription(globals.sandbox, globals.subscription);
+    return createSandboxAzure({
+      stateFile: globals.sandbox,
+      ...(other ? { subscriptionId: globals.subscription } : {}),
+      ...options,
+    });
   }
   const { createCloudAzure } = await import("../azure/factory.js");
   return createCloudAzure(globals, env, options);

@@ -175,3 +175,70 @@ describe("container group targets: usage, locks and the run commands", () => {
     expect(await groupHealthy(sandbox)).toBe(true);
   });
 });
+
+describe("container groups across the subscriptions of a fleet", () => {
+  /** 3 subscriptions, 5 keys, 6 groups: groups in every subscription, some reading a vault in another one. */
+  async function fleetWorld(prefix: string) {
+    const sandbox = new CliSandbox(`acr-cmk-cg-${prefix}-`);
+    sandboxes.push(sandbox);
+    const init = ["sandbox", "init", "--registries", "6", "--container-groups", "6", "--subscriptions", "3"];
+    await sandbox.ok([...init, "--keys", "5"]);
+    const world = sandbox.world();
+    const vaultSubscription = (vaultBaseUrl: string) => {
+      const name = /^https:\/\/([^.]+)\./.exec(vaultBaseUrl)?.[1] ?? "";
+      return /^\/subscriptions\/([^/]+)/.exec(world.vaults[name]!.id)![1]!;
+    };
+    const groups = Object.values(world.containerGroups ?? {}).map((g) => ({
+      id: g.id,
+      name: g.name,
+      subscription: /^\/subscriptions\/([^/]+)/.exec(g.id)![1]!,
+      vault: /^https:\/\/([^.]+)\./.exec(g.encryptionProperties.vaultBaseUrl)![1]!,
+      vaultSubscription: vaultSubscription(g.encryptionProperties.vaultBaseUrl),
+    }));
+    return { sandbox, world, groups };
+  }
+
+  async function groupHealth(sandbox: CliSandbox, name: string): Promise<boolean | undefined> {
+    const status = (await sandbox.json<StatusJson>(["sandbox", "status"])).body;
+    return status.containerGroups?.find((g) => g.name === name)?.healthy;
+  }
+
+  it("a group in another subscription than the sandbox's first: its run starts, resumes and ends there", async () => {
+    const { sandbox, world, groups } = await fleetWorld("other-sub");
+    const group = groups.find(
+      (g) => g.subscription !== world.subscriptionId && g.vaultSubscription === g.subscription,
+    )!;
+    await sandbox.ok(["sandbox", "break", "key-disabled", "--key", `${group.vault}/acr-cmk`]);
+    expect(await groupHealth(sandbox, group.name)).toBe(false);
+
+    const started = await sandbox.cli(["recover", "--id", group.id]);
+    expect(started.code, started.stdout + started.stderr).toBe(1);
+    expect(started.stdout).toContain("Waiting for approval");
+    const runId = /^Run (\S+): /m.exec(started.stdout)?.[1] ?? "missing";
+    const resumed = await sandbox.cli(["runs", "resume", runId, "--yes"]);
+    expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(" succeeded.");
+    expect(await groupHealth(sandbox, group.name)).toBe(true);
+    const shown = await sandbox.json<{ run: { target: { subscriptionId: string } } }>(["runs", "show", runId]);
+    expect(shown.body.run.target.subscriptionId).toBe(group.subscription);
+  });
+
+  it("a group whose key's vault is in another subscription: the deleted key and the deleted vault come back there", async () => {
+    const { sandbox, groups } = await fleetWorld("vault-elsewhere");
+    const group = groups.find((g) => g.vaultSubscription !== g.subscription)!;
+    for (const incident of ["key-deleted", "vault-deleted"]) {
+      await sandbox.ok(["sandbox", "break", incident, "--key", `${group.vault}/acr-cmk`]);
+      expect(await groupHealth(sandbox, group.name)).toBe(false);
+      const result = await sandbox.cli(["recover", "--id", group.id, "--yes"]);
+      const transcript = `${result.stdout}\n${result.stderr}`;
+      // Not "purged": the vault is live (or soft-deleted) in its own subscription, and the run finds it there.
+      expect(result.code, transcript).toBe(0);
+      expect(transcript).not.toContain("unrecoverable");
+      expect(await groupHealth(sandbox, group.name)).toBe(true);
+    }
+    const vault = sandbox.world().vaults[group.vault]!;
+    expect(vault.id.toLowerCase()).toContain(`/subscriptions/${group.vaultSubscription.toLowerCase()}/`);
+    expect(vault.deleted).toBeUndefined();
+    expect(sandbox.world().counters.purgeRequests).toBe(0);
+  });
+});

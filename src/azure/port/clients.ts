@@ -44,6 +44,8 @@ export interface SdkClients {
   identities: ManagedServiceIdentityClient;
   /** An identity may live in another subscription than the registry (its resource id says which). */
   identitiesIn(subscriptionId: string): ManagedServiceIdentityClient;
+  /** So may a key vault (a shared key's vault is in one subscription, its users in many). */
+  vaultsIn(subscriptionId: string): KeyVaultManagementClient;
   authorization: AuthorizationManagementClient;
   /** One KeyClient per vault (its challenge cache is per vault), created on first use. */
   keyClient(vaultUrl: string): KeyClient;
@@ -99,12 +101,14 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
   let timeline: Promise<TimelineClients> | undefined;
   let containerInstances: Promise<ContainerInstanceManagementClient> | undefined;
   const identityClients = new Map<string, ManagedServiceIdentityClient>();
+  const vaultClients = new Map<string, KeyVaultManagementClient>();
+  const vaults = new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint });
   return {
     subscriptionId,
     armEndpoint,
     ...(options.updateIntervalInMs === undefined ? {} : { updateIntervalInMs: options.updateIntervalInMs }),
     registries: new ContainerRegistryManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
-    vaults: new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    vaults,
     identities: new ManagedServiceIdentityClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     authorization: new AuthorizationManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     timelineClients() {
@@ -140,6 +144,16 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
           endpoint: armEndpoint,
         });
         identityClients.set(key, client);
+      }
+      return client;
+    },
+    vaultsIn(otherSubscriptionId: string): KeyVaultManagementClient {
+      const key = otherSubscriptionId.toLowerCase();
+      if (key === subscriptionId.toLowerCase()) return vaults;
+      let client = vaultClients.get(key);
+      if (!client) {
+        client = new KeyVaultManagementClient(credential, otherSubscriptionId, { ...common, endpoint: armEndpoint });
+        vaultClients.set(key, client);
       }
       return client;
     },

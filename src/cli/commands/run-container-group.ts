@@ -49,11 +49,15 @@ export async function runForContainerGroup(
         `${CONTAINER_GROUP_RUNBOOK_IDS.join(" and ")} (which repair the key) or recover can run for it`,
     );
   }
-  if (!ctx.globals.sandbox && !ctx.globals.subscription) ctx.globals.subscription = ref.subscriptionId;
+  // The id names the group's subscription: the run acts there (in Azure, or in that subscription of a fleet sandbox).
+  if (!ctx.globals.subscription) ctx.globals.subscription = ref.subscriptionId;
   const azure = await ctx.azure();
   if (ref.subscriptionId.toLowerCase() !== azure.subscriptionId.toLowerCase()) {
     throw new UsageError(
-      `the container group id is in subscription ${ref.subscriptionId}, but acr-cmk is using ${azure.subscriptionId}`,
+      `the container group id is in subscription ${ref.subscriptionId}, but acr-cmk is using ${azure.subscriptionId}` +
+        (ctx.globals.sandbox
+          ? " (the sandbox has no such subscription)"
+          : `; pass --subscription ${ref.subscriptionId}`),
     );
   }
   const target: ContainerGroupTarget = {

@@ -77,8 +77,8 @@ async function targetOf(
   options: Record<string, unknown>,
 ): Promise<{ ref: RegistryRef; target: RunTarget; azure: CmkAzure }> {
   const parsed = parseTarget(options);
-  if (parsed.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription)
-    ctx.globals.subscription = parsed.subscriptionId;
+  // A resource id names its subscription: the run acts there (in Azure, or in that subscription of a fleet sandbox).
+  if (parsed.subscriptionId && !ctx.globals.subscription) ctx.globals.subscription = parsed.subscriptionId;
   const azure = await ctx.azure();
   if (parsed.subscriptionId && parsed.subscriptionId.toLowerCase() !== azure.subscriptionId.toLowerCase()) {
     throw new UsageError(

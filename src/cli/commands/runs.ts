@@ -139,6 +139,21 @@ function legacyPlace(ctx: CliContext, run: RunView): RunPlace {
     : { kind: "cloud" };
 }
 
+/** Every subscription of the world in the state file (a fleet world has several), lower-cased; none if unreadable. */
+function worldSubscriptions(stateFile: string): string[] {
+  try {
+    const world = JSON.parse(readFileSync(stateFile, "utf8")) as { subscriptionId?: unknown; subscriptions?: unknown };
+    const others = Array.isArray(world.subscriptions)
+      ? world.subscriptions.map((s) => (s as { subscriptionId?: unknown } | null)?.subscriptionId)
+      : [];
+    return [world.subscriptionId, ...others]
+      .filter((id): id is string => typeof id === "string")
+      .map((id) => id.toLowerCase());
+  } catch {
+    return [];
+  }
+}
+
 function worldSubscription(stateFile: string): string | undefined {
   try {
     const world = JSON.parse(readFileSync(stateFile, "utf8")) as { subscriptionId?: unknown };
@@ -183,13 +198,16 @@ function connectToRunPlace(ctx: CliContext, run: RunView): void {
     );
   }
   const subscription = worldSubscription(place.stateFile);
-  if (subscription?.toLowerCase() !== run.target.subscriptionId.toLowerCase()) {
+  // A fleet world's other subscriptions count too: the run acts in its own.
+  const held = worldSubscriptions(place.stateFile).some((s) => s === run.target.subscriptionId.toLowerCase());
+  if (!held) {
     throw new PlaceGone(
       `${where}, but that file now holds another world (subscription ${subscription ?? "unreadable"}; the run's was ` +
         `${run.target.subscriptionId}): \`sandbox init\` replaced it, so nothing can continue the run there`,
     );
   }
   ctx.globals.sandbox = place.stateFile;
+  ctx.globals.subscription = run.target.subscriptionId;
 }
 
 /** `--as <name>`: the person acting, as the audit log and ACR_CMK_APPROVERS name them. */
