@@ -71,7 +71,7 @@ export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
   });
 }
 
-/** The sandbox's directory: its world's one subscription, listed by the real SubscriptionClient over its transport. */
+/** The sandbox's directory: its world's subscriptions, listed by the real SubscriptionClient over its transport. */
 export function sandboxSubscriptionDirectory(stateFile: string): SubscriptionDirectory {
   const store = fileStore(stateFile);
   const worldSubscription = readSubscription(store, ` at ${stateFile}`);
@@ -79,12 +79,15 @@ export function sandboxSubscriptionDirectory(stateFile: string): SubscriptionDir
   return {
     listSubscriptions: (options) => listInProcessSubscriptions(service, options),
     async azureFor(subscriptionId, options = {}) {
-      if (subscriptionId.trim().toLowerCase() !== worldSubscription.toLowerCase()) {
+      // A fleet world lists several subscriptions; any of them can be chosen.
+      const chosen = findSubscription(store.read(), subscriptionId.trim());
+      if (!chosen) {
         throw new UsageError(`subscription ${subscriptionId} is not the sandbox's (${worldSubscription})`);
       }
       return createSandboxAzure({
         store,
         stateFile,
+        subscriptionId: chosen.subscriptionId,
         ...(options.onResponse ? { onResponse: options.onResponse } : {}),
       });
     },
