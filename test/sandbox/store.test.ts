@@ -30,6 +30,24 @@ describe("memoryStore", () => {
     ).toThrow("refused");
     expect(store.read().counters.requests).toBe(0);
   });
+
+  it("gives readers the same frozen world as the file store does, so a reader that changes it fails in tests", () => {
+    const store = memoryStore(createWorld({ registries: 2 }));
+    const first = store.read();
+    expect(store.read()).toBe(first);
+    expect(() => {
+      first.counters.requests = 99;
+    }).toThrow(TypeError);
+    expect(() => {
+      Object.values(first.registries)[0]!.repositories.push("x");
+    }).toThrow(TypeError);
+    store.update((world) => {
+      world.counters.requests = 1;
+    });
+    expect(store.read()).not.toBe(first);
+    expect(store.read().counters.requests).toBe(1);
+    expect(first.counters.requests).toBe(0);
+  });
 });
 
 describe("fileStore", () => {
