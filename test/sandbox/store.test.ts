@@ -99,6 +99,18 @@ describe("fileStore", () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
+  it("leaves in place a lock that another writer took after breaking this one's as stale", () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    const theirs = `${process.pid} 2030-01-01T00:00:00.000Z other-writer`;
+    fileStore(path).update((world) => {
+      world.counters.requests = 1;
+      // What a writer that found this update's lock too old does: it moves it aside and takes the lock itself.
+      writeFileSync(`${path}.lock`, theirs);
+    });
+    expect(readFileSync(`${path}.lock`, "utf8")).toBe(theirs);
+  });
+
   it("breaks a lock left by a dead process at once, not once it is old", () => {
     const path = join(temp.dir, "sandbox.json");
     initFileStore(path, createWorld());
