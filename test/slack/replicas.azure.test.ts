@@ -4,6 +4,7 @@
 // the other replica, which finishes it without repeating a change.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +13,7 @@ import { openRunRecords, type RunRecords } from "../../src/runs/run-records.js";
 import type { RunView } from "../../src/runs/types.js";
 import { breakWorld, createWorld, fileStore, initFileStore, worldNow } from "../../src/sandbox/index.js";
 import { ACTION } from "../../src/slack/action-ids.js";
+import { SLACK_DATABASE_FILE } from "../../src/slack/message-links.js";
 import { startAzurite, type Azurite } from "../fixtures/azurite.js";
 import { FakeSlack } from "./fake-slack.js";
 import {
@@ -37,7 +39,7 @@ const BIN = fileURLToPath(new URL("../../bin/acr-cmk.js", import.meta.url));
 let azurite: Azurite;
 let slack: FakeSlack;
 let dir: string;
-let replicas: Array<{ child: ChildProcess; url: string }> = [];
+let replicas: Array<{ child: ChildProcess; url: string; home: string }> = [];
 let records: RunRecords | undefined;
 
 beforeAll(async () => {
@@ -94,7 +96,7 @@ function setup(name: string): Setup {
   return { store, stateFile, env };
 }
 
-async function replica(s: Setup, name: string): Promise<{ child: ChildProcess; url: string }> {
+async function replica(s: Setup, name: string): Promise<{ child: ChildProcess; url: string; home: string }> {
   const home = mkdtempSync(join(dir, `${name}-home-`));
   const child = spawn(process.execPath, [BIN, "--sandbox", s.stateFile, "slack"], {
     env: { ...s.env, ACR_CMK_HOME: home, PORT: "0", HOST: "127.0.0.1" },
@@ -110,7 +112,7 @@ async function replica(s: Setup, name: string): Promise<{ child: ChildProcess; u
     });
     child.once("exit", (code) => reject(new Error(`replica ${name} exited (${code}): ${out}`)));
   });
-  const started = { child, url: `http://127.0.0.1:${port}/slack/events` };
+  const started = { child, url: `http://127.0.0.1:${port}/slack/events`, home };
   replicas.push(started);
   return started;
 }
@@ -176,6 +178,17 @@ function threadOf(ts: string): string[] {
     .map((call) => String(call.args.text));
 }
 
+/** The run's end as a replica has it noted, once it decided whether to tell the thread (after claiming the post). */
+function announcedEnd(home: string, runId: string): string | undefined {
+  const db = new DatabaseSync(join(home, SLACK_DATABASE_FILE), { readOnly: true });
+  try {
+    const row = db.prepare("SELECT announced_status FROM run_messages WHERE run_id = ?").get(runId);
+    return (row?.announced_status as string | null | undefined) ?? undefined;
+  } finally {
+    db.close();
+  }
+}
+
 function trail(runId: string) {
   return records!.auditTrail(runId);
 }
@@ -218,7 +231,8 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     // Both replicas follow the run; its thread is told each thing once.
     const thread = () => threadOf(run.ts);
     await waitFor("the end in the thread", () => thread().some((text) => text.startsWith("Run ended")), 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Not a guessed pause: both replicas have noted the end, so each has claimed its post or been refused.
+    await waitFor("both replicas to note the end", () => [a, b].every((r) => announcedEnd(r.home, run.runId)), 30_000);
     expect(thread().filter((text) => text.startsWith("Run ended"))).toHaveLength(1);
     expect(thread().filter((text) => text.includes("approval needed"))).toHaveLength(1);
     // The recovery makes one write (the key's recovery): a double click did not make it twice.
