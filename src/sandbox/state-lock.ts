@@ -67,18 +67,20 @@ function breakStaleLock(lockPath: string, staleContent: string): void {
   }
 }
 
-function acquireLock(lockPath: string): void {
+/** Takes the lock; returns what it wrote in the lockfile, so the release can tell the lock is still its own. */
+function acquireLock(lockPath: string): string {
   const deadline = Date.now() + LOCK_TIMEOUT_MS;
   let wait = 1;
   for (;;) {
     try {
       const fd = openSync(lockPath, "wx", 0o600);
+      const mine = `${process.pid} ${new Date().toISOString()} ${Math.random().toString(36).slice(2)}`;
       try {
-        writeSync(fd, `${process.pid} ${new Date().toISOString()}`);
+        writeSync(fd, mine);
       } finally {
         closeSync(fd);
       }
-      return;
+      return mine;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT") {
@@ -102,20 +104,23 @@ function acquireLock(lockPath: string): void {
   }
 }
 
-function releaseLock(lockPath: string): void {
+function releaseLock(lockPath: string, mine: string): void {
   try {
+    // After a very long update the lock may have been broken as stale and taken by another writer: that one is
+    // theirs, and removing it would let a third writer in beside them.
+    if (readFileSync(lockPath, "utf8") !== mine) return;
     unlinkSync(lockPath);
   } catch {
-    // Broken as stale by another writer after a very long update; nothing more to do.
+    // Broken as stale and not retaken; nothing more to do.
   }
 }
 
 export function withLock<T>(path: string, fn: () => T): T {
   const lockPath = `${path}.lock`;
-  acquireLock(lockPath);
+  const mine = acquireLock(lockPath);
   try {
     return fn();
   } finally {
-    releaseLock(lockPath);
+    releaseLock(lockPath, mine);
   }
 }

@@ -264,17 +264,21 @@ export function initFileStore(path: string, world: World): WorldStore {
   return fileStore(path);
 }
 
-/** A world kept in memory (tests, in-process use). Updates work on a copy, so a throwing `fn` changes nothing. */
+/**
+ * A world kept in memory (tests, in-process use). Updates work on a copy, so a throwing `fn` changes nothing. `read()`
+ * gives a frozen world shared by every reader, as the file store does: a caller that changes what it read fails here
+ * too, not only against a state file.
+ */
 export function memoryStore(world: World): WorldStore {
-  let current: World = structuredClone(world);
+  let current: World = deepFreeze(structuredClone(world));
   return {
-    read: () => structuredClone(current),
+    read: () => current,
     update<T>(fn: (world: World, now: Date) => T): T {
       const draft = structuredClone(current);
       const now = worldNow(draft);
       applyTimeEffects(draft, now);
       const result = fn(draft, now);
-      current = draft;
+      current = deepFreeze(draft);
       return result;
     },
   };

@@ -39,6 +39,19 @@ describe("Key Vault audit events (Log Analytics)", () => {
     expect(unwrap).toMatchObject({ httpStatus: 404, resultDescription: "KeyNotFound", callerIp: "203.0.113.77" });
   });
 
+  it("a workspace that has had no event with a user caller (no identity_claim_upn_s column yet) still answers", async () => {
+    const { azure, store, vault, window, breakAs } = sandbox();
+    breakAs("key-deleted", "alice@contoso.com");
+    // As if only managed identities and service principals had called: AzureDiagnostics never got the UPN column.
+    store.update((w) => w.auditEvents?.forEach((e) => delete e.upn));
+    const { rows: events, tableMissing } = await azure.queryKeyVaultAudit(vault.id, "AzureDiagnostics", window());
+    expect(tableMissing).toBe(false);
+    const deletion = events.find((e) => e.operation === "KeyDelete");
+    expect(deletion).toMatchObject({ upn: null, httpStatus: 200, resultSignature: "OK" });
+    expect(deletion?.clientInfo).toMatch(/AZURECLI/);
+    expect(events.find((e) => e.operation === "KeyUnwrap")).toMatchObject({ upn: null, httpStatus: 404 });
+  });
+
   it("a vault with audit logs off has no diagnostic setting and no audit events", async () => {
     const { azure, vault, window, breakAs } = sandbox({ auditLogs: "off" });
     breakAs("key-disabled", "bob@contoso.com");

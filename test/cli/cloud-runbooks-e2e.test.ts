@@ -1,10 +1,14 @@
 // Cloud mode end to end for the deliberate runbooks: `revoke --method …`, `restore` and `rotate` run by acr-cmk
 // WITHOUT --sandbox through `sandbox serve --proxy` (client secret sign-in), each compared with the same command in
 // sandbox mode: exit code, run status, every step's outcome, and the ground truth after each command.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { groundTruth, runOutcome } from "../fixtures/cloud-outcomes.js";
 import { ProxiedAzure } from "../fixtures/proxied-azure.js";
 import { CliSandbox } from "../fixtures/cli-sandbox.js";
+
+// Each case runs three commands twice (a spawned acr-cmk in cloud mode, and the same in sandbox mode): seconds on a
+// quiet machine, far more while others load its two cores. Limits, not waits: a case ends with its last command.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 const TARGET = ["-g", "rg-acr-cmk-demo", "-r", "acrcmkdemo"];
 /** Automatic rotation is picked up in moments instead of Azure's hour (as the sandbox-mode round trip does). */

@@ -30,6 +30,24 @@ describe("memoryStore", () => {
     ).toThrow("refused");
     expect(store.read().counters.requests).toBe(0);
   });
+
+  it("gives readers the same frozen world as the file store does, so a reader that changes it fails in tests", () => {
+    const store = memoryStore(createWorld({ registries: 2 }));
+    const first = store.read();
+    expect(store.read()).toBe(first);
+    expect(() => {
+      first.counters.requests = 99;
+    }).toThrow(TypeError);
+    expect(() => {
+      Object.values(first.registries)[0]!.repositories.push("x");
+    }).toThrow(TypeError);
+    store.update((world) => {
+      world.counters.requests = 1;
+    });
+    expect(store.read()).not.toBe(first);
+    expect(store.read().counters.requests).toBe(1);
+    expect(first.counters.requests).toBe(0);
+  });
 });
 
 describe("fileStore", () => {
@@ -79,6 +97,18 @@ describe("fileStore", () => {
     ).toThrow("half-done");
     expect(readFileSync(path, "utf8")).toBe(before);
     expect(existsSync(`${path}.lock`)).toBe(false);
+  });
+
+  it("leaves in place a lock that another writer took after breaking this one's as stale", () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    const theirs = `${process.pid} 2030-01-01T00:00:00.000Z other-writer`;
+    fileStore(path).update((world) => {
+      world.counters.requests = 1;
+      // What a writer that found this update's lock too old does: it moves it aside and takes the lock itself.
+      writeFileSync(`${path}.lock`, theirs);
+    });
+    expect(readFileSync(`${path}.lock`, "utf8")).toBe(theirs);
   });
 
   it("breaks a lock left by a dead process at once, not once it is old", () => {

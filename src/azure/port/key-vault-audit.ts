@@ -19,6 +19,17 @@ export const MAX_AUDIT_ROWS = 500;
 const UPN_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
 const OBJECT_ID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 
+/**
+ * AzureDiagnostics gets a column the first time a record with it arrives (the table is shared by every service in
+ * Azure Diagnostics mode: https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/azurediagnostics), so a
+ * Key Vault column may not exist yet (no user caller yet: no identity_claim_upn_s), and naming it fails the whole query
+ * with "Failed to resolve scalar expression". column_ifexists() answers the default instead
+ * (https://learn.microsoft.com/en-us/kusto/query/column-ifexists-function).
+ */
+function ifExists(column: string, fallback: string): string {
+  return `${column} = column_ifexists("${column}", ${fallback})`;
+}
+
 /** Each table's columns for the fields of KeyVaultAuditInfo (null: that table has no such column). */
 const COLUMNS: Record<AuditTable, { where: string; project: string[] }> = {
   AzureDiagnostics: {
@@ -26,15 +37,15 @@ const COLUMNS: Record<AuditTable, { where: string; project: string[] }> = {
     project: [
       "TimeGenerated",
       "OperationName",
-      "httpStatusCode_d",
+      ifExists("httpStatusCode_d", "real(null)"),
       "ResultSignature",
       "ResultDescription",
       "CallerIPAddress",
-      "identity_claim_upn_s",
-      "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
-      "identity_claim_appid_g",
-      "clientInfo_s",
-      "id_s",
+      ifExists("identity_claim_upn_s", '""'),
+      ifExists("identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g", "guid(null)"),
+      ifExists("identity_claim_appid_g", "guid(null)"),
+      ifExists("clientInfo_s", '""'),
+      ifExists("id_s", '""'),
       "CorrelationId",
     ],
   },

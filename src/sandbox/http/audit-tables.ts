@@ -55,6 +55,29 @@ export const AUDIT_TABLE_COLUMNS: Record<AuditTable, Columns> = {
 
 export const AUDIT_TABLES = Object.keys(AUDIT_TABLE_COLUMNS) as AuditTable[];
 
+/**
+ * AzureDiagnostics is shared by every service that logs in Azure Diagnostics mode: a column one service's log has is
+ * added the first time a record with it arrives (https://learn.microsoft.com/en-us/azure/azure-monitor/reference/tables/azurediagnostics).
+ * Key Vault's own columns exist once some event had a value for them: no user caller yet, no identity_claim_upn_s.
+ */
+const ARRIVING_COLUMNS: Record<string, (e: AuditEventRecord) => unknown> = {
+  httpStatusCode_d: (e) => e.httpStatusCode,
+  identity_claim_upn_s: (e) => e.upn,
+  identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g: (e) => e.objectId,
+  identity_claim_appid_g: (e) => e.appId,
+  clientInfo_s: (e) => e.clientInfo,
+  id_s: (e) => e.keyId,
+};
+
+/** The columns `table` has in a workspace that received `events` into it. */
+export function presentColumns(table: AuditTable, events: AuditEventRecord[]): Set<string> {
+  const present = (name: string) => {
+    const valueOf = table === "AzureDiagnostics" ? ARRIVING_COLUMNS[name] : undefined;
+    return !valueOf || events.some((e) => ![undefined, null, ""].includes(valueOf(e) as string));
+  };
+  return new Set(AUDIT_TABLE_COLUMNS[table].map(([name]) => name).filter(present));
+}
+
 export function isAuditTable(name: string): name is AuditTable {
   return (AUDIT_TABLES as string[]).includes(name);
 }

@@ -6,8 +6,8 @@
 import { z } from "zod";
 import { pathSegments, readJson, type RouteContext, type RouteResult } from "./context.js";
 import { auditDestinations } from "../audit-logs.js";
-import { AUDIT_TABLE_COLUMNS, auditRow, isAuditTable, wireCell } from "./audit-tables.js";
-import { parseKql, runKql, type KqlQuery } from "./kql.js";
+import { AUDIT_TABLE_COLUMNS, auditRow, isAuditTable, presentColumns, wireCell } from "./audit-tables.js";
+import { operandColumns, parseKql, runKql, type KqlQuery } from "./kql.js";
 import { requireMonitoringRead } from "./monitor-access.js";
 import { ServiceError } from "./problems.js";
 import type { AuditDestination, AuditEventRecord, AuditTable, World } from "../world.js";
@@ -57,12 +57,19 @@ const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 interface Scope {
   events: (table: AuditTable) => AuditEventRecord[];
   tableExists: (table: AuditTable) => boolean;
+  /** The table's columns there: whatever any resource's events into it brought. */
+  columns: (table: AuditTable) => Set<string>;
+}
+
+/** Every event (of any vault) written to `table` in one of the workspaces. */
+function sentTo(world: World, workspaceIds: string[], table: AuditTable): AuditEventRecord[] {
+  return (world.auditEvents ?? []).filter((e) =>
+    destinationsOf(world, e).some((d) => d.table === table && workspaceIds.some((w) => sameId(w, d.workspaceId))),
+  );
 }
 
 function inWorkspaces(world: World, workspaceIds: string[], table: AuditTable): boolean {
-  return (world.auditEvents ?? []).some((e) =>
-    destinationsOf(world, e).some((d) => d.table === table && workspaceIds.some((w) => sameId(w, d.workspaceId))),
-  );
+  return sentTo(world, workspaceIds, table).length > 0;
 }
 
 /** The workspace named (by its GUID or resource id), or the one vault named (a resource-context query). */
@@ -80,6 +87,7 @@ function scopeOf(world: World, segments: string[]): Scope {
     return {
       events: (table) => all.filter((e) => sentHere(e, table)),
       tableExists: (table) => inWorkspaces(world, [workspace.id], table),
+      columns: (table) => presentColumns(table, sentTo(world, [workspace.id], table)),
     };
   }
   const resourceId = `/${segments.join("/")}`;
@@ -101,6 +109,10 @@ function scopeOf(world: World, segments: string[]): Scope {
     events: (table) => own.filter((e) => destinationsOf(world, e).some((d) => d.table === table)),
     // A vault that never sent to a workspace has nowhere to resolve the table: the answer is empty, as before.
     tableExists: (table) => workspaces.length === 0 || inWorkspaces(world, workspaces, table),
+    columns: (table) =>
+      workspaces.length === 0
+        ? new Set(AUDIT_TABLE_COLUMNS[table].map(([name]) => name))
+        : presentColumns(table, sentTo(world, workspaces, table)),
   };
 }
 
@@ -113,12 +125,16 @@ function unresolved(operator: string, what: "table or column" | "scalar", name: 
 }
 
 /** A `project` or `order by` naming a column the table does not have fails as Log Analytics fails it. */
-function checkColumns(query: KqlQuery, table: AuditTable): void {
-  const known = new Set(AUDIT_TABLE_COLUMNS[table].map(([name]) => name));
+function checkColumns(query: KqlQuery, columns: Set<string>): void {
+  const known = new Set(columns);
   for (const stage of query.stages) {
     if (stage.kind === "extend") known.add(stage.name);
     const named =
-      stage.kind === "project" ? stage.columns : stage.kind === "order" ? stage.keys.map((k) => k.column) : [];
+      stage.kind === "project"
+        ? stage.columns.flatMap((c, i) => (stage.values[i] ? operandColumns(stage.values[i]) : [c]))
+        : stage.kind === "order"
+          ? stage.keys.map((k) => k.column)
+          : [];
     const missing = named.find((c) => !known.has(c.split(".")[0] as string));
     if (missing) throw unresolved(stage.kind === "order" ? "order by" : stage.kind, "scalar", missing);
     if (stage.kind === "project") {
@@ -156,7 +172,8 @@ export function queryLogAnalytics(ctx: RouteContext): RouteResult {
     );
   }
   if (!scope.tableExists(table)) throw unresolved(query.stages[0]?.kind ?? "where", "table or column", table);
-  checkColumns(query, table);
+  const present = scope.columns(table);
+  checkColumns(query, present);
   const { from, to } = window(body.timespan, now);
   const rows = scope
     .events(table)
@@ -165,9 +182,9 @@ export function queryLogAnalytics(ctx: RouteContext): RouteResult {
       return at >= from && at <= to;
     })
     .map((e) => auditRow(table, world, e));
-  const result = runKql(query, rows);
+  const result = runKql(query, rows, (column) => present.has(column));
   const schema = AUDIT_TABLE_COLUMNS[table];
-  const columns = (result.columns ?? schema.map(([name]) => name)).map((name) => ({
+  const columns = (result.columns ?? schema.map(([name]) => name).filter((name) => present.has(name))).map((name) => ({
     name,
     type: schema.find(([n]) => n === name)?.[1] ?? "string",
   }));

@@ -89,6 +89,27 @@ describe("Key Vault audit events in Log Analytics", () => {
     });
   });
 
+  it("AzureDiagnostics has a Key Vault column only once an event with it arrived; column_ifexists() answers either way", async () => {
+    const { query, store } = sandbox();
+    store.update((w) => w.auditEvents?.forEach((e) => delete e.upn));
+    const plain = await query("AzureDiagnostics | project identity_claim_upn_s");
+    expect(plain.body.error?.innererror).toEqual({
+      code: "SEM0100",
+      message: "'project' operator: Failed to resolve scalar expression named 'identity_claim_upn_s'",
+    });
+    const guarded = await query(
+      'AzureDiagnostics | where OperationName == "KeyDelete" | project OperationName, identity_claim_upn_s = column_ifexists("identity_claim_upn_s", ""), httpStatusCode_d = column_ifexists("httpStatusCode_d", real(null))',
+    );
+    expect(guarded.status).toBe(200);
+    const [table] = guarded.body.tables;
+    expect(table?.columns.map((c) => c.name)).toEqual(["OperationName", "identity_claim_upn_s", "httpStatusCode_d"]);
+    expect(table?.rows[0]).toEqual(["KeyDelete", "", 200]);
+    // A project-less query lists only the columns the table has.
+    const all = await query("AzureDiagnostics | take 1");
+    expect(all.body.tables[0]?.columns.map((c) => c.name)).not.toContain("identity_claim_upn_s");
+    expect(all.body.tables[0]?.columns.map((c) => c.name)).toContain("identity_claim_appid_g");
+  });
+
   it("any other table is answered as not simulated", async () => {
     const { query } = sandbox();
     const answer = await query("AzureActivity | take 1");
