@@ -61,8 +61,11 @@ describe.concurrent("a container group's key, repaired from the CLI", () => {
       expect(result.stdout).toContain("[ok] Verify the container group can use its key");
       expect(result.stdout).toContain(" succeeded.");
       // Every line of the run speaks of the group, never of a registry (the blast radius names the key's other users).
-      const aboutRegistry = transcript.split("\n").filter((line) => /registr/i.test(line.split("other resources")[0]!));
+      const aboutRegistry = transcript
+        .split("\n")
+        .filter((line) => /registr/i.test(line.split(/other resources? read/)[0]!));
       expect(aboutRegistry).toEqual([]);
+      expect(transcript).not.toMatch(/\b1 other resources\b/);
       expect(await groupHealthy(sandbox)).toBe(true);
       const after = await sandbox.json<GroupDiagnosisJson>(["diagnose", "--id", id]);
       expect(after.body.healthy, JSON.stringify(after.body.findings)).toBe(true);

@@ -61,7 +61,7 @@ export async function sharedKeyNote(
   if (!ids || ids.length === 0) return null;
   const lines = [
     "",
-    `The same key is read by ${ids.length} other resources; they are broken too until it is fixed:`,
+    `The same key is read by ${ids.length === 1 ? "1 other resource; it is" : `${ids.length} other resources; they are`} broken too until it is fixed:`,
     ...ids.slice(0, 10).map((id) => `  ${id}`),
     ...(ids.length > 10 ? [`  … and ${ids.length - 10} more: acr-cmk scan`] : []),
     "",

@@ -209,7 +209,7 @@ export function renderContainerGroupText(report: ContainerGroupReport): string {
   if (report.sharedWith.length > 0) {
     lines.push(
       "",
-      `${report.sharedWith.length} other resources read the same key:`,
+      `${report.sharedWith.length === 1 ? "1 other resource reads" : `${report.sharedWith.length} other resources read`} the same key:`,
       ...report.sharedWith.slice(0, 20).map((id) => `  ${id}`),
     );
     if (report.sharedWith.length > 20)

@@ -75,7 +75,7 @@ async function annotate(
   }
   return {
     ...plan,
-    before: `${plan.before}. ${others.length} other resources read this key: ${describeResources(others)}`,
+    before: `${plan.before}. ${others.length === 1 ? "1 other resource reads" : `${others.length} other resources read`} this key: ${describeResources(others)}`,
     blastRadius,
   };
 }

@@ -168,7 +168,10 @@ export function GroupHome({
       ))}
       {shared ? (
         <Text dimColor wrap="truncate-end">
-          {report.sharedWith.length} other resources read the same key
+          {report.sharedWith.length === 1
+            ? "1 other resource reads"
+            : `${report.sharedWith.length} other resources read`}{" "}
+          the same key
         </Text>
       ) : null}
       <Text> </Text>
