@@ -239,8 +239,15 @@ describe("two acr-cmk slack replicas on one storage account", () => {
       () => [a, b].every((r) => announcedEnd(r.home, run.runId)),
       PATIENCE_MS,
     );
-    expect(thread().filter((text) => text.startsWith("Run ended"))).toHaveLength(1);
-    expect(thread().filter((text) => text.includes("approval needed"))).toHaveLength(1);
+    // On failure, the whole thread: which replica said what twice is the clue.
+    expect(
+      thread().filter((text) => text.startsWith("Run ended")),
+      thread().join("\n"),
+    ).toHaveLength(1);
+    expect(
+      thread().filter((text) => text.includes("approval needed")),
+      thread().join("\n"),
+    ).toHaveLength(1);
     // The recovery makes one write (the key's recovery): a double click did not make it twice.
     expect(fileStore(s.stateFile).read().counters.writes).toBe(CLEAN_RUN_WRITES);
   });
