@@ -65,11 +65,26 @@ afterAll(async () => {
   await px?.close();
 });
 
+/**
+ * Whether the rotation waits for the registry to pick its new key version up depends on the wall time between the
+ * rotation and the check (the two modes run side by side, the cloud one slower under load): waited or not, the wait
+ * step ended well; every other step must match exactly.
+ */
+function pickupTimed<T extends { run: { steps: string[] } }>(steps: T[]): T[] {
+  return steps.map((s) => ({
+    ...s,
+    run: {
+      ...s.run,
+      steps: s.run.steps.map((step) => step.replace(/^wait-pickup:(done|skipped)$/, "wait-pickup:ended")),
+    },
+  }));
+}
+
 describe("revoke → restore → rotate in cloud mode through the proxy", () => {
   for (const { method, init } of CASES) {
     it(`${init.join(" ") || "default"}: revoke --method ${method}, restore, rotate end as in sandbox mode`, async () => {
       const [reference, cloud] = await Promise.all([inSandboxMode(method, init), inCloudMode(px, method, init)]);
-      expect(cloud.steps, cloud.transcript).toEqual(reference);
+      expect(pickupTimed(cloud.steps), cloud.transcript).toEqual(pickupTimed(reference));
       // The round trip really went somewhere: revoked (unhealthy), then healthy again after restore and rotate.
       expect(cloud.steps.map((s) => s.truth.registries[0]?.healthy)).toEqual([false, true, true]);
       expect(cloud.steps.map((s) => s.run.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
