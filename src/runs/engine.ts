@@ -15,13 +15,14 @@ import { registryKey } from "./registry-lock.js";
 import { ENGINE_ACTOR, journalOf, type Clock, type Journal } from "./run-journal.js";
 import { RunOwnership } from "./run-ownership.js";
 import { assertSamePlace } from "./run-place.js";
-import { hasEnded } from "./run-status.js";
+import { endedAsStored, hasEnded } from "./run-status.js";
 import type { RunRecord } from "./run-store.js";
 import type { RunBackend, RunRecordStore } from "./store.js";
 import { isSettled } from "./run-view.js";
 import {
   RunRefused,
   type AuditEntry,
+  type ResumeOptions,
   type RunEngine,
   type RunRevision,
   type RunSummary,
@@ -64,12 +65,6 @@ const DEFAULT_LOCK_TTL_MS = 60_000;
 function defaultRunId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${stamp}-${randomBytes(3).toString("hex")}`;
-}
-
-/** The machine of a stored run has ended: it reached a final state, or the runbook crashed. */
-function machineEnded(record: RunRecord): boolean {
-  const snapshot = record.snapshot as { status?: string } | null;
-  return snapshot?.status === "done" || record.crashed !== undefined;
 }
 
 export class SqliteRunEngine implements RunEngine, SharedRuns {
@@ -163,7 +158,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return this.live.launch(record, definition, lockKey, undefined, params.hints);
   }
 
-  async resume(runId: string, by: string, options: { selfApprove?: boolean } = {}): Promise<RunView> {
+  async resume(runId: string, by: string, options: ResumeOptions = {}): Promise<RunView> {
     this.assertOpen();
     const running = this.live.get(runId);
     if (running && this.live.stillOurs(running)) {
@@ -342,18 +337,23 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return run;
   }
 
-  private pickUp(runId: string, by: string, options: { askAgain: boolean; selfApprove?: boolean }): RunView {
-    const record = this.store.get(runId);
-    if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
-    // A run closed without its machine (aborted after its sandbox was gone) has ended too.
-    if ((record.snapshot !== null && machineEnded(record)) || hasEnded(record.status)) return record.view;
-    const definition = this.definitionOf(record.runbook, record.target);
-    assertSamePlace(runId, record.place, this.options.azure.place);
-    this.assertSubscription(runId, record.target);
+  private pickUp(runId: string, by: string, options: ResumeOptions & { askAgain: boolean }): RunView {
+    const seen = this.store.get(runId);
+    if (!seen) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
+    if (endedAsStored(seen)) return seen.view;
+    const definition = this.definitionOf(seen.runbook, seen.target);
+    assertSamePlace(runId, seen.place, this.options.azure.place);
+    this.assertSubscription(runId, seen.target);
+    const lockKey = registryKey(seen.target);
+    this.ownership.lock(lockKey, runId, seen.target, { handOver: !options.abandonedOnly });
+    // Read again under the lock: its holder may have moved it on since (asked for approval, ended it); go on from there.
+    const record = this.store.get(runId) ?? seen;
+    if (endedAsStored(record)) {
+      this.ownership.release(lockKey, runId);
+      return record.view;
+    }
     // A run stored before places were recorded acts where it is picked up from now on, and stays there.
     record.place ??= this.options.azure.place;
-    const lockKey = registryKey(record.target);
-    this.ownership.lock(lockKey, runId, record.target);
     if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
     if (options.askAgain) this.ledger.askAgainIfExpired(record);
     this.write(

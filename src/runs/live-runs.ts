@@ -245,16 +245,9 @@ export class LiveRuns {
       record.visited = [...record.visited, facts.value];
       run.lastValue = facts.value;
     }
-    if (facts.tags.includes("change") && (!run.change || run.change.stateId !== facts.value)) {
+    const startsChange = facts.tags.includes("change") && (!run.change || run.change.stateId !== facts.value);
+    if (startsChange) {
       run.change = { stateId: facts.value, errorBefore: JSON.stringify(context.lastError), requestIds: [] };
-      this.o.write(
-        { runId: record.id, actor: run.lastApprovedBy ?? record.requester, action: "change-start", outcome: "started" },
-        {
-          step: facts.value,
-          title: run.definition.steps.find((step) => step.id === facts.value)?.title ?? facts.value,
-          resumed: !entered,
-        },
-      );
     }
 
     if (facts.tags.includes("approval") && context.pendingApproval) {
@@ -289,6 +282,18 @@ export class LiveRuns {
     const wasEnded = hasEnded(record.status);
     record.status = record.view.status;
     if (!this.saved(run)) return;
+    // Audited once the run is stored at the change: a process killed after this line leaves a run stored as working
+    // (a replica's sweep picks it up), never one stored as waiting for an approval its trail says was given.
+    if (startsChange) {
+      this.o.write(
+        { runId: record.id, actor: run.lastApprovedBy ?? record.requester, action: "change-start", outcome: "started" },
+        {
+          step: facts.value,
+          title: run.definition.steps.find((step) => step.id === facts.value)?.title ?? facts.value,
+          resumed: !entered,
+        },
+      );
+    }
 
     const ended = facts.final || run.crashed !== undefined;
     if (ended && !wasEnded) {

@@ -60,13 +60,17 @@ export class RunOwnership {
     }
   }
 
-  /** Takes the lock on `target` (its `key`) for `runId`, or refuses with who holds it and how to go on. */
-  lock(key: string, runId: string, target: RunTarget): void {
+  /**
+   * Takes the lock on `target` (its `key`) for `runId`, or refuses with who holds it and how to go on. With
+   * `handOver` (a person acting on the run), a live holder's run that waits for a person is taken from it.
+   */
+  lock(key: string, runId: string, target: RunTarget, options: { handOver?: boolean } = {}): void {
+    const handOver = options.handOver ?? true;
     const result = this.locks.acquire(key, runId, {
       // Read inside the lock's transaction. A holder that was about to start a change finds its lock gone before the
       // Azure write leaves (beforeWrite), so the change never runs in two places.
       takeOver: (holder) => {
-        const stored = holder.runId === runId ? this.store.get(runId) : undefined;
+        const stored = handOver && holder.runId === runId ? this.store.get(runId) : undefined;
         return stored !== undefined && waitsForPerson({ status: stored.status, error: stored.view.error });
       },
     });

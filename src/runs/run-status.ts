@@ -1,5 +1,6 @@
 // What a run's status means for the people and processes around it. Decided here only, so the engine, the terminal,
 // Slack and the plain driver cannot disagree about whether a run has ended or waits for someone.
+import type { RunRecord } from "./run-store.js";
 import type { RunStatus, RunView } from "./types.js";
 
 /** Statuses a run never leaves: it takes no more events. ("failed" is not one: a run stopped at an error can RETRY.) */
@@ -7,6 +8,15 @@ export const ENDED_STATUSES: readonly RunStatus[] = ["succeeded", "unrecoverable
 
 export function hasEnded(status: RunStatus): boolean {
   return ENDED_STATUSES.includes(status);
+}
+
+/**
+ * A stored run that takes no more events: its machine reached a final state or crashed, or it was closed without its
+ * machine (aborted after its sandbox was gone).
+ */
+export function endedAsStored(record: Pick<RunRecord, "snapshot" | "crashed" | "status">): boolean {
+  const snapshot = record.snapshot as { status?: string } | null;
+  return (snapshot !== null && (snapshot.status === "done" || record.crashed !== undefined)) || hasEnded(record.status);
 }
 
 /** The run has ended or stopped at an error: nothing moves it until a person acts (or nothing ever will). */

@@ -166,10 +166,19 @@ export interface SharedRuns {
   claims?: { claimOnce(key: string, value?: string): boolean; claimedValue(key: string): string | undefined };
 }
 
+export interface ResumeOptions {
+  /** The person resuming allows self-approval for this session (local `--yes`). */
+  selfApprove?: boolean;
+  /**
+   * Pick the run up only if nobody drives it (its holder's lock lapsed or its process is gone). A person resuming may
+   * take over a run that waits for them from a live process; a replica sweeping for abandoned runs must not.
+   */
+  abandonedOnly?: boolean;
+}
+
 export interface RunEngine {
   start(params: StartRunParams): Promise<RunView>;
-  /** `selfApprove`: the person resuming allows self-approval for this session (local `--yes`). */
-  resume(runId: string, by: string, options?: { selfApprove?: boolean }): Promise<RunView>;
+  resume(runId: string, by: string, options?: ResumeOptions): Promise<RunView>;
   approve(runId: string, by: string, options?: { fingerprint?: string; confirmation?: string }): Promise<RunView>;
   reject(runId: string, by: string, reason: string): Promise<RunView>;
   retry(runId: string, by: string): Promise<RunView>;

@@ -51,7 +51,8 @@ export class RunTakeover {
         if (!now || !needsDriver(now)) continue;
         try {
           const since = new Date().toISOString();
-          await this.options.engine.resume(run.id, TAKEOVER_ACTOR);
+          // Only a run nobody drives: a live replica that just asked a person keeps its run.
+          await this.options.engine.resume(run.id, TAKEOVER_ACTOR, { abandonedOnly: true });
           // Resuming a run this replica drives already changes nothing; a run picked up is audited as resumed.
           if (!this.resumedSince(run.id, since)) continue;
           taken.push(run.id);

@@ -1,6 +1,7 @@
 // Two processes on one ACR_CMK_HOME (the Slack app and `acr-cmk runs abort`, or two apps): a run that waits for a
 // person may be moved by either; the one that drove it before lets go and never acts on its stale copy.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import type { RunRecordStore } from "../../src/runs/store.js";
 import type { RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
 import { fakeVault } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
@@ -60,6 +61,43 @@ describe("a run moved by another process", () => {
     expect((await slack.settled(run.id)).status).toBe("succeeded");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
     expect(slack.auditTrail(run.id).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
+  });
+
+  it("a sweep for abandoned runs does not take a run from a live engine that waits for a person", async () => {
+    const vault = fakeVault();
+    const first = engineFor(vault);
+    const run = await waitingRun(first);
+    const other = engineFor(vault);
+    await expect(other.resume(run.id, "acr-cmk", { abandonedOnly: true })).rejects.toMatchObject({ reason: "locked" });
+    const actions = first.auditTrail(run.id).map((entry) => entry.action);
+    expect(actions).not.toContain("lock-handover");
+    expect(actions).not.toContain("run-resume");
+    // The engine that asked still drives it.
+    await first.approve(run.id, "bob", { fingerprint: "fp-deleted" });
+    expect((await first.settled(run.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+  });
+
+  it("a run picked up from a copy read before its holder moved it on goes on from where it stands now", async () => {
+    const vault = fakeVault();
+    const first = engineFor(vault);
+    const run = await waitingRun(first);
+    const other = engineFor(vault);
+    const store = (other as unknown as { store: RunRecordStore }).store;
+    // What `other` read just before `first` moved the run on: still waiting for the approval.
+    const stale = store.get(run.id)!;
+    await first.approve(run.id, "bob", { fingerprint: "fp-deleted" });
+    expect((await first.settled(run.id)).status).toBe("awaiting-input");
+    vi.spyOn(store, "get").mockReturnValueOnce(stale);
+
+    const picked = await other.resume(run.id, "oncall");
+    expect(picked.status).toBe("awaiting-input");
+    expect(store.get(run.id)!.status).toBe("awaiting-input");
+    const requests = other.auditTrail(run.id).filter((entry) => entry.action === "approval-requested");
+    expect(requests).toHaveLength(1);
+    await other.input(run.id, "alice", "skip");
+    expect((await other.settled(run.id)).status).toBe("succeeded");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
   });
 
   it("a run that is busy with a change is not taken over", async () => {
