@@ -3,12 +3,7 @@
 // (a resource-context query on the vault: https://learn.microsoft.com/en-us/azure/azure-monitor/logs/api/azure-resource-queries).
 import { z } from "zod";
 import { callAzure } from "../errors.js";
-import type {
-  ActivityEventInfo,
-  DiagnosticSettingInfo,
-  ResourceChangeInfo,
-  TimelineReads,
-} from "../timeline-types.js";
+import type { ActivityEventInfo, DiagnosticSettingInfo, ResourceChangeInfo, TimelineReads } from "../timeline-types.js";
 import type { SdkClients, TimelineClients } from "./clients.js";
 import { keyVaultAuditOperation } from "./key-vault-audit.js";
 
