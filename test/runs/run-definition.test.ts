@@ -23,7 +23,14 @@ const group = { subscriptionId: "s", resourceGroup: "rg", containerGroup: "ci-x"
 const registry = { subscriptionId: "s", resourceGroup: "rg", registry: "r" };
 
 function definition(id: RunbookDefinition["id"], withGroupForm: boolean): RunbookDefinition {
-  const base = { id, title: id, summary: id, machine: {}, actors: () => ({}), steps: [] } as unknown as RunbookDefinition;
+  const base = {
+    id,
+    title: id,
+    summary: id,
+    machine: {},
+    actors: () => ({}),
+    steps: [],
+  } as unknown as RunbookDefinition;
   return withGroupForm ? { ...base, containerGroup: { ...base, title: `${id} (group)` } } : base;
 }
 
