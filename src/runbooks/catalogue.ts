@@ -3,15 +3,24 @@
 // entry here. It sits below every other room and imports nothing: the diagnosis names runbooks but may not import
 // the machines (they import it), and the drivers reach it without loading a machine.
 
-/** Every runbook, in the order lists show them (`acr-cmk runbooks`, the terminal's picker, usage errors). */
+/**
+ * What a run can be for: a container registry, or an ACI container group encrypted with a customer-managed key (its
+ * encryption is fixed when it is deployed: only a runbook that repairs the key itself can help it).
+ */
+export type RunbookTargetKind = "registry" | "container-group";
+
+/**
+ * Every runbook, in the order lists show them (`acr-cmk runbooks`, the terminal's picker, usage errors), with the
+ * targets it takes: a runbook that takes container groups has a container-group form among the machines.
+ */
 export const RUNBOOK_CATALOGUE = [
-  { id: "key-deleted", title: "Recover a deleted key or key vault" },
-  { id: "identity-removed", title: "Restore the registry's encryption identity" },
-  { id: "firewall-403", title: "Let the registry through the key vault firewall" },
-  { id: "revoke", title: "Revoke the registry's access to its key" },
-  { id: "restore", title: "Restore the registry's access to its key" },
-  { id: "rotate", title: "Rotate the registry's key" },
-] as const satisfies ReadonlyArray<{ id: string; title: string }>;
+  { id: "key-deleted", title: "Recover a deleted key or key vault", targets: ["registry", "container-group"] },
+  { id: "identity-removed", title: "Restore the registry's encryption identity", targets: ["registry"] },
+  { id: "firewall-403", title: "Let the registry through the key vault firewall", targets: ["registry"] },
+  { id: "revoke", title: "Revoke the registry's access to its key", targets: ["registry"] },
+  { id: "restore", title: "Restore the registry's access to its key", targets: ["registry", "container-group"] },
+  { id: "rotate", title: "Rotate the registry's key", targets: ["registry"] },
+] as const satisfies ReadonlyArray<{ id: string; title: string; targets: readonly RunbookTargetKind[] }>;
 
 export type RunbookId = (typeof RUNBOOK_CATALOGUE)[number]["id"];
 
@@ -44,6 +53,13 @@ export function isRunbookId(id: string): id is RunbookId {
 
 export function isShortcutRunbook(id: string): id is ShortcutRunbookId {
   return (SHORTCUT_RUNBOOKS as readonly string[]).includes(id);
+}
+
+/** The runbooks that take `kind` of target, in catalogue order. */
+export function runbooksTaking(kind: RunbookTargetKind): RunbookId[] {
+  return RUNBOOK_CATALOGUE.filter((entry) => (entry.targets as readonly RunbookTargetKind[]).includes(kind)).map(
+    (entry) => entry.id,
+  );
 }
 
 export function runbookTitle(id: RunbookId): string {

@@ -12,11 +12,10 @@ import { queryLogAnalytics } from "./http/log-analytics.js";
 import { errorBody, ServiceError, type ErrorStyle } from "./http/problems.js";
 import { handleRegistryDataPlane } from "./http/registry-data-plane.js";
 import { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
-import { recordChanges } from "./change-log.js";
-import { applyTimeEffects, worldNow } from "./clock.js";
+import { recordChanges, type ChangeCaller } from "./change-log.js";
 import { openResponseLog, userAgentOf } from "./response-log.js";
 import type { WorldStore } from "./store.js";
-import type { World } from "./world.js";
+import { snapshotOf } from "./world-draft.js";
 
 export { SandboxNetworkError, type SandboxRequest, type SandboxResponse } from "./http/wire.js";
 
@@ -113,11 +112,23 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/** The world as a write would find it: time's own effects (auto-rotation, retention) are nobody's change. */
-function worldBefore(store: WorldStore): World {
-  const world = structuredClone(store.read());
-  applyTimeEffects(world, worldNow(world));
-  return world;
+/**
+ * The store a write request's route works on: each update records what it changed as made by `caller`, compared with
+ * the world it found under the same lock, so a change another process made before the lock was taken is not this
+ * request's. The world an update finds has time's own effects (auto-rotation, retention) applied: nobody's change.
+ */
+function recordingStore(store: WorldStore, caller: ChangeCaller): WorldStore {
+  return {
+    ...(store.path !== undefined ? { path: store.path } : {}),
+    read: () => store.read(),
+    update: (fn) =>
+      store.update((world, now) => {
+        const before = snapshotOf(world);
+        const result = fn(world, now);
+        recordChanges(before, world, caller, now);
+        return result;
+      }),
+  };
 }
 
 export function createSandboxHandler(options: { store: WorldStore; latencyMs?: number }): SandboxHandler {
@@ -209,6 +220,8 @@ function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHa
           ids,
         );
       }
+      const write = isWrite(target.service, req.method, located.path);
+      const caller = requestCaller(req.headers, ids["x-ms-request-id"] as string);
       const ctx: RouteContext = {
         method: req.method,
         url,
@@ -216,23 +229,19 @@ function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHa
         rawBody: req.body,
         path: located.path,
         linkBase: `${url.protocol}//${url.host}${target.prefix}`,
-        store,
+        // A possible write's changes are recorded with who made them.
+        store: write ? recordingStore(store, caller) : store,
       };
       try {
-        // What the world was before a possible write, so the change can be recorded with who made it.
-        const before = isWrite(target.service, req.method, located.path) ? worldBefore(store) : undefined;
         let result: RouteResult;
         if (target.service === "arm") result = handleArm(ctx);
         else if (target.service === "loganalytics") result = queryLogAnalytics(ctx);
         else if (target.service === "keyvault") result = await handleKeyVault(ctx, target.name);
         else result = handleRegistryDataPlane(ctx, target.name);
-        const wrote =
-          result.status < 300 ? isWrite(target.service, req.method, located.path) : result.refusedButChanged === true;
+        const wrote = result.status < 300 ? write : result.refusedButChanged === true;
         if (wrote) {
-          const caller = requestCaller(req.headers, ids["x-ms-request-id"] as string);
-          store.update((world, now) => {
+          store.update((world) => {
             world.counters.writes += 1;
-            if (before) recordChanges(before, world, caller, now);
           });
         }
         return toResponse(result, { ...ids, ...remainingReadsHeader(gate) });

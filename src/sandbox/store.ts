@@ -140,11 +140,23 @@ function versionOf(fd: number): string {
 }
 
 /**
- * The parsed world of each state file this process uses, with the version it was read from or written as: a request
- * reads it again only when the file changed (another command, `sandbox serve`, an edit). Frozen, because every reader
- * in the process shares it: a change goes through `update`, which works on a copy.
+ * The parsed world of the state files this process used lately, with the version each was read from or written as: a
+ * request reads it again only when the file changed (another command, `sandbox serve`, an edit). Frozen, because every
+ * reader in the process shares it: a change goes through `update`, which works on a copy. One entry per file, the
+ * latest version only, and only for the few files used last (in order of use, oldest first): a process that goes
+ * through many sandboxes (a test run's temp folders) does not keep every world it ever read.
  */
+export const KEPT_STATE_FILES = 4;
 const parsedWorlds = new Map<string, { version: string; world: World }>();
+
+function keepWorld(path: string, version: string, world: World): void {
+  parsedWorlds.delete(path);
+  parsedWorlds.set(path, { version, world });
+  for (const oldest of parsedWorlds.keys()) {
+    if (parsedWorlds.size <= KEPT_STATE_FILES) break;
+    parsedWorlds.delete(oldest);
+  }
+}
 
 /** Parts already frozen are shared with an older world: they are not walked again. */
 function deepFreeze<T>(value: T): T {
@@ -174,9 +186,8 @@ function loadWorld(path: string): World {
     // One descriptor for the look and the read: a rename over the path meanwhile cannot mix two versions.
     const version = versionOf(fd);
     const kept = parsedWorlds.get(path);
-    if (kept?.version === version) return kept.world;
-    const world = deepFreeze(parseWorld(readFileSync(fd, "utf8"), path));
-    parsedWorlds.set(path, { version, world });
+    const world = kept?.version === version ? kept.world : deepFreeze(parseWorld(readFileSync(fd, "utf8"), path));
+    keepWorld(path, version, world);
     return world;
   } catch (error) {
     if (error instanceof SandboxStateError) throw error;
@@ -225,7 +236,7 @@ function writeWorldFile(path: string, world: World): void {
     }
     throw error;
   }
-  parsedWorlds.set(path, { version, world: saved });
+  keepWorld(path, version, saved);
 }
 
 /**

@@ -6,10 +6,14 @@ import type { World } from "./world.js";
 
 type Parts = Record<string, unknown>;
 
+/** The world each draft was made from: what `snapshotOf` shares for the parts the update has not touched yet. */
+const baseOfDraft = new WeakMap<object, Parts>();
+
 /** A draft of `base`: reading a top-level part gives a private deep copy of it, made on first use. */
 export function draftOf(base: World): World {
   const parts = base as unknown as Parts;
   const draft: Parts = {};
+  baseOfDraft.set(draft, parts);
   const own = (key: string, value: unknown): void => {
     Object.defineProperty(draft, key, { value, writable: true, enumerable: true, configurable: true });
   };
@@ -37,6 +41,21 @@ export function settled(draft: World, base: World): World {
   for (const key of Object.keys(draft)) {
     const descriptor = Object.getOwnPropertyDescriptor(draft, key)!;
     out[key] = "value" in descriptor ? descriptor.value : parts[key];
+  }
+  return out as unknown as World;
+}
+
+/**
+ * A copy of `world` as it is now, which later changes to `world` leave alone: the "before" a change is compared with.
+ * For a draft, the parts not touched yet are the kept world's own (frozen) parts, not copies of a whole fleet.
+ */
+export function snapshotOf(world: World): World {
+  const parts = baseOfDraft.get(world);
+  if (!parts) return structuredClone(world);
+  const out: Parts = {};
+  for (const key of Object.keys(world)) {
+    const descriptor = Object.getOwnPropertyDescriptor(world, key)!;
+    out[key] = "value" in descriptor ? structuredClone(descriptor.value) : parts[key];
   }
   return out as unknown as World;
 }

@@ -6,6 +6,7 @@ import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { renderReportText } from "../../src/diagnosis/report-text.js";
 import { breakWorld, INCIDENT_NAMES, type IncidentName } from "../../src/sandbox/incidents.js";
 import { createWorld, DEMO_RESOURCE_GROUP, type ScenarioOptions } from "../../src/sandbox/scenarios.js";
+import { FLEET_RESOURCE_GROUP } from "../../src/sandbox/fleet-scenario.js";
 import { memoryStore } from "../../src/sandbox/store.js";
 import { worldNow } from "../../src/sandbox/clock.js";
 
@@ -144,5 +145,32 @@ describe("degrade, never fail", () => {
     expect(without.timeline).toBeUndefined();
     expect(after - mid - (mid - before)).toBe(withIt.timelineInfo?.calls);
     expect(withIt.healthy).toBe(true);
+  });
+});
+
+describe("a fleet registry's timeline", () => {
+  it("shows the changes to its own vault, not another vault's in the same resource group", async () => {
+    // Six registries on three shared keys in one resource group: acrcmkfleet06 uses kv-acr-cmk-fleet-03, the
+    // Activity Log of that resource group also holds the changes to kv-acr-cmk-fleet-02 (acrcmkfleet02's vault).
+    const store = memoryStore(createWorld({ registries: 6, keys: 3 }));
+    store.update((w, now) => {
+      breakWorld(w, "firewall-403", now, "acrcmkfleet02", { by: { actor: "bob@contoso.com", client: "cli" } });
+      breakWorld(w, "firewall-403", now, "acrcmkfleet06", { by: { actor: "alice@contoso.com", client: "cli" } });
+    });
+    const registry = Object.values(store.read().registries).find((r) => r.name === "acrcmkfleet06")!;
+    expect(registry.encryption.keyIdentifier).toMatch(/^https:\/\/kv-acr-cmk-fleet-03\./);
+    const report = await diagnoseRegistry(
+      createSandboxAzure({ store }),
+      { resourceGroup: FLEET_RESOURCE_GROUP, name: registry.name },
+      { now: () => worldNow(store.read()), missingKeyLook: FAST_LOOK },
+    );
+    const entries = report.timeline ?? [];
+    const vaultsNamed = entries.map((e) => /\/vaults\/([^/]+)/i.exec(e.resourceId)?.[1]).filter(Boolean);
+    expect(vaultsNamed.length).toBeGreaterThan(0);
+    expect(new Set(vaultsNamed)).toEqual(new Set(["kv-acr-cmk-fleet-03"]));
+    expect(entries.map((e) => e.actor)).not.toContain("bob@contoso.com");
+    expect(entries.some((e) => e.actor === "alice@contoso.com" && /kv-acr-cmk-fleet-03$/.test(e.resourceId))).toBe(
+      true,
+    );
   });
 });

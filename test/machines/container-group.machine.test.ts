@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { RUNBOOKS, runbookFor, CONTAINER_GROUP_RUNBOOK_IDS, type RunbookWithSpec } from "../../src/machines/index.js";
 import { CONTAINER_GROUP_RUNBOOKS } from "../../src/diagnosis/fleet/scan.js";
+import { runbooksTaking } from "../../src/runbooks/catalogue.js";
 import { worldNow } from "../../src/sandbox/clock.js";
 import {
   GROUP_WORLD,
@@ -38,6 +39,8 @@ function run(sb: Sandbox, definition: RunbookWithSpec) {
 describe("a container group's runbooks repair the key it was deployed with", () => {
   it("only key-deleted and restore have a container-group form, the same ones the diagnosis names for groups", () => {
     expect(CONTAINER_GROUP_RUNBOOK_IDS).toEqual(["key-deleted", "restore"]);
+    // The machines' group forms are exactly the runbooks the catalogue says take a container group.
+    expect(CONTAINER_GROUP_RUNBOOK_IDS).toEqual(runbooksTaking("container-group"));
     expect([...CONTAINER_GROUP_RUNBOOKS].sort()).toEqual([...CONTAINER_GROUP_RUNBOOK_IDS].sort());
     const group = { subscriptionId: "s", resourceGroup: "rg", containerGroup: "ci" };
     expect(runbookFor("rotate", group)).toBeUndefined();

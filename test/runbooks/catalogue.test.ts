@@ -10,6 +10,7 @@ import {
   isRunbookId,
   isShortcutRunbook,
   runbookTitle,
+  runbooksTaking,
   slackRunSubcommand,
 } from "../../src/runbooks/catalogue.js";
 
@@ -24,6 +25,11 @@ describe("runbook catalogue", () => {
     expect(RECOVERY_ORDER).toEqual(["key-deleted", "identity-removed", "restore", "firewall-403", "rotate"]);
     expect(new Set(RECOVERY_ORDER).size).toBe(RECOVERY_ORDER.length);
     expect(RECOVERY_ORDER).not.toContain("revoke");
+  });
+
+  it("says which runbooks take a container group: those that repair the key, every one takes a registry", () => {
+    expect(runbooksTaking("container-group")).toEqual(["key-deleted", "restore"]);
+    expect(runbooksTaking("registry")).toEqual(RUNBOOK_IDS);
   });
 
   it("knows its ids and nothing else", () => {

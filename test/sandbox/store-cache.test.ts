@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSandboxHandler } from "../../src/sandbox/handler.js";
 import { createWorld, fileStore, initFileStore, type World } from "../../src/sandbox/index.js";
+import { KEPT_STATE_FILES } from "../../src/sandbox/store.js";
 import { draftOf, settled } from "../../src/sandbox/world-draft.js";
 import { worldBytes } from "../../src/sandbox/world-text.js";
 import { tempDir } from "../fixtures/cli-capture.js";
@@ -77,6 +78,29 @@ describe("the world a process keeps", () => {
     expect(store.read().counters.writes).toBe(0);
     writeFileSync(path, readFileSync(path, "utf8").replace('"writes": 0', '"writes": 12'));
     expect(store.read().counters.writes).toBe(12);
+  });
+
+  it("is kept for the few state files used lately, not for every file the process ever read", () => {
+    initFileStore(path, createWorld());
+    const store = fileStore(path);
+    const first = store.read();
+    // Other sandboxes come and go (a test suite's temp folders, `--state` pointed elsewhere): the first one is read
+    // between them, so it stays kept, while each of the others is read once and left.
+    const others = Array.from({ length: KEPT_STATE_FILES * 2 }, (_, i) => join(temp.dir, `other-${i}.json`));
+    const oldest = () => fileStore(others[0]!).read();
+    let oldestWorld: World | undefined;
+    for (const other of others) {
+      initFileStore(other, createWorld());
+      fileStore(other).read();
+      oldestWorld ??= oldest();
+      expect(store.read()).toBe(first);
+    }
+    // Dropped and parsed again: the same world as a new object, which is then kept as before.
+    const reread = oldest();
+    expect(reread).not.toBe(oldestWorld);
+    expect(reread).toEqual(oldestWorld);
+    expect(oldest()).toBe(reread);
+    expect(store.read()).toBe(first);
   });
 
   it("an update that throws leaves the kept world as it was", () => {

@@ -10,7 +10,7 @@ import { keyReferenceOf, planIdentity, probeRegistry, type ProbeOptions } from "
 import { runRules, type RuleContext } from "../rules/index.js";
 import type { DiagnosisSnapshot } from "../snapshot.js";
 import type { Finding, RunbookId } from "../types.js";
-import { cliRunCommand } from "../../runbooks/catalogue.js";
+import { cliRunCommand, runbooksTaking } from "../../runbooks/catalogue.js";
 import {
   containerGroupSubject,
   groupByPath,
@@ -79,7 +79,7 @@ const REGISTRY_ONLY = new Set([
 ]);
 
 /** Runbooks whose fix is the key's, not the resource's: the only ones a container group can follow. */
-export const CONTAINER_GROUP_RUNBOOKS: ReadonlySet<RunbookId> = new Set<RunbookId>(["key-deleted", "restore"]);
+export const CONTAINER_GROUP_RUNBOOKS: ReadonlySet<RunbookId> = new Set(runbooksTaking("container-group"));
 
 /** Gone for good: nothing can make the key usable again, so a container group must be redeployed. */
 const PURGED = new Set(["KEY_PURGED", "VAULT_PURGED"]);

@@ -1,7 +1,8 @@
 // Reads the timeline's sources in parallel, once the registry and its vault are known: Resource Graph's resource
-// changes, the Activity Log of the registry's and the vault's resource groups, the vault's diagnostic settings and its
-// audit events (in whichever Log Analytics table the settings send them to). A source that fails is a note in the timeline (which one, why, the role that would allow it), never
-// a failure of the diagnosis.
+// changes, the Activity Log of the registry's and the vault's resource groups (the events on their resources), the
+// vault's diagnostic settings and its audit events (in whichever Log Analytics table the settings send them to). A
+// source that fails is a note in the timeline (which one, why, the role that would allow it), never a failure of the
+// diagnosis.
 import { isAzureFailure, type CallOptions, type CmkAzure } from "../../azure/types.js";
 import {
   AUDIT_TABLES,
@@ -23,6 +24,31 @@ export interface TimelineTarget {
   /** Known once the vault (live or deleted) was found. */
   vaultId?: string;
   vaultResourceGroup?: string;
+}
+
+/** A role assignment on a subscription or a resource group: it reaches every resource below, the vault included. */
+const INHERITED_ROLE_ASSIGNMENT =
+  /^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?\/providers\/microsoft\.authorization\/roleassignments\/[^/]+$/;
+
+/**
+ * Is an Activity Log event's resource one the registry's timeline is about: the registry, its identities, its key's
+ * vault (by resource id, or by name while only the name is known), what hangs below them (the vault's diagnostic
+ * settings, a role assignment on the vault or its key), or a role assignment inherited from above? Whole ids and
+ * whole segments, case-insensitively: the Activity Log is read by resource group, and in a fleet the group also
+ * holds the other registries' vaults (kv-acr-cmk-fleet-02 beside kv-acr-cmk-fleet-03).
+ */
+export function concernsTarget(resourceId: string, target: TimelineTarget): boolean {
+  const id = resourceId.toLowerCase();
+  const own = [target.registryId, ...target.identityIds, ...(target.vaultId ? [target.vaultId] : [])];
+  if (own.some((o) => id === o.toLowerCase() || id.startsWith(`${o.toLowerCase()}/`))) return true;
+  const name = target.vaultName?.toLowerCase();
+  if (name && !target.vaultId) {
+    const segments = id.split("/");
+    const at = segments.findIndex((s, i) => s === "vaults" && segments[i - 1] === "microsoft.keyvault");
+    if (at >= 0 && segments[at + 1] === name) return true;
+  }
+  if (name && id.endsWith(`/deletedvaults/${name}`)) return true;
+  return INHERITED_ROLE_ASSIGNMENT.test(id);
 }
 
 export interface GatheredSources {
@@ -128,7 +154,7 @@ export async function gatherSources(
   unique.push(outcome.status);
   return {
     changes: changesRead ?? [],
-    activity: activityRead.flatMap((a) => a ?? []),
+    activity: activityRead.flatMap((a) => a ?? []).filter((event) => concernsTarget(event.resourceId, target)),
     settings: settingsRead,
     audit: outcome.rows,
     statuses: unique,
