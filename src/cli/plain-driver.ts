@@ -133,7 +133,7 @@ function describeApproval(printer: PlainPrinter, view: RunView): void {
 export async function drivePlain(options: PlainDriverOptions): Promise<RunView> {
   const { engine, runId } = options;
   const printer = new PlainPrinter(options.out, options.waits);
-  const first = engine.get(runId);
+  const first = await engine.get(runId);
   if (first) {
     printer.header(first);
     printer.update(first);
@@ -172,7 +172,7 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
               `An approver continues the run with: ${options.invocation} runs resume ${runId} --yes [--as <approver>]`,
             );
           }
-          return engine.get(runId) ?? view;
+          return (await engine.get(runId)) ?? view;
         }
         continue;
       }

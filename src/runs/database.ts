@@ -135,3 +135,31 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
     throw error;
   }
 }
+
+/** One asynchronous unit at a time per connection: a second would otherwise join the first one's transaction. */
+const units = new WeakMap<DatabaseSync, Promise<unknown>>();
+
+/**
+ * BEGIN IMMEDIATE around `work`, which may await (the store's calls are promises). Statements other code of this
+ * process sends meanwhile on the same connection join the transaction; its own units wait their turn.
+ */
+export function inTransactionAsync<T>(db: DatabaseSync, work: () => Promise<T>): Promise<T> {
+  const previous = units.get(db) ?? Promise.resolve();
+  const unit = previous.then(async () => {
+    if (db.isTransaction) return work();
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await work();
+      db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+  });
+  units.set(
+    db,
+    unit.catch(() => undefined),
+  );
+  return unit;
+}

@@ -31,40 +31,40 @@ export class RunOwnership {
    * or choose is active too, even when no process drives it (the CLI exited, Slack waits for an approver): a second
    * run would change the state that request was computed from. Such a request lapses with the approval TTL.
    */
-  refuseWhileAnotherRunIsActive(key: string, now: Date, driven: Iterable<DrivenRun>): void {
+  async refuseWhileAnotherRunIsActive(key: string, now: Date, driven: Iterable<DrivenRun>): Promise<void> {
     // A run this process drives holds its registry until its machine ends: one stopped at an error waits for RETRY.
     for (const run of driven) {
       if (!run.stopped && registryKey(run.record.target) === key && !run.endedNow()) {
         throw this.busyWith(run.record.id, run.record.status, run.record.requester, run.record.place);
       }
     }
-    for (const run of this.store.list()) {
+    for (const run of await this.store.list()) {
       if (registryKey(run.target) !== key) continue;
       if (run.status !== "awaiting-approval" && run.status !== "awaiting-input") continue;
-      const stored = this.store.get(run.id);
+      const stored = await this.store.get(run.id);
       if (requestLapsesAt(stored?.approval, run.updatedAt, this.approvalTtlMs).getTime() > now.getTime())
         throw this.busyWith(run.id, run.status, run.requester, stored?.place);
     }
   }
 
   /** Takes the registry's lock for `runId`, or refuses with who holds it and how to go on. */
-  lock(key: string, runId: string): void {
-    const result = this.locks.acquire(key, runId, {
+  async lock(key: string, runId: string): Promise<void> {
+    const result = await this.locks.acquire(key, runId, {
       // Read inside the lock's transaction. A holder that was about to start a change finds its lock gone before the
       // Azure write leaves (beforeWrite), so the change never runs in two places.
-      takeOver: (holder) => {
-        const stored = holder.runId === runId ? this.store.get(runId) : undefined;
+      takeOver: async (holder) => {
+        const stored = holder.runId === runId ? await this.store.get(runId) : undefined;
         return stored !== undefined && waitsForPerson({ status: stored.status, error: stored.view.error });
       },
     });
     if (result.acquired) {
       if (result.handedOver) {
-        this.write(
+        await this.write(
           { runId, actor: ENGINE_ACTOR, action: "lock-handover", outcome: "taken over while waiting for a person" },
           { ownerPid: result.takenOverFrom?.ownerPid, ownerHost: result.takenOverFrom?.ownerHost },
         );
       } else if (result.takenOverFrom && result.takenOverFrom.runId !== runId) {
-        this.write(
+        await this.write(
           { runId, actor: ENGINE_ACTOR, action: "lock-takeover", outcome: "stale lock taken over" },
           {
             from: result.takenOverFrom.runId,
@@ -86,17 +86,17 @@ export class RunOwnership {
   }
 
   /** Whether this process still holds `key` (keeping it alive). */
-  holds(key: string): boolean {
-    return this.locks.heartbeat([key]).length === 0;
+  async holds(key: string): Promise<boolean> {
+    return (await this.locks.heartbeat([key])).length === 0;
   }
 
   /** Keeps these locks alive; returns the ones another process took over. */
-  heartbeat(keys: string[]): string[] {
+  heartbeat(keys: string[]): Promise<string[]> {
     return this.locks.heartbeat(keys);
   }
 
-  release(key: string, runId: string): void {
-    this.locks.release(key, runId);
+  release(key: string, runId: string): Promise<void> {
+    return this.locks.release(key, runId);
   }
 
   private busyWith(runId: string, status: RunStatus, requester: string, place?: RunPlace): RunRefused {

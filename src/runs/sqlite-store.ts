@@ -1,7 +1,7 @@
 // The local store: one node:sqlite file in ACR_CMK_HOME holds runs, locks and the audit chain for this machine.
 import { join } from "node:path";
 import { AuditLog } from "./audit-log.js";
-import { DATABASE_FILE, inTransaction, openRunDatabase } from "./database.js";
+import { DATABASE_FILE, inTransactionAsync, openRunDatabase } from "./database.js";
 import { RegistryLocks } from "./registry-lock.js";
 import { RunStore } from "./run-store.js";
 import type { RunBackend } from "./store.js";
@@ -18,14 +18,15 @@ export function openSqliteBackend(home: string): RunBackend {
     runs: new RunStore(db),
     audit: new AuditLog(db),
     locks: (ttlMs, now) => new RegistryLocks(db, ttlMs, now),
-    exclusive: (work) => inTransaction(db, work),
-    claimOnce: (key, value = "") => {
+    // One transaction, whatever the scope: SQLite's write lock spans the file, so no other process decides meanwhile.
+    exclusive: (_scope, work) => inTransactionAsync(db, work),
+    claimOnce: async (key, value = "") => {
       const result = claims()
         .prepare("INSERT INTO claims (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING")
         .run(key, value, new Date().toISOString());
       return Number(result.changes) === 1;
     },
-    claimedValue: (key) =>
+    claimedValue: async (key) =>
       (claims().prepare("SELECT value FROM claims WHERE key = ?").get(key) as { value: string } | undefined)?.value,
     operations: () => 0,
     close: () => db.close(),

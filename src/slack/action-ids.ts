@@ -44,7 +44,16 @@ export type RegistryValue = z.infer<typeof registryValue>;
 export type RunValue = z.infer<typeof runValue>;
 
 /** Where a modal was opened from, so its submission can answer in the same place. */
-export const modalMetadata = approvalValue.extend({ c: z.string().min(1).max(40), t: z.string().max(40).optional() });
+/**
+ * `x`: what the approver must type back (the registry name, or with `n` the number of resources affected), carried in
+ * the modal so the submission is checked before its acknowledgement, without a store call. The engine checks it again.
+ */
+export const modalMetadata = approvalValue.extend({
+  c: z.string().min(1).max(40),
+  t: z.string().max(40).optional(),
+  x: z.string().max(100).optional(),
+  n: z.literal(1).optional(),
+});
 export type ModalMetadata = z.infer<typeof modalMetadata>;
 
 /** Same for a modal about the run as a whole (Abort), not one approval. */

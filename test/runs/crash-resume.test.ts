@@ -124,7 +124,7 @@ describe("crash right after each Azure write, then resume in a new engine", () =
         expect(writes, `${label}: no change repeated`).toBe(refWrites);
         expect(registryHealthy(store, target), label).toBe(refHealthy);
         expect(store.read().counters.purgeRequests, label).toBe(0);
-        expect(second.verifyAudit().ok, label).toBe(true);
+        expect((await second.verifyAudit()).ok, label).toBe(true);
       }
       crashPoints.push({ run: `${c.runbook}${c.incident ? `/${c.incident}` : ""}`, writes: refWrites });
     });

@@ -27,20 +27,20 @@ describe("a run moved by another process", () => {
     await cli.resume(run.id, "oncall");
     expect((await cli.abort(run.id, "oncall", "handled by hand")).status).toBe("aborted");
 
-    const revision = slack.revisions([run.id]).get(run.id);
+    const revision = (await slack.revisions([run.id])).get(run.id);
     expect(revision?.status).toBe("aborted");
     expect(revision?.updatedAt).not.toBe(run.updatedAt);
     // The stale copy is let go of when it is next looked at; its subscribers learn what happened.
-    expect(slack.reload(run.id)?.status).toBe("aborted");
+    expect((await slack.reload(run.id))?.status).toBe("aborted");
     expect(seen.map((view) => view.status)).toEqual(["aborted"]);
     await expect(slack.approve(run.id, "bob", { fingerprint: "fp-deleted" })).rejects.toMatchObject({
       reason: "final",
     });
     expect(vault.writes).toEqual([]);
-    const actions = slack.auditTrail(run.id).map((entry) => entry.action);
+    const actions = (await slack.auditTrail(run.id)).map((entry) => entry.action);
     expect(actions).toContain("lock-handover");
     expect(actions.filter((action) => action === "approve")).toEqual([]);
-    expect(slack.verifyAudit().ok).toBe(true);
+    expect((await slack.verifyAudit()).ok).toBe(true);
   });
 
   it("an approval given through another engine runs the change there, once, and a click on the old copy is not a second run", async () => {
@@ -59,7 +59,7 @@ describe("a run moved by another process", () => {
     await slack.input(run.id, "alice", "skip");
     expect((await slack.settled(run.id)).status).toBe("succeeded");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
-    expect(slack.auditTrail(run.id).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
+    expect((await slack.auditTrail(run.id)).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
   });
 
   it("a run that is busy with a change is not taken over", async () => {
@@ -80,8 +80,11 @@ describe("a run moved by another process", () => {
   it("revisions name only the runs asked for and change when the view does", async () => {
     const engine = engineFor(fakeVault());
     const run = await waitingRun(engine);
-    expect([...engine.revisions([run.id, "no-such-run"]).keys()]).toEqual([run.id]);
-    expect(engine.revisions([run.id]).get(run.id)).toEqual({ updatedAt: run.updatedAt, status: "awaiting-approval" });
-    expect(engine.reload(run.id)).toEqual(run);
+    expect([...(await engine.revisions([run.id, "no-such-run"])).keys()]).toEqual([run.id]);
+    expect((await engine.revisions([run.id])).get(run.id)).toEqual({
+      updatedAt: run.updatedAt,
+      status: "awaiting-approval",
+    });
+    expect(await engine.reload(run.id)).toEqual(run);
   });
 });

@@ -123,7 +123,7 @@ const click = (url: string, user: string, button: Button) =>
 
 /** The run started by the slash command: its id and its message (the first top-level post after `since` calls). */
 async function startedRun(since: number): Promise<{ runId: string; channel: string; ts: string }> {
-  const runId = await waitFor("the run", () => records!.list()[0]?.id, 30_000);
+  const runId = await waitFor("the run", async () => (await records!.list())[0]?.id, 30_000);
   const post = await waitFor(
     "the run's message",
     () =>
@@ -135,17 +135,17 @@ async function startedRun(since: number): Promise<{ runId: string; channel: stri
   return { runId, channel: String(post.args.channel), ts: String(post.result!.ts) };
 }
 
-const view = (runId: string): RunView => records!.get(runId)!;
+const view = async (runId: string): Promise<RunView> => (await records!.get(runId))!;
 
 /** Clicks through the run on `urls` (round robin) until it ends: Approve for changes, "not now" for choices. */
 async function driveToEnd(run: { runId: string; channel: string; ts: string }, urls: string[]): Promise<RunView> {
   for (let turn = 0; turn < 20; turn++) {
     const current = await waitFor(
       "the run to wait for a person or end",
-      () =>
-        (["awaiting-approval", "awaiting-input"].includes(view(run.runId).status) ||
-          !["running", "waiting"].includes(view(run.runId).status)) &&
-        view(run.runId),
+      async () =>
+        (["awaiting-approval", "awaiting-input"].includes((await view(run.runId)).status) ||
+          !["running", "waiting"].includes((await view(run.runId)).status)) &&
+        (await view(run.runId)),
       60_000,
     );
     if (current.status !== "awaiting-approval" && current.status !== "awaiting-input") return current;
@@ -164,7 +164,11 @@ async function driveToEnd(run: { runId: string; channel: string; ts: string }, u
       30_000,
     );
     await click(urls[turn % urls.length]!, BOB, buttons);
-    await waitFor("the click to take effect", () => view(run.runId).updatedAt !== current.updatedAt, 60_000);
+    await waitFor(
+      "the click to take effect",
+      async () => (await view(run.runId)).updatedAt !== current.updatedAt,
+      60_000,
+    );
   }
   throw new Error("the run did not end in 20 turns");
 }
@@ -190,7 +194,7 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const run = await startedRun(since);
     const waiting = await waitFor(
       "the approval request",
-      () => view(run.runId).status === "awaiting-approval" && view(run.runId),
+      async () => (await view(run.runId)).status === "awaiting-approval" && (await view(run.runId)),
       60_000,
     );
     const approve = await waitFor(
@@ -202,19 +206,20 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
     await waitFor(
       "the change to run",
-      () => view(run.runId).updatedAt !== waiting.updatedAt && view(run.runId).status !== "running",
+      async () =>
+        (await view(run.runId)).updatedAt !== waiting.updatedAt && (await view(run.runId)).status !== "running",
       60_000,
     );
     const ended = await driveToEnd(run, [b.url, a.url]);
     expect(ended.status, JSON.stringify(ended.error ?? ended.outcome)).toBe("succeeded");
-    const approvedSteps = trail(run.runId)
+    const approvedSteps = (await trail(run.runId))
       .filter((entry) => entry.action === "approve" && entry.outcome === "approved")
       .map((entry) => entry.details.step);
     expect(new Set(approvedSteps).size).toBe(approvedSteps.length);
     expect(
-      trail(run.runId).filter((entry) => entry.action === "change-start" && entry.details.resumed === false),
+      (await trail(run.runId)).filter((entry) => entry.action === "change-start" && entry.details.resumed === false),
     ).toHaveLength(approvedSteps.length);
-    expect(records!.verifyAudit().ok).toBe(true);
+    expect((await records!.verifyAudit()).ok).toBe(true);
     // Both replicas follow the run; its thread is told each thing once.
     const thread = () => threadOf(run.ts);
     await waitFor("the end in the thread", () => thread().some((text) => text.startsWith("Run ended")), 30_000);
@@ -231,7 +236,7 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const since = slack.calls.length;
     await command(a.url, ALICE, "recover rg-acr-cmk-demo/acrcmkdemo");
     const run = await startedRun(since);
-    await waitFor("the approval request", () => view(run.runId).status === "awaiting-approval", 60_000);
+    await waitFor("the approval request", async () => (await view(run.runId)).status === "awaiting-approval", 60_000);
     const home = mkdtempSync(join(dir, "laptop-"));
     const resumed = spawnSync(
       process.execPath,
@@ -244,10 +249,12 @@ describe("two acr-cmk slack replicas on one storage account", () => {
       },
     );
     expect(resumed.stderr).not.toContain("unexpected error");
-    const approvals = trail(run.runId).filter((entry) => entry.action === "approve" && entry.outcome === "approved");
+    const approvals = (await trail(run.runId)).filter(
+      (entry) => entry.action === "approve" && entry.outcome === "approved",
+    );
     expect(approvals.length).toBeGreaterThan(0);
     expect(approvals.every((entry) => entry.actor === BOB)).toBe(true);
-    expect(trail(run.runId).map((entry) => entry.action)).toContain("lock-handover");
+    expect((await trail(run.runId)).map((entry) => entry.action)).toContain("lock-handover");
   });
 
   it("kill -9 of the replica working a step: the other takes the run over and no change is repeated", async () => {
@@ -257,7 +264,7 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const since = slack.calls.length;
     await command(a.url, ALICE, "recover rg-acr-cmk-demo/acrcmkdemo");
     const run = await startedRun(since);
-    await waitFor("the approval request", () => view(run.runId).status === "awaiting-approval", 120_000);
+    await waitFor("the approval request", async () => (await view(run.runId)).status === "awaiting-approval", 120_000);
     const approve = await waitFor(
       "the Approve button",
       () => buttonsOn(slack, run.channel, run.ts).find((button) => button.action_id === ACTION.approve),
@@ -266,12 +273,12 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     await click(a.url, BOB, approve);
     await waitFor(
       "the change to start on a",
-      () => trail(run.runId).some((entry) => entry.action === "change-start"),
+      async () => (await trail(run.runId)).some((entry) => entry.action === "change-start"),
       120_000,
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
       const said = slack.responses.map((post) => JSON.stringify(post.body).slice(0, 200));
       throw new Error(
-        `${error.message}; audit: ${trail(run.runId)
+        `${error.message}; audit: ${(await trail(run.runId))
           .map((e) => `${e.action}/${e.outcome}`)
           .join(", ")}; said: ${said.slice(-3).join(" | ")}`,
       );
@@ -281,8 +288,8 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const killedAtIso = new Date(killedAt).toISOString();
     await waitFor(
       "b to take the run over",
-      () =>
-        trail(run.runId).some(
+      async () =>
+        (await trail(run.runId)).some(
           (entry) => entry.action === "run-resume" && entry.actor === "acr-cmk" && entry.at >= killedAtIso,
         ),
       60_000,
@@ -295,6 +302,6 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     // b never showed this run before taking it over: it found the run's message through the shared store.
     await waitFor("b to tell the thread", () => threadOf(run.ts).some((text) => text.startsWith("Run ended")), 30_000);
     expect(threadOf(run.ts).filter((text) => text.startsWith("Run ended"))).toHaveLength(1);
-    expect(records!.verifyAudit().ok).toBe(true);
+    expect((await records!.verifyAudit()).ok).toBe(true);
   }, 180_000);
 });

@@ -93,9 +93,8 @@ const press = async (stdin: { write: (data: string) => void }, key: string) => {
   await new Promise((resolve) => setTimeout(resolve, 30));
 };
 
-function approvals(e: RunEngine, runId: string) {
-  return e
-    .auditTrail(runId)
+async function approvals(e: RunEngine, runId: string) {
+  return (await e.auditTrail(runId))
     .filter((entry) => entry.action === "approve")
     .map((entry) => ({ actor: entry.actor, outcome: entry.outcome }));
 }
@@ -108,7 +107,7 @@ describe("approvals at a terminal", () => {
     await until(lastFrame, (f) => f.includes("Press a to approve as alice"));
     await press(stdin, "a");
     await until(lastFrame, (f) => f.includes("Wait for the registry to pick the key up?"));
-    expect(approvals(e, id)).toEqual([{ actor: "alice", outcome: "approved" }]);
+    expect(await approvals(e, id)).toEqual([{ actor: "alice", outcome: "approved" }]);
   });
 
   it("with approvers named and the requester not among them, the engine's refusal shows who may approve and how to hand over", async () => {
@@ -127,8 +126,8 @@ describe("approvals at a terminal", () => {
     // Pressing a again does not ask the engine again: no loop of refusals.
     await press(alice.stdin, "a");
     await until(alice.lastFrame, (f) => f.includes("Not yours to approve"));
-    expect(approvals(e, id)).toEqual([{ actor: "alice", outcome: "refused: self-approval" }]);
-    expect(e.get(id)?.status).toBe("awaiting-approval");
+    expect(await approvals(e, id)).toEqual([{ actor: "alice", outcome: "refused: self-approval" }]);
+    expect((await e.get(id))?.status).toBe("awaiting-approval");
     alice.unmount();
 
     // Handed over: bob, an approver, picks the run up and approves it with a key.
@@ -136,7 +135,7 @@ describe("approvals at a terminal", () => {
     await until(bob.lastFrame, (f) => f.includes("Press a to approve as bob"));
     await press(bob.stdin, "a");
     await until(bob.lastFrame, (f) => f.includes("Wait for the registry to pick the key up?"));
-    expect(approvals(e, id).at(-1)).toEqual({ actor: "bob", outcome: "approved" });
+    expect((await approvals(e, id)).at(-1)).toEqual({ actor: "bob", outcome: "approved" });
   });
 
   it("an approver resuming someone else's run leaves that run's self-approval as it was", async () => {

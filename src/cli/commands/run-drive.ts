@@ -14,7 +14,7 @@ export async function driveRun(
   by: string,
   options: { yes: boolean; answers: string[] },
 ): Promise<number> {
-  const view = engine.get(runId);
+  const view = await engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
   if (inTerminal(ctx)) {
     // Ink and React load only when a person sits at a terminal.
@@ -22,7 +22,7 @@ export async function driveRun(
     return runInTui(ctx, engine, runId, by);
   }
   const last = await drivePlainRun(ctx, engine, runId, by, options);
-  if (ctx.globals.output === "json") printJson(ctx, { run: last, audit: engine.auditTrail(runId) });
+  if (ctx.globals.output === "json") printJson(ctx, { run: last, audit: await engine.auditTrail(runId) });
   return exitCodeForRun(last);
 }
 
@@ -36,7 +36,7 @@ export async function drivePlainRun(
   { printEnd = true }: { printEnd?: boolean } = {},
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
-  const view = engine.get(runId);
+  const view = await engine.get(runId);
   // Ctrl-C stops the run at its last saved step instead of killing the process mid-call; a second one kills.
   let onInterrupt = (): void => undefined;
   const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve));

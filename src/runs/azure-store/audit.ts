@@ -2,18 +2,29 @@
 // number: the service lets exactly one insert of a key succeed (409 for the others), so two writers can never both
 // link an entry to the same predecessor, and the chain cannot fork. A loser reads what was appended and tries again.
 // https://learn.microsoft.com/rest/api/storageservices/insert-entity
+//
+// Each entry of a run also gets an index row (its run and number, with the entry's hash) in the same partition,
+// inserted in one entity group transaction with the entry: both or neither. A run's trail reads its index rows and
+// then exactly those entries, each checked against the hash its index row recorded, instead of the whole chain.
+// https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions
+import { createHash } from "node:crypto";
 import { isStorageError, type Entity, type StorageClient } from "../../azure/storage/client.js";
-import { GENESIS_HASH, nextEntry, verifyChain, type AuditRecord } from "../audit-log.js";
+import { entryHash, GENESIS_HASH, nextEntry, verifyChain, type AuditRecord } from "../audit-log.js";
 import type { AuditChain } from "../store.js";
-import type { AuditEntry } from "../types.js";
+import type { AuditEntry, AuditVerdict } from "../types.js";
 import { chunked, quoted, STORE_SCHEMA, unchunked } from "./entities.js";
 
 export const AUDIT_TABLE = "acrcmkaudit";
 const CHAIN = "chain";
 const HEAD = "head";
+/** Chain entries are keyed by zero-padded digits; index rows by "r-…", which sorts after every digit. */
+const INDEX_PREFIX = "r-";
+const ENTRIES_ONLY = `RowKey lt ${quoted(INDEX_PREFIX)}`;
 /** The head entity is a hint of where the chain ends, refreshed every few appends; readers walk on from it. */
 const HINT_EVERY = 8;
 const MAX_ATTEMPTS = 50;
+/** Comparisons per query when reading entries by number: keeps each request small. */
+const PER_QUERY = 15;
 
 interface Tail {
   seq: number;
@@ -22,6 +33,11 @@ interface Tail {
 
 function rowKeyOf(seq: number): string {
   return String(seq).padStart(12, "0");
+}
+
+/** A run id may hold characters a RowKey may not ('/', '#', '?'): its index rows are named by its hash. */
+function indexPrefixOf(runId: string): string {
+  return `${INDEX_PREFIX}${createHash("sha256").update(runId).digest("hex").slice(0, 32)}-`;
 }
 
 function fromEntity(entity: Entity): AuditEntry {
@@ -57,38 +73,77 @@ function entityOf(entry: AuditEntry): Entity {
   };
 }
 
+export function indexEntityOf(runId: string, seq: number, hash: string): Entity {
+  return { partitionKey: CHAIN, rowKey: `${indexPrefixOf(runId)}${rowKeyOf(seq)}`, seq, hash };
+}
+
 export class AzureAuditChain implements AuditChain {
   private tail: Tail | undefined;
 
   constructor(private readonly client: StorageClient) {}
 
-  append(record: AuditRecord): AuditEntry {
+  async append(record: AuditRecord): Promise<AuditEntry> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const tail = this.tail ?? this.findTail();
+      const tail = this.tail ?? (await this.findTail());
       const entry = nextEntry(record, tail);
       try {
-        this.client.createEntity(AUDIT_TABLE, entityOf(entry));
+        if (entry.runId === null) await this.client.createEntity(AUDIT_TABLE, entityOf(entry));
+        else {
+          await this.client.createEntities(AUDIT_TABLE, [
+            entityOf(entry),
+            indexEntityOf(entry.runId, entry.seq, entry.hash),
+          ]);
+        }
       } catch (error) {
         if (!isStorageError(error, 409)) throw error;
         // Another writer took this number: walk to the new end and link to it.
-        this.tail = this.walk(tail);
+        this.tail = await this.walk(tail);
         continue;
       }
       this.tail = { seq: entry.seq, hash: entry.hash };
       if (entry.seq % HINT_EVERY === 0) {
-        this.client.upsertEntity(AUDIT_TABLE, { partitionKey: HEAD, rowKey: HEAD, seq: entry.seq });
+        await this.client.upsertEntity(AUDIT_TABLE, { partitionKey: HEAD, rowKey: HEAD, seq: entry.seq });
       }
       return entry;
     }
     throw new Error(`the audit chain kept moving under ${MAX_ATTEMPTS} attempts to append; try again`);
   }
 
-  trail(runId: string): AuditEntry[] {
-    return this.client.listEntities(AUDIT_TABLE, CHAIN, `runId eq ${quoted(runId)}`).map(fromEntity);
+  async trail(runId: string): Promise<AuditEntry[]> {
+    const prefix = indexPrefixOf(runId);
+    const index = await this.client.listEntities(
+      AUDIT_TABLE,
+      CHAIN,
+      `RowKey ge ${quoted(prefix)} and RowKey lt ${quoted(`${prefix}~`)}`,
+      ["seq", "hash"],
+    );
+    const expected = new Map(index.map((row) => [Number(row.seq), row.hash as string]));
+    const seqs = [...expected.keys()].sort((a, b) => a - b);
+    const entries: AuditEntry[] = [];
+    for (let i = 0; i < seqs.length; i += PER_QUERY) {
+      const filter = `(${seqs
+        .slice(i, i + PER_QUERY)
+        .map((seq) => `RowKey eq ${quoted(rowKeyOf(seq))}`)
+        .join(" or ")})`;
+      for (const row of await this.client.listEntities(AUDIT_TABLE, CHAIN, filter)) entries.push(fromEntity(row));
+    }
+    entries.sort((a, b) => a.seq - b.seq);
+    // Each entry the index names must be there, be this run's, and hash as it did when it was appended.
+    const bySeq = new Map(entries.map((entry) => [entry.seq, entry]));
+    for (const seq of seqs) {
+      const entry = bySeq.get(seq);
+      if (!entry || entry.runId !== runId || entry.hash !== expected.get(seq) || entryHash(entry) !== entry.hash) {
+        throw new Error(
+          `the audit chain's entry #${seq} does not match its index for run ${runId}: the chain was changed after it ` +
+            "was written. Run acr-cmk audit verify.",
+        );
+      }
+    }
+    return entries;
   }
 
-  verify(): { ok: boolean; entries: number; brokenAt?: number } {
-    const rows = this.client.listEntities(AUDIT_TABLE, CHAIN);
+  async verify(): Promise<AuditVerdict> {
+    const rows = await this.client.listEntities(AUDIT_TABLE, CHAIN, ENTRIES_ONLY);
     // An entry stored under another key than its number was moved: parse refuses it, and the chain breaks there.
     return verifyChain(
       rows,
@@ -101,20 +156,22 @@ export class AzureAuditChain implements AuditChain {
     );
   }
 
-  private findTail(): Tail {
-    const hint = this.client.getEntity(AUDIT_TABLE, HEAD, HEAD);
-    const hinted = hint ? this.client.getEntity(AUDIT_TABLE, CHAIN, rowKeyOf(Number(hint.seq))) : undefined;
+  private async findTail(): Promise<Tail> {
+    const hint = await this.client.getEntity(AUDIT_TABLE, HEAD, HEAD);
+    const hinted = hint ? await this.client.getEntity(AUDIT_TABLE, CHAIN, rowKeyOf(Number(hint.seq))) : undefined;
     return this.walk(
       hinted ? { seq: Number(hinted.seq), hash: hinted.hash as string } : { seq: 0, hash: GENESIS_HASH },
     );
   }
 
   /** Whatever was appended after `from`, in one query (keys sort as the sequence does). */
-  private walk(from: Tail): Tail {
-    const newer = this.client.listEntities(AUDIT_TABLE, CHAIN, `RowKey gt ${quoted(rowKeyOf(from.seq))}`, [
-      "seq",
-      "hash",
-    ]);
+  private async walk(from: Tail): Promise<Tail> {
+    const newer = await this.client.listEntities(
+      AUDIT_TABLE,
+      CHAIN,
+      `RowKey gt ${quoted(rowKeyOf(from.seq))} and ${ENTRIES_ONLY}`,
+      ["seq", "hash"],
+    );
     const last = newer[newer.length - 1];
     return last ? { seq: Number(last.seq), hash: last.hash as string } : from;
   }

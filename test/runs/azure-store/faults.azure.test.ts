@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { StorageClient } from "../../../src/azure/storage/client.js";
 import { parseStoreLocation } from "../../../src/azure/storage/location.js";
 import { openAzureBackend } from "../../../src/runs/azure-store/index.js";
+import { STORE_SCHEMA } from "../../../src/runs/azure-store/entities.js";
 import { RUNS_TABLE } from "../../../src/runs/azure-store/runs.js";
 import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
 import { runRecord } from "../fixtures/store-contract.js";
@@ -83,37 +84,39 @@ describe("a shared store that cannot be used", () => {
     expect(cli("https://acct.blob.core.windows.net", ["runs", "list"]).stderr).toContain("Table endpoint");
   });
 
-  it("holding runs of a newer schema: refuses with the version and rewrites nothing", () => {
+  it("holding runs of a newer schema: refuses with the version and rewrites nothing", async () => {
     const newer = azurite.freshStore();
-    openAzureBackend(newer).close();
+    const first = openAzureBackend(newer);
+    await first.runs.list();
+    first.close();
     const client = new StorageClient(parseStoreLocation(newer));
     try {
-      client.upsertEntity(RUNS_TABLE, { partitionKey: "meta", rowKey: "schema", schema: 2 });
-      const before = client.getEntity(RUNS_TABLE, "meta", "schema");
+      await client.upsertEntity(RUNS_TABLE, { partitionKey: "meta", rowKey: "schema", schema: STORE_SCHEMA + 1 });
+      const before = await client.getEntity(RUNS_TABLE, "meta", "schema");
       const result = cli(newer, ["runs", "list"]);
-      expect(result.stderr).toContain("holds runs of store schema version 2");
+      expect(result.stderr).toContain(`holds runs of store schema version ${STORE_SCHEMA + 1}`);
       expect(result.stderr).toContain("Upgrade acr-cmk");
       expect(result.status).toBe(2);
-      expect(client.getEntity(RUNS_TABLE, "meta", "schema")?.etag).toBe(before?.etag);
+      expect((await client.getEntity(RUNS_TABLE, "meta", "schema"))?.etag).toBe(before?.etag);
     } finally {
       client.close();
     }
   });
 
-  it("one run of a newer schema: that run is refused with its version, and left as it is", () => {
+  it("one run of a newer schema: that run is refused with its version, and left as it is", async () => {
     const newer = azurite.freshStore();
     const backend = openAzureBackend(newer);
     const client = new StorageClient(parseStoreLocation(newer));
     try {
-      backend.runs.save(runRecord("r-new"));
-      const stored = client.getEntity(RUNS_TABLE, "run", "r-new")!;
+      await backend.runs.save(runRecord("r-new"));
+      const stored = (await client.getEntity(RUNS_TABLE, "run", "r-new"))!;
       const { etag: _etag, ...entity } = stored;
-      client.upsertEntity(RUNS_TABLE, { ...entity, schema: 3 });
-      const before = client.getEntity(RUNS_TABLE, "run", "r-new")!;
+      await client.upsertEntity(RUNS_TABLE, { ...entity, schema: STORE_SCHEMA + 1 });
+      const before = (await client.getEntity(RUNS_TABLE, "run", "r-new"))!;
       const result = cli(newer, ["runs", "show", "r-new"]);
-      expect(result.stderr).toContain("store schema version 3");
+      expect(result.stderr).toContain(`store schema version ${STORE_SCHEMA + 1}`);
       expect(result.status).toBe(2);
-      expect(client.getEntity(RUNS_TABLE, "run", "r-new")).toEqual(before);
+      expect(await client.getEntity(RUNS_TABLE, "run", "r-new")).toEqual(before);
     } finally {
       client.close();
       backend.close();
@@ -136,8 +139,8 @@ describe("a shared store that goes away under a running engine", () => {
     expect(vault.writes).toEqual([]);
     await azurite.start();
     const again = toy.engineFor(vault);
-    expect(again.get(run.id)?.status).toBe("awaiting-approval");
-    expect(again.verifyAudit()).toMatchObject({ ok: true });
+    expect((await again.get(run.id))?.status).toBe("awaiting-approval");
+    expect(await again.verifyAudit()).toMatchObject({ ok: true });
   });
 
   it("restarted: the engine rides the restart out, the change runs once and no run is lost", async () => {
@@ -153,7 +156,7 @@ describe("a shared store that goes away under a running engine", () => {
     expect((await engine.settled(run.id)).status).toBe("awaiting-input");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
     const other = toy.engineFor(vault);
-    expect(other.list().map((summary) => summary.id)).toEqual([run.id]);
-    expect(other.verifyAudit()).toMatchObject({ ok: true });
+    expect((await other.list()).map((summary) => summary.id)).toEqual([run.id]);
+    expect(await other.verifyAudit()).toMatchObject({ ok: true });
   });
 });

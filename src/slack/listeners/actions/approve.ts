@@ -10,16 +10,14 @@ import { openModal } from "./click.js";
 import { runButton } from "./run-button.js";
 
 /** Who already approved exactly this change (same step, same Azure state), from the audit trail. */
-export function approverOf(deps: SlackDeps, value: ApprovalValue): string | undefined {
-  return deps.engine
-    .auditTrail(value.r)
-    .find(
-      (entry) =>
-        entry.action === "approve" &&
-        entry.outcome === "approved" &&
-        entry.details.fingerprint === value.f &&
-        entry.details.step === value.s,
-    )?.actor;
+export async function approverOf(deps: SlackDeps, value: ApprovalValue): Promise<string | undefined> {
+  return (await deps.engine.auditTrail(value.r)).find(
+    (entry) =>
+      entry.action === "approve" &&
+      entry.outcome === "approved" &&
+      entry.details.fingerprint === value.f &&
+      entry.details.step === value.s,
+  )?.actor;
 }
 
 /**
@@ -62,12 +60,14 @@ export function approveAction(deps: SlackDeps) {
     what: "approve the change",
     async act({ value, view, click, body, client, answer }) {
       if (view.status !== "awaiting-approval") {
-        const approver = approverOf(deps, value);
+        const approver = await approverOf(deps, value);
         if (approver) return answer(`Already approved by ${person(approver)}; the change runs once.`);
       }
       const request = view.approval;
       const confirmIn = (ref: { channel: string; ts: string }, pending: ApprovalRequest) => {
-        const modal = confirmApprovalModal(pending, view.target.registry, { ...value, c: ref.channel, t: ref.ts });
+        const expected = pending.confirmText !== undefined ? { x: pending.confirmText, n: 1 as const } : {};
+        const metadata = { ...value, c: ref.channel, t: ref.ts, x: view.target.registry, ...expected };
+        const modal = confirmApprovalModal(pending, view.target.registry, metadata);
         const open = { runId: value.r, triggerId: body.trigger_id, view: modal, button: "Approve" };
         return openModal(deps, client, open, answer);
       };

@@ -10,12 +10,12 @@ export function confirmApprovalView(deps: SlackDeps) {
     name: "confirm-approval",
     metadata: modalMetadata,
     what: "approve the change",
-    read(values, run) {
+    read(values, meta) {
       const typed = values[CONFIRM_BLOCK]?.[CONFIRM_INPUT]?.value?.trim() ?? "";
       // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
-      const count = run?.approval?.confirmText;
-      const expected = count ?? run?.target.registry;
-      if (run && expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
+      const expected = meta?.x;
+      const count = meta?.n === 1 ? expected : undefined;
+      if (expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
         const what =
           count !== undefined ? `the number of resources affected, ${count},` : `the registry name, ${expected},`;
         return { ok: false, errors: { [CONFIRM_BLOCK]: `Type ${what} exactly to approve.` } };

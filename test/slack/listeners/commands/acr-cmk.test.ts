@@ -51,7 +51,7 @@ describe("/acr-cmk", () => {
     const body = (await response.json()) as { text: string; response_type: string };
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toContain("is not <resource-group>/<registry>");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 
   it("says so when the registry does not exist", async () => {
@@ -60,7 +60,7 @@ describe("/acr-cmk", () => {
     const answer = await waitFor("the answer", () => h!.slack.responses[0]);
     expect(answer.body.response_type).toBe("ephemeral");
     expect(String(answer.body.text)).toContain("was not found");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
     expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
   });
 
@@ -95,7 +95,7 @@ describe("/acr-cmk", () => {
       h!.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("did not start")),
     );
     expect(String(refused.args.text)).toContain("Another run is already working on this registry");
-    expect(h.engine.list()).toHaveLength(1);
+    expect(await h.engine.list()).toHaveLength(1);
   });
 
   it("tells the requester to invite the bot when it cannot post in the channel, and starts no run", async () => {
@@ -104,7 +104,7 @@ describe("/acr-cmk", () => {
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const answer = await waitFor("the answer", () => h!.slack.responses[0]);
     expect(String(answer.body.text)).toContain("/invite @acr-cmk");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 
   it("lists runs and shows a run's status ephemerally, without buttons", async () => {

@@ -39,7 +39,7 @@ describe("/acr-cmk scan", () => {
     });
     const run = await startedRun(h);
     expect(run.channel).toBe(CHANNEL);
-    expect(h.engine.get(run.runId)?.runbook).toBe("key-deleted");
+    expect((await h.engine.get(run.runId))?.runbook).toBe("key-deleted");
   });
 
   it("refuses a forged Recover value and starts nothing", async () => {
@@ -52,6 +52,6 @@ describe("/acr-cmk scan", () => {
     });
     const refusal = await waitFor("the refusal", () => h!.slack.responses[0]);
     expect(JSON.stringify(refusal.body)).toContain("not one acr-cmk can act on");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 });
