@@ -4,6 +4,7 @@ import { z } from "zod";
 import { callAzure } from "./errors.js";
 import { isGuid } from "./ids.js";
 import { createSdkClients, type SdkClientOptions } from "./port/clients.js";
+import { containerGroupOperations } from "./port/container-groups.js";
 import { identityOperations } from "./port/identities.js";
 import { keyOperations } from "./port/keys.js";
 import { createResourceGraph, keyUsersOf } from "./resource-graph.js";
@@ -14,7 +15,7 @@ import { roleAssignmentOperations } from "./port/role-assignments.js";
 import { timelineOperations } from "./port/timeline.js";
 import { validate } from "./port/validation.js";
 import { vaultOperations } from "./port/vaults.js";
-import type { AzurePlace, CallOptions, CmkAzure } from "./types.js";
+import { isAzureFailure, type AzurePlace, type CallOptions, type CmkAzure } from "./types.js";
 
 export type { ResponseRecord } from "./port/audit-policy.js";
 
@@ -48,6 +49,29 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
     return all.find((identity) => identity.tenantId)?.tenantId;
   }
 
+  const settings = {
+    ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+    ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+    ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
+    ...(options.onResponse ? { onResponse: options.onResponse } : {}),
+  };
+
+  // Where else a key vault may be: the other subscriptions the identity can see, asked once and only when a vault is
+  // not in this one. Best effort: an identity that cannot list subscriptions looks in this one only, as before.
+  let others: Promise<string[]> | undefined;
+  const otherSubscriptions = (callOptions?: CallOptions) =>
+    (others ??= listSubscriptions(options.credential, settings, callOptions).then(
+      (visible) =>
+        visible
+          .filter((s) => s.state !== "Disabled" && s.state !== "Deleted")
+          .map((s) => s.subscriptionId)
+          .filter((id) => id.toLowerCase() !== options.subscriptionId.toLowerCase()),
+      (error: unknown) => {
+        if (isAzureFailure(error)) return [];
+        throw error;
+      },
+    ));
+
   const resolveClientId = async (identityResourceId: string, callOptions?: CallOptions) =>
     (await identities.getUserAssignedIdentity(identityResourceId, callOptions)).clientId;
 
@@ -57,16 +81,11 @@ export function createCmkAzure(options: CmkAzureOptions): CmkAzure {
     ...registryOperations(clients, resolveClientId),
     checkRegistryDataPlane: registryDataPlaneCheck(clients),
     ...identities,
-    ...vaultOperations(clients, findTenantId),
+    ...vaultOperations(clients, findTenantId, otherSubscriptions),
     ...roleAssignmentOperations(clients),
     ...keyOperations(clients),
+    ...containerGroupOperations(clients),
     async findKeyUsers(keyId, callOptions) {
-      const settings = {
-        ...(options.httpClient ? { httpClient: options.httpClient } : {}),
-        ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
-        ...(options.armEndpoint ? { armEndpoint: options.armEndpoint } : {}),
-        ...(options.onResponse ? { onResponse: options.onResponse } : {}),
-      };
       const visible = await listSubscriptions(options.credential, settings, callOptions);
       const subscriptions = visible.length ? visible.map((s) => s.subscriptionId) : [options.subscriptionId];
       const inventory = await createResourceGraph(options.credential, settings).inventory(subscriptions, callOptions);

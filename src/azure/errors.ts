@@ -1,5 +1,6 @@
 // Every error that leaves src/azure is an AzureFailure with a typed `kind`, decided from the codes and statuses the
-// SDK's RestError carries (never from message text, with the one ACR exception documented below).
+// SDK's RestError carries (never from message text, with two exceptions: ACR's identity errors, documented below, and
+// a Log Analytics table that does not exist yet, in port/key-vault-audit.ts).
 import { isRestError, type RestError } from "@azure/core-rest-pipeline";
 import { UsageError } from "../errors.js";
 import { rememberedErrorBody } from "./port/error-bodies.js";
@@ -53,6 +54,8 @@ export interface ErrorBodyFacts {
   /** Innermost `innererror.code` (Key Vault's ForbiddenByFirewall, ForbiddenByPolicy, …). */
   innerCode?: string;
   message?: string;
+  /** Innermost `innererror.message` (Log Analytics names the table or column it cannot resolve there). */
+  innerMessage?: string;
 }
 
 /**
@@ -73,12 +76,19 @@ export function errorBodyFacts(body: unknown): ErrorBodyFacts {
   const code = text(error.code);
   const message = text(error.message);
   let innerCode: string | undefined;
+  let innerMessage: string | undefined;
   let inner = asRecord(error.innerError ?? error.innererror) as ErrorBody | undefined;
   while (inner) {
     innerCode = text(inner.code) ?? innerCode;
+    innerMessage = text(inner.message) ?? innerMessage;
     inner = asRecord(inner.innerError ?? inner.innererror) as ErrorBody | undefined;
   }
-  return { ...(code ? { code } : {}), ...(innerCode ? { innerCode } : {}), ...(message ? { message } : {}) };
+  return {
+    ...(code ? { code } : {}),
+    ...(innerCode ? { innerCode } : {}),
+    ...(message ? { message } : {}),
+    ...(innerMessage ? { innerMessage } : {}),
+  };
 }
 
 /**
@@ -107,7 +117,13 @@ export function restErrorFacts(error: RestError): ErrorBodyFacts {
   const code = error.code ?? fromDetails.code ?? fromBody.code;
   const innerCode = fromDetails.innerCode ?? fromBody.innerCode;
   const message = fromDetails.message ?? fromBody.message;
-  return { ...(code ? { code } : {}), ...(innerCode ? { innerCode } : {}), ...(message ? { message } : {}) };
+  const innerMessage = fromDetails.innerMessage ?? fromBody.innerMessage;
+  return {
+    ...(code ? { code } : {}),
+    ...(innerCode ? { innerCode } : {}),
+    ...(message ? { message } : {}),
+    ...(innerMessage ? { innerMessage } : {}),
+  };
 }
 
 function requestIdOf(error: RestError): string | undefined {
@@ -118,7 +134,8 @@ function requestIdOf(error: RestError): string | undefined {
 /**
  * ACR publishes no error code for "Azure resource '…' does not have access to identity '…' Try forcibly adding the
  * identity to the registry" (identity removal) nor for "The identity associated with the registry is inactive": this is
- * the only place in acr-cmk that reads a message to decide a cause.
+ * one of two places in acr-cmk that read a message to decide a cause (the other: a Log Analytics table not there yet,
+ * port/key-vault-audit.ts).
  */
 const ACR_IDENTITY_INACCESSIBLE = [
   /does not have access to identity/i,

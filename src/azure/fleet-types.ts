@@ -2,34 +2,9 @@
 // CmkAzure per subscription for the checks that follow. Plain types only, like ./types.ts.
 import type { ResponseRecord } from "./port/audit-policy.js";
 import type { RequestGate } from "./port/gate-policy.js";
-import type {
-  AzurePlace,
-  CallOptions,
-  CmkAzure,
-  RegistryInfo,
-  SubscriptionInfo,
-  UserAssignedIdentityRef,
-} from "./types.js";
+import type { AzurePlace, CallOptions, CmkAzure, ContainerGroupInfo, RegistryInfo, SubscriptionInfo } from "./types.js";
 
-/** An ACI container group with `encryptionProperties` (its key is fixed when it is deployed). */
-export interface ContainerGroupInfo {
-  id: string;
-  name: string;
-  resourceGroup: string;
-  subscriptionId: string;
-  location: string;
-  identity: { type: string; userAssigned: UserAssignedIdentityRef[] };
-  encryption: {
-    /** https://<vault>.vault.azure.net */
-    vaultBaseUrl: string;
-    keyName: string;
-    keyVersion: string;
-    /** Resource id of the user-assigned identity that reads the key; absent: the ACI service principal does. */
-    identity?: string;
-  };
-  containers: Array<{ name: string; image: string; cpu?: number; memoryInGB?: number }>;
-  osType?: string;
-}
+export type { ContainerGroupInfo };
 
 export interface FleetRegistry extends RegistryInfo {
   subscriptionId: string;

@@ -102,6 +102,14 @@ function formatResourceId(id: ResourceId, provider: string, type: string): strin
   return `/subscriptions/${id.subscriptionId}/resourceGroups/${id.resourceGroup}/providers/${provider}/${type}/${id.name}`;
 }
 
+/** A name check for a resource id's last segment. */
+function namedBy(pattern: RegExp, what: string, expected: string): ResourceIdShape["assertName"] {
+  return (name, input) => {
+    if (!pattern.test(name)) throw new InvalidIdError(what, input, expected);
+    return name;
+  };
+}
+
 const REGISTRY: ResourceIdShape = {
   what: "registry resource id",
   provider: "Microsoft.ContainerRegistry",
@@ -118,14 +126,27 @@ const IDENTITY: ResourceIdShape = {
   what: "user-assigned identity resource id",
   provider: "Microsoft.ManagedIdentity",
   type: "userAssignedIdentities",
-  assertName: (name, input) => {
-    if (!IDENTITY_NAME.test(name)) {
-      throw new InvalidIdError("identity name", input, "expected 3-128 letters, digits, '-' or '_'");
-    }
-    return name;
-  },
+  assertName: namedBy(IDENTITY_NAME, "identity name", "expected 3-128 letters, digits, '-' or '_'"),
 };
 
+// ACI container group names: 1-63 lower-case letters, digits or hyphens, not starting or ending with a hyphen
+// (https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftcontainerinstance).
+const CONTAINER_GROUP_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const CONTAINER_GROUP: ResourceIdShape = {
+  what: "container group resource id",
+  provider: "Microsoft.ContainerInstance",
+  type: "containerGroups",
+  assertName: namedBy(
+    CONTAINER_GROUP_NAME,
+    "container group name",
+    "expected 1-63 lower-case letters, digits or hyphens",
+  ),
+};
+
+/** Does the id name a container group (whatever else is wrong with it)? Commands that take --id branch on it. */
+export const isContainerGroupId = (id: string): boolean =>
+  /\/providers\/Microsoft\.ContainerInstance\/containerGroups\/[^/]+\/?$/i.test(id.trim());
+export const parseContainerGroupId = (id: string): ResourceId => parseResourceId(id, CONTAINER_GROUP);
 export const parseRegistryId = (id: string): ResourceId => parseResourceId(id, REGISTRY);
 export const formatRegistryId = (id: ResourceId): string => formatResourceId(id, REGISTRY.provider, REGISTRY.type);
 export const parseVaultId = (id: string): ResourceId => parseResourceId(id, VAULT);

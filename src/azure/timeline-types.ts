@@ -49,6 +49,24 @@ export interface DiagnosticSettingInfo {
   storageAccountId?: string;
   eventHubAuthorizationRuleId?: string;
   logs: Array<{ category?: string; categoryGroup?: string; enabled: boolean }>;
+  /** "Dedicated": the workspace gets the rows in the resource-specific table; absent: AzureDiagnostics. */
+  logAnalyticsDestinationType?: string;
+}
+
+/**
+ * Where Log Analytics keeps a vault's audit events: AzureDiagnostics, or AZKVAuditLogs when the diagnostic setting's
+ * logAnalyticsDestinationType is "Dedicated" (https://learn.microsoft.com/en-us/azure/azure-monitor/essentials/resource-logs#resource-specific).
+ */
+export type AuditTable = "AzureDiagnostics" | "AZKVAuditLogs";
+
+export const AUDIT_TABLES: readonly AuditTable[] = ["AzureDiagnostics", "AZKVAuditLogs"];
+
+export interface KeyVaultAuditRead {
+  table: AuditTable;
+  /** Newest first. */
+  rows: KeyVaultAuditInfo[];
+  /** The workspace has no such table yet: nothing was ever written to it (a new setting, or none sends there). */
+  tableMissing: boolean;
 }
 
 export interface KeyVaultAuditInfo {
@@ -84,10 +102,11 @@ export interface TimelineReads {
     options?: CallOptions,
   ): Promise<ResourceChangeInfo[]>;
   listDiagnosticSettings(resourceId: string, options?: CallOptions): Promise<DiagnosticSettingInfo[]>;
-  /** The vault's key operations in its audit events (resource-context query), newest first. */
+  /** The vault's key operations in one table of its audit events (resource-context query), newest first. */
   queryKeyVaultAudit(
     vaultResourceId: string,
+    table: AuditTable,
     window: TimelineWindow,
     options?: CallOptions,
-  ): Promise<KeyVaultAuditInfo[]>;
+  ): Promise<KeyVaultAuditRead>;
 }

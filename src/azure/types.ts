@@ -10,6 +10,12 @@ export interface CallOptions {
 }
 
 /** A registry named by resource group and name (the subscription is the port's). */
+/** A container group by resource group and name, in the port's subscription. */
+export interface ContainerGroupRef {
+  resourceGroup: string;
+  name: string;
+}
+
 export interface RegistryRef {
   resourceGroup: string;
   name: string;
@@ -205,6 +211,26 @@ export interface SubscriptionInfo {
   state: KnownSubscriptionState | (string & {});
 }
 
+/** An ACI container group with `encryptionProperties` (its key is fixed when it is deployed). */
+export interface ContainerGroupInfo {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  subscriptionId: string;
+  location: string;
+  identity: { type: string; userAssigned: UserAssignedIdentityRef[] };
+  encryption: {
+    /** https://<vault>.vault.azure.net */
+    vaultBaseUrl: string;
+    keyName: string;
+    keyVersion: string;
+    /** Resource id of the user-assigned identity that reads the key; absent: the ACI service principal does. */
+    identity?: string;
+  };
+  containers: Array<{ name: string; image: string; cpu?: number; memoryInGB?: number }>;
+  osType?: string;
+}
+
 /** A registry or container group that reads a key (Resource Graph), for an approval's blast radius. */
 export interface KeyUser {
   id: string;
@@ -245,6 +271,10 @@ export interface CmkAzure extends TimelineReads {
   rotateRegistryKey(ref: RegistryRef, params: RotateKeyParams, options?: CallOptions): Promise<RegistryInfo>;
   /** Lists the registry's repositories through its data plane (token exchange included). */
   checkRegistryDataPlane(registry: RegistryInfo, options?: CallOptions): Promise<RegistryDataPlaneCheck>;
+
+  // Container groups (Microsoft.ContainerInstance), read only
+  /** The group and the key path its `encryptionProperties` name; null when it has none (no customer-managed key). */
+  getContainerGroup(ref: ContainerGroupRef, options?: CallOptions): Promise<ContainerGroupInfo | null>;
 
   // Managed identities (Microsoft.ManagedIdentity)
   getUserAssignedIdentity(resourceId: string, options?: CallOptions): Promise<IdentityInfo>;

@@ -5,6 +5,7 @@
 import { undoOrder } from "../runs/undo.js";
 import type { AuditEntry, RunView } from "../runs/types.js";
 import { describePlace } from "../runs/run-place.js";
+import { targetPath } from "../machines/target.js";
 
 /** A table cell: one line, pipes escaped (https://github.github.com/gfm/#tables-extension-). */
 function cell(value: unknown): string {
@@ -64,7 +65,7 @@ function changes(view: RunView, trail: AuditEntry[]): string[] {
 export function renderIncidentReport(view: RunView, trail: AuditEntry[]): string {
   const { target, incident } = view;
   const lines = [
-    `# Incident report: ${view.runbook} on ${target.resourceGroup}/${target.registry}`,
+    `# Incident report: ${view.runbook} on ${targetPath(target)}`,
     "",
     `- Run \`${view.id}\`, status **${view.status}**, requested by ${view.requester} via ${view.driver}`,
     `- Started ${utc(view.startedAt)} UTC, last updated ${utc(view.updatedAt)} UTC`,

@@ -3,6 +3,8 @@
 // logic: it only prints RunViews and sends the events a person would.
 import { RunRefused, type RunEngine, type RunView, type StepView } from "../runs/types.js";
 import { undoOrder } from "../runs/undo.js";
+import { affectedCount, approveCommand } from "./confirm-affected.js";
+import { targetPath } from "../machines/target.js";
 
 export interface PlainDriverOptions {
   engine: RunEngine;
@@ -14,6 +16,8 @@ export interface PlainDriverOptions {
   yes: boolean;
   /** Typed back as the confirmation that high-risk steps need (the operator named it on the command line). */
   registry: string;
+  /** `--confirm-affected <n>`: typed back when an approval wants the number of resources affected (a shared key). */
+  confirmAffected?: number;
   /** Preset answers to choices, matched against the offered option ids (e.g. `--method disable-key`). */
   answers?: readonly string[];
   /** How the user invokes acr-cmk (with --sandbox …), for the commands we print. */
@@ -62,9 +66,7 @@ export class PlainPrinter {
 
   header(view: RunView): void {
     const { target } = view;
-    this.line(
-      `Run ${view.id}: ${view.runbook} on ${target.resourceGroup}/${target.registry} (requested by ${view.requester})`,
-    );
+    this.line(`Run ${view.id}: ${view.runbook} on ${targetPath(target)} (requested by ${view.requester})`);
   }
 
   update(view: RunView): void {
@@ -151,26 +153,38 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
         const request = view.approval;
         describeApproval(printer, view);
         const key = `${request.stepId}:${request.fingerprint}`;
+        const approve = approveCommand(options.invocation, runId, request);
+        // A revoke that cuts off more than its target wants the count typed back: --yes alone does not give it.
+        const count = affectedCount(request);
+        if (options.yes && count !== undefined && options.confirmAffected === undefined) {
+          printer.line(
+            `This change cuts off ${count} resources; --yes alone does not approve it. Continue with: ${approve}`,
+          );
+          return view;
+        }
         if (!options.yes || approved.has(key)) {
           printer.line(
-            `Waiting for approval. Approve it with: ${options.invocation} runs resume ${runId} --yes ` +
+            `Waiting for approval. Approve it with: ${approve} ` +
               `(yourself when ACR_CMK_APPROVERS is empty; otherwise an approver, with --as <name>)`,
           );
           return view;
         }
         approved.add(key);
         // Said before the call: the engine reports the next step while approve() is still returning.
-        printer.line(`     approving as ${options.by} (--yes)`);
+        printer.line(
+          `     approving as ${options.by} (--yes${count !== undefined ? ` --confirm-affected ${options.confirmAffected}` : ""})`,
+        );
         try {
-          // A revoke that cuts off more than its target wants the count typed by a person: --yes cannot give it.
-          await engine.approve(runId, options.by, { fingerprint: request.fingerprint, confirmation: options.registry });
+          const confirmation = count !== undefined ? String(options.confirmAffected) : options.registry;
+          await engine.approve(runId, options.by, { fingerprint: request.fingerprint, confirmation });
         } catch (error) {
           if (!(error instanceof RunRefused)) throw error;
           printer.line(`Approval refused: ${error.message}`);
+          if (error.reason === "confirmation-required" && count !== undefined) {
+            printer.line(`The run waits for approval. Continue with: ${approve}`);
+          }
           if (error.reason === "not-approver" || error.reason === "self-approval") {
-            printer.line(
-              `An approver continues the run with: ${options.invocation} runs resume ${runId} --yes [--as <approver>]`,
-            );
+            printer.line(`An approver continues the run with: ${approve} [--as <approver>]`);
           }
           return (await engine.get(runId)) ?? view;
         }

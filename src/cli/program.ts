@@ -12,6 +12,12 @@ export type ContextFactory = (command: Command) => Promise<CliContext>;
 
 type Loader = () => Promise<CommandRunner>;
 
+/** On every command that approves with --yes: the count a change that cuts off more than its target wants typed. */
+const CONFIRM_AFFECTED = [
+  "--confirm-affected <n>",
+  "with --yes: the number of resources affected, typed back when an approval cuts off more than its target",
+] as const;
+
 export const COMMAND_NAMES = [
   "diagnose",
   "scan",
@@ -59,7 +65,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     command
       .option("-g, --resource-group <name>", "resource group of the registry")
       .option("-r, --registry <name>", "registry name")
-      .option("--id <resource-id>", "registry resource id (instead of -g/-r)");
+      .option("--id <resource-id>", "registry or container group resource id (instead of -g/-r)");
 
   program
     .command("scan")
@@ -88,6 +94,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
   const runOptions = (command: Command): Command =>
     target(command)
       .option("--yes", "approve change steps where local policy allows self-approval")
+      .option(...CONFIRM_AFFECTED)
       .option("--dry-run", "show every step and its Azure CLI equivalent; change nothing")
       .option("--requester <name>", "who is running this (default: the OS user)");
 
@@ -121,6 +128,7 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .description("continue a run from where it stopped, where it runs (Azure or its sandbox)")
     .argument("<run-id>")
     .option("--yes", "approve change steps where local policy allows self-approval")
+    .option(...CONFIRM_AFFECTED)
     .option("--as <name>", "who is acting, as on ACR_CMK_APPROVERS (default: the OS user)")
     .option(
       "--method <method>",
@@ -155,7 +163,10 @@ export function buildProgram(version: string, makeContext: ContextFactory, onExi
     .option("--container-groups <m>", "add m container groups encrypted with customer-managed keys")
     .option("--keys <j>", "registries and container groups share j keys (one vault and identity each)")
     .option("--latency <ms>", "every sandbox request, in-process or served, takes this long")
-    .option("--audit-logs <on|off>", "vaults send their audit events to a Log Analytics workspace (default on)")
+    .option(
+      "--audit-logs <on|dedicated|off>",
+      "vaults send their audit events to a Log Analytics workspace: AzureDiagnostics (on, the default), AZKVAuditLogs (dedicated), or nowhere (off)",
+    )
     .action(action(async () => (await import("./commands/sandbox.js")).sandboxInitCommand));
   sandbox
     .command("break")

@@ -13,6 +13,7 @@ import type { CmkAzure } from "../azure/types.js";
 import type { RequestGate } from "../azure/port/gate-policy.js";
 import { UsageError } from "../errors.js";
 import { createSandboxHandler } from "../sandbox/handler.js";
+import { findSubscription } from "../sandbox/fleet.js";
 import { fileStore, SandboxStateError, type WorldStore } from "../sandbox/store.js";
 
 export interface SandboxAzureOptions {
@@ -45,6 +46,16 @@ function readSubscription(store: WorldStore, where: string): string {
   }
 }
 
+/** Whether the sandbox's world holds this subscription (a fleet world's others besides its first). */
+export function sandboxHasSubscription(stateFile: string, subscriptionId: string): boolean {
+  try {
+    return findSubscription(fileStore(stateFile).read(), subscriptionId) !== undefined;
+  } catch (error) {
+    if (error instanceof SandboxStateError) return false;
+    throw error;
+  }
+}
+
 /** The port over the embedded sandbox: real SDK clients, real Azure URLs, the sandbox's in-process HttpClient. */
 export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
   if (!options.store && !options.stateFile) throw new UsageError("sandbox: give a state file or a store");
@@ -60,7 +71,7 @@ export function createSandboxAzure(options: SandboxAzureOptions): CmkAzure {
   });
 }
 
-/** The sandbox's directory: its world's one subscription, listed by the real SubscriptionClient over its transport. */
+/** The sandbox's directory: its world's subscriptions, listed by the real SubscriptionClient over its transport. */
 export function sandboxSubscriptionDirectory(stateFile: string): SubscriptionDirectory {
   const store = fileStore(stateFile);
   const worldSubscription = readSubscription(store, ` at ${stateFile}`);
@@ -68,12 +79,15 @@ export function sandboxSubscriptionDirectory(stateFile: string): SubscriptionDir
   return {
     listSubscriptions: (options) => listInProcessSubscriptions(service, options),
     async azureFor(subscriptionId, options = {}) {
-      if (subscriptionId.trim().toLowerCase() !== worldSubscription.toLowerCase()) {
+      // A fleet world lists several subscriptions; any of them can be chosen.
+      const chosen = findSubscription(store.read(), subscriptionId.trim());
+      if (!chosen) {
         throw new UsageError(`subscription ${subscriptionId} is not the sandbox's (${worldSubscription})`);
       }
       return createSandboxAzure({
         store,
         stateFile,
+        subscriptionId: chosen.subscriptionId,
         ...(options.onResponse ? { onResponse: options.onResponse } : {}),
       });
     },

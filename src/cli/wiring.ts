@@ -15,8 +15,14 @@ export async function createAzureForCli(
   options: CliAzureOptions = {},
 ): Promise<CmkAzure> {
   if (globals.sandbox) {
-    const { createSandboxAzure } = await import("./sandbox-azure.js");
-    return createSandboxAzure({ stateFile: globals.sandbox, ...options });
+    const { createSandboxAzure, sandboxHasSubscription } = await import("./sandbox-azure.js");
+    // A fleet world spans several subscriptions: one of them named (a resource id's, a run's) is the port's.
+    const other = globals.subscription && sandboxHasSubscription(globals.sandbox, globals.subscription);
+    return createSandboxAzure({
+      stateFile: globals.sandbox,
+      ...(other ? { subscriptionId: globals.subscription } : {}),
+      ...options,
+    });
   }
   const { createCloudAzure } = await import("../azure/factory.js");
   return createCloudAzure(globals, env, options);
@@ -56,12 +62,14 @@ export function localUser(ctx: Pick<CliContext, "env">, requester?: string): str
 }
 
 /**
- * How acr-cmk is run here, for the commands it prints. A subscription chosen in the TUI is in no flag or variable, so
- * the printed commands name it.
+ * How acr-cmk is run here, for the commands it prints. In Azure, the subscription given by `--subscription`, taken from
+ * a resource id or chosen in the TUI is named, so a copied `-g … -r …` command pasted in another shell acts in that
+ * subscription and never on a registry of the same name in that shell's AZURE_SUBSCRIPTION_ID.
  */
 export function invocationOf(ctx: Pick<CliContext, "globals">, chosenSubscription?: string): string {
   if (ctx.globals.sandbox) return `acr-cmk --sandbox ${ctx.globals.sandbox}`;
-  return chosenSubscription ? `acr-cmk --subscription ${chosenSubscription}` : "acr-cmk";
+  const subscription = chosenSubscription ?? ctx.globals.subscription;
+  return subscription ? `acr-cmk --subscription ${subscription}` : "acr-cmk";
 }
 
 /** The run engine every driver shares: runs and audit under ACR_CMK_HOME, the approvers, the timing of this place. */

@@ -4,6 +4,7 @@
 import type { AccessPolicyEntry } from "../azure/types.js";
 import type { RunTarget } from "./meta.js";
 import type { RunFacts } from "./facts.js";
+import { targetName } from "./target.js";
 
 export const AZ = {
   showRegistryEncryption: "az acr encryption show --name <registry> --resource-group <resource-group>",
@@ -31,6 +32,8 @@ export const AZ = {
   deletePolicy: "az keyvault delete-policy --name <vault-name> --object-id <principal-id>",
   showPolicies: 'az keyvault show --name <vault-name> --query "properties.accessPolicies"',
   checkRegistry: "az acr repository list --name <registry>",
+  showContainerGroupKey:
+    "az container show --resource-group <resource-group> --name <container-group> --query encryptionProperties",
   backupKey: "az keyvault key backup --vault-name <vault-name> --name <key-name> --file <key-name>.keybackup",
   restoreKeyBackup: "az keyvault key restore --vault-name <vault-name> --file <key-name>.keybackup",
   enablePurgeProtection:
@@ -97,7 +100,8 @@ export function accessAzFor(forms: AccessAz, facts: RunFacts): string | undefine
 /** The values a run knows, by placeholder name. */
 export function placeholderValues(target: RunTarget, facts: RunFacts): Record<string, string | undefined> {
   return {
-    registry: target.registry,
+    registry: targetName(target),
+    "container-group": targetName(target),
     "resource-group": target.resourceGroup,
     subscription: target.subscriptionId,
     "vault-name": facts.vaultName,

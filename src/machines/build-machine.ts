@@ -86,7 +86,7 @@ function createRunbookMachine(spec: RunbookSpec): AnyStateMachine {
 export function buildRunbook(
   spec: RunbookSpec,
   stepFns: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, StepFn>,
-): RunbookDefinition & {
+): Omit<RunbookDefinition, "containerGroup"> & {
   spec: RunbookSpec;
   stepFunctions: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, StepFn>;
   machineWithClock: (clock: RunClock) => AnyStateMachine;

@@ -9,6 +9,9 @@ import { ACCESS_AZ, AZ } from "./az.js";
 import { buildRunbook } from "./build-machine.js";
 import { grantAccess, verifyRegistry } from "./common-steps.js";
 import { check, guardedChange, input, manual, type RunbookSpec } from "./steps.js";
+import { verifyGroupKeyPath } from "./actors/container-group.js";
+import { wallClock } from "./actors/wall-clock.js";
+import { forContainerGroups } from "./container-group-steps.js";
 
 export const keyDeletedSpec: RunbookSpec = {
   id: "key-deleted",
@@ -152,3 +155,16 @@ export const keyDeletedSpec: RunbookSpec = {
 };
 
 export const keyDeleted = buildRunbook(keyDeletedSpec, (_azure, options) => keyDeletedActors(options));
+
+/** For a container group: the same recovery of vault, key and access; the proof is the group's key path. */
+export const keyDeletedForContainerGroupsSpec = forContainerGroups(keyDeletedSpec, {
+  summary:
+    "The container group's key or its key vault was deleted. Recover the soft-deleted vault and key, re-grant the identity the group was deployed with its access, verify the key version the group was deployed with is usable again, and recommend a backup and purge protection. A purged key or vault cannot come back: the group must be redeployed with a new key.",
+  succeeded:
+    "The key vault and key are back, the container group's identity has access, and the key version the group was deployed with is usable.",
+});
+
+export const keyDeletedForContainerGroups = buildRunbook(keyDeletedForContainerGroupsSpec, (_azure, options) => ({
+  ...keyDeletedActors(options),
+  verifyContainerGroup: verifyGroupKeyPath(options?.now ?? wallClock.now),
+}));

@@ -44,8 +44,24 @@ export interface InputRequest {
   defaultOption?: string;
 }
 
-export interface RunTarget {
+/** A registry: the shape of every run stored before runs could target container groups. */
+export interface RegistryTarget {
   subscriptionId: string;
   resourceGroup: string;
   registry: string;
+  containerGroup?: undefined;
 }
+
+/**
+ * An ACI container group. Its encryption (vault, key, version, identity) is fixed when it is deployed, so only the
+ * key's own fixes apply to it: https://learn.microsoft.com/azure/container-instances/container-instances-encrypt-data
+ */
+export interface ContainerGroupTarget {
+  subscriptionId: string;
+  resourceGroup: string;
+  containerGroup: string;
+  registry?: undefined;
+}
+
+/** What a run acts for: a registry, or a container group (see src/machines/target.ts for its names and ids). */
+export type RunTarget = RegistryTarget | ContainerGroupTarget;

@@ -111,6 +111,11 @@ export interface RunbookDefinition {
   actors: (azure: CmkAzure, options?: RunbookActorOptions) => Record<string, unknown>;
   /** Checklist order: state ids with their meta, as the drivers and generated docs show them. */
   steps: Array<{ id: string } & StepMeta>;
+  /**
+   * The form a run for an ACI container group follows (its encryption is fixed at deployment, so only the key's own
+   * fixes apply); absent: the runbook does not apply to container groups.
+   */
+  containerGroup?: RunbookDefinition;
 }
 
 /**

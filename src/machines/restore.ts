@@ -7,6 +7,9 @@ import { buildRunbook } from "./build-machine.js";
 import { grantAccess, verifyRegistry } from "./common-steps.js";
 import { rotationSteps } from "./rotate.js";
 import { check, guardedChange, input, type RunbookSpec } from "./steps.js";
+import { verifyGroupKeyPath } from "./actors/container-group.js";
+import { wallClock } from "./actors/wall-clock.js";
+import { forContainerGroups } from "./container-group-steps.js";
 
 export const restoreSpec: RunbookSpec = {
   id: "restore",
@@ -99,3 +102,24 @@ export const restoreSpec: RunbookSpec = {
 };
 
 export const restore = buildRunbook(restoreSpec, (_azure, options) => restoreActors(options));
+
+/**
+ * For a container group: access, a disabled or expired key version, as for a registry. A group reads only the version
+ * it was deployed with, so a new key version would not reach it: when Key Vault refuses the extension the run stops
+ * (resumable) and says to retry or redeploy, instead of offering rotate's steps.
+ */
+export const restoreForContainerGroupsSpec = forContainerGroups(
+  restoreSpec,
+  {
+    summary:
+      "Give the container group its key back: re-grant the identity it was deployed with the documented minimum, re-enable the key version it was deployed with if it is disabled, extend it if it has expired, and verify the group's key path is usable. A group cannot move to a new key version without being redeployed, so none is offered.",
+    succeeded:
+      "The container group's identity has key access and the key version the group was deployed with is enabled and valid.",
+  },
+  new Set(["offer-new-key-version", ...rotationSteps("check-key-state").map((step) => step.id)]),
+);
+
+export const restoreForContainerGroups = buildRunbook(restoreForContainerGroupsSpec, (_azure, options) => ({
+  ...restoreActors(options),
+  verifyContainerGroup: verifyGroupKeyPath(options?.now ?? wallClock.now),
+}));

@@ -8,6 +8,7 @@ import type { RunClock } from "./protocol.js";
 import { runStamps, update } from "./run-log.js";
 import { stepActions } from "./step-actions.js";
 import { FINAL_META, type RunbookSpec, type StepSpec } from "./steps.js";
+import { targetPath } from "./target.js";
 
 export type FinalStateId = keyof typeof FINAL_META;
 
@@ -21,7 +22,7 @@ export function runbookActions(spec: RunbookSpec, clock: RunClock) {
     startRun: update(({ context }) => {
       const at = stamps.at();
       const { requester, target } = context;
-      const message = `${runbookTitle(spec.id)}: started by ${requester} for ${target.resourceGroup}/${target.registry}`;
+      const message = `${runbookTitle(spec.id)}: started by ${requester} for ${targetPath(target)}`;
       return { startedAt: at, log: [{ at, level: "info" as const, message }] };
     }),
 

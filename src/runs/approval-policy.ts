@@ -1,6 +1,8 @@
 // Who may approve or reject which change, and when a request lapses. Pure: the engine passes in the request, the run's
 // facts and the clock; drivers ask here too (Slack's "expired" banner), so every driver agrees with the engine.
-import { RunRefused, type ApprovalRequest } from "./types.js";
+import { describeResources } from "../machines/resource-names.js";
+import { targetKind, targetName } from "../machines/target.js";
+import { RunRefused, type ApprovalRequest, type RunTarget } from "./types.js";
 
 export interface ApprovalPolicyOptions {
   /** People allowed to approve other people's changes (Slack passes ACR_CMK_APPROVERS); empty = anyone but the requester. */
@@ -12,10 +14,18 @@ export interface ApprovalAttempt {
   by: string;
   /** The run allows its requester to approve their own changes (a local `--yes`). */
   selfApprove: boolean;
+  /** The name typed back to approve a high-risk change: the registry's, or the container group's. */
   registry: string;
+  /** What `registry` names, for the refusal's words (default registry). */
+  kind?: "registry" | "container group";
   now: Date;
   fingerprint?: string;
   confirmation?: string;
+}
+
+/** What a high-risk approval of a change on `target` has typed back: its name, and what kind of resource it names. */
+export function typedBack(target: RunTarget): Pick<ApprovalAttempt, "registry" | "kind"> {
+  return { registry: targetName(target), kind: targetKind(target) };
 }
 
 /**
@@ -46,6 +56,12 @@ export function requestLapsesAt(
   approvalTtlMs: number,
 ): Date {
   return new Date(approval?.expiresAt ?? Date.parse(askedAt) + approvalTtlMs);
+}
+
+/** ": registry a, container group b and 3 more": the resources a change that cuts off more than its target reaches. */
+function affectedList(request: Pick<ApprovalRequest, "blastRadius">): string {
+  const ids = request.blastRadius?.affected ?? [];
+  return ids.length > 0 ? `: ${describeResources(ids)}` : "";
 }
 
 /** Throws RunRefused with a reason a driver can show; returns when the approval may be sent. */
@@ -86,8 +102,8 @@ export function checkApproval(policy: ApprovalPolicyOptions, attempt: ApprovalAt
     if (typed !== expected.toLowerCase()) {
       throw new RunRefused(
         request.confirmText !== undefined
-          ? `"${request.title}": type the number of resources affected (${expected}) to approve it.`
-          : `"${request.title}" is ${request.irreversible ? "irreversible" : "high risk"}: type the registry name "${attempt.registry}" to approve it.`,
+          ? `"${request.title}": type the number of resources affected (${expected}) to approve it${affectedList(request)}.`
+          : `"${request.title}" is ${request.irreversible ? "irreversible" : "high risk"}: type the ${attempt.kind ?? "registry"} name "${attempt.registry}" to approve it.`,
         "confirmation-required",
       );
     }

@@ -6,7 +6,7 @@ import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
 import type { RunbookActorOptions, RunbookDefinition } from "../machines/protocol.js";
 import { ApprovalLedger } from "./approval-ledger.js";
-import { checkApproval, checkRejection } from "./approval-policy.js";
+import { checkApproval, checkRejection, typedBack } from "./approval-policy.js";
 import type { AzureResponseRecorder } from "./azure-calls.js";
 import { LiveRuns, type LiveRun } from "./live-runs.js";
 import { dryRunView, newRunRecord } from "./plan.js";
@@ -27,10 +27,12 @@ import {
   type RunEngine,
   type RunRevision,
   type RunSummary,
+  type RunTarget,
   type RunView,
   type SharedRuns,
   type StartRunParams,
 } from "./types.js";
+import { formFor } from "./run-definition.js";
 
 export type { Clock } from "./run-journal.js";
 
@@ -125,7 +127,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
 
   async start(params: StartRunParams): Promise<RunView> {
     this.assertOpen();
-    const definition = this.definitionOf(params.runbook);
+    const definition = this.definitionOf(params.runbook, params.target);
     const now = this.clock.now();
     const id = this.options.newRunId?.() ?? defaultRunId(now);
     if (params.dryRun) return dryRunView(id, definition, params, now);
@@ -134,7 +136,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     const place = this.options.azure.place;
     const lockKey = registryKey(params.target);
     await this.ownership.refuseWhileAnotherRunIsActive(lockKey, now, this.live.all());
-    await this.ownership.lock(lockKey, id);
+    await this.ownership.lock(lockKey, id, params.target);
     const record = newRunRecord(id, definition, params, place, now);
     await this.store.save(record);
     await this.write(
@@ -190,7 +192,7 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
           request,
           by,
           selfApprove: run.record.selfApprove,
-          registry: run.record.target.registry,
+          ...typedBack(run.record.target),
           now: this.clock.now(),
           ...(options.fingerprint !== undefined ? { fingerprint: options.fingerprint } : {}),
           ...(options.confirmation !== undefined ? { confirmation: options.confirmation } : {}),
@@ -366,13 +368,13 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     if (!record) throw new RunRefused(`No run with id ${runId}.`, "unknown-run");
     // A run closed without its machine (aborted after its sandbox was gone) has ended too.
     if ((record.snapshot !== null && machineEnded(record)) || hasEnded(record.status)) return record.view;
-    const definition = this.definitionOf(record.runbook);
+    const definition = this.definitionOf(record.runbook, record.target);
     assertSamePlace(runId, record.place, this.options.azure.place);
     assertSubscription(this.options.azure.subscriptionId, runId, record.target);
     // A run stored before places were recorded acts where it is picked up from now on, and stays there.
     record.place ??= this.options.azure.place;
     const lockKey = registryKey(record.target);
-    await this.ownership.lock(lockKey, runId);
+    await this.ownership.lock(lockKey, runId, record.target);
     if (options.selfApprove !== undefined) record.selfApprove = options.selfApprove;
     if (options.askAgain) await this.ledger.askAgainIfExpired(record);
     await this.write(
@@ -382,10 +384,10 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     return this.live.launch(record, definition, lockKey, record.snapshot ?? undefined);
   }
 
-  private definitionOf(id: RunbookId): RunbookDefinition {
+  private definitionOf(id: RunbookId, target: RunTarget): RunbookDefinition {
     const definition = this.options.runbooks[id];
     if (!definition) throw new RunRefused(`No runbook named ${id}.`, "unknown-run");
-    return definition;
+    return formFor(definition, target);
   }
 
   private assertOpen(): void {

@@ -3,6 +3,7 @@
 import type { RunbookDefinition } from "../machines/protocol.js";
 import type { RunRecord } from "./run-store.js";
 import type { RunPlace, RunTarget, RunView, StartRunParams, StepMeta } from "./types.js";
+import { targetName } from "../machines/target.js";
 
 export interface PlannedStep extends StepMeta {
   id: string;
@@ -14,9 +15,9 @@ export function targetPlaceholders(
   extra: Record<string, string | undefined> = {},
 ): Record<string, string> {
   const values: Record<string, string | undefined> = {
-    registry: target.registry,
-    "registry-name": target.registry,
-    name: target.registry,
+    registry: targetName(target),
+    "registry-name": targetName(target),
+    name: targetName(target),
     "resource-group": target.resourceGroup,
     rg: target.resourceGroup,
     group: target.resourceGroup,

@@ -6,6 +6,7 @@ import type { DatabaseSync } from "node:sqlite";
 import type { RunTarget } from "./types.js";
 import { inTransactionAsync } from "./database.js";
 import type { LockTable } from "./store.js";
+import { isContainerGroupTarget, targetResourceId } from "../machines/target.js";
 
 export interface LockHolder {
   registryKey: string;
@@ -40,7 +41,9 @@ interface LockRow {
   expires_at: string;
 }
 
+/** The lock's key: a registry's subscription/group/name (as ever), a container group's resource id. */
 export function registryKey(target: RunTarget): string {
+  if (isContainerGroupTarget(target)) return targetResourceId(target).toLowerCase();
   return `${target.subscriptionId}/${target.resourceGroup}/${target.registry}`.toLowerCase();
 }
 

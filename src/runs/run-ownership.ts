@@ -2,6 +2,7 @@
 // registry's lock (kept alive by heartbeats); a run that waits for a person may be taken over by another process.
 import type { AzurePlace } from "../azure/types.js";
 import { requestLapsesAt } from "./approval-policy.js";
+import { targetKind, targetName } from "../machines/target.js";
 import { registryKey } from "./registry-lock.js";
 import { ENGINE_ACTOR, type Journal } from "./run-journal.js";
 import { continueHint, invocationIn } from "./run-place.js";
@@ -15,6 +16,12 @@ export interface DrivenRun {
   stopped: boolean;
   /** The run's machine has ended (or crashed) in this process. */
   endedNow(): boolean;
+}
+
+/** "Registry acrprod is busy" or "Container group ci-web is busy": the resource a run holds, by its kind. */
+function busy(target: RunTarget): string {
+  const kind = targetKind(target);
+  return `${kind.charAt(0).toUpperCase()}${kind.slice(1)} ${targetName(target)} is busy`;
 }
 
 export class RunOwnership {
@@ -35,7 +42,13 @@ export class RunOwnership {
     // A run this process drives holds its registry until its machine ends: one stopped at an error waits for RETRY.
     for (const run of driven) {
       if (!run.stopped && registryKey(run.record.target) === key && !run.endedNow()) {
-        throw this.busyWith(run.record.id, run.record.status, run.record.requester, run.record.place);
+        throw this.busyWith(
+          run.record.target,
+          run.record.id,
+          run.record.status,
+          run.record.requester,
+          run.record.place,
+        );
       }
     }
     for (const run of await this.store.list()) {
@@ -43,12 +56,12 @@ export class RunOwnership {
       if (run.status !== "awaiting-approval" && run.status !== "awaiting-input") continue;
       const stored = await this.store.get(run.id);
       if (requestLapsesAt(stored?.approval, run.updatedAt, this.approvalTtlMs).getTime() > now.getTime())
-        throw this.busyWith(run.id, run.status, run.requester, stored?.place);
+        throw this.busyWith(run.target, run.id, run.status, run.requester, stored?.place);
     }
   }
 
-  /** Takes the registry's lock for `runId`, or refuses with who holds it and how to go on. */
-  async lock(key: string, runId: string): Promise<void> {
+  /** Takes the lock on `target` (its `key`) for `runId`, or refuses with who holds it and how to go on. */
+  async lock(key: string, runId: string, target: RunTarget): Promise<void> {
     const result = await this.locks.acquire(key, runId, {
       // Read inside the lock's transaction. A holder that was about to start a change finds its lock gone before the
       // Azure write leaves (beforeWrite), so the change never runs in two places.
@@ -78,7 +91,7 @@ export class RunOwnership {
     }
     const { holder } = result;
     throw new RunRefused(
-      `Registry is busy: run ${holder.runId} (pid ${holder.ownerPid} on ${holder.ownerHost}) is working on it until ` +
+      `${busy(target)}: run ${holder.runId} (pid ${holder.ownerPid} on ${holder.ownerHost}) is working on it until ` +
         `${holder.expiresAt} unless it keeps its lock alive. Wait for it, or resume it: ` +
         `${invocationIn(this.connectedPlace)} runs resume ${holder.runId}`,
       "locked",
@@ -99,7 +112,13 @@ export class RunOwnership {
     return this.locks.release(key, runId);
   }
 
-  private busyWith(runId: string, status: RunStatus, requester: string, place?: RunPlace): RunRefused {
+  private busyWith(
+    target: RunTarget,
+    runId: string,
+    status: RunStatus,
+    requester: string,
+    place?: RunPlace,
+  ): RunRefused {
     const waitsFor =
       status === "awaiting-approval"
         ? "waits for approval"
@@ -109,7 +128,7 @@ export class RunOwnership {
             ? "stopped at an error and waits for a retry"
             : status;
     return new RunRefused(
-      `Registry is busy: run ${runId} (requested by ${requester}) ${waitsFor}. ` +
+      `${busy(target)}: run ${runId} (requested by ${requester}) ${waitsFor}. ` +
         `${continueHint(runId, place ?? this.connectedPlace)}, or stop it with ` +
         `${invocationIn(place ?? this.connectedPlace)} runs abort ${runId} --reason <why> ` +
         `(in Slack: the run's Abort button, or /acr-cmk abort ${runId} <why>).`,

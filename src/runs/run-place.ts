@@ -1,5 +1,6 @@
 // Where a run acts. A run records the place it started in (the cloud, or a sandbox and its state file) and is only ever
 // continued there: a sandbox drill resumed without `--sandbox` must never send its changes to real Azure.
+import { targetPath } from "../machines/target.js";
 import { RunRefused, type RunPlace, type RunTarget } from "./types.js";
 
 /** In words, for messages and `runs show`: "Azure", "the sandbox at /home/me/.acr-cmk/sandbox.json". */
@@ -53,7 +54,7 @@ export function continueHint(runId: string, place: RunPlace): string {
 export function assertSubscription(connected: string, runId: string, target: RunTarget): void {
   if (target.subscriptionId.toLowerCase() === connected.toLowerCase()) return;
   throw new RunRefused(
-    `Run ${runId} is for ${target.resourceGroup}/${target.registry} in subscription ${target.subscriptionId}, but ` +
+    `Run ${runId} is for ${targetPath(target)} in subscription ${target.subscriptionId}, but ` +
       `acr-cmk is connected to subscription ${connected}: use --subscription ${target.subscriptionId}.`,
     "wrong-subscription",
   );

@@ -5,7 +5,16 @@ import type { RunbookId } from "../diagnosis/types.js";
 
 export type { ChangeUndone, IncidentSummary } from "../diagnosis/timeline/incident.js";
 
-export type { ApprovalRequest, InputRequest, Risk, RunTarget, StepKind, StepMeta } from "../machines/meta.js";
+export type {
+  ApprovalRequest,
+  ContainerGroupTarget,
+  InputRequest,
+  RegistryTarget,
+  Risk,
+  RunTarget,
+  StepKind,
+  StepMeta,
+} from "../machines/meta.js";
 import type { ApprovalRequest, InputRequest, RunTarget, StepMeta } from "../machines/meta.js";
 
 /** "rejected": the approval a person refused (the run then ended rejected); never shown as done. */

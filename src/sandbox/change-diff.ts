@@ -3,7 +3,7 @@
 // https://learn.microsoft.com/en-us/azure/governance/resource-graph/changes/get-resource-changes); keys through
 // what Key Vault's audit events name (https://learn.microsoft.com/en-us/azure/key-vault/key-vault-insights-overview).
 import { keyId } from "./ids.js";
-import type { ChangeRecord, KeyRecord, RegistryRecord, VaultRecord, World } from "./world.js";
+import type { ChangeRecord, DiagnosticSettingRecord, KeyRecord, RegistryRecord, VaultRecord, World } from "./world.js";
 
 /** A change before it is attributed (who, when, how): change-log.ts adds those. */
 export type DetectedChange = Pick<ChangeRecord, "plane" | "operation" | "resourceId" | "changeType" | "properties"> & {
@@ -92,6 +92,46 @@ function vaultChanges(before: VaultRecord | undefined, after: VaultRecord | unde
         ? "Microsoft.KeyVault/vaults/accessPolicies/write"
         : "Microsoft.KeyVault/vaults/write";
       out.push(armChange(id, operation, "Update", changed));
+    }
+    out.push(...diagnosticSettingChanges(before, after));
+  }
+  return out;
+}
+
+function settingProjection(s: DiagnosticSettingRecord): Projection {
+  return {
+    "properties.workspaceId": s.workspaceId ?? null,
+    "properties.storageAccountId": s.storageAccountId ?? null,
+    "properties.eventHubAuthorizationRuleId": s.eventHubAuthorizationRuleId ?? null,
+    "properties.logAnalyticsDestinationType": s.logAnalyticsDestinationType ?? null,
+    "properties.logs": s.logs.map((l) => ({ category: l.category ?? l.categoryGroup ?? null, enabled: l.enabled })),
+  };
+}
+
+/**
+ * Diagnostic settings are extension resources of the vault; the Activity Log records their writes and deletions
+ * (Microsoft.Insights/diagnosticSettings/write, /delete: https://learn.microsoft.com/en-us/azure/azure-monitor/essentials/activity-log-schema),
+ * so turning a vault's audit logs off is a change with an actor and a time like any other.
+ */
+function diagnosticSettingChanges(before: VaultRecord, after: VaultRecord): DetectedChange[] {
+  const settingId = (name: string) => `${after.id}/providers/Microsoft.Insights/diagnosticSettings/${name}`;
+  const byName = (v: VaultRecord) => new Map((v.diagnosticSettings ?? []).map((s) => [s.name.toLowerCase(), s]));
+  const was = byName(before);
+  const now = byName(after);
+  const out: DetectedChange[] = [];
+  for (const key of new Set([...was.keys(), ...now.keys()])) {
+    const a = was.get(key);
+    const b = now.get(key);
+    if (a && !b) {
+      const gone = propertyChanges(settingProjection(a), {});
+      out.push(armChange(settingId(a.name), "Microsoft.Insights/diagnosticSettings/delete", "Delete", gone));
+    } else if (b) {
+      const changed = propertyChanges(a ? settingProjection(a) : {}, settingProjection(b));
+      if (Object.keys(changed).length > 0) {
+        out.push(
+          armChange(settingId(b.name), "Microsoft.Insights/diagnosticSettings/write", a ? "Update" : "Create", changed),
+        );
+      }
     }
   }
   return out;

@@ -4,6 +4,7 @@
 // (https://learn.microsoft.com/en-us/azure/key-vault/general/logging). The registry's own unwraps are audited too:
 // when its key becomes unusable the first failing KeyUnwrap is there, with its status and caller address.
 import { randomUUID } from "node:crypto";
+import { auditDestinations, sendsAuditCategory } from "./audit-logs.js";
 import { diffWorlds, type DetectedChange } from "./change-diff.js";
 import { principalForEncryptionIdentity, resolveRegistryKey, hasKeyPermissions } from "./health.js";
 import { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
@@ -52,12 +53,7 @@ function clientInfoFor(client: ChangeClient, userAgent: string | undefined): str
 /** Does the vault send its audit events anywhere (a diagnostic setting with AuditEvent or allLogs/audit on)? */
 export function vaultAudited(vault: VaultRecord): boolean {
   return (vault.diagnosticSettings ?? []).some(
-    (s) =>
-      (s.workspaceId || s.storageAccountId || s.eventHubAuthorizationRuleId) &&
-      s.logs.some(
-        (l) =>
-          l.enabled && (l.category === "AuditEvent" || l.categoryGroup === "audit" || l.categoryGroup === "allLogs"),
-      ),
+    (s) => (s.workspaceId || s.storageAccountId || s.eventHubAuthorizationRuleId) && sendsAuditCategory(s),
   );
 }
 
@@ -69,7 +65,7 @@ function pushAudit(world: World, event: AuditEventRecord): void {
   const vault = vaultByName(world, event.vaultName);
   if (!vault || !vaultAudited(vault)) return;
   world.auditEvents ??= [];
-  world.auditEvents.push(event);
+  world.auditEvents.push({ ...event, destinations: auditDestinations(vault) });
   if (world.auditEvents.length > MAX_AUDIT_EVENTS)
     world.auditEvents.splice(0, world.auditEvents.length - MAX_AUDIT_EVENTS);
 }

@@ -113,33 +113,9 @@ function lowerCaseHeaders(headers: Record<string, string>): Record<string, strin
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/**
- * The store as one request's handler sees it: its first read is the world the bookkeeping update just wrote (when no
- * latency separates them), so a large fleet world is not parsed twice per request. Private to this request: a handler
- * that changes what it read changes nothing else. Any update goes to the real store, and reads after it do too.
- */
-function requestStore(store: WorldStore, seen: World | undefined): WorldStore {
-  // Only a file-backed store lets go of the world it wrote; an in-memory one keeps it as its state, which a handler
-  // must never get to change by reading.
-  let snapshot = store.path !== undefined ? seen : undefined;
-  return {
-    ...(store.path ? { path: store.path } : {}),
-    read() {
-      if (!snapshot) return store.read();
-      const world = snapshot;
-      snapshot = undefined;
-      return world;
-    },
-    update(fn) {
-      snapshot = undefined;
-      return store.update(fn);
-    },
-  };
-}
-
 /** The world as a write would find it: time's own effects (auto-rotation, retention) are nobody's change. */
 function worldBefore(store: WorldStore): World {
-  const world = store.read();
+  const world = structuredClone(store.read());
   applyTimeEffects(world, worldNow(world));
   return world;
 }
@@ -200,9 +176,7 @@ function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHa
         located !== null &&
         ((target?.service === "arm" && isPurgeRequest(req.method, located.path)) ||
           (target?.service === "keyvault" && isKeyVaultPurgeRequest(req.method, located.path)));
-      // `seen` only without latency: after a delay another process may have changed the world, and a world held
-      // through the delay by every request in flight costs a fleet's worth of memory each.
-      const { fault, latencyMs, gate, throttled, seen } = store.update((world, now) => {
+      const { fault, latencyMs, gate, throttled } = store.update((world, now) => {
         world.counters.requests += 1;
         if (purge) world.counters.purgeRequests += 1;
         const fault = takeFault(world, req.method, req.url);
@@ -215,10 +189,9 @@ function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHa
           gate,
           throttled: gate?.throttled ? throttledResponse(world, gate) : null,
           latencyMs: options.latencyMs ?? world.settings.latencyMs,
-          seen: (options.latencyMs ?? world.settings.latencyMs) > 0 ? undefined : world,
         };
       });
-      if (latencyMs > 0) await sleep(latencyMs); // no yield without latency: the snapshot below stays exact
+      if (latencyMs > 0) await sleep(latencyMs);
       if (fault) return { ...faultResponse(fault), headers: { ...ids, ...faultResponse(fault).headers } };
       if (throttled) return { ...throttled, headers: { ...ids, ...throttled.headers } };
 
@@ -243,7 +216,7 @@ function answerer(options: { store: WorldStore; latencyMs?: number }): SandboxHa
         rawBody: req.body,
         path: located.path,
         linkBase: `${url.protocol}//${url.host}${target.prefix}`,
-        store: requestStore(store, seen),
+        store,
       };
       try {
         // What the world was before a possible write, so the change can be recorded with who made it.

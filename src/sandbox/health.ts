@@ -2,7 +2,7 @@
 // the single home of the CMK rules the Microsoft docs describe (identity, vault, network, access, key, validity:
 // https://learn.microsoft.com/en-us/azure/container-registry/tutorial-troubleshoot-customer-managed-keys, and
 // docs/azure-behaviour.md); the HTTP handlers and `sandbox status` both ask it rather than re-deciding.
-import { keyId, parseKeyId } from "./ids.js";
+import { keyId, parseKeyId, type ParsedKeyId } from "./ids.js";
 import { deletionInProgress } from "./key-deletion.js";
 import { hasKeyPermissions } from "./key-permissions.js";
 import {
@@ -260,21 +260,38 @@ export function registryKeyAccess(world: World, registry: RegistryRecord, now: D
  * Automatic rotation for versionless key identifiers: ACR moves to the newest enabled version "within one hour"
  * (here: once `rotationPickupMs` has passed since that version was created), and only if it can wrap with it.
  */
-export function applyAutoRotation(world: World, now: Date): void {
+/**
+ * The registry already uses its key's newest enabled version: what every registry of a fleet answers on every request,
+ * found without resolving its key in full (resolveRegistryKey builds its answer and the key's ids each time).
+ */
+function pickedUpNewest(world: World, configured: Readonly<ParsedKeyId>, versioned: string | undefined): boolean {
+  const inUse = versioned ? parseKeyId(versioned) : null;
+  if (!inUse?.version || inUse.vault !== configured.vault) return false;
+  if (inUse.key.toLowerCase() !== configured.key.toLowerCase()) return false;
+  const key = world.vaults[configured.vault.toLowerCase()]?.keys[configured.key.toLowerCase()];
+  return key?.versions.findLast((v) => v.enabled)?.version === inUse.version.toLowerCase();
+}
+
+export function applyAutoRotation(world: World, now: Date, apply = true): boolean {
+  let changed = false;
   for (const registry of Object.values(world.registries)) {
     const encryption = registry.encryption;
     if (encryption.status !== "enabled" || !encryption.keyIdentifier || registry.identityDetached) continue;
     const configured = parseKeyId(encryption.keyIdentifier);
     if (!configured || configured.version) continue;
+    if (pickedUpNewest(world, configured, encryption.versionedKeyIdentifier)) continue;
     const { vault, key, version: current } = resolveRegistryKey(world, registry);
     if (!vault || !key || vault.deleted || vault.purged || key.deleted || key.purged) continue;
-    const newest = [...key.versions].reverse().find((v) => v.enabled);
+    const newest = key.versions.findLast((v) => v.enabled);
     if (!newest || newest.version === current?.version) continue;
     if (now.getTime() - Date.parse(newest.created) < world.settings.rotationPickupMs) continue;
     const versionedKeyIdentifier = keyId(vault.name, key.name, newest.version);
     const candidate: RegistryRecord = { ...registry, encryption: { ...encryption, versionedKeyIdentifier } };
     if (!registryKeyAccess(world, candidate, now, "wrap").ok) continue;
+    if (!apply) return true;
     encryption.versionedKeyIdentifier = versionedKeyIdentifier;
     encryption.lastKeyRotationTimestamp = now.toISOString();
+    changed = true;
   }
+  return changed;
 }

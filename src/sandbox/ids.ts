@@ -27,8 +27,24 @@ export interface ParsedKeyId {
   version?: string;
 }
 
+/**
+ * A world holds a few distinct key identifiers, read by every request (auto-rotation looks at each registry's): each
+ * is parsed once. Frozen, because every caller shares it; bounded, because a long-lived `sandbox serve` sees new ones.
+ */
+const parsedKeyIds = new Map<string, Readonly<ParsedKeyId> | null>();
+const PARSED_KEY_IDS_KEPT = 10_000;
+
 /** Parses a key identifier as the registry stores it; null when it is not a Key Vault key URL. */
-export function parseKeyId(kid: string): ParsedKeyId | null {
+export function parseKeyId(kid: string): Readonly<ParsedKeyId> | null {
+  const known = parsedKeyIds.get(kid);
+  if (known !== undefined) return known;
+  const parsed = parseKeyUrl(kid);
+  if (parsedKeyIds.size >= PARSED_KEY_IDS_KEPT) parsedKeyIds.clear();
+  parsedKeyIds.set(kid, parsed ? Object.freeze(parsed) : null);
+  return parsed;
+}
+
+function parseKeyUrl(kid: string): ParsedKeyId | null {
   let url: URL;
   try {
     url = new URL(kid);

@@ -100,4 +100,4 @@ export {
   vaultAudited,
   type ChangeCaller,
 } from "./change-log.js";
-export { AUDIT_SETTING_NAME, AUDIT_WORKSPACE_NAME } from "./audit-logs.js";
+export { AUDIT_LOGS_MODES, AUDIT_SETTING_NAME, AUDIT_WORKSPACE_NAME, type AuditLogsMode } from "./audit-logs.js";

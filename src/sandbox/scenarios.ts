@@ -1,7 +1,7 @@
 // Fresh simulated worlds for `sandbox init`: healthy CMK registries set up the way the Microsoft docs
 // (https://learn.microsoft.com/en-us/azure/container-registry/tutorial-enable-customer-managed-keys) tell you to, with friendly, deterministic names so the README and drills can quote commands.
 import { randomBytes } from "node:crypto";
-import { setUpAuditLogs } from "./audit-logs.js";
+import { setUpAuditLogs, type AuditLogsMode } from "./audit-logs.js";
 import { OPERATOR_CLIENT_ADDRESS } from "./http/keyvault-gate.js";
 import { addSharedKeyFleet, planFleet, type FleetOptions, type FleetPlan } from "./fleet-scenario.js";
 import { DEFAULT_KEY_DELETION_MS } from "./key-deletion.js";
@@ -54,8 +54,8 @@ export interface ScenarioOptions extends FleetOptions {
   access?: "policy" | "rbac";
   keyVersion?: "latest" | "pinned";
   registries?: number;
-  /** Vaults send their audit events to a Log Analytics workspace (default true). */
-  auditLogs?: boolean;
+  /** Whether vaults send their audit events to a Log Analytics workspace, and to which table (default "on"). */
+  auditLogs?: AuditLogsMode;
   /** Sandbox time of creation (tests); defaults to the real clock. */
   now?: Date;
 }
@@ -329,6 +329,6 @@ export function createWorld(options: ScenarioOptions = {}): World {
   if (plan.fleet) addSharedKeyFleet(world, plan, plan.fleet, now);
   else for (let i = 1; i <= plan.registries; i++) addRegistry(world, i, plan, now);
   if (options.latencyMs !== undefined) world.settings.latencyMs = options.latencyMs;
-  setUpAuditLogs(world, options.auditLogs ?? true, DEMO_RESOURCE_GROUP);
+  setUpAuditLogs(world, options.auditLogs ?? "on", DEMO_RESOURCE_GROUP);
   return world;
 }

@@ -1,23 +1,30 @@
 // One world shared by every command and a running `sandbox serve`, through the state file.
 // Writers take an O_EXCL lockfile, mutate, write a temp file and rename it over the state (atomic on POSIX), so
 // readers never see half a file and two writers never lose each other's changes.
+import { randomUUID } from "node:crypto";
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
-  linkSync,
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
+  writevSync,
 } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { folderUnusable } from "../errors.js";
-import { applyTimeEffects, worldNow } from "./clock.js";
+import { applyTimeEffects, timeEffectsDue, worldNow } from "./clock.js";
+import { SandboxStateError } from "./state-error.js";
+import { withLock } from "./state-lock.js";
 import { WORLD_VERSION, type World } from "./world.js";
+import { draftOf, settled } from "./world-draft.js";
+import { worldBytes } from "./world-text.js";
 
 export interface WorldStore {
   read(): World;
@@ -26,14 +33,7 @@ export interface WorldStore {
   readonly path?: string;
 }
 
-/** The state file is missing, corrupt, from another version, or locked for too long. */
-export class SandboxStateError extends Error {
-  override readonly name = "SandboxStateError";
-}
-
-/** A lock older than this is from a writer that died mid-update (an update takes milliseconds). */
-const STALE_LOCK_MS = 10_000;
-const LOCK_TIMEOUT_MS = 15_000;
+export { SandboxStateError };
 
 const record = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
 
@@ -118,13 +118,46 @@ export function parseWorld(text: string, path: string): World {
     const where = issue ? `${issue.path.join(".") || "(top level)"}: ${issue.message}` : "unknown shape";
     throw new SandboxStateError(`sandbox state file ${path} is not a sandbox world (${where}): ${REINIT}`);
   }
-  return parsed.data as unknown as World;
+  // The document itself, not zod's copy of it (the schema only checks): a fleet's world is kept once, not twice.
+  return data as World;
 }
 
-function readWorldFile(path: string): World {
-  let text: string;
+/**
+ * Every write puts a fresh revision first in the file, so a reader tells versions apart from the file's first bytes:
+ * inode numbers are reused once freed, and mtime moves in clock ticks, so two writes of the same size within one tick
+ * could otherwise look alike. A file edited by hand keeps its revision but changes size, mtime or inode.
+ */
+const REVISION = /^\{\s*"revision":\s*"([^"]{1,64})"/;
+const HEAD_BYTES = 128;
+
+/** Which version of the state file an open descriptor holds: device, inode, size, mtime in ns, and its revision. */
+function versionOf(fd: number): string {
+  const stat = fstatSync(fd, { bigint: true });
+  const head = Buffer.alloc(HEAD_BYTES);
+  const read = readSync(fd, head, 0, HEAD_BYTES, 0);
+  const revision = REVISION.exec(head.toString("utf8", 0, read))?.[1] ?? "-";
+  return `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${revision}`;
+}
+
+/**
+ * The parsed world of each state file this process uses, with the version it was read from or written as: a request
+ * reads it again only when the file changed (another command, `sandbox serve`, an edit). Frozen, because every reader
+ * in the process shares it: a change goes through `update`, which works on a copy.
+ */
+const parsedWorlds = new Map<string, { version: string; world: World }>();
+
+/** Parts already frozen are shared with an older world: they are not walked again. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key in value) deepFreeze(value[key]);
+  }
+  return value;
+}
+
+function openWorldFile(path: string): number {
   try {
-    text = readFileSync(path, "utf8");
+    return openSync(path, "r");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") {
       throw new SandboxStateError(`no sandbox at ${path}: run \`acr-cmk sandbox init\``);
@@ -132,16 +165,53 @@ function readWorldFile(path: string): World {
     if ((error as NodeJS.ErrnoException).code === "ENOTDIR") throw folderUnusable(dirname(path), error);
     throw new SandboxStateError(`cannot read sandbox state file ${path}: ${(error as Error).message}`);
   }
-  return parseWorld(text, path);
 }
 
-/** Write to a temp file in the same folder, flush it, then rename over the state: readers see old or new, never half. */
-function writeWorldFile(path: string, world: World): void {
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const fd = openSync(temp, "w", 0o600);
+/** The world in the state file as it is now: the one kept from before when the file has not changed since. */
+function loadWorld(path: string): World {
+  const fd = openWorldFile(path);
   try {
-    writeSync(fd, JSON.stringify(world, null, 2) + "\n");
+    // One descriptor for the look and the read: a rename over the path meanwhile cannot mix two versions.
+    const version = versionOf(fd);
+    const kept = parsedWorlds.get(path);
+    if (kept?.version === version) return kept.world;
+    const world = deepFreeze(parseWorld(readFileSync(fd, "utf8"), path));
+    parsedWorlds.set(path, { version, world });
+    return world;
+  } catch (error) {
+    if (error instanceof SandboxStateError) throw error;
+    throw new SandboxStateError(`cannot read sandbox state file ${path}: ${(error as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeAll(fd: number, buffers: Buffer[]): void {
+  const total = buffers.reduce((sum, b) => sum + b.length, 0);
+  let written = writevSync(fd, buffers);
+  // writev may write less than asked (a signal, a full disk on the way): the rest follows from where it stopped.
+  if (written < total) {
+    const rest = Buffer.concat(buffers).subarray(written);
+    while (written < total) written += writeSync(fd, rest, written - (total - rest.length));
+  }
+}
+
+/**
+ * Write to a temp file in the same folder, flush it, then rename over the state: readers see old or new, never half.
+ * What was written becomes the world this process keeps for the file.
+ */
+function writeWorldFile(path: string, world: World): void {
+  const { revision: _previous, ...rest } = world;
+  // Frozen before it is written: what is kept for the file, and what lets worldBytes reuse an untouched part's bytes.
+  const saved = deepFreeze({ revision: randomUUID(), ...rest } as World);
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const fd = openSync(temp, "w+", 0o600);
+  let version: string;
+  try {
+    writeAll(fd, worldBytes(saved));
     fsyncSync(fd);
+    // A rename keeps the inode, size and mtime: this is the version readers will see.
+    version = versionOf(fd);
   } finally {
     closeSync(fd);
   }
@@ -155,157 +225,27 @@ function writeWorldFile(path: string, world: World): void {
     }
     throw error;
   }
+  parsedWorlds.set(path, { version, world: saved });
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** The store's API is synchronous (handlers mutate inside one call), so waiting for the lock blocks briefly. */
-function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
-}
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-function lockIsStale(lockPath: string): { stale: boolean; content: string } {
-  let content: string;
-  let mtimeMs: number;
-  try {
-    content = readFileSync(lockPath, "utf8");
-    mtimeMs = statSync(lockPath).mtimeMs;
-  } catch {
-    return { stale: false, content: "" }; // released meanwhile: just retry
-  }
-  const pid = Number.parseInt(content.split(" ")[0] ?? "", 10);
-  const stale = Date.now() - mtimeMs > STALE_LOCK_MS || (content.length > 0 && !pidAlive(pid));
-  return { stale, content };
-}
-
-/** Break a stale lock without ever removing a live one that replaced it in the meantime. */
-function breakStaleLock(lockPath: string, staleContent: string): void {
-  const aside = `${lockPath}.${process.pid}.${Math.random().toString(36).slice(2)}.stale`;
-  try {
-    renameSync(lockPath, aside);
-  } catch {
-    return; // someone else broke or released it
-  }
-  let moved: string;
-  try {
-    moved = readFileSync(aside, "utf8");
-  } catch {
-    moved = staleContent; // unreadable: treat it as the stale one
-  }
-  if (moved !== staleContent) {
-    // We moved a fresh lock taken after our check: put it back (link fails if yet another writer holds the lock).
-    try {
-      linkSync(aside, lockPath);
-    } catch {
-      // The lock is held by a newer writer; the one we moved is lost, and its owner's rename still succeeds.
-    }
-  }
-  try {
-    unlinkSync(aside);
-  } catch {
-    // already gone
-  }
-}
-
-function acquireLock(lockPath: string): void {
-  const deadline = Date.now() + LOCK_TIMEOUT_MS;
-  let wait = 1;
-  for (;;) {
-    try {
-      const fd = openSync(lockPath, "wx", 0o600);
-      try {
-        writeSync(fd, `${process.pid} ${new Date().toISOString()}`);
-      } finally {
-        closeSync(fd);
-      }
-      return;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") {
-        throw new SandboxStateError(`no sandbox at ${lockPath.replace(/\.lock$/, "")}: run \`acr-cmk sandbox init\``);
-      }
-      if (code !== "EEXIST")
-        throw new SandboxStateError(`cannot lock sandbox state ${lockPath}: ${(error as Error).message}`);
-    }
-    const { stale, content } = lockIsStale(lockPath);
-    if (stale) {
-      breakStaleLock(lockPath, content);
-      continue;
-    }
-    if (Date.now() > deadline) {
-      throw new SandboxStateError(
-        `sandbox state ${lockPath} stayed locked for ${LOCK_TIMEOUT_MS / 1000} s; is another acr-cmk stuck?`,
-      );
-    }
-    sleepSync(wait);
-    wait = Math.min(wait * 2, 20);
-  }
-}
-
-function releaseLock(lockPath: string): void {
-  try {
-    unlinkSync(lockPath);
-  } catch {
-    // Broken as stale by another writer after a very long update; nothing more to do.
-  }
-}
-
-function withLock<T>(path: string, fn: () => T): T {
-  const lockPath = `${path}.lock`;
-  acquireLock(lockPath);
-  try {
-    return fn();
-  } finally {
-    releaseLock(lockPath);
-  }
-}
-
-/** Identifies one version of the file: a rename gives every write a new inode. */
-function fileVersion(path: string): string | undefined {
-  try {
-    const stat = statSync(path);
-    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The world kept in a JSON file, shared between processes. */
+/**
+ * The world kept in a JSON file, shared between processes. `read()` gives a frozen world, shared by every reader in
+ * this process (structuredClone it to change a copy); `update` saves a change for every process.
+ */
 export function fileStore(path: string): WorldStore {
-  // The version this store last wrote: reading it back needs no structural check (a fleet's world is read by every
-  // request, and checking 1,000 registries each time costs more than parsing them).
-  let ownVersion: string | undefined;
-  const load = (): World => {
-    if (ownVersion !== undefined && fileVersion(path) === ownVersion) {
-      try {
-        return JSON.parse(readFileSync(path, "utf8")) as World;
-      } catch {
-        // Replaced between the two looks: read and check it as any other file.
-      }
-    }
-    return readWorldFile(path);
-  };
+  const file = resolve(path);
   return {
     path,
-    read: load,
+    read: () => loadWorld(file),
     update<T>(fn: (world: World, now: Date) => T): T {
-      return withLock(path, () => {
-        const world = load();
-        const now = worldNow(world);
-        applyTimeEffects(world, now);
+      return withLock(file, () => {
+        const base = loadWorld(file);
+        const world = draftOf(base);
+        const now = worldNow(base);
+        // Looked at on the kept world first: a draft copies what is read, and time seldom has anything to change.
+        if (timeEffectsDue(base, now)) applyTimeEffects(world, now);
         const result = fn(world, now);
-        writeWorldFile(path, world);
-        ownVersion = fileVersion(path);
+        writeWorldFile(file, settled(world, base));
         return result;
       });
     },
@@ -319,21 +259,26 @@ export function initFileStore(path: string, world: World): WorldStore {
   } catch (error) {
     throw folderUnusable(dirname(path), error);
   }
-  withLock(path, () => writeWorldFile(path, world));
+  const file = resolve(path);
+  withLock(file, () => writeWorldFile(file, structuredClone(world)));
   return fileStore(path);
 }
 
-/** A world kept in memory (tests, in-process use). Updates work on a copy, so a throwing `fn` changes nothing. */
+/**
+ * A world kept in memory (tests, in-process use). Updates work on a copy, so a throwing `fn` changes nothing. `read()`
+ * gives a frozen world shared by every reader, as the file store does: a caller that changes what it read fails here
+ * too, not only against a state file.
+ */
 export function memoryStore(world: World): WorldStore {
-  let current: World = structuredClone(world);
+  let current: World = deepFreeze(structuredClone(world));
   return {
-    read: () => structuredClone(current),
+    read: () => current,
     update<T>(fn: (world: World, now: Date) => T): T {
       const draft = structuredClone(current);
       const now = worldNow(draft);
       applyTimeEffects(draft, now);
       const result = fn(draft, now);
-      current = draft;
+      current = deepFreeze(draft);
       return result;
     },
   };
@@ -344,15 +289,11 @@ export function memoryStore(world: World): WorldStore {
  * terminal moves it at once. The state file is re-read only when it changed on disk.
  */
 export function liveWorldClock(path: string): () => Date {
-  let seen: { ino: number; mtimeMs: number } | undefined;
+  const file = resolve(path);
   let offsetMs = 0;
   return () => {
-    const stat = statSync(path, { throwIfNoEntry: false });
-    // Writers rename a new file over the state, so a changed inode means a new world.
-    if (stat && (seen?.ino !== stat.ino || seen.mtimeMs !== stat.mtimeMs)) {
-      offsetMs = readWorldFile(path).clock.offsetMs;
-      seen = { ino: stat.ino, mtimeMs: stat.mtimeMs };
-    }
+    // Cheap while the file is unchanged: a look at its version, not a parse.
+    if (statSync(file, { throwIfNoEntry: false })) offsetMs = loadWorld(file).clock.offsetMs;
     return new Date(Date.now() + offsetMs);
   };
 }

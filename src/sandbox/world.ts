@@ -5,6 +5,8 @@
 export const WORLD_VERSION = 1;
 
 export interface World {
+  /** Set by every write of the state file (a new one each time): how readers tell its versions apart (store.ts). */
+  revision?: string;
   version: typeof WORLD_VERSION;
   subscriptionId: string;
   tenantId: string;
@@ -110,6 +112,19 @@ export interface AuditEventRecord {
   /** The key id the operation named. */
   keyId: string;
   correlationId: string;
+  /**
+   * The workspaces and tables it was written to, from the vault's diagnostic settings at the time (absent in state
+   * files written before tables were modelled: AzureDiagnostics in the workspaces the vault's settings name).
+   */
+  destinations?: AuditDestination[];
+}
+
+/** Key Vault's audit rows in Log Analytics: the shared AzureDiagnostics table, or the resource-specific one. */
+export type AuditTable = "AzureDiagnostics" | "AZKVAuditLogs";
+
+export interface AuditDestination {
+  workspaceId: string;
+  table: AuditTable;
 }
 
 export interface WorkspaceRecord {
@@ -127,6 +142,8 @@ export interface DiagnosticSettingRecord {
   storageAccountId?: string;
   eventHubAuthorizationRuleId?: string;
   logs: Array<{ category?: string; categoryGroup?: string; enabled: boolean }>;
+  /** "Dedicated": rows go to the resource-specific table (AZKVAuditLogs); absent: AzureDiagnostics. */
+  logAnalyticsDestinationType?: "Dedicated";
 }
 
 export interface WorldSettings {

@@ -12,6 +12,8 @@ export const ACTION = {
   abort: "acr_cmk.abort",
   /** A scan's Recover button: starts `/acr-cmk recover` for the registry it names. */
   recoverRegistry: "acr_cmk.recover_registry",
+  /** A scan's Recover button on a container group whose fix is its key's: starts that group's run. */
+  recoverContainerGroup: "acr_cmk.recover_container_group",
 } as const;
 
 export const INPUT_ACTION = /^acr_cmk\.input\.\d+$/;
@@ -41,18 +43,26 @@ export const registryValue = z.object({
   s: z.string().regex(/^[0-9a-f-]{36}$/i),
 });
 export type RegistryValue = z.infer<typeof registryValue>;
+
+/** A container group named by a scan's Recover button (ACI names: letters, digits, dashes, at most 63). */
+export const containerGroupValue = registryValue.extend({
+  n: z.string().regex(/^[a-zA-Z0-9](?:[-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?$/),
+});
+export type ContainerGroupValue = z.infer<typeof containerGroupValue>;
 export type RunValue = z.infer<typeof runValue>;
 
-/** Where a modal was opened from, so its submission can answer in the same place. */
 /**
- * `x`: what the approver must type back (the registry name, or with `n` the number of resources affected), carried in
- * the modal so the submission is checked before its acknowledgement, without a store call. The engine checks it again.
+ * Where a modal was opened from, so its submission can answer in the same place.
+ * `x`: what the approver must type back (the registry's or container group's name, `k` saying which, or with `n` the
+ * number of resources affected), carried in the modal so the submission is checked before its acknowledgement, without
+ * a store call. The engine checks it again.
  */
 export const modalMetadata = approvalValue.extend({
   c: z.string().min(1).max(40),
   t: z.string().max(40).optional(),
   x: z.string().max(100).optional(),
   n: z.literal(1).optional(),
+  k: z.enum(["registry", "container group"]).optional(),
 });
 export type ModalMetadata = z.infer<typeof modalMetadata>;
 

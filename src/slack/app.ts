@@ -5,6 +5,7 @@ import type { AddressInfo, ListenOptions } from "node:net";
 import { App, HTTPReceiver, SocketModeReceiver } from "@slack/bolt";
 import type { RegistryRef } from "../azure/types.js";
 import type { DiagnosisReport } from "../diagnosis/diagnose.js";
+import type { ContainerGroupDiagnosis } from "../diagnosis/fleet/container-group.js";
 import type { ScanReport } from "../diagnosis/fleet/scan.js";
 import type { TriageResult } from "../diagnosis/types.js";
 import type { RunEngine, SharedRuns } from "../runs/types.js";
@@ -32,6 +33,8 @@ export interface SlackAppOptions {
   diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
   /** `/acr-cmk scan` (every CMK resource at once); without it the subcommand says it is not available. */
   scan?: () => Promise<ScanReport>;
+  /** A container group's diagnosis by id: the scan's Recover button on a group; without it the button says so. */
+  diagnoseContainerGroup?: (id: string) => Promise<ContainerGroupDiagnosis>;
   triage: (text: string) => TriageResult;
   /** Required for HTTP; unused in Socket Mode. */
   signingSecret?: string;
@@ -160,6 +163,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     engine: options.engine,
     diagnose: options.diagnose,
     ...(options.scan ? { scan: options.scan } : {}),
+    ...(options.diagnoseContainerGroup ? { diagnoseContainerGroup: options.diagnoseContainerGroup } : {}),
     triage: options.triage,
     approvers: [...options.approvers],
     approvalTtlMs: options.approvalTtlMs ?? DEFAULT_APPROVAL_TTL_MS,

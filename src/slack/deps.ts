@@ -2,6 +2,7 @@
 // and the app's own helpers (run messages, click dedupe, per-run queue, ack-first scheduling, log).
 import type { RegistryRef } from "../azure/types.js";
 import type { DiagnosisReport } from "../diagnosis/diagnose.js";
+import type { ContainerGroupDiagnosis } from "../diagnosis/fleet/container-group.js";
 import type { ScanReport } from "../diagnosis/fleet/scan.js";
 import type { TriageResult } from "../diagnosis/types.js";
 import type { RunEngine } from "../runs/types.js";
@@ -15,6 +16,8 @@ export interface SlackDeps {
   diagnose: (ref: RegistryRef) => Promise<DiagnosisReport>;
   /** `/acr-cmk scan`: every CMK resource the app's identity can read; absent where the app was built without it. */
   scan?: () => Promise<ScanReport>;
+  /** A container group's diagnosis by resource id (null: not there); absent where the app was built without it. */
+  diagnoseContainerGroup?: (id: string) => Promise<ContainerGroupDiagnosis>;
   triage: (text: string) => TriageResult;
   /** Slack user ids from ACR_CMK_APPROVERS; the engine is built with the same list and is the one that decides. */
   approvers: readonly string[];

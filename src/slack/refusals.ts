@@ -10,10 +10,10 @@ const EXPLANATION: Record<RunRefused["reason"], string> = {
     "Azure changed since this approval was requested, so it no longer describes what would happen. The run re-checks and asks again.",
   expired: "This approval request has expired. Use *Ask again* on the run's message to request a fresh approval.",
   "not-awaiting": "The run is not waiting for this any more; the run's message shows where it is now.",
-  locked: "Another run is already working on this registry.",
+  locked: "Another run is already working on this resource.",
   "unknown-run": "acr-cmk has no record of this run.",
   final: "This run has ended and takes no more actions.",
-  "confirmation-required": "This change needs the registry name typed back to approve it.",
+  "confirmation-required": "This change needs the name of the resource it changes typed back to approve it.",
   "invalid-input": "That choice is not one the run offers.",
   "wrong-subscription":
     "This run belongs to another Azure subscription than the one this acr-cmk app is connected to, so it cannot act on it.",

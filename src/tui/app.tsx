@@ -122,6 +122,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
         diagnose: options.diagnose,
         listRegistries: options.listRegistries,
         ...(options.scanHealth ? { scanHealth: options.scanHealth } : {}),
+        ...(options.diagnoseContainerGroup ? { diagnoseContainerGroup: options.diagnoseContainerGroup } : {}),
         subscriptionId: options.subscriptionId,
       },
     };

@@ -63,8 +63,9 @@ export function truncate(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }
 
-export function targetLabel(target: { resourceGroup: string; registry: string }): string {
-  return `${target.resourceGroup}/${target.registry}`;
+/** `rg/name` of a registry or of a container group (a run's target may be either). */
+export function targetLabel(target: { resourceGroup: string; registry?: string; containerGroup?: string }): string {
+  return `${target.resourceGroup}/${target.registry ?? target.containerGroup ?? ""}`;
 }
 
 const AUTOMATIC_WORDS = { only: "the only subscription", "only-enabled": "the only enabled subscription" } as const;

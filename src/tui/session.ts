@@ -1,6 +1,6 @@
 // The contexts every screen reads: the session (engine, diagnosis, who is at the keyboard) and the shell's controls.
 import { createContext, useContext, useEffect } from "react";
-import type { RegistryTarget, TuiSession } from "./types.js";
+import type { GroupChoice, RegistryTarget, TuiSession } from "./types.js";
 
 export const SessionContext = createContext<TuiSession | undefined>(undefined);
 
@@ -10,8 +10,9 @@ export function useSession(): TuiSession {
   return session;
 }
 
-/** `home` with a target opens that registry's diagnosis (fresh) instead of the registry list. */
-export type Screen = { name: "home"; target?: RegistryTarget } | { name: "run"; runId: string } | { name: "runs" };
+/** `home` with a target (or a group) opens its diagnosis (fresh) instead of the list. */
+export type Screen =
+  { name: "home"; target?: RegistryTarget; group?: GroupChoice } | { name: "run"; runId: string } | { name: "runs" };
 
 export interface ShellControls {
   go(screen: Screen): void;

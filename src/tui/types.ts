@@ -1,6 +1,6 @@
 // What the TUI needs from the world outside the RunEngine: the diagnosis and the registry list, as plain data.
 import type { TimelineEntry } from "../diagnosis/timeline/types.js";
-import type { Finding } from "../diagnosis/types.js";
+import type { Finding, RunbookId } from "../diagnosis/types.js";
 import type { RunEngine } from "../runs/types.js";
 
 /** A registry named by resource group and name (the subscription is the session's). */
@@ -33,16 +33,51 @@ export interface RegistryHealth extends RegistryTarget {
   finding?: string;
 }
 
+/** An ACI container group encrypted with a customer-managed key (the subscription is the session's). */
+export interface GroupChoice {
+  resourceGroup: string;
+  containerGroup: string;
+  /** Its resource id, as `diagnose --id` takes it. */
+  id: string;
+}
+
+/** One container group's verdict from the fleet scan: the home screen lists groups as the scan finds them. */
+export interface ContainerGroupHealth extends GroupChoice {
+  healthy: boolean;
+  finding?: string;
+  /** The runbook that repairs its key; null when only a redeploy helps (or nothing is wrong). */
+  runbook: RunbookId | null;
+}
+
+export type ResourceHealth = RegistryHealth | ContainerGroupHealth;
+
+export function isGroupHealth(health: ResourceHealth): health is ContainerGroupHealth {
+  return "containerGroup" in health;
+}
+
+/** A container group's diagnosis (src/diagnosis/fleet/container-group.ts), the part the TUI shows and runs from. */
+export interface TuiGroupDiagnosis extends TuiDiagnosis {
+  runbook: RunbookId | null;
+  /** How to redeploy the group when its key's own fix is not enough. */
+  redeploy: { command: string; file: string } | null;
+  /** Other resources that read the same key. */
+  sharedWith: string[];
+  /** What a run for the group starts from (its encryptionProperties). */
+  hints: Record<string, string>;
+}
+
 /** What needs Azure (or the sandbox) and the run store: loaded after the first frame is on screen. */
 export interface TuiConnection {
   engine: RunEngine;
   diagnose: (target: RegistryTarget) => Promise<TuiDiagnosis>;
   listRegistries: () => Promise<RegistryChoice[]>;
   /**
-   * Every registry's health in the subscription (`acr-cmk scan`), each verdict reported as it is known; resolves with
-   * the key view's lines. Absent: the list shows no health.
+   * Every registry's and container group's health in the subscription (`acr-cmk scan`), each verdict reported as it is
+   * known; resolves with the key view's lines. Absent: the list shows no health and no container groups.
    */
-  scanHealth?: (onResult: (health: RegistryHealth) => void) => Promise<{ keys: string[] }>;
+  scanHealth?: (onResult: (health: ResourceHealth) => void) => Promise<{ keys: string[] }>;
+  /** A container group's diagnosis by id (`diagnose --id`); absent: groups are listed but cannot be opened. */
+  diagnoseContainerGroup?: (id: string) => Promise<TuiGroupDiagnosis>;
   subscriptionId: string;
   /**
    * How acr-cmk is run for this subscription, when the display's own invocation would not reach it (a subscription

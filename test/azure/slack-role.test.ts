@@ -21,6 +21,7 @@ const OPERATIONS: Record<string, readonly string[]> = {
   "src/azure/subscriptions.ts client.subscriptions.list": ["Microsoft.Resources/subscriptions/read"],
   "src/azure/port/identities.ts client.get": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"],
   "src/azure/port/identities.ts sdk.listBySubscription": ["Microsoft.ManagedIdentity/userAssignedIdentities/read"],
+  "src/azure/port/container-groups.ts client.containerGroups.get": ["Microsoft.ContainerInstance/containerGroups/read"],
   "src/azure/port/registries.ts sdk.get": ["Microsoft.ContainerRegistry/registries/read"],
   "src/azure/port/registries.ts sdk.list": ["Microsoft.ContainerRegistry/registries/read"],
   // Setting a user-assigned identity or the key on a registry also needs the right to assign that identity.
@@ -59,12 +60,15 @@ const OPERATIONS: Record<string, readonly string[]> = {
   "src/azure/port/timeline.ts clients.monitor.diagnosticSettings.list": ["Microsoft.Insights/diagnosticSettings/read"],
   "src/azure/port/timeline.ts clients.resourceGraph.resources": ["Microsoft.ResourceGraph/resources/read"],
   // A resource-context query reads the table through the resource (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/manage-access).
-  "src/azure/port/timeline.ts clients.logs.queryResource": ["Microsoft.Insights/logs/AzureDiagnostics/read"],
+  "src/azure/port/key-vault-audit.ts clients.logs.queryResource": [
+    "Microsoft.Insights/logs/AzureDiagnostics/read",
+    "Microsoft.Insights/logs/AZKVAuditLogs/read",
+  ],
 };
 
 // The receivers src/azure calls the SDK through: an SDK client (`sdk`, `client`, `keyClient(url)`) or the client set.
 const CALL =
-  /\b(sdk|client|keyClient\([^)]*\)|clients\.[a-zA-Z]+(?:\.[a-zA-Z]+)?|client\.subscriptions)\.([a-zA-Z]+)\(/g;
+  /\b(sdk|client|keyClient\([^)]*\)|clients\.[a-zA-Z]+(?:\.[a-zA-Z]+)?|client\.subscriptions|client\.containerGroups)\.([a-zA-Z]+)\(/g;
 const NOT_SDK = new Set(["pollUntilDone", "toLowerCase"]);
 
 function sdkCalls(): Set<string> {

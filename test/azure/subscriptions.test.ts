@@ -136,6 +136,20 @@ describe("createSubscriptionDirectory (sandbox)", () => {
     expect((await azure.listRegistries()).map((r) => r.resourceGroup)).toEqual([DEMO_RESOURCE_GROUP]);
   });
 
+  it("lists every subscription of a fleet world, and builds the port for any of them (its own registries)", async () => {
+    const path = join(dir, "fleet.json");
+    initFileStore(path, createWorld({ registries: 4, subscriptions: 2, keys: 2 }));
+    const directory = await createSubscriptionDirectory({ sandbox: path }, {});
+    const listed = await directory.listSubscriptions();
+    expect(listed).toHaveLength(2);
+    const second = listed.find((s) => s.displayName === "acr-cmk sandbox 2")!;
+    const azure = await directory.azureFor(second.subscriptionId);
+    expect(azure.subscriptionId).toBe(second.subscriptionId);
+    const ids = (await azure.listRegistries()).map((r) => r.id.toLowerCase());
+    expect(ids).toHaveLength(2);
+    expect(ids.every((id) => id.startsWith(`/subscriptions/${second.subscriptionId.toLowerCase()}/`))).toBe(true);
+  });
+
   it("refuses a subscription that is not the sandbox's, and a missing state file, as usage errors", async () => {
     const directory = await createSubscriptionDirectory({ sandbox: stateFile() }, {});
     await expect(directory.azureFor(OTHER)).rejects.toThrow(UsageError);

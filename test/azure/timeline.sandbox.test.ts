@@ -31,7 +31,7 @@ describe("Key Vault audit events (Log Analytics)", () => {
   it("a key deleted with --as shows as KeyDelete by that person, and the registry's unwraps fail with 404 from then on", async () => {
     const { azure, vault, window, breakAs } = sandbox();
     breakAs("key-deleted", "alice@contoso.com");
-    const events = await azure.queryKeyVaultAudit(vault.id, window());
+    const { rows: events } = await azure.queryKeyVaultAudit(vault.id, "AzureDiagnostics", window());
     const deletion = events.find((e) => e.operation === "KeyDelete");
     expect(deletion).toMatchObject({ upn: "alice@contoso.com", httpStatus: 200, resultSignature: "OK" });
     expect(deletion?.clientInfo).toMatch(/AZURECLI/);
@@ -39,11 +39,28 @@ describe("Key Vault audit events (Log Analytics)", () => {
     expect(unwrap).toMatchObject({ httpStatus: 404, resultDescription: "KeyNotFound", callerIp: "203.0.113.77" });
   });
 
+  it("a workspace that has had no event with a user caller (no identity_claim_upn_s column yet) still answers", async () => {
+    const { azure, store, vault, window, breakAs } = sandbox();
+    breakAs("key-deleted", "alice@contoso.com");
+    // As if only managed identities and service principals had called: AzureDiagnostics never got the UPN column.
+    store.update((w) => w.auditEvents?.forEach((e) => delete e.upn));
+    const { rows: events, tableMissing } = await azure.queryKeyVaultAudit(vault.id, "AzureDiagnostics", window());
+    expect(tableMissing).toBe(false);
+    const deletion = events.find((e) => e.operation === "KeyDelete");
+    expect(deletion).toMatchObject({ upn: null, httpStatus: 200, resultSignature: "OK" });
+    expect(deletion?.clientInfo).toMatch(/AZURECLI/);
+    expect(events.find((e) => e.operation === "KeyUnwrap")).toMatchObject({ upn: null, httpStatus: 404 });
+  });
+
   it("a vault with audit logs off has no diagnostic setting and no audit events", async () => {
-    const { azure, vault, window, breakAs } = sandbox({ auditLogs: false });
+    const { azure, vault, window, breakAs } = sandbox({ auditLogs: "off" });
     breakAs("key-disabled", "bob@contoso.com");
     expect(await azure.listDiagnosticSettings(vault.id)).toEqual([]);
-    expect(await azure.queryKeyVaultAudit(vault.id, window())).toEqual([]);
+    expect(await azure.queryKeyVaultAudit(vault.id, "AzureDiagnostics", window())).toEqual({
+      table: "AzureDiagnostics",
+      rows: [],
+      tableMissing: false,
+    });
   });
 
   it("lists the vault's diagnostic setting sending AuditEvent to the workspace", async () => {
@@ -104,7 +121,10 @@ describe("a source the operator may not read", () => {
       "resource-graph",
       (s: ReturnType<typeof sandbox>) => s.azure.listResourceChanges({ resourceIds: [s.registry.id] }, s.window()),
     ],
-    ["log-analytics", (s: ReturnType<typeof sandbox>) => s.azure.queryKeyVaultAudit(s.vault.id, s.window())],
+    [
+      "log-analytics",
+      (s: ReturnType<typeof sandbox>) => s.azure.queryKeyVaultAudit(s.vault.id, "AZKVAuditLogs", s.window()),
+    ],
     ["diagnostic-settings", (s: ReturnType<typeof sandbox>) => s.azure.listDiagnosticSettings(s.vault.id)],
   ] as const)("%s answers 403", async (read, call) => {
     const s = sandbox();

@@ -2,10 +2,14 @@
 // say) and NO secret in acr-cmk's environment, so DefaultAzureCredential falls through to AzureCliCredential, which
 // runs the real Azure CLI for every token (Resource Manager's, and Key Vault's after its challenge names the tenant).
 // The ends must match sandbox mode's, as with the client secret sign-in.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { diagnoseOutcome, groundTruth, runOutcome } from "../fixtures/cloud-outcomes.js";
 import { azureCliAvailable, ProxiedAzure } from "../fixtures/proxied-azure.js";
 import { CliSandbox } from "../fixtures/cli-sandbox.js";
+
+// Each case spawns acr-cmk several times, and the real Azure CLI for every token: seconds on a quiet machine, far
+// more while others load its two cores. Limits, not waits: a case ends the moment its last command does.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 const TARGET = ["-g", "rg-acr-cmk-demo", "-r", "acrcmkdemo"];
 

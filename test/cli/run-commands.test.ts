@@ -66,6 +66,29 @@ describe("refused before anything starts (exit 2, nothing changed, no run stored
   });
 });
 
+describe("run <runbook> without recover", () => {
+  it("keeps its target's diagnosis as the run's incident, as recover does: the approval says whose change it undoes", async () => {
+    const { sandbox, target } = await sandboxWith("incident");
+    await sandbox.ok(["sandbox", "break", "key-deleted", "--as", "alice@contoso.com"]);
+    const result = await sandbox.cli(["run", "key-deleted", ...target, "--yes", "--output", "json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as {
+      run: { incident?: { findings: Array<{ id: string }>; undoes?: { actor: string; summary: string } } };
+    };
+    expect(doc.run.incident?.findings.map((f) => f.id)).toContain("KEY_SOFT_DELETED");
+    expect(doc.run.incident?.undoes).toMatchObject({ actor: "alice@contoso.com" });
+    expect(doc.run.incident?.undoes?.summary).toMatch(/^key acr-cmk deleted by alice@contoso\.com at /);
+  });
+
+  it("refuses a registry the diagnosis cannot find, before anything starts (exit 2)", async () => {
+    const { sandbox, rg } = await sandboxWith("incident-missing");
+    const result = await sandbox.cli(["run", "key-deleted", "-g", rg, "-r", "nosuchregistry", "--yes"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("registry 'nosuchregistry' not found");
+    expect(await storedRuns(sandbox)).toEqual([]);
+  });
+});
+
 describe("recover on a deleted key", () => {
   it("--dry-run prints every step with its az command filled in and changes nothing", async () => {
     const { sandbox, target } = await sandboxWith("dry", "key-deleted");
@@ -107,13 +130,13 @@ describe("recover on a deleted key", () => {
   });
 
   it("a second run on the same registry is refused while the first waits for approval", async () => {
-    const { sandbox, target } = await sandboxWith("lock", "key-deleted");
+    const { sandbox, target, name } = await sandboxWith("lock", "key-deleted");
     const first = await sandbox.cli(["recover", ...target]);
     expect(first.code).toBe(1);
     const firstId = /^Run (\S+): /m.exec(first.stdout)?.[1];
     const second = await sandbox.cli(["recover", ...target, "--yes"]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain(`Registry is busy: run ${firstId}`);
+    expect(second.stderr).toContain(`Registry ${name} is busy: run ${firstId}`);
     expect(second.stderr).toContain(`runs resume ${firstId}`);
     expect(await storedRuns(sandbox)).toEqual([expect.objectContaining({ id: firstId, status: "awaiting-approval" })]);
   });

@@ -137,7 +137,8 @@ describe("runs and audit commands", () => {
 
     const list = await cli(["runs", "list"]);
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`${id}\\s+key-deleted\\s+rg-acr/acrprod\\s+rejected\\s+alice`));
+    expect(list.stdout).toMatch(/^RUN\s+RUNBOOK\s+TARGET\s+STATUS/);
+    expect(list.stdout).toMatch(new RegExp(`${id}\\s+key-deleted\\s+acr rg-acr/acrprod\\s+rejected\\s+alice`));
 
     const show = await cli(["--output", "json", "runs", "show", id]);
     expect(show.code).toBe(0);

@@ -70,6 +70,8 @@ describe("acr-cmk scan (CLI)", () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^UNHEALTHY\s+acr rg-acr-cmk-fleet\/acrcmkfleet\d+\s+kv-acr-cmk-fleet-02\/acr-cmk/m);
     expect(text.stdout).toContain("kv-acr-cmk-fleet-02/acr-cmk: 3 registries, 1 container group, 4 unhealthy");
+    // The command it names next reaches the sandbox it scanned, not Azure.
+    expect(text.stdout).toContain(`Next: acr-cmk --sandbox ${s.stateFile} diagnose --id ${unhealthy[0]!.id}`);
   });
 
   it("names a subscription it cannot read (exit 1), and exits 3 when it can read none", async () => {

@@ -60,13 +60,18 @@ describe("parseApprovers", () => {
 });
 
 describe("invocationOf and localUser", () => {
-  it("names the sandbox file, or the subscription chosen in the TUI, in the commands acr-cmk prints", () => {
+  it("names the sandbox file, or in Azure the subscription given or chosen in the TUI, in the commands acr-cmk prints", () => {
     expect(invocationOf({ globals: globals({}) })).toBe("acr-cmk");
     expect(invocationOf({ globals: globals({ sandbox: "/tmp/s.json" }) }, "ignored")).toBe(
       "acr-cmk --sandbox /tmp/s.json",
     );
     expect(invocationOf({ globals: globals({}) }, "00000000-1111-2222-3333-444444444444")).toBe(
       "acr-cmk --subscription 00000000-1111-2222-3333-444444444444",
+    );
+    // A --subscription given (or taken from a resource id) is named too; the TUI's choice wins over it.
+    expect(invocationOf({ globals: globals({ subscription: "prod-sub" }) })).toBe("acr-cmk --subscription prod-sub");
+    expect(invocationOf({ globals: globals({ subscription: "prod-sub" }) }, "chosen")).toBe(
+      "acr-cmk --subscription chosen",
     );
   });
 

@@ -133,6 +133,7 @@ export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[]; sched
     listRoleAssignments: () => answer("listRoleAssignments", () => world.roleAssignments ?? []),
     checkRegistryDataPlane: () => answer("checkRegistryDataPlane", () => world.dataPlane ?? { ok: true, status: 200 }),
     listRegistries: notUsed("listRegistries"),
+    getContainerGroup: notUsed("getContainerGroup"),
     assignRegistryIdentities: notUsed("assignRegistryIdentities"),
     removeRegistryIdentities: notUsed("removeRegistryIdentities"),
     rotateRegistryKey: notUsed("rotateRegistryKey"),
@@ -164,10 +165,13 @@ export function fakeAzure(world: FakeWorld): CmkAzure & { calls: string[]; sched
       if (settings instanceof AzureFailure) throw settings;
       return settings;
     },
-    queryKeyVaultAudit: async () => {
+    // The fake's settings send to AzureDiagnostics; the resource-specific table does not exist in its workspace.
+    queryKeyVaultAudit: async (_vault, table) => {
       const audit = world.timeline?.audit ?? [];
       if (audit instanceof AzureFailure) throw audit;
-      return audit;
+      return table === "AzureDiagnostics"
+        ? { table, rows: audit, tableMissing: false }
+        : { table, rows: [], tableMissing: true };
     },
   };
 }

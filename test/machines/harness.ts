@@ -16,12 +16,13 @@ export function advance(sb: Sandbox, ms: number): void {
 }
 import type { RunbookWithSpec } from "../../src/machines/index.js";
 import type { RunbookContext } from "../../src/machines/run-context.js";
-import type { RunTarget } from "../../src/runs/types.js";
+import type { ContainerGroupTarget, RegistryTarget, RunTarget } from "../../src/runs/types.js";
+import { containerGroupKeyAccess, containerGroups } from "../../src/sandbox/fleet.js";
 
 export interface Sandbox {
   store: WorldStore;
   azure: CmkAzure;
-  target: RunTarget;
+  target: RegistryTarget;
   world(): World;
 }
 
@@ -32,6 +33,25 @@ export function groundTruth(sb: Sandbox): { healthy: boolean; reason: string | n
   const registry = status.registries.find((r) => r.name === sb.target.registry);
   if (!registry) throw new Error("registry missing from sandbox status");
   return { healthy: registry.healthy, reason: registry.reason };
+}
+
+/** A world with one registry and one ACI container group sharing its key, vault and identity. */
+export const GROUP_WORLD: ScenarioOptions = { containerGroups: 1, keys: 1 };
+
+/** The world's (first) container group as a run's target. */
+export function groupTarget(sb: Sandbox): ContainerGroupTarget {
+  const group = containerGroups(sb.world())[0];
+  if (!group) throw new Error("the sandbox has no container group");
+  return { subscriptionId: sb.world().subscriptionId, resourceGroup: group.resourceGroup, containerGroup: group.name };
+}
+
+/** Can the container group unwrap its key right now: the sandbox's ground truth for it. */
+export function groupGroundTruth(sb: Sandbox): { ok: boolean; reason: string | null } {
+  const world = sb.world();
+  const group = containerGroups(world)[0];
+  if (!group) throw new Error("the sandbox has no container group");
+  const access = containerGroupKeyAccess(world, group, worldNow(world));
+  return { ok: access.ok, reason: access.reason };
 }
 
 export function sandbox(options: ScenarioOptions = {}, incidents: string[] = []): Sandbox {

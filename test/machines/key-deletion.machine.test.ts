@@ -1,7 +1,7 @@
 // A key that is still being deleted must never be called purged (Key Vault's soft delete is eventually consistent):
 // the key-deleted runbook looks again before it concludes, and says what it checked.
 import { KeyClient } from "@azure/keyvault-keys";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CmkAzure } from "../../src/azure/types.js";
 import { createSandboxCredential } from "../../src/azure/credentials.js";
 import { createSandboxHttpClient } from "../../src/azure/sandbox-transport.js";
@@ -96,7 +96,14 @@ describe("key-deleted: a key in neither list", () => {
     expect(sb.world().counters.writes).toBe(0);
   });
 
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it("an abort during the look ends the run at once, and the look with it", async () => {
+    // The look's pauses on a fake clock that still follows real time (the SDK's own timers keep working), so that
+    // after the abort every pause still pending can be run to its end at once.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true, advanceTimeDelta: 5 });
     const sb = sandbox({ scenario: "no-purge-protection" }, ["key-purged"]);
     const everyMs = 50;
     const { azure, calls, inFlight } = countingCalls(sb.azure);
@@ -116,8 +123,8 @@ describe("key-deleted: a key in neither list", () => {
     // Taken in the same turn: the run does not wait for the look's pause or read to end.
     expect(String(run.actor.getSnapshot().value)).toBe("aborted");
     const callsAtAbort = calls.length;
-    // Timers fire in order, so a look still going would have read again before three of its pauses pass.
-    await new Promise((resolve) => setTimeout(resolve, 3 * everyMs));
+    // A look still going would read again when its pause ends: run three pauses' worth of timers, and their callbacks.
+    await vi.advanceTimersByTimeAsync(3 * everyMs);
     expect(calls.slice(callsAtAbort)).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import type { ChangePlan, StepInput, StepOutput, StepSpec } from "../../src/mach
 import type { RunFacts } from "../../src/machines/facts.js";
 import type { ScenarioOptions } from "../../src/sandbox/scenarios.js";
 import type { World } from "../../src/sandbox/world.js";
+import type { RunTarget } from "../../src/runs/types.js";
 import { sandbox, type Sandbox } from "./harness.js";
 
 export interface Realization {
@@ -27,6 +28,10 @@ export interface PathFacts {
 
 export interface PathModel {
   runbook: RunbookWithSpec;
+  /** How the path test names the model (default: the runbook's id), e.g. "key-deleted (container group)". */
+  label?: string;
+  /** The run's target in the path's sandbox (default: its registry). */
+  target?: (sb: Sandbox) => RunTarget;
   base: ScenarioOptions;
   /** Keys: `<state>:<outcome>`, `<change>:stale`, `<change>:refused`, `<input state>:INPUT:<value>`. */
   realize: Record<string, Realization>;
@@ -278,7 +283,8 @@ export async function drivePath(model: PathModel, path: ModelPath): Promise<Sand
     ]),
   );
   const machine = (model.runbook.machine as AnyStateMachine).provide({ actors: actors as never });
-  const actor = createActor(machine, { input: { target: sb.target, requester: "alice@example.com", dryRun: false } });
+  const target = model.target?.(sb) ?? sb.target;
+  const actor = createActor(machine, { input: { target, requester: "alice@example.com", dryRun: false } });
   const trail: string[] = [];
   actor.subscribe({
     next: (s) => {

@@ -1,10 +1,12 @@
 // The path models of every runbook: how the sandbox produces each outcome the machine can observe.
 import { RUNBOOKS } from "../../src/machines/index.js";
 import type { World } from "../../src/sandbox/world.js";
-import type { PathModel } from "./model.js";
+import { GROUP_WORLD, groupTarget } from "./harness.js";
+import type { PathModel, Realization } from "./model.js";
 import {
   addKeyVersion,
   assignToRegistry,
+  deleteGroupIdentity,
   disableCmk,
   encryptionIdentityRecord,
   grantPolicy,
@@ -283,6 +285,62 @@ export const rotateModel: PathModel = {
   unrealizable: rotationUnrealizable,
 };
 
+/** Why a container group's run cannot meet a group without a customer-managed key. */
+const GROUP_NOT_CMK =
+  "the sandbox deploys every container group with encryptionProperties (a group without them uses Microsoft-managed keys, which the sandbox does not simulate)";
+
+/**
+ * key-deleted for a container group that shares the registry's key, vault and identity (GROUP_WORLD): every incident
+ * on the registry's key breaks the group's too, and the run repairs the key the group was deployed with.
+ */
+export const keyDeletedGroupModel: PathModel = {
+  runbook: RUNBOOKS["key-deleted"].containerGroup as NonNullable<(typeof RUNBOOKS)["key-deleted"]["containerGroup"]>,
+  label: "key-deleted (container group)",
+  base: GROUP_WORLD,
+  target: groupTarget,
+  realize: {
+    ...Object.fromEntries(
+      Object.entries(keyDeletedModel.realize).filter(
+        ([edge]) =>
+          !edge.startsWith("verify-registry:") &&
+          !["check-access:identity-missing", "check-vault:not-cmk", "check-key:key-not-purged"].includes(edge),
+      ),
+    ),
+    // The identity the group was deployed with is gone: only a redeploy can give it another.
+    "check-access:identity-missing": { before: (w) => deleteGroupIdentity(w) },
+    "verify-container-group:unusable": unreadable,
+  },
+  unrealizable: {
+    "check-vault:not-cmk": GROUP_NOT_CMK,
+    "check-key:key-not-purged":
+      "a container group's body says nothing of when it last read its key (a registry has lastKeyRotationTimestamp), so the run never has the proof of recent use this edge needs",
+    ...keyDeletedModel.unrealizable,
+  },
+};
+
+/** restore for the same container group: access, a disabled or an expired version; no new version is offered. */
+export const restoreGroupModel: PathModel = {
+  runbook: RUNBOOKS.restore.containerGroup as NonNullable<(typeof RUNBOOKS)["restore"]["containerGroup"]>,
+  label: "restore (container group)",
+  base: GROUP_WORLD,
+  target: groupTarget,
+  realize: {
+    "check-access:access-missing": { before: incident("access-revoked") },
+    "check-access:other-runbook": { before: incident("vault-deleted") },
+    "grant-access:stale": { before: (w) => touchAccess(w, principalOf(w)) },
+    "verify-grant-access:missing": { before: (w) => removeAccess(w, principalOf(w)) },
+    "check-key-state:disabled": { before: incident("key-disabled") },
+    "check-key-state:expired": { before: incident("key-expired") },
+    "enable-key:stale": restoreModel.realize["enable-key:stale"] as Realization,
+    "verify-enable-key:unusable": restoreModel.realize["verify-enable-key:unusable"] as Realization,
+    "extend-key:stale": restoreModel.realize["extend-key:stale"] as Realization,
+    "verify-extend-key:unusable": restoreModel.realize["verify-extend-key:unusable"] as Realization,
+    // The vault firewall shuts out trusted services: the key is fine, but the group cannot reach it.
+    "verify-container-group:unusable": { before: incident("firewall-403") },
+  },
+  unrealizable: { "check-access:not-cmk": GROUP_NOT_CMK },
+};
+
 export const MODELS: PathModel[] = [
   keyDeletedModel,
   identityRemovedModel,
@@ -290,4 +348,6 @@ export const MODELS: PathModel[] = [
   revokeModel,
   restoreModel,
   rotateModel,
+  keyDeletedGroupModel,
+  restoreGroupModel,
 ];

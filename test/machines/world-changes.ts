@@ -6,6 +6,7 @@ import { identityId, newGuid, roleAssignmentId, roleDefinitionId } from "../../s
 import { newRsaKeyVersion } from "../../src/sandbox/scenarios.js";
 import {
   ROLE,
+  type ContainerGroupRecord,
   type IdentityRecord,
   type RegistryRecord,
   type VaultRecord,
@@ -141,4 +142,16 @@ export function setOperatorKeyUpdate(w: World, allowed: boolean): void {
   if (!entry) throw new Error("the operator has no access policy on this vault");
   const others = entry.permissions.keys.filter((k) => k.toLowerCase() !== "update");
   entry.permissions.keys = allowed ? [...others, "update"] : others;
+}
+
+/** The world's (first) ACI container group. */
+export function groupOf(w: World): ContainerGroupRecord {
+  const group = Object.values(w.containerGroups ?? {})[0];
+  if (!group) throw new Error("the world has no container group");
+  return group;
+}
+
+/** The identity the container group was deployed with is deleted (a group cannot be given another one). */
+export function deleteGroupIdentity(w: World): void {
+  delete w.identities[groupOf(w).encryptionProperties.identity.toLowerCase()];
 }

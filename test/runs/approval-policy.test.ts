@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { approvalExpired, checkApproval, checkRejection, requestLapsesAt } from "../../src/runs/approval-policy.js";
+import {
+  approvalExpired,
+  checkApproval,
+  checkRejection,
+  requestLapsesAt,
+  typedBack,
+} from "../../src/runs/approval-policy.js";
 import { hasEnded, waitsForPerson } from "../../src/runs/run-status.js";
 import type { ApprovalRequest } from "../../src/runs/types.js";
 
@@ -39,6 +45,15 @@ describe("approval policy", () => {
         ),
       ).not.toThrow();
     }
+  });
+
+  it("a container group's high-risk step needs the container group's name typed back", () => {
+    const group = typedBack({ subscriptionId: "sub", resourceGroup: "rg", containerGroup: "ci-web" });
+    const attempt = { request: request({ risk: "high" }), by: "bob", selfApprove: false, now, ...group };
+    expect(() => checkApproval({ approvers: [] }, { ...attempt, confirmation: "acrprod" })).toThrow(
+      /type the container group name "ci-web"/,
+    );
+    expect(() => checkApproval({ approvers: [] }, { ...attempt, confirmation: "ci-web" })).not.toThrow();
   });
 
   it("a named approvers list binds a local --yes too: a requester not on it cannot approve their own change", () => {

@@ -231,7 +231,7 @@ describe("one active run per registry", () => {
     await first.close();
     const next = engineFor(fakeVault());
     await expect(next.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" })).rejects.toThrow(
-      `Registry is busy: run ${waiting.id} (requested by alice) waits for approval`,
+      `Registry acrprod is busy: run ${waiting.id} (requested by alice) waits for approval`,
     );
     const later = engineFor(fakeVault(), { clock: { now: () => new Date(Date.now() + 61_000) } });
     const second = await later.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" });
@@ -304,11 +304,18 @@ describe("crash and resume", () => {
     const vault = fakeVault();
     const engine = engineFor(vault);
     const view = await startToy(engine);
-    // Stop synchronously right after approving: the change's first read is in flight, its write not yet sent.
-    const approving = engine.approve(view.id, "bob");
-    await approving;
+    // The change's first read is held in flight while the engine stops; its write is not sent yet.
+    let releaseRead!: () => void;
+    vault.readGate = new Promise<void>((resolve) => (releaseRead = resolve));
+    const readsBefore = vault.readCalls;
+    await engine.approve(view.id, "bob");
+    await until("the change's first read to be in flight", () => vault.readCalls > readsBefore);
     await engine.close();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    delete vault.readGate;
+    releaseRead();
+    // The orphaned change goes on in promise callbacks only: once the queue has drained, it has either sent or not.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(vault.recoverCalls).toBe(0);
     expect(vault.writes).toEqual([]);
     const next = engineFor(vault);
     await next.resume(view.id, "alice");

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { readFileSync, utimesSync, writeFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createWorld, fileStore, initFileStore, memoryStore, SandboxStateError } from "../../src/sandbox/index.js";
 import { tempDir } from "../fixtures/cli-capture.js";
+import { runStoreChild } from "../fixtures/store-child.js";
 
 let temp: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -31,6 +30,24 @@ describe("memoryStore", () => {
     ).toThrow("refused");
     expect(store.read().counters.requests).toBe(0);
   });
+
+  it("gives readers the same frozen world as the file store does, so a reader that changes it fails in tests", () => {
+    const store = memoryStore(createWorld({ registries: 2 }));
+    const first = store.read();
+    expect(store.read()).toBe(first);
+    expect(() => {
+      first.counters.requests = 99;
+    }).toThrow(TypeError);
+    expect(() => {
+      Object.values(first.registries)[0]!.repositories.push("x");
+    }).toThrow(TypeError);
+    store.update((world) => {
+      world.counters.requests = 1;
+    });
+    expect(store.read()).not.toBe(first);
+    expect(store.read().counters.requests).toBe(1);
+    expect(first.counters.requests).toBe(0);
+  });
 });
 
 describe("fileStore", () => {
@@ -38,7 +55,8 @@ describe("fileStore", () => {
     const path = join(temp.dir, "nested", "sandbox.json");
     const world = createWorld();
     initFileStore(path, world);
-    expect(fileStore(path).read()).toEqual(world);
+    // Every write stamps a fresh revision first in the file; the rest is the world as given.
+    expect(fileStore(path).read()).toEqual({ ...world, revision: expect.any(String) });
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
@@ -81,6 +99,18 @@ describe("fileStore", () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
+  it("leaves in place a lock that another writer took after breaking this one's as stale", () => {
+    const path = join(temp.dir, "sandbox.json");
+    initFileStore(path, createWorld());
+    const theirs = `${process.pid} 2030-01-01T00:00:00.000Z other-writer`;
+    fileStore(path).update((world) => {
+      world.counters.requests = 1;
+      // What a writer that found this update's lock too old does: it moves it aside and takes the lock itself.
+      writeFileSync(`${path}.lock`, theirs);
+    });
+    expect(readFileSync(`${path}.lock`, "utf8")).toBe(theirs);
+  });
+
   it("breaks a lock left by a dead process at once, not once it is old", () => {
     const path = join(temp.dir, "sandbox.json");
     initFileStore(path, createWorld());
@@ -112,35 +142,15 @@ describe("fileStore", () => {
   it("loses no update when two processes write at once (2 × 50 increments)", async () => {
     const path = join(temp.dir, "sandbox.json");
     initFileStore(path, createWorld());
-    // The child runs store.ts directly with Node's type stripping; the hook maps our `.js` specifiers to `.ts`.
-    const storeUrl = pathToFileURL(join(import.meta.dirname, "../../src/sandbox/store.ts")).href;
     const startAt = Date.now() + 2000;
-    const script = `
-      import { registerHooks } from "node:module";
-      registerHooks({
-        resolve(specifier, context, next) {
-          try { return next(specifier, context); }
-          catch (error) { if (specifier.startsWith(".") && specifier.endsWith(".js")) return next(specifier.slice(0, -3) + ".ts", context); throw error; }
-        },
-      });
-      const { fileStore } = await import(${JSON.stringify(storeUrl)});
-      const store = fileStore(${JSON.stringify(path)});
-      // Both writers start at the same instant, whatever their start-up time, so they really contend.
-      const cell = new Int32Array(new SharedArrayBuffer(4));
-      while (Date.now() < ${startAt}) Atomics.wait(cell, 0, 0, 5);
-      for (let i = 0; i < 50; i++) store.update((world) => { world.counters.requests += 1; });
-    `;
     const run = () =>
-      new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--input-type=module", "--no-warnings", "-e", script], {
-          cwd: join(import.meta.dirname, "../.."),
-          stdio: ["ignore", "ignore", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-        child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`))));
-      });
+      runStoreChild(`
+        const store = fileStore(${JSON.stringify(path)});
+        // Both writers start at the same instant, whatever their start-up time, so they really contend.
+        const cell = new Int32Array(new SharedArrayBuffer(4));
+        while (Date.now() < ${startAt}) Atomics.wait(cell, 0, 0, 5);
+        for (let i = 0; i < 50; i++) store.update((world) => { world.counters.requests += 1; });
+      `);
     await Promise.all([run(), run()]);
     expect(fileStore(path).read().counters.requests).toBe(100);
     expect(existsSync(`${path}.lock`)).toBe(false);

@@ -1,28 +1,29 @@
 // An approval request that lapses while nobody clicks: the engine audits it once, and the run's message drops Approve
 // and Reject for "expired at …" with Ask again, which requests a fresh approval.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ACTION } from "../../src/slack/action-ids.js";
 import {
   ALICE,
   BOB,
   buttonsOn,
   latestMessage,
+  movableClock,
   recoveryAwaitingApproval,
   startHarness,
   threadTexts,
   waitFor,
-  type Harness,
 } from "./harness.js";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+const TTL_MS = 60_000;
+afterEach(() => void vi.useRealTimers());
 
 describe("approval expiry in Slack", () => {
   it("the message replaces Approve and Reject with the expiry and Ask again once the request lapses", async () => {
-    h = await startHarness({ incident: "key-deleted", approvalTtlMs: 1000 });
+    const clock = movableClock();
+    const h = await startHarness({ incident: "key-deleted", approvalTtlMs: TTL_MS, clock });
+    // The engine arms the expiry with setTimeout: a fake one, which otherwise keeps real time so that HTTP, Bolt and
+    // the sandbox run as usual, lets the request lapse at once; the clock tells the engine the time has passed.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true, advanceTimeDelta: 5 });
     const run = await recoveryAwaitingApproval(h);
     expect(buttonsOn(h.slack, run.channel, run.ts).map((b) => b.action_id)).toEqual([
       ACTION.approve,
@@ -30,9 +31,11 @@ describe("approval expiry in Slack", () => {
       ACTION.abort,
     ]);
     const expiresAt = (await h.engine.get(run.runId))!.approval!.expiresAt;
+    clock.advance(TTL_MS);
+    await vi.advanceTimersByTimeAsync(TTL_MS + 1);
 
     const askAgain = await waitFor("Ask again on the message", () =>
-      buttonsOn(h!.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.askAgain),
+      buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.askAgain),
     );
     expect(buttonsOn(h.slack, run.channel, run.ts).map((b) => b.action_id)).toEqual([ACTION.askAgain, ACTION.abort]);
     const seconds = Math.floor(Date.parse(expiresAt) / 1000);
@@ -46,7 +49,7 @@ describe("approval expiry in Slack", () => {
     expect((await h.engine.get(run.runId))?.status).toBe("awaiting-approval");
     // The people in the thread hear of it once, with what to do.
     const told = await waitFor("the expiry in the thread", () => {
-      const texts = threadTexts(h!, run.ts).filter((text) => text.includes("the request expired"));
+      const texts = threadTexts(h, run.ts).filter((text) => text.includes("the request expired"));
       return texts.length > 0 ? texts : undefined;
     });
     expect(told).toHaveLength(1);
@@ -54,12 +57,12 @@ describe("approval expiry in Slack", () => {
 
     await h.click(ALICE, askAgain);
     const approve = await waitFor("a fresh Approve", () =>
-      buttonsOn(h!.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
+      buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
     );
     expect(Date.parse((await h.engine.get(run.runId))!.approval!.expiresAt)).toBeGreaterThan(Date.parse(expiresAt));
     await h.click(BOB, approve);
     await waitFor("the change", async () =>
-      (await h!.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
     );
     expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approval-expired")).toHaveLength(1);
     expect(threadTexts(h, run.ts).filter((text) => text.includes("the request expired"))).toHaveLength(1);

@@ -3,9 +3,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { onTestFinished } from "vitest";
 import { createSandboxAzure } from "../../src/cli/sandbox-azure.js";
 import { diagnoseRegistry } from "../../src/diagnosis/diagnose.js";
 import { scanFleet } from "../../src/diagnosis/fleet/scan.js";
+import { diagnoseContainerGroup } from "../../src/diagnosis/fleet/container-group.js";
 import { createSandboxFleet } from "../../src/cli/fleet-azure.js";
 import { triage } from "../../src/diagnosis/triage.js";
 import { RUNBOOKS } from "../../src/machines/index.js";
@@ -134,6 +136,7 @@ export interface HarnessOptions {
   runWatchIntervalMs?: number;
 }
 
+/** Starts the harness for the running test; it is closed when the test ends, passed or failed. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const home = mkdtempSync(join(tmpdir(), "acr-cmk-slack-"));
   const world = createWorld({ ...options.scenario, now: new Date("2030-01-01T00:00:00Z") });
@@ -172,6 +175,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           invocation: "acr-cmk --sandbox",
           now: () => worldNow(store.read()),
         }),
+      diagnoseContainerGroup: (id) =>
+        diagnoseContainerGroup(createSandboxFleet({ store }), id, {
+          invocation: "acr-cmk --sandbox",
+          now: () => worldNow(store.read()),
+        }),
       triage,
       ...(options.socketUrl ? { socketMode: true, appToken: APP_TOKEN } : { signingSecret: SECRET }),
       botToken: "xoxb-test-token",
@@ -193,7 +201,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   // Slack signs with its own (correct) time: the app's clock, which tests may move.
   const signedAt = () => Math.floor((options.clock?.now() ?? new Date()).getTime() / 1000);
 
-  return {
+  const harness: Harness = {
     slack,
     get app() {
       return current.app;
@@ -249,6 +257,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       rmSync(home, { recursive: true, force: true });
     },
   };
+  onTestFinished(() => harness.close());
+  return harness;
 }
 
 /** Polls until `check` returns a value (the app works after it acknowledges). */

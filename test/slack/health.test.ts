@@ -1,18 +1,12 @@
 // GET /healthz and GET /readyz on the Slack app's HTTP port: up, and ready only when the store and Slack answer.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 const base = (harness: Harness) => harness.url.replace(/\/slack\/events$/, "");
 
 describe("health and readiness", () => {
   it("healthz answers while the process serves; readyz names Slack when it refuses the token, and is ready once it accepts", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     const health = await fetch(`${base(h)}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
@@ -33,7 +27,7 @@ describe("health and readiness", () => {
   });
 
   it("readyz says the store is down when it does not answer", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     await h.engine.close();
     const down = await fetch(`${base(h)}/readyz`);
     expect(down.status).toBe(503);

@@ -1,6 +1,6 @@
 // A run's message keeps being updated across a restart of `acr-cmk slack`: the link run → message is persisted and
 // re-attached on start.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTION, VIEW } from "../../src/slack/action-ids.js";
 import { REASON_BLOCK, REASON_INPUT } from "../../src/slack/blocks/modals.js";
 import { runMessageText } from "../../src/slack/blocks/run-message.js";
@@ -15,19 +15,12 @@ import {
   startHarness,
   threadTexts,
   waitFor,
-  type Harness,
 } from "./harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 describe("run messages across a restart", () => {
   it("an approval that expired while the app was down turns into Ask again on the original message, and the resumed run keeps updating it", async () => {
     const clock = movableClock();
-    h = await startHarness({ incident: "key-deleted", clock });
+    const h = await startHarness({ incident: "key-deleted", clock });
     const run = await recoveryAwaitingApproval(h);
     const announcements = threadTexts(h, run.ts).filter((text) => text.includes("approval needed"));
     expect(announcements).toHaveLength(1);
@@ -37,7 +30,7 @@ describe("run messages across a restart", () => {
     const callsBefore = h.slack.calls.length;
     // Nobody clicks: the new app re-attaches the run and re-renders its message.
     const askAgain = await waitFor("Ask again on the original message", () =>
-      buttonsOn(h!.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.askAgain),
+      buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.askAgain),
     );
     expect(h.slack.calls.slice(callsBefore).some((c) => c.method === "chat.update" && c.args.ts === run.ts)).toBe(true);
     // The thread was told about this request before the restart; it is not told again.
@@ -45,11 +38,11 @@ describe("run messages across a restart", () => {
 
     await h.click(ALICE, askAgain);
     const approve = await waitFor("a fresh Approve", () =>
-      buttonsOn(h!.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
+      buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
     );
     await h.click(BOB, approve);
     await waitFor("the change", async () =>
-      (await h!.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
     );
     const view = await h.engine.settled(run.runId);
     await h.app.deps.messages.idle();
@@ -62,31 +55,31 @@ describe("run messages across a restart", () => {
   });
 
   it("a reason modal opened before a restart and submitted after it rejects the run and updates its original message and thread", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     const reject = buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.reject)!;
     await h.click(BOB, reject);
-    const open = await waitFor("the reason modal", () => h!.slack.callsTo("views.open")[0]);
+    const open = await waitFor("the reason modal", () => h.slack.callsTo("views.open")[0]);
     const modal = open.args.view as Record<string, unknown>;
     expect(modal.callback_id).toBe(VIEW.rejectReason);
 
     await h.restart();
     await h.submit(BOB, modal, { [REASON_BLOCK]: { [REASON_INPUT]: { value: "wrong vault, page the key owner" } } });
-    await waitFor("the rejection", async () => (await h!.engine.get(run.runId))!.status === "rejected");
+    await waitFor("the rejection", async () => (await h.engine.get(run.runId))!.status === "rejected");
     await waitFor("the original message to say so", () =>
-      latestMessage(h!.slack, run.channel, run.ts)?.text.includes("rejected"),
+      latestMessage(h.slack, run.channel, run.ts)?.text.includes("rejected"),
     );
     expect(buttonsOn(h.slack, run.channel, run.ts)).toHaveLength(0);
     await waitFor("the thread to say who and why", () =>
-      threadTexts(h!, run.ts).find((text) => text.includes(`<@${BOB}> rejected`) && text.includes("wrong vault")),
+      threadTexts(h, run.ts).find((text) => text.includes(`<@${BOB}> rejected`) && text.includes("wrong vault")),
     );
     await waitFor("the end in the thread", () =>
-      threadTexts(h!, run.ts).find((t) => t.includes("Run ended: *rejected*")),
+      threadTexts(h, run.ts).find((t) => t.includes("Run ended: *rejected*")),
     );
   });
 
   it("/acr-cmk status after a restart points to the run's message", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     await h.restart();
     const answer = (await (await h.command(ALICE, `status ${run.runId}`)).json()) as { blocks: unknown[] };

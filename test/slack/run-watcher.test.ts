@@ -17,13 +17,10 @@ import {
   type Harness,
 } from "./harness.js";
 
-let h: Harness | undefined;
 let other: RunEngine | undefined;
 afterEach(async () => {
   await other?.close();
   other = undefined;
-  await h?.close();
-  h = undefined;
 });
 
 /** `acr-cmk --sandbox <state file> <args…>` on the harness's home, as an on-call engineer on the host types it. */
@@ -48,7 +45,7 @@ function updatesOf(harness: Harness, ts: string): number {
 
 describe("runs moved by another process", () => {
   it("`acr-cmk runs abort` on a run the Slack app holds turns its message into the aborted run, and a late Approve is refused", async () => {
-    h = await startHarness({ incident: "key-deleted", worldFile: true, runWatchIntervalMs: 50 });
+    const h = await startHarness({ incident: "key-deleted", worldFile: true, runWatchIntervalMs: 50 });
     const run = await recoveryAwaitingApproval(h);
     const approve = buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve)!;
     const updatesBefore = updatesOf(h, run.ts);
@@ -56,7 +53,7 @@ describe("runs moved by another process", () => {
     const aborted = await cli(h, ["runs", "abort", run.runId, "--reason", "fixed by hand"]);
     expect(aborted.code, aborted.stderr).toBe(0);
     const message = await waitFor("the message to show the abort", () => {
-      const latest = latestMessage(h!.slack, run.channel, run.ts);
+      const latest = latestMessage(h.slack, run.channel, run.ts);
       return latest?.text.includes("aborted") ? latest : undefined;
     });
     expect(updatesOf(h, run.ts)).toBeGreaterThan(updatesBefore);
@@ -64,7 +61,7 @@ describe("runs moved by another process", () => {
     expect((await h.engine.get(run.runId))?.status).toBe("aborted");
 
     await h.click(BOB, approve);
-    await waitFor("the refusal", () => h!.slack.responses.find((r) => String(r.body.text).includes("has ended")));
+    await waitFor("the refusal", () => h.slack.responses.find((r) => String(r.body.text).includes("has ended")));
     const trail = await h.engine.auditTrail(run.runId);
     expect(trail.filter((entry) => entry.action === "approve")).toEqual([]);
     expect(trail.find((entry) => entry.action === "abort")?.details).toMatchObject({ reason: "fixed by hand" });
@@ -72,7 +69,7 @@ describe("runs moved by another process", () => {
   });
 
   it("a change approved through a second engine shows on the message, and a late click on the old Approve runs nothing twice", async () => {
-    h = await startHarness({ incident: "key-deleted", runWatchIntervalMs: 50 });
+    const h = await startHarness({ incident: "key-deleted", runWatchIntervalMs: 50 });
     const run = await recoveryAwaitingApproval(h);
     const approve = buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve)!;
     const { s: step, f: fingerprint } = decodeValue(approvalValue, approve.value)!;
@@ -85,7 +82,7 @@ describe("runs moved by another process", () => {
 
     // The message follows without anyone touching Slack.
     const message = await waitFor("the message to show the recovery", () => {
-      const latest = latestMessage(h!.slack, run.channel, run.ts);
+      const latest = latestMessage(h.slack, run.channel, run.ts);
       return latest?.text.includes("succeeded") ? latest : undefined;
     });
     const title = ended.steps.find((s) => s.id === step)!.title;
@@ -93,7 +90,7 @@ describe("runs moved by another process", () => {
     expect(message.blocks.some((block) => block.type === "actions")).toBe(false);
 
     await h.click(BOB, approve);
-    await waitFor("the answer", () => h!.slack.responses.find((r) => String(r.body.text).includes("Already approved")));
+    await waitFor("the answer", () => h.slack.responses.find((r) => String(r.body.text).includes("Already approved")));
     const trail = await h.engine.auditTrail(run.runId);
     expect(trail.filter((e) => e.action === "approve" && e.outcome === "approved").map((e) => e.actor)).toEqual([BOB]);
     expect(trail.filter((e) => e.action === "change-start")).toHaveLength(1);

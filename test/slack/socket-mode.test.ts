@@ -1,36 +1,19 @@
 // `acr-cmk slack --socket-mode`: the real Bolt app with its SocketModeReceiver dials a WebSocket on 127.0.0.1 handed
 // out by the fake Web API (apps.connections.open, with the app-level token), gets Slack's `hello`, and answers a
 // slash command envelope with its ack over the socket before any Azure call is answered, then posts the run's message.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { azureGate } from "./azure-gate.js";
 import { FakeSlackSocket } from "./fake-slack-socket.js";
-import {
-  ALICE,
-  APP_TOKEN,
-  CHANNEL,
-  slashCommandFields,
-  startHarness,
-  startedRun,
-  settle,
-  waitFor,
-  type Harness,
-} from "./harness.js";
-
-let h: Harness | undefined;
-let socket: FakeSlackSocket | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-  await socket?.stop();
-  socket = undefined;
-});
+import { ALICE, APP_TOKEN, CHANNEL, slashCommandFields, startHarness, startedRun, settle, waitFor } from "./harness.js";
 
 describe("Socket Mode", () => {
   it("acknowledges a slash command over the socket before its Azure calls are answered, then posts the run's message", async () => {
-    socket = new FakeSlackSocket();
+    const socket = new FakeSlackSocket();
     await socket.start();
+    // Registered before the harness's own clean-up, so it runs after it: the app leaves the socket first.
+    onTestFinished(() => socket.stop());
     const gate = azureGate();
-    h = await startHarness({ incident: "key-deleted", socketUrl: socket.url, azureGate: gate });
+    const h = await startHarness({ incident: "key-deleted", socketUrl: socket.url, azureGate: gate });
     // The connection was opened with the app-level token, never the bot token.
     const open = h.slack.callsTo("apps.connections.open");
     expect(open.map((call) => call.authorization)).toEqual([`Bearer ${APP_TOKEN}`]);

@@ -1,44 +1,22 @@
 // Who approves at a terminal, with the real RunEngine deciding (toy runbook, fake Azure): keystrokes in, frames out.
 // On a TTY with no ACR_CMK_APPROVERS the requester approves their own change with a key; with approvers named and the
 // requester not among them, the engine refuses and the screen says who may approve and how to hand the run over.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { cleanup, render } from "ink-testing-library";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createRunEngine } from "../../src/runs/engine.js";
+import { describe, expect, it } from "vitest";
 import type { RunEngine } from "../../src/runs/types.js";
 import { AppShell } from "../../src/tui/components/AppShell.js";
 import * as screens from "../../src/tui/screens/index.js";
-import { fakeAzure, fakeVault, toyRunbook } from "../fixtures/toy-runbook.js";
-import { FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
-import { mountTui } from "./harness.js";
+import { fakeVault } from "../fixtures/toy-runbook.js";
+import { until } from "../fixtures/until.js";
+import { useToyEngines } from "../runs/fixtures/toy-engines.js";
+import { FakeEngine, KEYS } from "./fakes.js";
+import { mountElement, mountTui, type, waitForFrame } from "./harness.js";
 
 const target = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
-let home: string;
-let engine: RunEngine | undefined;
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "acr-cmk-tui-policy-"));
-});
-afterEach(async () => {
-  cleanup();
-  await engine?.close();
-  engine = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
+const toy = useToyEngines("acr-cmk-tui-policy-");
 
 /** The engine as `acr-cmk` builds it: ACR_CMK_APPROVERS goes to the engine, which alone decides. */
 function openEngine(approvers: string[]): RunEngine {
-  const vault = fakeVault();
-  engine = createRunEngine({
-    home,
-    azure: fakeAzure(vault),
-    runbooks: { "key-deleted": toyRunbook(vault) },
-    approvers,
-    pollIntervalMs: 5,
-  });
-  return engine;
+  return toy.engineFor(fakeVault(), { approvers });
 }
 
 /** alice starts a run from the TUI, with the self-approval the terminal's policy gives her. */
@@ -49,9 +27,9 @@ async function aliceStarts(e: RunEngine, selfApprove: boolean): Promise<string> 
   return id;
 }
 
-/** The run screen as the TUI shows it to `person`, with the session tui.ts builds from ACR_CMK_APPROVERS. */
+/** The run screen (100 columns wide) as the TUI shows it to `person`, with the session tui.ts builds from ACR_CMK_APPROVERS. */
 function openRunAs(e: RunEngine, runId: string, person: string, approvers: string[]) {
-  return render(
+  return mountElement(
     <AppShell
       session={{
         requester: person,
@@ -72,26 +50,9 @@ function openRunAs(e: RunEngine, runId: string, person: string, approvers: strin
       color={false}
       onExit={() => {}}
     />,
+    100,
   );
 }
-
-async function until(lastFrame: () => string | undefined, check: (frame: string) => boolean): Promise<string> {
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline) {
-    const frame = lastFrame() ?? "";
-    if (check(frame)) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return frame;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no frame matched; last frame:\n${lastFrame()}`);
-}
-
-const press = async (stdin: { write: (data: string) => void }, key: string) => {
-  stdin.write(key);
-  await new Promise((resolve) => setTimeout(resolve, 30));
-};
 
 async function approvals(e: RunEngine, runId: string) {
   return (await e.auditTrail(runId))
@@ -103,10 +64,10 @@ describe("approvals at a terminal", () => {
   it("with no approvers named, the requester approves their own change with a keystroke", async () => {
     const e = openEngine([]);
     const id = await aliceStarts(e, true);
-    const { lastFrame, stdin } = openRunAs(e, id, "alice", []);
-    await until(lastFrame, (f) => f.includes("Press a to approve as alice"));
-    await press(stdin, "a");
-    await until(lastFrame, (f) => f.includes("Wait for the registry to pick the key up?"));
+    const alice = openRunAs(e, id, "alice", []);
+    await waitForFrame(alice.stdout, (f) => f.includes("Press a to approve as alice"));
+    await type(alice, "a");
+    await waitForFrame(alice.stdout, (f) => f.includes("Wait for the registry to pick the key up?"));
     expect(await approvals(e, id)).toEqual([{ actor: "alice", outcome: "approved" }]);
   });
 
@@ -114,27 +75,27 @@ describe("approvals at a terminal", () => {
     const e = openEngine(["bob", "carol"]);
     const id = await aliceStarts(e, false);
     const alice = openRunAs(e, id, "alice", ["bob", "carol"]);
-    const before = await until(alice.lastFrame, (f) => f.includes("Who may approve"));
+    const before = await waitForFrame(alice.stdout, (f) => f.includes("Who may approve"));
     expect(before).toContain("alice asked for this change and may not approve it here.");
     expect(before).not.toContain("a approve");
 
-    await press(alice.stdin, "a");
-    const refused = await until(alice.lastFrame, (f) => f.includes("cannot approve its own change"));
+    await type(alice, "a");
+    const refused = await waitForFrame(alice.stdout, (f) => f.includes("cannot approve its own change"));
     expect(refused).toContain("✖ alice started this run and cannot approve its own change");
     expect(refused).toContain("Who may approve: bob, carol (ACR_CMK_APPROVERS).");
     expect(refused).toContain(`$ acr-cmk runs resume ${id}`);
     // Pressing a again does not ask the engine again: no loop of refusals.
-    await press(alice.stdin, "a");
-    await until(alice.lastFrame, (f) => f.includes("Not yours to approve"));
+    await type(alice, "a");
+    await waitForFrame(alice.stdout, (f) => f.includes("Not yours to approve"));
     expect(await approvals(e, id)).toEqual([{ actor: "alice", outcome: "refused: self-approval" }]);
     expect((await e.get(id))?.status).toBe("awaiting-approval");
     alice.unmount();
 
     // Handed over: bob, an approver, picks the run up and approves it with a key.
     const bob = openRunAs(e, id, "bob", ["bob", "carol"]);
-    await until(bob.lastFrame, (f) => f.includes("Press a to approve as bob"));
-    await press(bob.stdin, "a");
-    await until(bob.lastFrame, (f) => f.includes("Wait for the registry to pick the key up?"));
+    await waitForFrame(bob.stdout, (f) => f.includes("Press a to approve as bob"));
+    await type(bob, "a");
+    await waitForFrame(bob.stdout, (f) => f.includes("Wait for the registry to pick the key up?"));
     expect((await approvals(e, id)).at(-1)).toEqual({ actor: "bob", outcome: "approved" });
   });
 
@@ -142,23 +103,18 @@ describe("approvals at a terminal", () => {
     const fake = new FakeEngine({ risk: "low" });
     fake.seed({ id: "run-7", status: "awaiting-approval" });
     const m = mountTui({ requester: "bob", approvers: ["bob"], selfApprove: true, engine: fake });
-    try {
-      await waitForFrame(m.stdout, (f) => f.includes("Which registry?"));
-      await type(m.stdin, "R");
-      await waitForFrame(m.stdout, (f) => f.includes("Choose a run"));
-      await type(m.stdin, KEYS.enter);
-      await waitForFrame(m.stdout, (f) => f.includes("Audit trail"));
-      await type(m.stdin, KEYS.enter);
-      await waitForFrame(m.stdout, (f) => f.includes("Press a to approve as bob"));
-      // alice's run: bob's own policy says nothing about whether alice may approve her own changes.
-      expect(fake.callsTo("resume")).toEqual([["run-7", "bob", {}]]);
-      await type(m.stdin, "a");
-      await waitForFrame(m.stdout, () => fake.callsTo("approve").length === 1);
-      expect(fake.callsTo("approve")[0]?.[1]).toBe("bob");
-    } finally {
-      m.stdin.write(KEYS.ctrlC);
-      await m.result;
-    }
+    await waitForFrame(m.stdout, (f) => f.includes("Which registry?"));
+    await type(m, "R");
+    await waitForFrame(m.stdout, (f) => f.includes("Choose a run"));
+    await type(m, KEYS.enter);
+    await waitForFrame(m.stdout, (f) => f.includes("Audit trail"));
+    await type(m, KEYS.enter);
+    await waitForFrame(m.stdout, (f) => f.includes("Press a to approve as bob"));
+    // alice's run: bob's own policy says nothing about whether alice may approve her own changes.
+    expect(fake.callsTo("resume")).toEqual([["run-7", "bob", {}]]);
+    await type(m, "a");
+    await until("the approval", () => fake.callsTo("approve").length === 1);
+    expect(fake.callsTo("approve")[0]?.[1]).toBe("bob");
   });
 
   it("a requester who may not approve is not asked to type the registry name for a high-risk change first", async () => {
@@ -169,17 +125,12 @@ describe("approvals at a terminal", () => {
       selfApprove: false,
       approvers: ["bob"],
     });
-    try {
-      await waitForFrame(m.stdout, (f) => f.includes("Start recovery"));
-      await type(m.stdin, KEYS.enter);
-      await waitForFrame(m.stdout, (f) => f.includes("Who may approve: bob"));
-      await type(m.stdin, "a");
-      await waitForFrame(m.stdout, (f) => f.includes("✖ you may not approve your own change here"));
-      expect(m.stdout.allText()).not.toContain("Type the registry name");
-      expect(fake.callsTo("approve")).toEqual([["run-1", "alice", { fingerprint: "fp-1", confirmation: undefined }]]);
-    } finally {
-      m.stdin.write(KEYS.ctrlC);
-      await m.result;
-    }
+    await waitForFrame(m.stdout, (f) => f.includes("Start recovery"));
+    await type(m, KEYS.enter);
+    await waitForFrame(m.stdout, (f) => f.includes("Who may approve: bob"));
+    await type(m, "a");
+    await waitForFrame(m.stdout, (f) => f.includes("✖ you may not approve your own change here"));
+    expect(m.stdout.allText()).not.toContain("Type the registry name");
+    expect(fake.callsTo("approve")).toEqual([["run-1", "alice", { fingerprint: "fp-1", confirmation: undefined }]]);
   });
 });

@@ -3,6 +3,7 @@
 import { EventEmitter } from "node:events";
 import { stripVTControlCharacters } from "node:util";
 import type { Finding } from "../../src/diagnosis/types.js";
+import { targetKind, targetName } from "../../src/machines/target.js";
 import { endedOrStopped } from "../../src/runs/run-status.js";
 import {
   RunRefused,
@@ -27,6 +28,8 @@ export class FakeStdout extends EventEmitter {
   }
   write = (chunk: string, ...rest: unknown[]): boolean => {
     this.frames.push(chunk);
+    // What test/tui/harness.ts waits on instead of polling.
+    this.emit("write");
     // Ink waits for the write callback before it reports the app as exited.
     const callback = rest.find((arg) => typeof arg === "function") as (() => void) | undefined;
     if (callback) setImmediate(callback);
@@ -78,33 +81,6 @@ export const KEYS = {
   down: "\u001B[B",
   ctrlC: "\u0003",
 } as const;
-
-/** Waits until the last frame satisfies the check (Ink renders asynchronously). */
-export async function waitForFrame(
-  stdout: FakeStdout,
-  check: (frame: string) => boolean,
-  timeoutMs = 3000,
-): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const frame = stdout.lastFrame();
-    if (check(frame)) {
-      // The frame is on screen before React runs its effects; let the input handlers attach.
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      return frame;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`no frame matched within ${timeoutMs} ms; last frame:\n${stdout.lastFrame()}`);
-}
-
-/** Lets Ink handle what was typed before the next key arrives. */
-export async function type(stdin: FakeStdin, ...keys: string[]): Promise<void> {
-  for (const key of keys) {
-    stdin.write(key);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 export const REGISTRIES: RegistryChoice[] = [
   { resourceGroup: "rg-prod", registry: "contosoprod", location: "westeurope", sku: "Premium" },
@@ -305,9 +281,9 @@ export class FakeEngine implements RunEngine {
     }
     if (
       (view.approval.risk === "high" || view.approval.irreversible) &&
-      options?.confirmation !== view.target.registry
+      options?.confirmation !== targetName(view.target)
     ) {
-      throw new RunRefused("a high-risk change needs the registry name typed", "stale");
+      throw new RunRefused(`a high-risk change needs the ${targetKind(view.target)} name typed`, "stale");
     }
     this.addAudit(runId, by, "approval.grant", "ok");
     const busy = this.emit({
@@ -334,7 +310,7 @@ export class FakeEngine implements RunEngine {
       });
     };
     if (this.holdChange) this.pendingFinish = finish;
-    else setTimeout(finish, 20);
+    else setImmediate(finish);
     return busy;
   }
 

@@ -1,32 +1,23 @@
 // Whole-TUI flows against a fake RunEngine: keystrokes in, frames out, at 80×24.
 import { stripVTControlCharacters } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RunRefused } from "../../src/runs/types.js";
 import type { Finding } from "../../src/diagnosis/types.js";
-import { diagnosisOf, FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
-import { mountTui, widestLine, type Mounted } from "./harness.js";
-
-let mounted: Mounted | undefined;
-afterEach(async () => {
-  // Leave any TUI a failed test left open.
-  if (mounted) {
-    mounted.stdin.write("q");
-    await mounted.result.catch(() => undefined);
-    mounted = undefined;
-  }
-});
+import { until } from "../fixtures/until.js";
+import { diagnosisOf, FakeEngine, KEYS } from "./fakes.js";
+import { mountTui, type, waitForFrame, widestLine, type Mounted } from "./harness.js";
 
 const target = { resourceGroup: "rg-prod", registry: "contosoprod" };
 
 async function openRecommendedRun(m: Mounted): Promise<void> {
   await waitForFrame(m.stdout, (f) => f.includes("Start recovery: key-deleted"));
-  await type(m.stdin, KEYS.enter);
+  await type(m, KEYS.enter);
   await waitForFrame(m.stdout, (f) => f.includes("Approve this change?"));
 }
 
 describe("home", () => {
   it("diagnoses the registry from the flags and lists findings most severe first, with evidence", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     const frame = await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery: key-deleted"));
     expect(mounted.diagnosed).toEqual([target]);
     expect(frame).toContain("SANDBOX");
@@ -48,7 +39,7 @@ describe("home", () => {
         runbook: null,
       },
     ];
-    mounted = mountTui({ target, report: diagnosisOf(findings) });
+    const mounted = mountTui({ target, report: diagnosisOf(findings) });
     const frame = await waitForFrame(mounted.stdout, (f) => f.includes("REGISTRY_DATA_UNREADABLE"));
     expect(frame).toContain("evidence: error.kind=denied; error.statusCode=403; error.code=DENIED");
     expect(frame).not.toContain('{"kind"');
@@ -56,26 +47,26 @@ describe("home", () => {
   });
 
   it("lets the person pick a registry with j and Enter when no flags name one", async () => {
-    mounted = mountTui();
+    const mounted = mountTui();
     await waitForFrame(mounted.stdout, (f) => f.includes("Which registry?"));
-    await type(mounted.stdin, "j", KEYS.enter);
+    await type(mounted, "j", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
     expect(mounted.diagnosed).toEqual([{ resourceGroup: "rg-dev", registry: "contosodev" }]);
   });
 
   it("says what failed when the diagnosis fails, and tries again on Enter", async () => {
-    mounted = mountTui({ target, report: new Error("Azure answered 503 after retries") });
+    const mounted = mountTui({ target, report: new Error("Azure answered 503 after retries") });
     await waitForFrame(mounted.stdout, (f) => f.includes("Diagnosis failed: Azure answered 503 after retries"));
-    await type(mounted.stdin, KEYS.enter);
-    await waitForFrame(mounted.stdout, () => mounted!.diagnosed.length === 2);
+    await type(mounted, KEYS.enter);
+    await until("a second diagnosis", () => mounted.diagnosed.length === 2);
   });
 
   it("starts another runbook chosen from the list", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await waitForFrame(mounted.stdout, (f) => f.includes("Start another runbook"));
-    await type(mounted.stdin, "j", KEYS.enter);
+    await type(mounted, "j", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Which runbook"));
-    await type(mounted.stdin, "j", "j", KEYS.enter); // key-deleted, identity-removed, firewall-403
+    await type(mounted, "j", "j", KEYS.enter); // key-deleted, identity-removed, firewall-403
     await waitForFrame(mounted.stdout, (f) => f.includes("Approve this change?"));
     expect(mounted.engine.callsTo("start")[0]?.[0]).toMatchObject({
       runbook: "firewall-403",
@@ -87,7 +78,7 @@ describe("home", () => {
 
 describe("run screen", () => {
   it("recovers with a typed registry name for a high-risk change and shows the outcome", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await openRecommendedRun(mounted);
     const approval = mounted.stdout.lastFrame();
     expect(approval).toContain("https://kv-contoso.vault.azure.net/keys/acr-key");
@@ -96,38 +87,40 @@ describe("run screen", () => {
     expect(approval).toContain("$ az keyvault key recover --vault-name kv-contoso --name acr-key");
     expect(approval).toMatch(/risk\s+high/);
 
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     await waitForFrame(mounted.stdout, (f) => f.includes("Type the registry name contosoprod"));
-    await type(mounted.stdin, "contosodev", KEYS.enter);
+    await type(mounted, "contosodev", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes('"contosodev" is not the registry name'));
     expect(mounted.engine.callsTo("approve")).toHaveLength(0);
 
-    await type(mounted.stdin, KEYS.escape, "a", "contosoprod", KEYS.enter);
+    // Esc leaves the field (and is read only after Ink's escape timeout); a opens it again.
+    await type(mounted, KEYS.escape);
+    await waitForFrame(mounted.stdout, (f) => f.includes("a approve"));
+    await type(mounted, "a", "contosoprod", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Run recovered"));
     expect(mounted.engine.callsTo("approve")).toEqual([
       ["run-1", "alice", { fingerprint: "fp-1", confirmation: "contosoprod" }],
     ]);
     expect(widestLine(mounted.stdout)).toBeLessThanOrEqual(80);
 
-    await type(mounted.stdin, "q");
+    await type(mounted, "q");
     const result = await mounted.result;
     expect(result).toMatchObject({ reason: "quit", runId: "run-1" });
     expect(mounted.stdout.allText()).toContain("Run run-1 (key-deleted, rg-prod/contosoprod): recovered.");
-    mounted = undefined;
   });
 
   it("after a run, Enter goes home to a fresh diagnosis of the same registry (the next fix, if any)", async () => {
-    mounted = mountTui();
+    const mounted = mountTui();
     await waitForFrame(mounted.stdout, (f) => f.includes("❯ rg-prod/contosoprod"));
-    await type(mounted.stdin, KEYS.enter);
-    await waitForFrame(mounted.stdout, () => mounted!.diagnosed.length === 1);
+    await type(mounted, KEYS.enter);
+    await until("the diagnosis", () => mounted.diagnosed.length === 1);
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     await waitForFrame(mounted.stdout, (f) => f.includes("Type the registry name contosoprod"));
-    await type(mounted.stdin, "contosoprod", KEYS.enter);
+    await type(mounted, "contosoprod", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Run recovered"));
-    await type(mounted.stdin, KEYS.enter);
-    await waitForFrame(mounted.stdout, () => mounted!.diagnosed.length === 2);
+    await type(mounted, KEYS.enter);
+    await until("a second diagnosis", () => mounted.diagnosed.length === 2);
     expect(mounted.diagnosed[1]).toMatchObject({ resourceGroup: "rg-prod", registry: "contosoprod" });
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
   });
@@ -135,9 +128,9 @@ describe("run screen", () => {
   it("shows a spinner with elapsed time while the change is in flight", async () => {
     const engine = new FakeEngine({ risk: "low" });
     engine.holdChange = true;
-    mounted = mountTui({ target, engine });
+    const mounted = mountTui({ target, engine });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     const frame = await waitForFrame(mounted.stdout, (f) => f.includes("Calling Azure: Recover the deleted key"));
     expect(frame).toMatch(/Calling Azure: Recover the deleted key · \d+s/);
     engine.finishChange();
@@ -145,10 +138,10 @@ describe("run screen", () => {
   });
 
   it("approves a low-risk change with a single a", async () => {
-    mounted = mountTui({ target, engine: new FakeEngine({ risk: "low" }) });
+    const mounted = mountTui({ target, engine: new FakeEngine({ risk: "low" }) });
     await openRecommendedRun(mounted);
     expect(mounted.stdout.lastFrame()).not.toContain("then type the registry name");
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     await waitForFrame(mounted.stdout, (f) => f.includes("Run recovered"));
     expect(mounted.engine.callsTo("approve")).toEqual([
       ["run-1", "alice", { fingerprint: "fp-1", confirmation: undefined }],
@@ -156,33 +149,33 @@ describe("run screen", () => {
   });
 
   it("asks for a reason before rejecting, and will not send an empty one", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "r");
+    await type(mounted, "r");
     await waitForFrame(mounted.stdout, (f) => f.includes("Why do you reject this change?"));
-    await type(mounted.stdin, KEYS.enter);
+    await type(mounted, KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("A reason is needed"));
     expect(mounted.engine.callsTo("reject")).toHaveLength(0);
     // q while typing is part of the reason, not "leave".
-    await type(mounted.stdin, "quota freeze", KEYS.enter);
+    await type(mounted, "quota freeze", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Run rejected"));
     expect(mounted.engine.callsTo("reject")).toEqual([["run-1", "alice", "quota freeze"]]);
   });
 
   it("aborts with a reason on x", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "x");
+    await type(mounted, "x");
     await waitForFrame(mounted.stdout, (f) => f.includes("Why do you abort this run?"));
-    await type(mounted.stdin, "wrong registry", KEYS.enter);
+    await type(mounted, "wrong registry", KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Run aborted"));
     expect(mounted.engine.callsTo("abort")).toEqual([["run-1", "alice", "wrong registry"]]);
   });
 
   it("shows the engine's refusal instead of crashing", async () => {
-    mounted = mountTui({ target, engine: new FakeEngine({ risk: "low", refuseApproval: "self-approval" }) });
+    const mounted = mountTui({ target, engine: new FakeEngine({ risk: "low", refuseApproval: "self-approval" }) });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     // The refusal and the hand-over hint may land in consecutive frames: wait for the screen they make together.
     const frame = await waitForFrame(
       mounted.stdout,
@@ -195,26 +188,24 @@ describe("run screen", () => {
   });
 
   it("leaves on q with the run resumable and prints the resume command", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "q");
+    await type(mounted, "q");
     const result = await mounted.result;
     expect(result.runId).toBe("run-1");
     expect(result.view?.status).toBe("awaiting-approval");
     expect(mounted.stdout.allText()).toContain("Resume it with: acr-cmk runs resume run-1");
     expect(mounted.engine.callsTo("abort")).toHaveLength(0);
-    mounted = undefined;
   });
 
   it("leaves on Ctrl-C the same way, even while typing", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "r", "half a reas", KEYS.ctrlC);
+    await type(mounted, "r", "half a reas", KEYS.ctrlC);
     const result = await mounted.result;
     expect(result).toMatchObject({ reason: "interrupt", runId: "run-1" });
     expect(mounted.stdout.allText()).toContain("acr-cmk runs resume run-1");
     expect(mounted.engine.callsTo("reject")).toHaveLength(0);
-    mounted = undefined;
   });
 
   it("opens one run directly and leaves the TUI when it is done (the run command on a TTY)", async () => {
@@ -225,27 +216,26 @@ describe("run screen", () => {
       requester: "alice",
       driver: "tui",
     });
-    mounted = mountTui({ engine, runId: started.id });
+    const mounted = mountTui({ engine, runId: started.id });
     await waitForFrame(mounted.stdout, (f) => f.includes("Approve this change?"));
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     await waitForFrame(mounted.stdout, (f) => f.includes("Enter/q quit"));
-    await type(mounted.stdin, KEYS.enter);
+    await type(mounted, KEYS.enter);
     const result = await mounted.result;
     expect(result.view?.status).toBe("succeeded");
     expect(mounted.diagnosed).toHaveLength(0);
-    mounted = undefined;
   });
 });
 
 describe("help and runs", () => {
   it("shows help on ? and closes it without losing the screen", async () => {
-    mounted = mountTui({ target });
+    const mounted = mountTui({ target });
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
-    await type(mounted.stdin, "?");
+    await type(mounted, "?");
     const help = await waitForFrame(mounted.stdout, (f) => f.includes("Keys"));
     expect(help).toContain("approve the change on screen");
     // Keys of the screen under the help wait: Enter does not start a run.
-    await type(mounted.stdin, KEYS.enter, "?");
+    await type(mounted, KEYS.enter, "?");
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery") && !f.includes("show or hide this help"));
     expect(mounted.engine.callsTo("start")).toHaveLength(0);
     expect(mounted.diagnosed).toHaveLength(1);
@@ -255,16 +245,16 @@ describe("help and runs", () => {
     const engine = new FakeEngine();
     engine.seed({ id: "run-7", status: "awaiting-approval", updatedAt: "2026-01-02T00:00:00.000Z" });
     engine.seed({ id: "run-3", status: "succeeded", updatedAt: "2026-01-01T00:00:00.000Z" });
-    mounted = mountTui({ target, engine });
+    const mounted = mountTui({ target, engine });
     await waitForFrame(mounted.stdout, (f) => f.includes("Resume run run-7"));
-    await type(mounted.stdin, "R");
+    await type(mounted, "R");
     const list = await waitForFrame(mounted.stdout, (f) => f.includes("Choose a run"));
     expect(list.indexOf("run-7")).toBeLessThan(list.indexOf("run-3"));
-    await type(mounted.stdin, KEYS.enter);
+    await type(mounted, KEYS.enter);
     const trail = await waitForFrame(mounted.stdout, (f) => f.includes("Audit trail"));
     expect(trail).toContain("alice: run.start → ok");
     expect(trail).toContain("approval.request → pending");
-    await type(mounted.stdin, KEYS.enter);
+    await type(mounted, KEYS.enter);
     await waitForFrame(mounted.stdout, (f) => f.includes("Approve this change?"));
     expect(engine.callsTo("resume")).toEqual([["run-7", "alice", { selfApprove: true }]]);
   });
@@ -272,12 +262,12 @@ describe("help and runs", () => {
   it("says why a finished run cannot be resumed from its audit trail", async () => {
     const engine = new FakeEngine();
     engine.seed({ id: "run-3", status: "succeeded" });
-    mounted = mountTui({ target, engine });
+    const mounted = mountTui({ target, engine });
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
-    await type(mounted.stdin, "R", KEYS.enter);
+    await type(mounted, "R", KEYS.enter);
     const trail = await waitForFrame(mounted.stdout, (f) => f.includes("Audit trail"));
     expect(trail).not.toContain("Enter resume");
-    await type(mounted.stdin, KEYS.enter);
+    await type(mounted, KEYS.enter);
     expect(engine.callsTo("resume")).toHaveLength(0);
   });
 });
@@ -285,9 +275,9 @@ describe("help and runs", () => {
 describe("refusals are visible", () => {
   it("an expired approval request is asked again for the person to review, not approved blind", async () => {
     const engine = new FakeEngine({ risk: "low", refuseApproval: "expired" });
-    mounted = mountTui({ target, engine });
+    const mounted = mountTui({ target, engine });
     await openRecommendedRun(mounted);
-    await type(mounted.stdin, "a");
+    await type(mounted, "a");
     await waitForFrame(mounted.stdout, (f) => f.includes("That request had expired; it is asked again."));
     expect(engine.callsTo("resume")).toEqual([["run-1", "alice", undefined]]);
     expect(engine.callsTo("approve")).toHaveLength(1);
@@ -298,9 +288,9 @@ describe("refusals are visible", () => {
     engine.start = async () => {
       throw new RunRefused("another run holds rg-prod/contosoprod", "locked");
     };
-    mounted = mountTui({ target, engine });
+    const mounted = mountTui({ target, engine });
     await waitForFrame(mounted.stdout, (f) => f.includes("Start recovery"));
-    await type(mounted.stdin, KEYS.enter);
+    await type(mounted, KEYS.enter);
     await waitForFrame(mounted.stdout, (f) =>
       f
         .replace(/\s+/g, " ")
@@ -328,14 +318,13 @@ describe("start-up", () => {
         };
       },
     } as never);
-    mounted = m;
     await waitForFrame(m.stdout, (f) => f.includes("Opening the sandbox and the run store"));
     connect();
     await waitForFrame(m.stdout, (f) => f.includes("✔ Healthy: rg-prod/contosoprod"));
   });
 
   it("with the connection at hand (a run opened from the command line) the first frame is the screen itself", async () => {
-    mounted = mountTui();
+    const mounted = mountTui();
     await waitForFrame(mounted.stdout, (f) => f.includes("Which registry?"));
     const first = stripVTControlCharacters(mounted.stdout.frames.find((frame) => frame.includes("home")) ?? "");
     expect(first).toContain("acr-cmk · home");

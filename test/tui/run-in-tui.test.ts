@@ -1,29 +1,18 @@
 // `runInTui` (the TUI driver of `acr-cmk run` / `recover` / `runs resume` on a terminal): the person at the terminal
 // approves as themselves, and the run follows the terminal's policy on self-approval whatever the command line asked.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PassThrough } from "node:stream";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CliContext } from "../../src/cli/context.js";
 import { runInTui } from "../../src/cli/commands/tui.js";
-import { createRunEngine } from "../../src/runs/engine.js";
 import type { RunEngine } from "../../src/runs/types.js";
-import { fakeAzure, fakeVault, toyRunbook } from "../fixtures/toy-runbook.js";
+import { fakeAzure, fakeVault } from "../fixtures/toy-runbook.js";
+import { useToyEngines } from "../runs/fixtures/toy-engines.js";
 import { FakeStdin, FakeStdout } from "./fakes.js";
+import { screenShows } from "./harness.js";
 
 const target = { subscriptionId: "sub-1", resourceGroup: "rg-acr", registry: "acrprod" };
-let home: string;
+const toy = useToyEngines("acr-cmk-run-in-tui-");
 let engine: RunEngine | undefined;
-
-beforeEach(() => {
-  home = mkdtempSync(join(tmpdir(), "acr-cmk-run-in-tui-"));
-});
-afterEach(async () => {
-  await engine?.close();
-  engine = undefined;
-  rmSync(home, { recursive: true, force: true });
-});
 
 /** A terminal (80×24 TTY) and the environment `acr-cmk` would see. */
 function terminalContext(env: Record<string, string>): { ctx: CliContext; stdout: FakeStdout; stdin: FakeStdin } {
@@ -31,31 +20,15 @@ function terminalContext(env: Record<string, string>): { ctx: CliContext; stdout
   const stdin = new FakeStdin();
   const vault = fakeVault();
   const ctx: CliContext = {
-    globals: { output: "text", color: false, verbose: false, home },
+    globals: { output: "text", color: false, verbose: false, home: toy.home },
     env,
     stdout: stdout as unknown as CliContext["stdout"],
     stderr: new PassThrough(),
     stdin: stdin as unknown as CliContext["stdin"],
     azure: async () => fakeAzure(vault),
   };
-  engine = createRunEngine({
-    home,
-    azure: fakeAzure(vault),
-    runbooks: { "key-deleted": toyRunbook(vault) },
-    approvers: (env.ACR_CMK_APPROVERS ?? "").split(",").filter(Boolean),
-    pollIntervalMs: 5,
-  });
+  engine = toy.engineFor(vault, { approvers: (env.ACR_CMK_APPROVERS ?? "").split(",").filter(Boolean) });
   return { ctx, stdout, stdin };
-}
-
-async function screenShows(stdout: FakeStdout, text: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!stdout.allText().includes(text)) {
-    if (Date.now() > deadline)
-      throw new Error(`never showed "${text}"; last output:\n${stdout.allText().slice(-1500)}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await new Promise((resolve) => setTimeout(resolve, 30));
 }
 
 /** alice's run as `acr-cmk run … --yes` starts it: self-approval asked for on the command line. */

@@ -1,22 +1,11 @@
 // The run screen at 80×24 with what real runbooks produce: long resource ids and commands are shown whole (wrapped,
 // scrolled if need be), the keys stay on screen, and the end of a run shows its checklist, last check and undo.
-import { cleanup, render } from "ink-testing-library";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ApprovalRequest, RunView, StepView } from "../../src/runs/types.js";
 import { StepDetail } from "../../src/tui/components/StepDetail.js";
-import { FakeEngine, KEYS, type, waitForFrame } from "./fakes.js";
-import { mountTui, widestLine, type Mounted } from "./harness.js";
-
-let mounted: Mounted | undefined;
-afterEach(async () => {
-  cleanup();
-  if (mounted) {
-    // Ctrl-C leaves even while a text field has the keyboard.
-    mounted.stdin.write(KEYS.ctrlC);
-    await mounted.result.catch(() => undefined);
-    mounted = undefined;
-  }
-});
+import { until } from "../fixtures/until.js";
+import { FakeEngine, KEYS } from "./fakes.js";
+import { mountElement, mountTui, type, waitForFrame, widestLine, type Mounted } from "./harness.js";
 
 const SCOPE =
   "/subscriptions/5d02af4f-b4ff-47fc-a1f2-84f2f298cef3/resourceGroups/rg-acr-cmk-demo/providers/Microsoft.KeyVault/vaults/kv-acr-cmk-demo";
@@ -78,8 +67,7 @@ function valueFrom(rows: string[], label: string): string {
 
 function openSeeded(view: Partial<RunView> & Pick<RunView, "id" | "status">, engine = new FakeEngine()): Mounted {
   engine.seed(view);
-  mounted = mountTui({ engine, runId: view.id });
-  return mounted;
+  return mountTui({ engine, runId: view.id });
 }
 
 function rowsOf(frame: string): number {
@@ -108,21 +96,21 @@ describe("an approval at 80×24", () => {
       engine,
     );
     await waitForFrame(m.stdout, (f) => f.includes("↑↓ or j k to scroll"));
-    await type(m.stdin, "a");
+    await type(m, "a");
     await waitForFrame(m.stdout, (f) => f.includes("Read the whole change first"));
     expect(engine.callsTo("approve")).toHaveLength(0);
-    for (let i = 0; i < 12; i++) await type(m.stdin, "j");
+    for (let i = 0; i < 12; i++) await type(m, "j");
     // At the end: nothing below, and the command's last row (the scope's vault) on screen.
     const end = await waitForFrame(m.stdout, (f) => f.includes(" above ·") && !f.includes(" below "));
     expect(boxRows(end).some((row) => row.trim() === "kv-acr-cmk-demo")).toBe(true);
-    await type(m.stdin, "a");
-    await waitForFrame(m.stdout, () => engine.callsTo("approve").length === 1);
+    await type(m, "a");
+    await until("the approval", () => engine.callsTo("approve").length === 1);
   });
 
   it("keeps the typed registry name prompt and the keys in view for a high-risk change", async () => {
     const m = openSeeded({ id: "run-9", status: "awaiting-approval", approval: grantApproval({ risk: "high" }) });
     await waitForFrame(m.stdout, (f) => f.includes("Approve this change?"));
-    await type(m.stdin, "a");
+    await type(m, "a");
     const frame = await waitForFrame(m.stdout, (f) => f.includes("Type the registry name contosoprod"));
     expect(frame).toContain("> registry name");
     // While the field has the keyboard, the keys say what Enter and Esc do (q would be typed, not leave).
@@ -184,7 +172,7 @@ describe("the end of a run at 80×24", () => {
     expect(rowsOf(frame)).toBeLessThanOrEqual(23);
     // The undo section is below the fold at 80×24: scroll to it and read the first command back whole.
     expect(frame).toContain("↑↓ or j k to scroll");
-    for (let i = 0; i < 10; i++) await type(m.stdin, "j");
+    for (let i = 0; i < 10; i++) await type(m, "j");
     const scrolled = await waitForFrame(m.stdout, (f) => f.includes("↑"));
     const right = scrolled.split("\n").map((line) => line.slice(33).trimEnd());
     expect(commandFrom(right.map((row) => row.replace(/^ {2}/, "")))).toBe(UNDO[0]);
@@ -193,9 +181,8 @@ describe("the end of a run at 80×24", () => {
   it("prints every undo command in full when the person leaves", async () => {
     const m = openSeeded(finished);
     await waitForFrame(m.stdout, (f) => f.includes("Run recovered"));
-    await type(m.stdin, KEYS.enter);
+    await type(m, KEYS.enter);
     await m.result;
-    mounted = undefined;
     const note = m.stdout.allText();
     expect(note).toContain(`  ${UNDO[0]}\n  ${UNDO[1]}\n`);
   });
@@ -208,18 +195,18 @@ describe("StepDetail", () => {
       `Equivalent command: ${GRANT_AZ}`,
       "The encryption identity id-acr-cmk (client id 555077b8-5772-4b7f-935e-62c86cb83658) has key access (policy)",
     ];
-    const { lastFrame } = render(
+    const { stdout } = mountElement(
       <StepDetail
         step={step("check-access", "Check the identity's access", "check", "done", evidence)}
         width={47}
         maxRows={9}
       />,
     );
-    const rows = (lastFrame() ?? "").split("\n");
+    const rows = stdout.lastFrame().split("\n");
     expect(rows.length).toBeLessThanOrEqual(9);
     for (const row of rows) expect([...row].length).toBeLessThanOrEqual(47);
-    expect(lastFrame()).toContain("Evidence (last 2 of 3):");
-    expect(lastFrame()).toContain("555077b8-5772-4b7f-935e-62c86cb83658");
+    expect(stdout.lastFrame()).toContain("Evidence (last 2 of 3):");
+    expect(stdout.lastFrame()).toContain("555077b8-5772-4b7f-935e-62c86cb83658");
     // The command is longer than three rows: it is cut with an ellipsis rather than spilling over the screen.
     expect(rows.filter((row) => row.includes("…"))).toHaveLength(1);
   });

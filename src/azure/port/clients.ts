@@ -2,6 +2,7 @@
 // or the sandbox's HttpClient), retry options, TLS settings, the error-body policy and the audit policy; nothing else
 // differs between the cloud and the sandbox.
 import { AuthorizationManagementClient } from "@azure/arm-authorization";
+import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { ContainerRegistryManagementClient } from "@azure/arm-containerregistry";
 import { KeyVaultManagementClient } from "@azure/arm-keyvault";
 import type { MonitorClient } from "@azure/arm-monitor";
@@ -43,10 +44,14 @@ export interface SdkClients {
   identities: ManagedServiceIdentityClient;
   /** An identity may live in another subscription than the registry (its resource id says which). */
   identitiesIn(subscriptionId: string): ManagedServiceIdentityClient;
+  /** So may a key vault (a shared key's vault is in one subscription, its users in many). */
+  vaultsIn(subscriptionId: string): KeyVaultManagementClient;
   authorization: AuthorizationManagementClient;
   /** One KeyClient per vault (its challenge cache is per vault), created on first use. */
   keyClient(vaultUrl: string): KeyClient;
   registryDataPlane(loginServer: string): ContainerRegistryClient;
+  /** Container groups (ACI), loaded on first use: only a run for a container group reads them. */
+  containerInstances(): Promise<ContainerInstanceManagementClient>;
   /**
    * The timeline's sources (Activity Log and diagnostic settings, Resource Graph, Log Analytics), loaded on first use:
    * their packages take about a second to import, which no other command should pay.
@@ -94,13 +99,16 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
 
   const keyClients = new Map<string, KeyClient>();
   let timeline: Promise<TimelineClients> | undefined;
+  let containerInstances: Promise<ContainerInstanceManagementClient> | undefined;
   const identityClients = new Map<string, ManagedServiceIdentityClient>();
+  const vaultClients = new Map<string, KeyVaultManagementClient>();
+  const vaults = new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint });
   return {
     subscriptionId,
     armEndpoint,
     ...(options.updateIntervalInMs === undefined ? {} : { updateIntervalInMs: options.updateIntervalInMs }),
     registries: new ContainerRegistryManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
-    vaults: new KeyVaultManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+    vaults,
     identities: new ManagedServiceIdentityClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     authorization: new AuthorizationManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
     timelineClients() {
@@ -120,6 +128,13 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
       })();
       return timeline;
     },
+    containerInstances() {
+      containerInstances ??= import("@azure/arm-containerinstance").then(
+        ({ ContainerInstanceManagementClient }) =>
+          new ContainerInstanceManagementClient(credential, subscriptionId, { ...common, endpoint: armEndpoint }),
+      );
+      return containerInstances;
+    },
     identitiesIn(otherSubscriptionId: string): ManagedServiceIdentityClient {
       const key = otherSubscriptionId.toLowerCase();
       let client = identityClients.get(key);
@@ -129,6 +144,16 @@ export function createSdkClients(options: SdkClientOptions): SdkClients {
           endpoint: armEndpoint,
         });
         identityClients.set(key, client);
+      }
+      return client;
+    },
+    vaultsIn(otherSubscriptionId: string): KeyVaultManagementClient {
+      const key = otherSubscriptionId.toLowerCase();
+      if (key === subscriptionId.toLowerCase()) return vaults;
+      let client = vaultClients.get(key);
+      if (!client) {
+        client = new KeyVaultManagementClient(credential, otherSubscriptionId, { ...common, endpoint: armEndpoint });
+        vaultClients.set(key, client);
       }
       return client;
     },

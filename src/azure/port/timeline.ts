@@ -6,15 +6,11 @@ import { callAzure } from "../errors.js";
 import type {
   ActivityEventInfo,
   DiagnosticSettingInfo,
-  KeyVaultAuditInfo,
   ResourceChangeInfo,
   TimelineReads,
 } from "../timeline-types.js";
-import { KEY_CHANGE_OPERATIONS } from "../timeline-types.js";
 import type { SdkClients, TimelineClients } from "./clients.js";
-
-/** Key operations worth a line: changes, the wraps ACR makes, and the reads the Key Vault logging docs list. */
-export const AUDITED_KEY_OPERATIONS = [...KEY_CHANGE_OPERATIONS, "KeyWrap", "KeyUnwrap", "KeyGet", "KeyList"];
+import { keyVaultAuditOperation } from "./key-vault-audit.js";
 
 const MAX_ROWS = 500;
 
@@ -44,11 +40,6 @@ const changeRow = z.object({
         .default({}),
     })
     .loose(),
-});
-
-const tableSchema = z.object({
-  columnDescriptors: z.array(z.object({ name: z.string() }).loose()),
-  rows: z.array(z.array(z.unknown())),
 });
 
 const text = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
@@ -154,59 +145,13 @@ export function timelineOperations(shared: SdkClients): TimelineReads {
               ...(l.categoryGroup ? { categoryGroup: l.categoryGroup } : {}),
               enabled: l.enabled,
             })),
+            ...(s.logAnalyticsDestinationType ? { logAnalyticsDestinationType: s.logAnalyticsDestinationType } : {}),
           });
         }
         return out;
       });
     },
 
-    async queryKeyVaultAudit(vaultResourceId, window, options) {
-      const operations = AUDITED_KEY_OPERATIONS.map((o) => `"${o}"`).join(", ");
-      const query = [
-        "AzureDiagnostics",
-        `| where ResourceProvider == "MICROSOFT.KEYVAULT" and Category == "AuditEvent"`,
-        `| where OperationName in (${operations})`,
-        "| project TimeGenerated, OperationName, httpStatusCode_d, ResultSignature, ResultDescription, CallerIPAddress, identity_claim_upn_s, identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g, identity_claim_appid_g, clientInfo_s, id_s, CorrelationId",
-        "| order by TimeGenerated desc",
-        `| take ${MAX_ROWS}`,
-      ].join("\n");
-      return callAzure(`query the audit events of ${vaultResourceId}`, async () => {
-        const clients = await load();
-        const result = await clients.logs.queryResource(
-          vaultResourceId,
-          query,
-          { startTime: window.from, endTime: window.to },
-          { abortSignal: options?.abortSignal },
-        );
-        const tables = result.status === "Success" ? result.tables : result.partialTables;
-        const table = tableSchema.safeParse(tables[0]);
-        if (!table.success) return [];
-        const at = (name: string) => table.data.columnDescriptors.findIndex((c) => c.name === name);
-        const cell = (row: unknown[], name: string) => (at(name) >= 0 ? row[at(name)] : undefined);
-        return table.data.rows.flatMap((row): KeyVaultAuditInfo[] => {
-          const time = cell(row, "TimeGenerated");
-          const operation = text(cell(row, "OperationName"));
-          const ms = time instanceof Date ? time.getTime() : Date.parse(String(time));
-          if (!operation || Number.isNaN(ms)) return [];
-          const status = Number(cell(row, "httpStatusCode_d"));
-          return [
-            {
-              time: new Date(ms).toISOString(),
-              operation,
-              httpStatus: Number.isFinite(status) ? status : null,
-              resultSignature: text(cell(row, "ResultSignature")),
-              resultDescription: text(cell(row, "ResultDescription")),
-              callerIp: text(cell(row, "CallerIPAddress")),
-              upn: text(cell(row, "identity_claim_upn_s")),
-              objectId: text(cell(row, "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g")),
-              appId: text(cell(row, "identity_claim_appid_g")),
-              clientInfo: text(cell(row, "clientInfo_s")),
-              keyId: text(cell(row, "id_s")),
-              correlationId: text(cell(row, "CorrelationId")),
-            },
-          ];
-        });
-      });
-    },
+    queryKeyVaultAudit: keyVaultAuditOperation(load),
   };
 }

@@ -1,6 +1,6 @@
 // Microsoft.KeyVault vaults, access policies and deleted vaults through @azure/arm-keyvault 5 (TypeSpec client; the
 // vault model keeps `properties` nested). Nothing here ever purges: recovery only.
-import type { DeletedVault, NetworkRuleSet, Vault } from "@azure/arm-keyvault";
+import type { DeletedVault, KeyVaultManagementClient, NetworkRuleSet, Vault } from "@azure/arm-keyvault";
 import { z } from "zod";
 import { callAzure, InvalidRequestError } from "../errors.js";
 import { assertResourceGroup, assertVaultName, resourceGroupOf } from "../ids.js";
@@ -97,10 +97,39 @@ export type VaultOperations = Pick<
 export function vaultOperations(
   clients: SdkClients,
   findTenantId: (options?: CallOptions) => Promise<string | undefined>,
+  otherSubscriptions: (options?: CallOptions) => Promise<string[]> = async () => [],
 ): VaultOperations {
-  const sdk = clients.vaults.vaults;
+  // Vault names are global (they are DNS names), so a vault found in another subscription is that vault: every later
+  // call about it goes to the subscription it was found in.
+  const foundIn = new Map<string, string>();
+  const sdkFor = (name: string) => {
+    const where = foundIn.get(name.toLowerCase());
+    return (where ? clients.vaultsIn(where) : clients.vaults).vaults;
+  };
+
+  /** This subscription first; then, while `look` finds nothing, every other subscription the identity can see. */
+  async function acrossSubscriptions<T>(
+    name: string,
+    options: CallOptions | undefined,
+    look: (sdk: KeyVaultManagementClient["vaults"]) => Promise<T | null>,
+  ): Promise<T | null> {
+    const here = await look(clients.vaults.vaults);
+    if (here) {
+      foundIn.delete(name.toLowerCase());
+      return here;
+    }
+    for (const subscriptionId of await otherSubscriptions(options)) {
+      const there = await look(clients.vaultsIn(subscriptionId).vaults);
+      if (there) {
+        foundIn.set(name.toLowerCase(), subscriptionId);
+        return there;
+      }
+    }
+    return null;
+  }
 
   async function getSdkVault(ref: VaultRef, options?: CallOptions): Promise<Vault> {
+    const sdk = sdkFor(ref.name);
     return callAzure(`get key vault ${ref.resourceGroup}/${ref.name}`, () =>
       sdk.get(ref.resourceGroup, ref.name, { abortSignal: options?.abortSignal }),
     );
@@ -115,17 +144,20 @@ export function vaultOperations(
 
     async findVaultByName(name, options) {
       assertVaultName(name);
-      return callAzure(`find key vault ${name}`, async () => {
-        for await (const vault of sdk.listBySubscription({ abortSignal: options?.abortSignal })) {
-          if (vault.name?.toLowerCase() === name.toLowerCase()) return toVaultInfo(vault);
-        }
-        return null;
-      });
+      return acrossSubscriptions(name, options, (sdk) =>
+        callAzure(`find key vault ${name}`, async () => {
+          for await (const vault of sdk.listBySubscription({ abortSignal: options?.abortSignal })) {
+            if (vault.name?.toLowerCase() === name.toLowerCase()) return toVaultInfo(vault);
+          }
+          return null;
+        }),
+      );
     },
 
     // Read, merge, PATCH the whole networkAcls (ip and vnet rules kept as they are).
     async updateVaultNetworkAcls(ref, change, options) {
       const checked = checkRef(ref);
+      const sdk = sdkFor(checked.name);
       const parsed = validate(networkChangeSchema, change, "network rule change");
       const current = await getSdkVault(checked, options);
       const networkAcls: NetworkRuleSet = {
@@ -149,6 +181,7 @@ export function vaultOperations(
     // Purge protection can only be switched on (Azure refuses to turn it off again).
     async enableVaultPurgeProtection(ref, options) {
       const checked = checkRef(ref);
+      const sdk = sdkFor(checked.name);
       const current = await getSdkVault(checked, options);
       if (current.properties.enablePurgeProtection === true) return toVaultInfo(current);
       const vault = await callAzure(
@@ -167,6 +200,7 @@ export function vaultOperations(
     /** PUT …/accessPolicies/{add|remove|replace}; answers the vault's access policies as they are afterwards. */
     async updateAccessPolicy(ref, kind, entry, options) {
       const checked = checkRef(ref);
+      const sdk = sdkFor(checked.name);
       const operationKind = validate(z.enum(["add", "remove", "replace"]), kind, "access policy operation");
       const policy = validate(accessPolicyEntrySchema, entry, "access policy entry");
       await callAzure(`${operationKind} access policy on key vault ${checked.resourceGroup}/${checked.name}`, () =>
@@ -183,16 +217,19 @@ export function vaultOperations(
 
     async findDeletedVault(name, options) {
       assertVaultName(name);
-      return callAzure(`find deleted key vault ${name}`, async () => {
-        for await (const deleted of sdk.listDeleted({ abortSignal: options?.abortSignal })) {
-          if (deleted.name?.toLowerCase() === name.toLowerCase()) return toDeletedVaultInfo(deleted);
-        }
-        return null;
-      });
+      return acrossSubscriptions(name, options, (sdk) =>
+        callAzure(`find deleted key vault ${name}`, async () => {
+          for await (const deleted of sdk.listDeleted({ abortSignal: options?.abortSignal })) {
+            if (deleted.name?.toLowerCase() === name.toLowerCase()) return toDeletedVaultInfo(deleted);
+          }
+          return null;
+        }),
+      );
     },
 
     async getDeletedVault(name, location, options) {
       assertVaultName(name);
+      const sdk = sdkFor(name);
       const where = validate(locationSchema, location, "location");
       const deleted = await callAzure(`get deleted key vault ${name} in ${where}`, () =>
         sdk.getDeleted(name, where, { abortSignal: options?.abortSignal }),
@@ -204,6 +241,7 @@ export function vaultOperations(
     // the other properties of the body (they are still required by the schema).
     async recoverDeletedVault(params, options) {
       const checked = checkRef(params);
+      const sdk = sdkFor(checked.name);
       const location = validate(locationSchema, params.location, "location");
       const tenantId = params.tenantId ? validate(guid, params.tenantId, "tenant id") : await findTenantId(options);
       if (!tenantId) {

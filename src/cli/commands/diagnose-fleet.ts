@@ -2,7 +2,12 @@
 // that read the same key (one Resource Graph query; never a reason for diagnose to fail).
 import { isAzureFailure } from "../../azure/types.js";
 import { parseKeyId, formatKeyId } from "../../azure/ids.js";
-import { diagnoseContainerGroup, keySharers, renderContainerGroupText } from "../../diagnosis/fleet/container-group.js";
+import {
+  diagnoseContainerGroup,
+  keySharers,
+  renderContainerGroupText,
+  type ContainerGroupReport,
+} from "../../diagnosis/fleet/container-group.js";
 import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandTiming } from "../sandbox-timing.js";
@@ -12,12 +17,22 @@ async function fleetFor(ctx: CliContext) {
   return createFleetAzureForCli(ctx.globals, ctx.env);
 }
 
-export async function diagnoseContainerGroupCommand(ctx: CliContext, id: string, invocation: string): Promise<number> {
+/** The container group's diagnosis; a group that is not there (or not readable) is bad input. */
+export async function containerGroupReport(
+  ctx: CliContext,
+  id: string,
+  invocation: string,
+): Promise<ContainerGroupReport> {
   if (/['"\s\\]/.test(id)) throw new UsageError(`'${id}' is not a container group resource id`);
   const fleet = await fleetFor(ctx);
   const timing = await commandTiming(ctx);
   const report = await diagnoseContainerGroup(fleet, id, { invocation, ...timing });
   if (!report) throw new UsageError(`container group '${id}' not found (or not readable by the signed-in identity)`);
+  return report;
+}
+
+export async function diagnoseContainerGroupCommand(ctx: CliContext, id: string, invocation: string): Promise<number> {
+  const report = await containerGroupReport(ctx, id, invocation);
   if (ctx.globals.output === "json") printJson(ctx, report);
   else ctx.stdout.write(renderContainerGroupText(report));
   return report.healthy ? EXIT.ok : EXIT.problems;
@@ -46,7 +61,7 @@ export async function sharedKeyNote(
   if (!ids || ids.length === 0) return null;
   const lines = [
     "",
-    `The same key is read by ${ids.length} other resources; they are broken too until it is fixed:`,
+    `The same key is read by ${ids.length === 1 ? "1 other resource; it is" : `${ids.length} other resources; they are`} broken too until it is fixed:`,
     ...ids.slice(0, 10).map((id) => `  ${id}`),
     ...(ids.length > 10 ? [`  … and ${ids.length - 10} more: acr-cmk scan`] : []),
     "",

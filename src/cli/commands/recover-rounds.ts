@@ -10,7 +10,9 @@ import { EXIT } from "../errors.js";
 import { exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { diagnose, knownValues } from "./run-diagnosis.js";
 import { invocationOf } from "../wiring.js";
-import { drivePlainRun } from "./run-drive.js";
+import { drivePlainRun, type DriveOptions } from "./run-drive.js";
+import { affectedConfirmation } from "../confirm-affected.js";
+import { targetName, targetPath } from "../../machines/target.js";
 
 /** Enough for every pairing of causes the runbooks fix; a loop that would go on longer is not converging. */
 const MAX_RECOVERY_ROUNDS = 4;
@@ -28,7 +30,7 @@ export async function recoverInRounds(
   azure: CmkAzure,
   first: DiagnosisReport,
   firstRunbook: RunbookId,
-  run: { requester: string; yes: boolean; answers: string[] },
+  run: DriveOptions & { requester: string },
 ): Promise<number> {
   const text = ctx.globals.output === "text";
   const done = new Set<RunbookId>();
@@ -84,19 +86,19 @@ export async function recoverInRounds(
       }
     }
   } finally {
-    if (runs.length > 0 && !text) await printRecovery(ctx, engine, runs, report);
+    if (runs.length > 0 && !text) await printRecovery(ctx, engine, runs, report, run.confirmAffected);
   }
   const last = runs[runs.length - 1]!;
   const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
   if (text && runs.length > 1) {
     ctx.stdout.write(
       `\nRecover ran ${runs.map((r) => `${r.runbook} (${r.status})`).join(", ")}.` +
-        `${healthy === true ? ` ${target.resourceGroup}/${target.registry} is healthy.` : ""}\n`,
+        `${healthy === true ? ` ${targetPath(target)} is healthy.` : ""}\n`,
     );
   }
   if (text && healthy === false) {
     const left = report.findings.filter((f) => f.severity === "critical");
-    if (left.length > 0) ctx.stdout.write(`Still wrong with ${target.registry}:\n`);
+    if (left.length > 0) ctx.stdout.write(`Still wrong with ${targetName(target)}:\n`);
     for (const f of left) ctx.stdout.write(`  ${f.id} ${f.title}${f.runbook ? ` (runbook ${f.runbook})` : ""}\n`);
   }
   // Healthy at the end is success, whatever an earlier round said; otherwise the last run decides.
@@ -109,12 +111,14 @@ async function printRecovery(
   engine: RunEngine,
   runs: RunView[],
   report: DiagnosisReport,
+  confirmAffected: number | undefined,
 ): Promise<void> {
   const last = runs[runs.length - 1]!;
   const trails = await Promise.all(runs.map((r) => engine.auditTrail(r.id)));
   printJson(ctx, {
     run: last,
     audit: trails[trails.length - 1],
+    ...affectedConfirmation(last, confirmAffected, invocationOf(ctx)),
     runs: runs.map((r, i) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: trails[i] })),
     diagnosis: report,
   });

@@ -10,14 +10,21 @@ import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import { commandTiming } from "../sandbox-timing.js";
 import { invocationOf } from "../wiring.js";
+import { targetPath } from "../../machines/target.js";
 
-export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRef): Promise<DiagnosisReport> {
+export async function diagnose(
+  ctx: CliContext,
+  azure: CmkAzure,
+  ref: RegistryRef,
+  options: { lookAgain?: boolean } = {},
+): Promise<DiagnosisReport> {
   const { diagnoseRegistry } = await import("../../diagnosis/diagnose.js");
   const timing = await commandTiming(ctx);
   try {
     return await diagnoseRegistry(azure, ref, {
       invocation: invocationOf(ctx),
       ...timing,
+      ...(options.lookAgain === false ? { missingKeyLook: { everyMs: 1, forMs: 0 } } : {}),
       onLookAgain: (why) => ctx.stderr.write(`looking again …: ${why}\n`),
     });
   } catch (error) {
@@ -27,6 +34,27 @@ export async function diagnose(ctx: CliContext, azure: CmkAzure, ref: RegistryRe
       );
     }
     throw error;
+  }
+}
+
+/**
+ * The diagnosis `run <runbook>` keeps as its incident (as recover does): findings, timeline and the change the run
+ * undoes. It never holds the run back: no second look for a key in neither list (the runbook's own checks wait for
+ * Azure), and a diagnosis that fails leaves the run without an incident, said on stderr.
+ */
+export async function incidentDiagnosis(
+  ctx: CliContext,
+  azure: CmkAzure,
+  ref: RegistryRef,
+): Promise<DiagnosisReport | undefined> {
+  try {
+    return await diagnose(ctx, azure, ref, { lookAgain: false });
+  } catch (error) {
+    // No such registry (or bad input): refused before anything starts, as recover refuses it.
+    if (error instanceof UsageError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    ctx.stderr.write(`The diagnosis at the start failed (${why}): the run keeps no incident.\n`);
+    return undefined;
   }
 }
 
@@ -64,9 +92,7 @@ export async function printDryRun(
     return EXIT.ok;
   }
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
-  out(
-    `Dry run of ${definition.id} (${definition.title}) on ${target.resourceGroup}/${target.registry}: nothing will be changed.`,
-  );
+  out(`Dry run of ${definition.id} (${definition.title}) on ${targetPath(target)}: nothing will be changed.`);
   if (report) {
     out(
       report.healthy

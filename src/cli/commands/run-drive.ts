@@ -5,6 +5,15 @@ import { printJson, type CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { drivePlain, exitCodeForRun, printRunEnd } from "../plain-driver.js";
 import { invocationOf } from "../wiring.js";
+import { affectedConfirmation } from "../confirm-affected.js";
+import { targetName } from "../../machines/target.js";
+
+/** How a scripted run answers what it meets: --yes, --confirm-affected <n>, preset choices (--method). */
+export interface DriveOptions {
+  yes: boolean;
+  confirmAffected?: number;
+  answers: string[];
+}
 
 /** Drives a started or resumed run to its next stop: the TUI on a terminal, the plain log otherwise. */
 export async function driveRun(
@@ -12,7 +21,7 @@ export async function driveRun(
   engine: RunEngine,
   runId: string,
   by: string,
-  options: { yes: boolean; answers: string[] },
+  options: DriveOptions,
 ): Promise<number> {
   const view = await engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
@@ -22,7 +31,12 @@ export async function driveRun(
     return runInTui(ctx, engine, runId, by);
   }
   const last = await drivePlainRun(ctx, engine, runId, by, options);
-  if (ctx.globals.output === "json") printJson(ctx, { run: last, audit: await engine.auditTrail(runId) });
+  if (ctx.globals.output === "json")
+    printJson(ctx, {
+      run: last,
+      audit: await engine.auditTrail(runId),
+      ...affectedConfirmation(last, options.confirmAffected, invocationOf(ctx)),
+    });
   return exitCodeForRun(last);
 }
 
@@ -32,7 +46,7 @@ export async function drivePlainRun(
   engine: RunEngine,
   runId: string,
   by: string,
-  options: { yes: boolean; answers: string[] },
+  options: DriveOptions,
   { printEnd = true }: { printEnd?: boolean } = {},
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
@@ -48,7 +62,8 @@ export async function drivePlainRun(
     out: json ? ctx.stderr : ctx.stdout,
     by,
     yes: options.yes,
-    registry: view?.target.registry ?? "",
+    ...(options.confirmAffected !== undefined ? { confirmAffected: options.confirmAffected } : {}),
+    registry: view ? targetName(view.target) : "",
     answers: options.answers,
     invocation: invocationOf(ctx),
     interrupted,

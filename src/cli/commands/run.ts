@@ -1,6 +1,7 @@
 // `acr-cmk run <runbook>`, `recover` (diagnose, then the runbook the diagnosis names) and the `rotate` / `revoke` /
 // `restore` shortcuts: a guided run in the TUI on a terminal, the plain step log otherwise; `--dry-run` prints the plan.
 import { z } from "zod";
+import { isContainerGroupId } from "../../azure/ids.js";
 import type { CmkAzure, RegistryRef } from "../../azure/types.js";
 import { incidentFor } from "../../diagnosis/timeline/incident.js";
 import type { DiagnosisReport } from "../../diagnosis/diagnose.js";
@@ -17,8 +18,10 @@ import type { CommandRunner } from "../program.js";
 import { parseTarget } from "./diagnose.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { recoverInRounds } from "./recover-rounds.js";
-import { diagnose, knownValues, printDryRun } from "./run-diagnosis.js";
+import { diagnose, incidentDiagnosis, knownValues, printDryRun } from "./run-diagnosis.js";
 import { driveRun, inTerminal } from "./run-drive.js";
+import { parseConfirmAffected } from "../confirm-affected.js";
+import { targetName, targetPath } from "../../machines/target.js";
 
 export { driveRun } from "./run-drive.js";
 
@@ -74,8 +77,8 @@ async function targetOf(
   options: Record<string, unknown>,
 ): Promise<{ ref: RegistryRef; target: RunTarget; azure: CmkAzure }> {
   const parsed = parseTarget(options);
-  if (parsed.subscriptionId && !ctx.globals.sandbox && !ctx.globals.subscription)
-    ctx.globals.subscription = parsed.subscriptionId;
+  // A resource id names its subscription: the run acts there (in Azure, or in that subscription of a fleet sandbox).
+  if (parsed.subscriptionId && !ctx.globals.subscription) ctx.globals.subscription = parsed.subscriptionId;
   const azure = await ctx.azure();
   if (parsed.subscriptionId && parsed.subscriptionId.toLowerCase() !== azure.subscriptionId.toLowerCase()) {
     throw new UsageError(
@@ -115,7 +118,14 @@ async function runRunbook(
   rawOptions: Record<string, unknown>,
 ): Promise<number> {
   const options = parseRunOptions(rawOptions);
+  const confirmAffected = parseConfirmAffected(rawOptions.confirmAffected, Boolean(options.yes));
   checkMethod(ctx, runbook, options);
+  if (typeof rawOptions.id === "string" && isContainerGroupId(rawOptions.id)) {
+    if (rawOptions.resourceGroup || rawOptions.registry) throw new UsageError("use either --id or -g/-r, not both");
+    const { runForContainerGroup } = await import("./run-container-group.js");
+    const groupOptions = { ...options, ...(confirmAffected !== undefined ? { confirmAffected } : {}) };
+    return runForContainerGroup(ctx, runbook, groupOptions, rawOptions.id, nameStoppedRuns, reportRefusal);
+  }
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
   if (!options.dryRun) await nameStoppedRuns(ctx, target);
   const requester = localUser(ctx, options.requester);
@@ -129,10 +139,9 @@ async function runRunbook(
     if (!named?.runbook) {
       const problems = report.findings.filter((f) => f.severity !== "info");
       if (ctx.globals.output === "json") printJson(ctx, { diagnosis: report, runbook: null });
-      else if (problems.length === 0)
-        ctx.stdout.write(`${target.resourceGroup}/${target.registry} is healthy: nothing to recover.\n`);
+      else if (problems.length === 0) ctx.stdout.write(`${targetPath(target)} is healthy: nothing to recover.\n`);
       else {
-        ctx.stdout.write(`No runbook fixes what diagnose found on ${target.registry}:\n`);
+        ctx.stdout.write(`No runbook fixes what diagnose found on ${targetName(target)}:\n`);
         for (const f of problems) ctx.stdout.write(`  ${f.severity}: ${f.id} ${f.title}\n    ${f.detail}\n`);
       }
       return problems.length === 0 ? EXIT.ok : EXIT.problems;
@@ -147,10 +156,17 @@ async function runRunbook(
   const definition = getRunbook(id);
   if (!definition) throw new UsageError(`runbook ${id} is not available`);
   if (options.dryRun) return printDryRun(ctx, definition, ref, target, azure);
+  // A named runbook keeps the diagnosis of its target as its incident, as recover's runs do.
+  const diagnosed = report ?? (await incidentDiagnosis(ctx, azure, ref));
 
   const engine = await openEngine(ctx, azure);
   try {
-    const run = { requester, yes: Boolean(options.yes), answers: options.method ? [options.method] : [] };
+    const run = {
+      requester,
+      yes: Boolean(options.yes),
+      ...(confirmAffected !== undefined ? { confirmAffected } : {}),
+      answers: options.method ? [options.method] : [],
+    };
     if (report && !inTerminal(ctx)) return await recoverInRounds(ctx, engine, ref, target, azure, report, id, run);
     const started = await engine.start({
       runbook: id,
@@ -160,7 +176,7 @@ async function runRunbook(
       selfApprove: run.yes,
       hints,
       presetChoices: run.answers,
-      ...(report ? { incident: incidentFor(report, id) } : {}),
+      ...(diagnosed ? { incident: incidentFor(diagnosed, id) } : {}),
     });
     return await driveRun(ctx, engine, started.id, requester, run);
   } catch (error) {
@@ -181,7 +197,7 @@ async function nameStoppedRuns(ctx: CliContext, target: RunTarget): Promise<void
   }
   for (const run of runs.filter((r) => r.status === "stopped" && registryKey(r.target) === registryKey(target))) {
     ctx.stderr.write(
-      `Run ${run.id} (${run.runbook}, requested by ${run.requester}) on ${target.registry} was interrupted and is ` +
+      `Run ${run.id} (${run.runbook}, requested by ${run.requester}) on ${targetName(target)} was interrupted and is ` +
         `still resumable: ${invocationOf(ctx)} runs resume ${run.id} (or runs abort ${run.id} --reason <why>). ` +
         `A new run does not continue it.\n`,
     );

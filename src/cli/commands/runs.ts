@@ -10,9 +10,11 @@ import { printJson, type CliContext } from "../context.js";
 import { EXIT, UsageError } from "../errors.js";
 import type { CommandRunner } from "../program.js";
 import { driveRun, reportRefusal, revokeMethod } from "./run.js";
+import { parseConfirmAffected } from "../confirm-affected.js";
 import { invocationOf, localUser, openEngine } from "../wiring.js";
 import { undoOrder } from "../../runs/undo.js";
 import { renderIncidentReport } from "../incident-report.js";
+import { isContainerGroupTarget, targetPath } from "../../machines/target.js";
 
 const runIdSchema = z
   .string({ error: "name the run: acr-cmk runs show <run-id> (see acr-cmk runs list)" })
@@ -48,15 +50,16 @@ export const listRunsCommand: CommandRunner = async (ctx) =>
       ctx.stdout.write("No runs yet. Start one with: acr-cmk recover -g <resource-group> -r <registry>\n");
       return EXIT.ok;
     }
+    // A run's target is a registry (acr) or a container group (aci), named as `acr-cmk scan` names them.
     const rows = runs.map((run) => [
       run.id,
       run.runbook,
-      `${run.target.resourceGroup}/${run.target.registry}`,
+      `${isContainerGroupTarget(run.target) ? "aci" : "acr"} ${targetPath(run.target)}`,
       run.status,
       run.requester,
       run.updatedAt,
     ]);
-    const header = ["RUN", "RUNBOOK", "REGISTRY", "STATUS", "REQUESTER", "UPDATED"];
+    const header = ["RUN", "RUNBOOK", "TARGET", "STATUS", "REQUESTER", "UPDATED"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
     for (const row of [header, ...rows])
       ctx.stdout.write(
@@ -70,7 +73,7 @@ export const listRunsCommand: CommandRunner = async (ctx) =>
 
 function printRun(ctx: CliContext, view: RunView, trail: AuditEntry[]): void {
   const out = (line: string) => ctx.stdout.write(`${line}\n`);
-  out(`Run ${view.id}: ${view.runbook} on ${view.target.resourceGroup}/${view.target.registry}`);
+  out(`Run ${view.id}: ${view.runbook} on ${targetPath(view.target)}`);
   out(
     `  status ${view.status}; requested by ${view.requester} via ${view.driver}; started ${view.startedAt}; updated ${view.updatedAt}`,
   );
@@ -139,6 +142,21 @@ function legacyPlace(ctx: CliContext, run: RunView): RunPlace {
     : { kind: "cloud" };
 }
 
+/** Every subscription of the world in the state file (a fleet world has several), lower-cased; none if unreadable. */
+function worldSubscriptions(stateFile: string): string[] {
+  try {
+    const world = JSON.parse(readFileSync(stateFile, "utf8")) as { subscriptionId?: unknown; subscriptions?: unknown };
+    const others = Array.isArray(world.subscriptions)
+      ? world.subscriptions.map((s) => (s as { subscriptionId?: unknown } | null)?.subscriptionId)
+      : [];
+    return [world.subscriptionId, ...others]
+      .filter((id): id is string => typeof id === "string")
+      .map((id) => id.toLowerCase());
+  } catch {
+    return [];
+  }
+}
+
 function worldSubscription(stateFile: string): string | undefined {
   try {
     const world = JSON.parse(readFileSync(stateFile, "utf8")) as { subscriptionId?: unknown };
@@ -183,13 +201,16 @@ function connectToRunPlace(ctx: CliContext, run: RunView): void {
     );
   }
   const subscription = worldSubscription(place.stateFile);
-  if (subscription?.toLowerCase() !== run.target.subscriptionId.toLowerCase()) {
+  // A fleet world's other subscriptions count too: the run acts in its own.
+  const held = worldSubscriptions(place.stateFile).some((s) => s === run.target.subscriptionId.toLowerCase());
+  if (!held) {
     throw new PlaceGone(
       `${where}, but that file now holds another world (subscription ${subscription ?? "unreadable"}; the run's was ` +
         `${run.target.subscriptionId}): \`sandbox init\` replaced it, so nothing can continue the run there`,
     );
   }
   ctx.globals.sandbox = place.stateFile;
+  ctx.globals.subscription = run.target.subscriptionId;
 }
 
 /** `--as <name>`: the person acting, as the audit log and ACR_CMK_APPROVERS name them. */
@@ -207,6 +228,7 @@ function actorName(value: unknown): string | undefined {
 export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
   const yes = z.boolean().optional().parse(options.yes) ?? false;
+  const confirmAffected = parseConfirmAffected(options.confirmAffected, yes);
   const method = revokeMethod.safeParse(options.method);
   if (!method.success) throw new UsageError(method.error.issues.map((i) => i.message).join("; "));
   const known = await withRecords(ctx, (records) => records.get(id));
@@ -225,7 +247,11 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
       ctx.stdout.write(`Resuming run ${id} (${invocationOf(ctx)} runs show ${id} for the full trail)\n`);
     // The choices given when the run started still stand; a --method given now comes first.
     const answers = [...(method.data ? [method.data] : []), ...(known.presetChoices ?? [])];
-    return await driveRun(ctx, engine, id, by, { yes, answers });
+    return await driveRun(ctx, engine, id, by, {
+      yes,
+      ...(confirmAffected !== undefined ? { confirmAffected } : {}),
+      answers,
+    });
   } catch (error) {
     return reportRefusal(ctx, error);
   } finally {

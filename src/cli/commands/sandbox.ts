@@ -8,6 +8,8 @@ import type { CommandRunner } from "../program.js";
 import { fleetInitLines, fleetInitOptions, registryForKey } from "./sandbox-fleet.js";
 import { listenFailure, serveProxy, type StartSandboxProxy } from "./sandbox-proxy.js";
 import {
+  AUDIT_LOGS_MODES,
+  AUDIT_WORKSPACE_NAME,
   advanceClock,
   allHealthy,
   applyTimeEffects,
@@ -93,10 +95,14 @@ const initOptions = z.object({
   keyVersion: oneOf("--key-version", ["latest", "pinned"] as const).optional(),
   registries: wholeNumber("--registries", 1, MAX_FLEET_REGISTRIES).optional(),
   ...fleetInitOptions(wholeNumber),
-  auditLogs: oneOf("--audit-logs", ["on", "off"] as const)
-    .transform((v) => v === "on")
-    .optional(),
+  auditLogs: oneOf("--audit-logs", AUDIT_LOGS_MODES).optional(),
 });
+
+const AUDIT_DESTINATIONS = {
+  on: `Log Analytics workspace ${AUDIT_WORKSPACE_NAME}, table AzureDiagnostics`,
+  dedicated: `Log Analytics workspace ${AUDIT_WORKSPACE_NAME}, resource-specific table AZKVAuditLogs`,
+  off: "nowhere (no diagnostic settings; diagnose reports AUDIT_LOGS_OFF)",
+} as const;
 
 function describeWorld(world: World, path: string, scenario: string) {
   return {
@@ -155,6 +161,7 @@ export const sandboxInitCommand: CommandRunner = async (ctx, options) => {
       `  encryption identity: ${r.identity === "system" ? "system-assigned" : `user-assigned '${r.identity}'`}, access by ${r.access === "rbac" ? "Azure RBAC" : "access policy"}`,
     );
   }
+  lines.push(`audit events: ${AUDIT_DESTINATIONS[parsed.auditLogs ?? "on"]}`);
   const first = demoNames(1, plan.registries);
   lines.push(
     "",
@@ -245,7 +252,8 @@ export const sandboxBreakCommand: CommandRunner = async (ctx, options, incident)
 
 /** The world as it is now, time effects included, without writing (status is a read). */
 function currentStatus(store: WorldStore): SandboxStatus {
-  const world = asUsage(() => store.read());
+  // A copy: the store's world is shared by every reader in the process, and time effects change it.
+  const world = structuredClone(asUsage(() => store.read()));
   const now = worldNow(world);
   applyTimeEffects(world, now);
   return sandboxStatus(world, now);

@@ -54,7 +54,7 @@ export const scanCommand: CommandRunner = async (ctx, options) => {
       stats: report.stats,
     });
   } else {
-    ctx.stdout.write(renderScanText(report));
+    ctx.stdout.write(renderScanText(report, invocation));
   }
   const code = scanExitCode(report);
   if (code === EXIT.azure) {

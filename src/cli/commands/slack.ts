@@ -145,6 +145,15 @@ export const slackCommand: CommandRunner = async (ctx, options) => {
         const fleet = await createFleetAzureForCli(ctx.globals, ctx.env, { gate: limiter });
         return scanFleet(fleet, { invocation, limiter, ...(await commandTiming(ctx)) });
       },
+      // A scan's Recover button on a container group: its diagnosis first, as `acr-cmk recover --id` does.
+      diagnoseContainerGroup: async (id) => {
+        const [{ createFleetAzureForCli }, { diagnoseContainerGroup }] = await Promise.all([
+          import("../fleet-azure.js"),
+          import("../../diagnosis/fleet/container-group.js"),
+        ]);
+        const fleet = await createFleetAzureForCli(ctx.globals, ctx.env);
+        return diagnoseContainerGroup(fleet, id, { invocation, ...(await commandTiming(ctx)) });
+      },
       triage,
       botToken: env.SLACK_BOT_TOKEN,
       approvers: env.ACR_CMK_APPROVERS,

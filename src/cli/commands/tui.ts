@@ -8,11 +8,12 @@ import type { RunEngine } from "../../runs/types.js";
 import { prepareTuiStart } from "../../tui/fast-start.js";
 import type {
   RegistryChoice,
-  RegistryHealth,
+  ResourceHealth,
   RegistryTarget,
   SubscriptionSource,
   TuiConnection,
   TuiDiagnosis,
+  TuiGroupDiagnosis,
 } from "../../tui/types.js";
 import type { AzureResponse, CliContext } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -98,12 +99,29 @@ async function listRegistriesWith(azure: CmkAzure): Promise<RegistryChoice[]> {
     .sort((a, b) => `${a.resourceGroup}/${a.registry}`.localeCompare(`${b.resourceGroup}/${b.registry}`));
 }
 
-/** The home screen's health column and key view: `acr-cmk scan` over the session's subscription. */
+/** A container group's diagnosis for its home (`diagnose --id`), with what a run for it starts from. */
+async function diagnoseGroupWith(ctx: CliContext, id: string, invocation: string): Promise<TuiGroupDiagnosis> {
+  const [{ containerGroupReport }, { groupRunHints }] = await Promise.all([
+    import("./diagnose-fleet.js"),
+    import("../../diagnosis/fleet/container-group.js"),
+  ]);
+  const report = await containerGroupReport(ctx, id, invocation);
+  return {
+    healthy: report.healthy,
+    findings: report.findings,
+    runbook: report.runbook,
+    redeploy: report.redeploy,
+    sharedWith: report.sharedWith,
+    hints: groupRunHints(report),
+  };
+}
+
+/** The home screen's health column, its container groups and the key view: `acr-cmk scan` over the subscription. */
 async function scanHealthWith(
   ctx: CliContext,
   subscriptionId: string,
   invocation: string,
-  onResult: (health: RegistryHealth) => void,
+  onResult: (health: ResourceHealth) => void,
 ): Promise<{ keys: string[] }> {
   const [{ createFleetAzureForCli }, { scanFleet }, { AdaptiveLimiter }, { keySummary }] = await Promise.all([
     import("../fleet-azure.js"),
@@ -121,14 +139,10 @@ async function scanHealthWith(
     invocation,
     ...(await commandTiming(ctx)),
     onResult: (r) => {
-      if (r.type !== "registry") return;
       const finding = r.findings.find((f) => f.severity !== "info")?.id;
-      onResult({
-        resourceGroup: r.resourceGroup,
-        registry: r.name,
-        healthy: r.healthy,
-        ...(finding ? { finding } : {}),
-      });
+      const verdict = { resourceGroup: r.resourceGroup, healthy: r.healthy, ...(finding ? { finding } : {}) };
+      if (r.type === "registry") onResult({ ...verdict, registry: r.name });
+      else onResult({ ...verdict, containerGroup: r.name, id: r.id, runbook: r.runbook });
     },
   });
   return { keys: report.keys.map((k) => keySummary(k, report.resources)) };
@@ -145,6 +159,7 @@ function connectionOf(
     diagnose: (target) => diagnoseWith(ctx, azure, target, invocation),
     listRegistries: () => listRegistriesWith(azure),
     scanHealth: (onResult) => scanHealthWith(ctx, azure.subscriptionId, invocation, onResult),
+    diagnoseContainerGroup: (id) => diagnoseGroupWith(ctx, id, invocation),
     subscriptionId: azure.subscriptionId,
     invocation,
   };

@@ -79,6 +79,22 @@ function redeployFinding(group: ContainerGroupInfo, shape: { command: string }):
   };
 }
 
+/**
+ * What a run for the group starts from: the placeholders its encryptionProperties already fill (as a registry's
+ * diagnosis fills its run's), so every driver starts the same run.
+ */
+export function groupRunHints(report: Pick<ContainerGroupReport, "containerGroup">): Record<string, string> {
+  const e = report.containerGroup.encryption;
+  const vault = /^https:\/\/([^./]+)\./i.exec(e.vaultBaseUrl)?.[1];
+  return {
+    "container-group": report.containerGroup.name,
+    ...(vault ? { "vault-name": vault } : {}),
+    "key-name": e.keyName,
+    "key-version": e.keyVersion,
+    ...(e.identity ? { "identity-id": e.identity } : {}),
+  };
+}
+
 /** Others using the same key (any version), for the blast radius; `self` is left out. */
 export function sharingKey(subjects: readonly ScanSubject[], self: ScanSubject): string[] {
   if (!self.keyId) return [];
@@ -182,12 +198,18 @@ export function renderContainerGroupText(report: ContainerGroupReport): string {
     lines.push(`  [${f.severity}] ${f.id}: ${f.title}`, `      ${f.detail}`);
   }
   if (report.redeploy) lines.push("", `Redeploy with: ${report.redeploy.command}`, `${report.redeploy.file}`);
-  else if (report.runbook)
-    lines.push("", `The fix is the key's: runbook '${report.runbook}' on the key's vault and key.`);
+  else if (report.runbook) {
+    const command = report.findings.find((f) => f.runbook === report.runbook && f.command)?.command;
+    lines.push(
+      "",
+      `The fix is the key's: runbook '${report.runbook}' repairs the key this group was deployed with.`,
+      ...(command ? [`Run: ${command}`] : []),
+    );
+  }
   if (report.sharedWith.length > 0) {
     lines.push(
       "",
-      `${report.sharedWith.length} other resources read the same key:`,
+      `${report.sharedWith.length === 1 ? "1 other resource reads" : `${report.sharedWith.length} other resources read`} the same key:`,
       ...report.sharedWith.slice(0, 20).map((id) => `  ${id}`),
     );
     if (report.sharedWith.length > 20)

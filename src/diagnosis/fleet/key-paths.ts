@@ -128,3 +128,8 @@ export function groupByPath(subjects: readonly ScanSubject[]): Map<string, ScanS
   for (const subject of subjects) paths.set(subject.path, [...(paths.get(subject.path) ?? []), subject]);
   return paths;
 }
+
+/** Words written of a registry, said of a container group: "the registry's key" becomes "the container group's key". */
+export function groupWords(text: string): string {
+  return text.replace(/\b([Tt]he) registry\b/g, "$1 container group");
+}

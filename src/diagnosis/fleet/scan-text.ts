@@ -44,7 +44,8 @@ export function keySummary(key: KeyUsage, resources: readonly ResourceResult[]):
   );
 }
 
-export function renderScanText(report: ScanReport): string {
+/** `invocation`: how acr-cmk is run here (`acr-cmk --sandbox <file>` in sandbox mode), for the command it names. */
+export function renderScanText(report: ScanReport, invocation = "acr-cmk"): string {
   const unhealthy = report.resources.filter((r) => !r.healthy).length;
   const lines = [
     `${report.resources.length} CMK resources, ${unhealthy} unhealthy, ${report.keys.length} keys, ` +
@@ -62,7 +63,7 @@ export function renderScanText(report: ScanReport): string {
   }
   if (unhealthy > 0) {
     const first = report.resources.find((r) => !r.healthy);
-    if (first) lines.push("", `Next: acr-cmk diagnose --id ${first.id}`);
+    if (first) lines.push("", `Next: ${invocation} diagnose --id ${first.id}`);
   }
   return lines.join("\n") + "\n";
 }

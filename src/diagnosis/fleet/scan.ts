@@ -10,9 +10,11 @@ import { keyReferenceOf, planIdentity, probeRegistry, type ProbeOptions } from "
 import { runRules, type RuleContext } from "../rules/index.js";
 import type { DiagnosisSnapshot } from "../snapshot.js";
 import type { Finding, RunbookId } from "../types.js";
+import { cliRunCommand } from "../../runbooks/catalogue.js";
 import {
   containerGroupSubject,
   groupByPath,
+  groupWords,
   registrySubject,
   type ResourceType,
   type ScanSubject,
@@ -108,7 +110,26 @@ export function judge(subject: ScanSubject, shared: DiagnosisSnapshot, ctx: Rule
   };
   if (!keyVersionInUse) delete snapshot.keyVersionInUse;
   const findings = runRules(snapshot, ctx);
-  return subject.type === "containerGroup" ? findings.filter((f) => !REGISTRY_ONLY.has(f.id)) : findings;
+  return subject.type === "containerGroup"
+    ? findings.filter((f) => !REGISTRY_ONLY.has(f.id)).map((f) => forContainerGroup(f, subject, ctx))
+    : findings;
+}
+
+/**
+ * A container group's finding names the command that runs its fix for the group (`--id`), when that fix is the key's;
+ * a registry's runbook (re-point, identity, firewall) cannot change a group's fixed encryption, so no command is named
+ * (resourceRunbook then finds no runbook for the group, and the diagnosis gives the redeploy shape).
+ */
+function forContainerGroup(registryWords: Finding, subject: ScanSubject, ctx: RuleContext): Finding {
+  const finding = {
+    ...registryWords,
+    title: groupWords(registryWords.title),
+    detail: groupWords(registryWords.detail),
+  };
+  if (!finding.runbook) return finding;
+  const { command: _registryCommand, ...rest } = finding;
+  if (!CONTAINER_GROUP_RUNBOOKS.has(finding.runbook) || PURGED.has(finding.id)) return rest;
+  return { ...rest, command: `${ctx.invocation} ${cliRunCommand(finding.runbook)} --id ${subject.id}` };
 }
 
 function uncheckedFinding(error: unknown, subject: ScanSubject): Finding {

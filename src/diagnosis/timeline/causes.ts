@@ -50,6 +50,11 @@ const registryIdentityChange: Match = (e, ctx) =>
 const accessChange: Match = (e, ctx) =>
   vaultChange(/access polic/i)(e, ctx) || (op(e, "Microsoft.Authorization/roleAssignments/delete") && onVault(e, ctx));
 
+/** Audit logs turned off: the vault's diagnostic setting deleted, or rewritten to send no AuditEvent. */
+const diagnosticSettingChange: Match = (e, ctx) =>
+  op(e, "Microsoft.Insights/diagnosticSettings/delete", "Microsoft.Insights/diagnosticSettings/write") &&
+  onVault(e, ctx);
+
 const unwrapFailure: Match = (e, ctx) =>
   e.source === "key-vault-audit" && op(e, "KeyUnwrap", "KeyWrap") && onKey(e, ctx);
 
@@ -77,6 +82,10 @@ const CAUSES: Record<string, Match[]> = {
   FIREWALL_BLOCKS_REGISTRY: [vaultChange(/networkAcls|publicNetworkAccess/i)],
   KEY_READ_BLOCKED_BY_FIREWALL: [vaultChange(/networkAcls|publicNetworkAccess/i)],
   REGISTRY_DATA_UNREADABLE: [unwrapFailure],
+  AUDIT_LOGS_OFF: [
+    (e, ctx) => diagnosticSettingChange(e, ctx) && op(e, "Microsoft.Insights/diagnosticSettings/delete"),
+    diagnosticSettingChange,
+  ],
 };
 
 /** The timeline entry that caused `finding`, if the timeline has one (entries are newest first). */
@@ -97,15 +106,17 @@ export function causeSentence(entry: TimelineEntry): string {
   return `${entry.detail}${by} at ${at} UTC on ${day}${client}`;
 }
 
-/** Does any setting send the AuditEvent category (or a group holding it) somewhere? */
+/** Does the setting's logs include the AuditEvent category (or a group holding it)? */
+export function sendsAuditCategory(setting: DiagnosticSettingInfo): boolean {
+  return setting.logs.some(
+    (l) => l.enabled && (l.category === "AuditEvent" || l.categoryGroup === "audit" || l.categoryGroup === "allLogs"),
+  );
+}
+
+/** Does any setting send the AuditEvent category somewhere? */
 export function sendsAuditEvents(settings: DiagnosticSettingInfo[]): boolean {
   return settings.some(
-    (s) =>
-      (s.workspaceId || s.storageAccountId || s.eventHubAuthorizationRuleId) &&
-      s.logs.some(
-        (l) =>
-          l.enabled && (l.category === "AuditEvent" || l.categoryGroup === "audit" || l.categoryGroup === "allLogs"),
-      ),
+    (s) => (s.workspaceId || s.storageAccountId || s.eventHubAuthorizationRuleId) && sendsAuditCategory(s),
   );
 }
 

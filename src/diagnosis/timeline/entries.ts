@@ -116,6 +116,12 @@ export function describeOperation(
   if (op === "microsoft.containerregistry/registries/write") return `registry ${name} changed${what}`;
   if (op === "microsoft.containerregistry/registries/delete") return `registry ${name} deleted`;
   if (op === "microsoft.managedidentity/userassignedidentities/delete") return `managed identity ${name} deleted`;
+  if (op.startsWith("microsoft.insights/diagnosticsettings/")) {
+    const of = /\/vaults\/([^/]+)\/providers\//i.exec(resourceId)?.[1];
+    const setting = `diagnostic setting ${name}${of ? ` of vault ${of}` : ""}`;
+    if (op.endsWith("/delete")) return `${setting} deleted: the logs it sent stop there`;
+    if (op.endsWith("/write")) return `${setting} created or changed${what}`;
+  }
   return `${operation} on ${name}${what}`;
 }
 

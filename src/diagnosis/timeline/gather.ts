@@ -1,15 +1,17 @@
 // Reads the timeline's sources in parallel, once the registry and its vault are known: Resource Graph's resource
 // changes, the Activity Log of the registry's and the vault's resource groups, the vault's diagnostic settings and its
-// audit events. A source that fails is a note in the timeline (which one, why, the role that would allow it), never
+// audit events (in whichever Log Analytics table the settings send them to). A source that fails is a note in the timeline (which one, why, the role that would allow it), never
 // a failure of the diagnosis.
 import { isAzureFailure, type CallOptions, type CmkAzure } from "../../azure/types.js";
-import type {
-  ActivityEventInfo,
-  DiagnosticSettingInfo,
-  KeyVaultAuditInfo,
-  ResourceChangeInfo,
-  TimelineWindow,
+import {
+  AUDIT_TABLES,
+  type ActivityEventInfo,
+  type DiagnosticSettingInfo,
+  type KeyVaultAuditInfo,
+  type ResourceChangeInfo,
+  type TimelineWindow,
 } from "../../azure/timeline-types.js";
+import { auditOutcome, type AuditAnswer } from "./audit-read.js";
 import type { SourceStatus } from "./types.js";
 
 export interface TimelineTarget {
@@ -94,25 +96,41 @@ export async function gatherSources(
   const settings = target.vaultId
     ? attempt("diagnostic-settings", () => azure.listDiagnosticSettings(target.vaultId as string, options))
     : Promise.resolve(null);
-  const audit = target.vaultId
-    ? attempt("key-vault-audit", () => azure.queryKeyVaultAudit(target.vaultId as string, window, options))
+  // Both tables at once, beside the settings that say which one counts (audit-read.ts).
+  const vaultId = target.vaultId;
+  const audit = vaultId
+    ? Promise.all(
+        AUDIT_TABLES.map(async (table): Promise<AuditAnswer> => {
+          calls++;
+          try {
+            return { table, read: await azure.queryKeyVaultAudit(vaultId, table, window, options) };
+          } catch (error) {
+            if (isAbort(error)) throw error;
+            return { table, error: refusal("key-vault-audit", error) };
+          }
+        }),
+      )
     : Promise.resolve(null);
 
-  const [changesRead, activityRead, settingsRead, auditRead] = await Promise.all([changes, activity, settings, audit]);
+  const [changesRead, activityRead, settingsRead, answers] = await Promise.all([changes, activity, settings, audit]);
   // One note per source, even when two resource groups were refused.
   const unique = statuses.filter((s, i) => statuses.findIndex((o) => o.source === s.source) === i);
-  if (!target.vaultId) {
-    unique.push({
-      source: "key-vault-audit",
-      read: false,
-      reason: "the vault was not found, so neither were its audit events",
-    });
-  }
+  const outcome = answers
+    ? auditOutcome(settingsRead, answers)
+    : {
+        rows: [],
+        status: {
+          source: "key-vault-audit" as const,
+          read: false,
+          reason: "the vault was not found, so neither were its audit events",
+        },
+      };
+  unique.push(outcome.status);
   return {
     changes: changesRead ?? [],
     activity: activityRead.flatMap((a) => a ?? []),
     settings: settingsRead,
-    audit: auditRead ?? [],
+    audit: outcome.rows,
     statuses: unique,
     calls,
   };

@@ -64,10 +64,7 @@ export async function buildTimeline(
   const auditLogs = sources.settings === null ? null : sendsAuditEvents(sources.settings);
   const statuses: SourceStatus[] = [...sources.statuses];
   for (const source of ["resource-changes", "activity-log", "key-vault-audit", "diagnostic-settings"] as const) {
-    if (statuses.some((s) => s.source === source)) continue;
-    if (source === "key-vault-audit" && auditLogs === false) {
-      statuses.push({ source, read: false, reason: "the vault sends no audit events anywhere (AUDIT_LOGS_OFF)" });
-    } else statuses.push({ source, read: true });
+    if (!statuses.some((s) => s.source === source)) statuses.push({ source, read: true });
   }
   const findings =
     vault && sources.settings && auditLogs === false

@@ -31,5 +31,7 @@ export function renderTimelineText(entries: TimelineEntry[], info: Omit<Timeline
       `  not read: ${SOURCE_NAMES[s.source]}: ${s.reason ?? "unknown reason"}${s.role ? ` (grant ${s.role})` : ""}`,
     );
   }
+  for (const s of info.sources.filter((x) => x.read && x.note))
+    lines.push(`  note: ${SOURCE_NAMES[s.source]}: ${s.note}`);
   return lines;
 }

@@ -26,6 +26,10 @@ export interface SourceStatus {
   reason?: string;
   /** The built-in role that would let the identity read it. */
   role?: string;
+  /** Key Vault audit events: the Log Analytics tables the events came from (AzureDiagnostics, AZKVAuditLogs). */
+  tables?: string[];
+  /** Read, with a caveat (a table not created yet, one of two tables refused). */
+  note?: string;
 }
 
 /** When the registry's own key unwraps started failing, from the vault's audit events. */

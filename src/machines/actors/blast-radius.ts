@@ -5,12 +5,12 @@
 import type { CmkAzure, KeyUser } from "../../azure/types.js";
 import { parseKeyIdentifier, type RunFacts } from "../facts.js";
 import type { ChangePlan, StepFn, StepInput } from "../steps.js";
+import { describeResources } from "../resource-names.js";
 import { call } from "./port-calls.js";
+import { targetName } from "../target.js";
 
 /** What the change does to the key's users: cuts them off (revoke), or changes the key they read. */
 export type BlastKind = "cuts-off" | "changes";
-
-const SHOWN = 10;
 
 function targetId(input: StepInput, facts: Partial<RunFacts>): string {
   const { subscriptionId, resourceGroup, registry } = input.target;
@@ -41,14 +41,6 @@ function reached(users: KeyUser[], plan: ChangePlan, version: string | undefined
   return users.filter((u) => u.identity && ids.includes(u.identity.toLowerCase()));
 }
 
-function describe(ids: string[]): string {
-  const names = ids.slice(0, SHOWN).map((id) => {
-    const kind = /containerGroups/i.test(id) ? "container group" : "registry";
-    return `${kind} ${id.split("/").pop() ?? id}`;
-  });
-  return names.join(", ") + (ids.length > SHOWN ? ` and ${ids.length - SHOWN} more` : "");
-}
-
 async function annotate(
   azure: CmkAzure,
   input: StepInput,
@@ -75,15 +67,15 @@ async function annotate(
   if (kind === "cuts-off") {
     return {
       ...plan,
-      title: `This cuts off ${total} resources, not only ${input.target.registry}: ${plan.title}`,
-      before: `${plan.before}. Also reading this key: ${describe(others)}`,
+      title: `This cuts off ${total} resources, not only ${targetName(input.target)}: ${plan.title}`,
+      before: `${plan.before}. Also reading this key: ${describeResources(others)}`,
       blastRadius,
       confirmText: String(total),
     };
   }
   return {
     ...plan,
-    before: `${plan.before}. ${others.length} other resources read this key: ${describe(others)}`,
+    before: `${plan.before}. ${others.length === 1 ? "1 other resource reads" : `${others.length} other resources read`} this key: ${describeResources(others)}`,
     blastRadius,
   };
 }

@@ -13,6 +13,7 @@ import { unrecoverable } from "./purged.js";
 import { latestKey, readRegistry } from "./registry.js";
 import { requireVault } from "./vault.js";
 import { wallClock } from "./wall-clock.js";
+import { targetArgs, targetKind, targetName, theTarget } from "../target.js";
 
 const DAY_MS = 86_400_000;
 
@@ -75,13 +76,13 @@ async function missingKeyOutcome(
       outcome: "key-not-purged",
       evidence: [
         checked,
-        `Purge protection is on for ${vault.name} (retention ${retention} days) and the registry last set its key on ${lastUse}: nobody can have purged key ${name} since`,
+        `Purge protection is on for ${vault.name} (retention ${retention} days) and ${theTarget(input.target)} last set its key on ${lastUse}: nobody can have purged key ${name} since`,
       ],
       final: {
-        summary: `Key '${name}' is most likely not purged: purge protection on ${vault.name} refuses any purge for ${retention} days after a deletion, and registry ${input.target.registry} set this key on ${lastUse}. It is ${checked.replace(/^Key \S+ is /, "")}: most likely its deletion has not finished in Key Vault yet (it is eventually consistent), or the registry names a key that never existed in this vault. acr-cmk cannot tell for certain without a deleted record, so it does not declare the data lost.`,
+        summary: `Key '${name}' is most likely not purged: purge protection on ${vault.name} refuses any purge for ${retention} days after a deletion, and ${targetKind(input.target)} ${targetName(input.target)} set this key on ${lastUse}. It is ${checked.replace(/^Key \S+ is /, "")}: most likely its deletion has not finished in Key Vault yet (it is eventually consistent), or ${theTarget(input.target)} names a key that never existed in this vault. acr-cmk cannot tell for certain without a deleted record, so it does not declare the data lost.`,
         nextSteps: [
-          `Look again in a few minutes: ${input.invocation} recover -g ${input.target.resourceGroup} -r ${input.target.registry} (recovery becomes possible once the key appears in the deleted list: ${fillAz(AZ.showDeletedKey, input.target, input.facts)})`,
-          `If it still does not appear, check the key id the registry names (${input.facts.vaultUrl ?? ""}keys/${name}) and open an Azure support request quoting it.`,
+          `Look again in a few minutes: ${input.invocation} recover ${targetArgs(input.target)} (recovery becomes possible once the key appears in the deleted list: ${fillAz(AZ.showDeletedKey, input.target, input.facts)})`,
+          `If it still does not appear, check the key id ${theTarget(input.target)} names (${input.facts.vaultUrl ?? ""}keys/${name}) and open an Azure support request quoting it.`,
         ],
       },
     };
@@ -118,7 +119,7 @@ function keySoftDeleted(input: StepInput, view: KeyView, after: string): StepOut
         irreversible: false,
         fingerprint: keyFingerprint(view),
         beforeState: { deletedKey: view },
-        noUndo: `recovering key ${name} brings back what was deleted; deleting it again would only re-break the registry (and start the purge clock).`,
+        noUndo: `recovering key ${name} brings back what was deleted; deleting it again would only re-break ${theTarget(input.target)} (and start the purge clock).`,
       },
     ],
   };

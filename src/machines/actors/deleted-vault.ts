@@ -10,6 +10,7 @@ import { call } from "./port-calls.js";
 import { unrecoverable } from "./purged.js";
 import { readCmkRegistry } from "./registry.js";
 import { requireVault, vaultFacts } from "./vault.js";
+import { targetArgs, theTarget } from "../target.js";
 
 async function deletedVaultView(azure: CmkAzure, input: StepInput, signal: AbortSignal) {
   const name = String(input.facts.vaultName);
@@ -26,7 +27,7 @@ const vaultFingerprint = (view: { live: boolean; deleted: DeletedVaultInfo | nul
 export const checkVault: StepFn = async (azure, input, signal) => {
   const read = await readCmkRegistry(azure, input, signal, {
     reason: "this runbook does not apply",
-    nextSteps: [`${input.invocation} diagnose -g ${input.target.resourceGroup} -r ${input.target.registry}`],
+    nextSteps: [`${input.invocation} diagnose ${targetArgs(input.target)}`],
   });
   if ("ended" in read) return read.ended;
   const { facts, key } = read;
@@ -68,7 +69,7 @@ export const checkVault: StepFn = async (azure, input, signal) => {
         irreversible: false,
         fingerprint: vaultFingerprint(view),
         beforeState: { deletedVault: d },
-        noUndo: `recovering key vault ${d.name} brings back what was deleted; deleting it again would only re-break the registry (and start the purge clock).`,
+        noUndo: `recovering key vault ${d.name} brings back what was deleted; deleting it again would only re-break ${theTarget(input.target)} (and start the purge clock).`,
       },
     ],
   };

@@ -3,7 +3,7 @@
 import type { CmkAzure, RegistryInfo } from "../../azure/types.js";
 import { lastSegment, type RunFacts } from "../facts.js";
 import type { StepInput } from "../steps.js";
-import { call } from "./port-calls.js";
+import { call, isFailure } from "./port-calls.js";
 
 /** How the approved plan named who it acts on (`params.who`: the identity's label), else `fallback`. */
 export const planWho = (input: StepInput, fallback: string): string =>
@@ -35,6 +35,17 @@ export async function encryptionIdentity(
     const all = await azure.listUserAssignedIdentities(call(signal));
     const found = all.find((i) => i.clientId.toLowerCase() === clientId.toLowerCase());
     if (found) return { kind: "user", clientId, resourceId: found.id, principalId: found.principalId, assigned: false };
+  }
+  // A container group names its identity by resource id (encryptionProperties.identity); a deleted one has no ids.
+  if (clientId.startsWith("/subscriptions/")) {
+    const assigned = registry.identity.userAssigned.some((u) => u.id.toLowerCase() === clientId.toLowerCase());
+    try {
+      const found = await azure.getUserAssignedIdentity(clientId, call(signal));
+      return { kind: "user", clientId: found.clientId, resourceId: found.id, principalId: found.principalId, assigned };
+    } catch (error) {
+      if (!isFailure(error, "not-found")) throw error;
+      return { kind: "user", clientId: "", resourceId: clientId, assigned };
+    }
   }
   // "system", or a client id no user-assigned identity has: the registry's own identity.
   return {

@@ -12,6 +12,8 @@ import { encryptionIdentity, identityFacts, identityLabel } from "./identity.js"
 import { checkPurgeProtection, enablePurgeProtection, verifyPurgeProtection } from "./purge-protection.js";
 import { latestKey, readRegistry, verifyRegistryReads } from "./registry.js";
 import { requireVault, vaultFacts } from "./vault.js";
+import { isContainerGroupTarget, targetArgs, theTarget } from "../target.js";
+import { redeployAdvice } from "./container-group.js";
 
 /** A recovered vault keeps its access policies but not its RBAC role assignments: check the identity's access. */
 const checkAccess: StepFn = async (azure, input, signal) => {
@@ -22,12 +24,15 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     return {
       outcome: "identity-missing",
       facts: identityFacts(identity),
-      final: {
-        summary: `The registry's encryption identity, ${label}, no longer exists or is not assigned, so its key access cannot be checked.`,
-        nextSteps: [
-          `Run: ${input.invocation} ${cliRunCommand("identity-removed")} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
-        ],
-      },
+      final: isContainerGroupTarget(input.target)
+        ? {
+            summary: `The container group's encryption identity, ${label}, no longer exists. A group's identity is fixed when it is deployed: redeploy it with an identity that exists and may use the key.`,
+            nextSteps: [`Run: ${redeployAdvice(input)}`],
+          }
+        : {
+            summary: `The registry's encryption identity, ${label}, no longer exists or is not assigned, so its key access cannot be checked.`,
+            nextSteps: [`Run: ${input.invocation} ${cliRunCommand("identity-removed")} ${targetArgs(input.target)}`],
+          },
     };
   }
   const vault = await requireVault(azure, input.facts, signal);
@@ -36,7 +41,7 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     ? "vault's deletion (role assignments do not come back with a recovered vault)"
     : "incident";
   return accessOutcome(input, { ...identityFacts(identity), ...vaultFacts(vault) }, vault, access, label, {
-    recovery: `this puts back the key access the registry's identity lost with the ${lost}; removing it again would only cut the registry off from its key.`,
+    recovery: `this puts back the key access ${theTarget(input.target)}'s identity lost with the ${lost}; removing it again would only cut ${theTarget(input.target)} off from its key.`,
   });
 };
 
@@ -56,7 +61,7 @@ const recommendBackup: StepFn = async (azure, input, signal) => {
   return {
     outcome: "noted",
     evidence: [
-      `Keep a backup of key ${key.name} (newest version ${key.version}) outside the vault, so a purge can never cost the registry its data: ${fillAz(AZ.backupKey, input.target, input.facts)}`,
+      `Keep a backup of key ${key.name} (newest version ${key.version}) outside the vault, so a purge can never cost ${theTarget(input.target)} its data: ${fillAz(AZ.backupKey, input.target, input.facts)}`,
       `Restore with: ${fillAz(AZ.restoreKeyBackup, input.target, input.facts)}`,
     ],
   };

@@ -4,14 +4,18 @@ import type { CmkAzure, KeyInfo, RegistryInfo, RegistryRef, RotateKeyParams } fr
 import { parseKeyIdentifier, type ParsedKeyId, type RunFacts } from "../facts.js";
 import type { StepFn, StepInput, StepOutput } from "../steps.js";
 import { call } from "./port-calls.js";
+import { isContainerGroupTarget, targetKind, targetName } from "../target.js";
+import { readContainerGroupAsRegistry } from "./container-group.js";
 
 /** The run's registry, as the port names it. */
 export const registryRef = (input: StepInput): RegistryRef => ({
   resourceGroup: input.target.resourceGroup,
-  name: input.target.registry,
+  name: targetName(input.target),
 });
 
+/** The run's registry; for a container group, its key path in a registry's shape (container-group.ts). */
 export async function readRegistry(azure: CmkAzure, input: StepInput, signal: AbortSignal): Promise<RegistryInfo> {
+  if (isContainerGroupTarget(input.target)) return readContainerGroupAsRegistry(azure, input.target, signal);
   return azure.getRegistry(registryRef(input), call(signal));
 }
 
@@ -71,12 +75,14 @@ export async function readCmkRegistry(
       outcome: "not-cmk",
       facts,
       final: {
-        summary: `Registry ${registry.name} has no customer-managed key: ${notCmk.reason}.`,
+        summary: `${capitalised(targetKind(input.target))} ${registry.name} has no customer-managed key: ${notCmk.reason}.`,
         nextSteps: notCmk.nextSteps ?? [],
       },
     },
   };
 }
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /** The key version the registry encrypts with right now (the pinned one, else the one it resolved). */
 export async function keyInUse(azure: CmkAzure, input: StepInput, signal: AbortSignal): Promise<KeyInfo> {

@@ -6,7 +6,7 @@ import { AZ, fillAz } from "../az.js";
 import { RefusedChangeError } from "../step-errors.js";
 import { fingerprint } from "../fingerprint.js";
 import type { RunbookActorOptions } from "../protocol.js";
-import type { StepFn } from "../steps.js";
+import type { StepFn, StepInput } from "../steps.js";
 import { rotationActors } from "./rotate.js";
 import { accessOutcome, grantAccess, readAccess, verifyAccess } from "./access.js";
 import { guardedChangeFn } from "./guarded-change.js";
@@ -15,6 +15,8 @@ import { call, isFailure } from "./port-calls.js";
 import { keyInUse, readCmkRegistry, verifyRegistryReads } from "./registry.js";
 import { vaultFacts } from "./vault.js";
 import { wallClock } from "./wall-clock.js";
+import { isContainerGroupTarget, targetArgs, theTarget } from "../target.js";
+import { redeployAdvice } from "./container-group.js";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
@@ -30,9 +32,7 @@ const checkAccess: StepFn = async (azure, input, signal) => {
     facts,
     final: {
       summary,
-      nextSteps: [
-        `Run: ${input.invocation} run ${runbook} -g ${input.target.resourceGroup} -r ${input.target.registry}`,
-      ],
+      nextSteps: [`Run: ${input.invocation} run ${runbook} ${targetArgs(input.target)}`],
     },
   });
   const vault = await azure.findVaultByName(key.vaultName, call(signal));
@@ -45,23 +45,35 @@ const checkAccess: StepFn = async (azure, input, signal) => {
       return other(`Key ${key.name} is gone: that is the key-deleted runbook's job.`, "key-deleted");
     // Access is granted through Resource Manager, which the vault firewall does not guard: go on, and say so.
     if (!isFailure(error, "forbidden-by-firewall")) throw error;
-    unread = [firewallNote(key.vaultName)];
+    unread = [firewallNote(key.vaultName, input.target)];
   }
   const identity = await encryptionIdentity(azure, registry, signal);
   const label = identityLabel(identity);
+  if (isContainerGroupTarget(input.target) && !identity.principalId)
+    return {
+      outcome: "other-runbook",
+      facts,
+      final: {
+        summary: `The container group's encryption ${label} no longer exists. A group's identity is fixed when it is deployed: redeploy it with an identity that exists and may use the key.`,
+        nextSteps: [`Run: ${redeployAdvice(input)}`],
+      },
+    };
   if (!identity.assigned || !identity.principalId)
-    return other(`The encryption ${label} is not assigned to the registry.`, "identity-removed");
+    return other(`The encryption ${label} is not assigned to ${theTarget(input.target)}.`, "identity-removed");
   const all = { ...facts, ...vaultFacts(vault), ...identityFacts(identity) };
   const access = await readAccess(azure, vault, identity.principalId, signal);
   const outcome = accessOutcome(input, all, vault, access, label);
   return unread.length ? { ...outcome, evidence: [...unread, ...(outcome.evidence ?? [])] } : outcome;
 };
 
-/** acr-cmk's own reads of the key go through the vault's firewall (the registry's go through trusted-service access). */
-function firewallNote(vaultName: string): string {
+/**
+ * acr-cmk's own reads of the key go through the vault's firewall (the registry's or container group's go through
+ * trusted-service access).
+ */
+function firewallNote(vaultName: string, target: StepInput["target"]): string {
   return (
     `The firewall of vault ${vaultName} does not let acr-cmk read the key from this network (403 ForbiddenByFirewall); ` +
-    "the key's state is not checked here, and the registry's own read below decides. To check it yourself, run acr-cmk " +
+    `the key's state is not checked here, and the check of ${theTarget(target)}'s own read below decides. To check it yourself, run acr-cmk ` +
     "from a network the vault allows, or add your address: az keyvault network-rule add --name " +
     `${vaultName} --ip-address <your-ip>`
   );
@@ -81,7 +93,10 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
     } catch (error) {
       if (!isFailure(error, "forbidden-by-firewall")) throw error;
       // Nothing to change that acr-cmk can see: the registry's verification (through trusted-service access) decides.
-      return { outcome: "usable", evidence: [firewallNote(String(input.facts.vaultName ?? "of the key"))] };
+      return {
+        outcome: "usable",
+        evidence: [firewallNote(String(input.facts.vaultName ?? "of the key"), input.target)],
+      };
     }
     const f = { ...input.facts, keyVersion: key.version };
     if (!key.enabled) {
@@ -101,7 +116,7 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
             irreversible: false,
             fingerprint: keyPrint(key),
             beforeState: { keyId: key.id, enabled: false },
-            noUndo: `re-enabling version ${key.version} of key ${key.name} gives the registry its key back; disabling it again would only cut the registry off from its content.`,
+            noUndo: `re-enabling version ${key.version} of key ${key.name} gives ${theTarget(input.target)} its key back; disabling it again would only cut ${theTarget(input.target)} off from its content.`,
             params: { version: key.version },
           },
         ],
@@ -125,7 +140,7 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
             irreversible: false,
             fingerprint: keyPrint(key),
             beforeState: { keyId: key.id, expiresOn: key.expiresOn },
-            noUndo: `extending key ${key.name}'s expiry lets the registry use it again; setting the old expiry back would only make it expired again.`,
+            noUndo: `extending key ${key.name}'s expiry lets ${theTarget(input.target)} use it again; setting the old expiry back would only make it expired again.`,
             params: { version: key.version, expiresOn: expires },
           },
         ],
@@ -150,8 +165,11 @@ function keyStateActors(now: () => Date): Record<string, StepFn> {
       } catch (error) {
         if (isFailure(error, ...REFUSALS)) {
           const { kind, details } = error as { kind: string; details?: { requestId?: string } };
+          const instead = isContainerGroupTarget(input.target)
+            ? `A container group reads only the version it was deployed with: RETRY once Key Vault allows the extension, or redeploy the group with a new key version (${redeployAdvice(input)}).`
+            : "The run can create a new key version and move the registry to it instead.";
           throw new RefusedChangeError(
-            `Key Vault refused to extend key ${key.name} version ${key.version} (${kind}: ${(error as Error).message}). Nothing changed. The run can create a new key version and move the registry to it instead.`,
+            `Key Vault refused to extend key ${key.name} version ${key.version} (${kind}: ${(error as Error).message}). Nothing changed. ${instead}`,
             details?.requestId,
           );
         }

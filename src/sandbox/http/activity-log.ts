@@ -58,8 +58,9 @@ function parseFilter(filter: string | null): ActivityFilter {
   return out as ActivityFilter;
 }
 
+/** The provider of the resource itself: an extension resource (a vault's diagnostic setting) names its own last. */
 function providerOf(resourceId: string): string {
-  return /\/providers\/([^/]+)\//i.exec(resourceId)?.[1] ?? "";
+  return [...resourceId.matchAll(/\/providers\/([^/]+)\//gi)].pop()?.[1] ?? "";
 }
 
 function resourceGroupOf(resourceId: string): string {

@@ -1,6 +1,8 @@
 // {vault id}/providers/Microsoft.Insights/diagnosticSettings[/{name}] — where a vault sends its logs
 // (https://learn.microsoft.com/en-us/rest/api/monitor/diagnostic-settings). GET lists or reads, PUT creates or
 // replaces (what `az monitor diagnostic-settings create` sends), DELETE removes. Only key vaults are modelled.
+// logAnalyticsDestinationType "Dedicated" sends the rows to the resource-specific table (AZKVAuditLogs), null to
+// AzureDiagnostics (https://learn.microsoft.com/en-us/rest/api/monitor/diagnostic-settings/create-or-update).
 import { z } from "zod";
 import { readJson, type RouteContext, type RouteResult } from "./context.js";
 import { requireMonitoringRead } from "./monitor-access.js";
@@ -32,7 +34,7 @@ function settingBody(vault: VaultRecord, setting: DiagnosticSettingRecord): Reco
         : {}),
       logs: setting.logs.map((l) => ({ ...l, retentionPolicy: { enabled: false, days: 0 } })),
       metrics: [],
-      logAnalyticsDestinationType: null,
+      logAnalyticsDestinationType: setting.logAnalyticsDestinationType ?? null,
     },
   };
 }
@@ -50,6 +52,10 @@ const putSchema = z.object({
             .loose(),
         )
         .default([]),
+      // "Dedicated" or null, per the spec (`az monitor diagnostic-settings create --export-to-resource-specific`).
+      logAnalyticsDestinationType: z
+        .enum(["Dedicated"], { error: "logAnalyticsDestinationType is 'Dedicated' or null" })
+        .nullish(),
     })
     .loose(),
 });
@@ -94,6 +100,9 @@ export function handleDiagnosticSettings(ctx: RouteContext, scope: string, name:
           ...(l.categoryGroup ? { categoryGroup: l.categoryGroup } : {}),
           enabled: l.enabled,
         })),
+        ...(properties.logAnalyticsDestinationType === "Dedicated"
+          ? { logAnalyticsDestinationType: "Dedicated" as const }
+          : {}),
       };
       const others = (vault.diagnosticSettings ?? []).filter((s) => s.name.toLowerCase() !== name.toLowerCase());
       vault.diagnosticSettings = [...others, setting];

@@ -3,8 +3,9 @@
 // `order by`/`sort by`, `take`/`limit`. A `where` compares columns (dotted paths, `a['b']`), literals (strings,
 // numbers, `true`/`false`, `datetime(...)`, `ago(<timespan>)`, `now()`) and todatetime/tostring/tolower/toupper of
 // either, with == != =~ !~ < <= > >= in in~ !in contains has startswith endswith, joined by and/or/not and
-// parentheses. Anything else is refused with a message that says it is not
-// simulated, never answered wrongly.
+// parentheses. `project` takes columns and `<name> = <value>`; a value may be column_ifexists("<column>", <default>)
+// (https://learn.microsoft.com/en-us/kusto/query/column-ifexists-function), and a default a typed null such as
+// real(null). Anything else is refused with a message that says it is not simulated, never answered wrongly.
 import { ServiceError } from "./problems.js";
 
 export interface KqlQuery {
@@ -12,21 +13,28 @@ export interface KqlQuery {
   stages: Stage[];
 }
 
-type Stage =
+export type Stage =
   | { kind: "where"; expr: Expr }
-  | { kind: "project"; columns: string[] }
+  /** `values[i]` is the value of `columns[i]` when the query wrote `<name> = <value>`. */
+  | { kind: "project"; columns: string[]; values: Array<Operand | undefined> }
   | { kind: "extend"; name: string; value: Operand }
   | { kind: "order"; keys: Array<{ column: string; desc: boolean }> }
   | { kind: "take"; count: number };
 
-type Expr =
+export type Expr =
   | { kind: "and"; left: Expr; right: Expr }
   | { kind: "or"; left: Expr; right: Expr }
   | { kind: "not"; expr: Expr }
   | { kind: "cmp"; op: string; left: Operand; right: Operand | Operand[] };
 
-type Operand =
-  { kind: "column"; path: string[] } | { kind: "value"; value: unknown } | { kind: "fn"; name: string; arg: Operand };
+export type Operand =
+  | { kind: "column"; path: string[] }
+  | { kind: "value"; value: unknown }
+  | { kind: "fn"; name: string; arg: Operand }
+  | { kind: "ifexists"; column: string; fallback: Operand };
+
+/** Scalar types whose null literal (`real(null)`) a column_ifexists default may be. */
+const TYPED_NULLS = new Set(["bool", "guid", "int", "long", "real", "double", "string", "dynamic", "decimal"]);
 
 const CONVERSIONS = new Set(["todatetime", "tostring", "tolower", "toupper"]);
 
@@ -118,8 +126,10 @@ class Parser {
       this.expect("|");
       const op = this.next().text.toLowerCase();
       if (op === "where") stages.push({ kind: "where", expr: this.orExpr() });
-      else if (op === "project") stages.push({ kind: "project", columns: this.list(() => this.next().text) });
-      else if (op === "extend") {
+      else if (op === "project") {
+        const items = this.list(() => this.projectItem());
+        stages.push({ kind: "project", columns: items.map((i) => i.name), values: items.map((i) => i.value) });
+      } else if (op === "extend") {
         const name = this.next().text;
         const eq = this.next();
         if (eq.text !== "=") throw notSimulated("an extend without '<name> ='", this.dialect);
@@ -140,6 +150,13 @@ class Parser {
       out.push(item());
     }
     return out;
+  }
+
+  private projectItem(): { name: string; value: Operand | undefined } {
+    const name = this.next().text;
+    if (this.peek()?.text !== "=") return { name, value: undefined };
+    this.next();
+    return { name, value: this.operand() };
   }
 
   private orderKey(): { column: string; desc: boolean } {
@@ -200,6 +217,15 @@ class Parser {
     if (token.type !== "id") throw notSimulated(`'${token.text}' as a value`, this.dialect);
     const word = token.text.toLowerCase();
     if (word === "true" || word === "false") return { kind: "value", value: word === "true" };
+    if (this.peek()?.text === "(" && word === "column_ifexists") {
+      this.next();
+      const column = this.next();
+      if (column.type !== "str") throw notSimulated("column_ifexists() without a column name string", this.dialect);
+      this.expect(",");
+      const fallback = this.operand();
+      this.expect(")");
+      return { kind: "ifexists", column: column.text, fallback };
+    }
     if (this.peek()?.text === "(" && CONVERSIONS.has(word)) {
       this.next();
       const arg = this.operand();
@@ -224,6 +250,7 @@ class Parser {
   private call(name: string): unknown {
     if (name === "now") return this.now.getTime();
     const arg = this.next();
+    if (TYPED_NULLS.has(name) && arg.text.toLowerCase() === "null") return null;
     if (name === "ago") return this.now.getTime() - duration(arg.text, this.dialect);
     if (name === "datetime") {
       const ms = Date.parse(arg.text);
@@ -244,111 +271,4 @@ export function parseKql(text: string, now: Date, dialect: string): KqlQuery {
   return new Parser(tokenize(text, dialect), now, dialect).parse();
 }
 
-function lookup(row: Record<string, unknown>, path: string[]): unknown {
-  let value: unknown = row;
-  for (const part of path) {
-    if (typeof value !== "object" || value === null) return undefined;
-    const entries = Object.entries(value as Record<string, unknown>);
-    value =
-      entries.find(([k]) => k === part)?.[1] ?? entries.find(([k]) => k.toLowerCase() === part.toLowerCase())?.[1];
-  }
-  return value;
-}
-
-/** Dates compare as epoch milliseconds, whichever side wrote them as an ISO string. */
-function comparable(value: unknown, other: unknown): unknown {
-  if (typeof value === "string" && typeof other === "number" && /^\d{4}-\d\d-\d\dT/.test(value))
-    return Date.parse(value);
-  return value;
-}
-
-function compare(op: string, a: unknown, b: unknown): boolean {
-  const x = comparable(a, b);
-  const y = comparable(b, a);
-  const sx = String(x ?? "").toLowerCase();
-  const sy = String(y ?? "").toLowerCase();
-  switch (op) {
-    case "==":
-      return x === y;
-    case "!=":
-      return x !== y;
-    case "=~":
-      return sx === sy;
-    case "!~":
-      return sx !== sy;
-    case "<":
-      return (x as number) < (y as number);
-    case "<=":
-      return (x as number) <= (y as number);
-    case ">":
-      return (x as number) > (y as number);
-    case ">=":
-      return (x as number) >= (y as number);
-    case "contains":
-    case "has":
-      return sx.includes(sy);
-    case "startswith":
-      return sx.startsWith(sy);
-    case "endswith":
-      return sx.endsWith(sy);
-    default:
-      return false;
-  }
-}
-
-function operandValue(o: Operand, row: Record<string, unknown>): unknown {
-  if (o.kind === "column") return lookup(row, o.path);
-  if (o.kind === "value") return o.value;
-  const v = operandValue(o.arg, row);
-  if (o.name === "todatetime") {
-    const ms = typeof v === "number" ? v : Date.parse(String(v));
-    return Number.isNaN(ms) ? null : ms;
-  }
-  if (v === undefined || v === null) return v;
-  const s = typeof v === "string" ? v : JSON.stringify(v);
-  return o.name === "tolower" ? s.toLowerCase() : o.name === "toupper" ? s.toUpperCase() : s;
-}
-
-function evaluate(expr: Expr, row: Record<string, unknown>): boolean {
-  if (expr.kind === "and") return evaluate(expr.left, row) && evaluate(expr.right, row);
-  if (expr.kind === "or") return evaluate(expr.left, row) || evaluate(expr.right, row);
-  if (expr.kind === "not") return !evaluate(expr.expr, row);
-  const value = (o: Operand) => operandValue(o, row);
-  const left = value(expr.left);
-  if (Array.isArray(expr.right)) {
-    const values = expr.right.map(value);
-    const hit = values.some((v) => (expr.op === "in~" ? compare("=~", left, v) : compare("==", left, v)));
-    return expr.op === "!in" ? !hit : hit;
-  }
-  return compare(expr.op, left, value(expr.right));
-}
-
-/** Runs the stages over `rows` (objects keyed by column name); `project` keeps the named columns in that order. */
-export function runKql(
-  query: KqlQuery,
-  rows: Array<Record<string, unknown>>,
-): { rows: Array<Record<string, unknown>>; columns?: string[] } {
-  let out = rows;
-  let columns: string[] | undefined;
-  for (const stage of query.stages) {
-    if (stage.kind === "where") out = out.filter((row) => evaluate(stage.expr, row));
-    else if (stage.kind === "extend")
-      out = out.map((row) => ({ ...row, [stage.name]: operandValue(stage.value, row) }));
-    else if (stage.kind === "take") out = out.slice(0, stage.count);
-    else if (stage.kind === "project") {
-      columns = stage.columns;
-      out = out.map((row) => Object.fromEntries(stage.columns.map((c) => [c, lookup(row, c.split("."))])));
-    } else {
-      out = [...out].sort((a, b) => {
-        for (const key of stage.keys) {
-          const x = comparable(lookup(a, key.column.split(".")), 0) as number | string;
-          const y = comparable(lookup(b, key.column.split(".")), 0) as number | string;
-          if (x === y) continue;
-          return (x < y ? -1 : 1) * (key.desc ? -1 : 1);
-        }
-        return 0;
-      });
-    }
-  }
-  return columns ? { rows: out, columns } : { rows: out };
-}
+export { operandColumns, runKql, type ColumnExists } from "./kql-run.js";

@@ -1,64 +1,18 @@
 // Log Analytics' query API (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/api/request-format), what
 // `@azure/monitor-query-logs` sends: POST /v1/workspaces/{workspace id}/query and the resource-centric
-// POST /v1/{resource id}/query, body { query, timespan }. The one table is AzureDiagnostics with Key Vault's
-// AuditEvent rows, columns as Key Vault writes them (https://learn.microsoft.com/en-us/azure/key-vault/general/logging),
-// for the vaults whose diagnostic settings send to the workspace. The KQL subset is kql.ts's.
+// POST /v1/{resource id}/query, body { query, timespan }. The tables are Key Vault's audit events in AzureDiagnostics
+// and in AZKVAuditLogs (audit-tables.ts), each row in the workspaces and table the vault's diagnostic settings named
+// when it was written. The KQL subset is kql.ts's.
 import { z } from "zod";
 import { pathSegments, readJson, type RouteContext, type RouteResult } from "./context.js";
-import { parseKql, runKql } from "./kql.js";
+import { auditDestinations } from "../audit-logs.js";
+import { AUDIT_TABLE_COLUMNS, auditRow, isAuditTable, presentColumns, wireCell } from "./audit-tables.js";
+import { operandColumns, parseKql, runKql, type KqlQuery } from "./kql.js";
 import { requireMonitoringRead } from "./monitor-access.js";
 import { ServiceError } from "./problems.js";
-import type { AuditEventRecord, VaultRecord, World } from "../world.js";
+import type { AuditDestination, AuditEventRecord, AuditTable, World } from "../world.js";
 
 const bodySchema = z.object({ query: z.string().min(1), timespan: z.string().optional() });
-
-/** Column names and Kusto types, in the order a `project`-less query returns them. */
-const COLUMNS: Array<[string, string]> = [
-  ["TimeGenerated", "datetime"],
-  ["ResourceId", "string"],
-  ["Category", "string"],
-  ["ResourceProvider", "string"],
-  ["ResourceType", "string"],
-  ["Resource", "string"],
-  ["OperationName", "string"],
-  ["ResultType", "string"],
-  ["ResultSignature", "string"],
-  ["ResultDescription", "string"],
-  ["httpStatusCode_d", "real"],
-  ["CallerIPAddress", "string"],
-  ["identity_claim_upn_s", "string"],
-  ["identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g", "guid"],
-  ["identity_claim_appid_g", "guid"],
-  ["clientInfo_s", "string"],
-  ["id_s", "string"],
-  ["CorrelationId", "string"],
-  ["SubscriptionId", "string"],
-];
-
-function rowOf(world: World, e: AuditEventRecord): Record<string, unknown> {
-  const ok = e.httpStatusCode < 400;
-  return {
-    TimeGenerated: e.time,
-    ResourceId: e.vaultId.toUpperCase(),
-    Category: "AuditEvent",
-    ResourceProvider: "MICROSOFT.KEYVAULT",
-    ResourceType: "VAULTS",
-    Resource: e.vaultName.toUpperCase(),
-    OperationName: e.operation,
-    ResultType: ok ? "Success" : "Failed",
-    ResultSignature: e.resultSignature,
-    ResultDescription: e.resultDescription ?? "",
-    httpStatusCode_d: e.httpStatusCode,
-    CallerIPAddress: e.callerIp,
-    identity_claim_upn_s: e.upn ?? "",
-    identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g: e.objectId ?? "",
-    identity_claim_appid_g: e.appId ?? "",
-    clientInfo_s: e.clientInfo,
-    id_s: e.keyId,
-    CorrelationId: e.correlationId,
-    SubscriptionId: world.subscriptionId,
-  };
-}
 
 /** Parses an ISO 8601 duration such as PT24H or P1DT2H30M into milliseconds. */
 function isoDuration(text: string): number | null {
@@ -87,26 +41,57 @@ function window(timespan: string | undefined, now: number): { from: number; to: 
   return { from: start, to: start + ms };
 }
 
-function sendsTo(vault: VaultRecord, workspaceResourceId: string): boolean {
-  return (vault.diagnosticSettings ?? []).some(
-    (s) => s.workspaceId?.toLowerCase() === workspaceResourceId.toLowerCase(),
+/** Where an event went; an event from an older state file went where the vault's settings send now. */
+function destinationsOf(world: World, e: AuditEventRecord): AuditDestination[] {
+  if (e.destinations) return e.destinations;
+  const vault = world.vaults[e.vaultName.toLowerCase()];
+  return vault ? auditDestinations(vault) : [];
+}
+
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * What a query can see: the events in the workspaces it reaches, and whether the table exists there (a table is
+ * created with the first row written to it, so a setting that only just switched to Dedicated has none yet).
+ */
+interface Scope {
+  events: (table: AuditTable) => AuditEventRecord[];
+  tableExists: (table: AuditTable) => boolean;
+  /** The table's columns there: whatever any resource's events into it brought. */
+  columns: (table: AuditTable) => Set<string>;
+}
+
+/** Every event (of any vault) written to `table` in one of the workspaces. */
+function sentTo(world: World, workspaceIds: string[], table: AuditTable): AuditEventRecord[] {
+  return (world.auditEvents ?? []).filter((e) =>
+    destinationsOf(world, e).some((d) => d.table === table && workspaceIds.some((w) => sameId(w, d.workspaceId))),
   );
 }
 
-/** The vaults a query may see: those sending to the workspace named, or the one resource named. */
-function scopeVaults(world: World, segments: string[]): VaultRecord[] {
+function inWorkspaces(world: World, workspaceIds: string[], table: AuditTable): boolean {
+  return sentTo(world, workspaceIds, table).length > 0;
+}
+
+/** The workspace named (by its GUID or resource id), or the one vault named (a resource-context query). */
+function scopeOf(world: World, segments: string[]): Scope {
+  const all = world.auditEvents ?? [];
   if (segments[0]?.toLowerCase() === "workspaces" && segments.length === 2) {
     const workspace = Object.values(world.workspaces ?? {}).find(
-      (w) =>
-        w.customerId.toLowerCase() === segments[1]?.toLowerCase() || w.id.toLowerCase() === segments[1]?.toLowerCase(),
+      (w) => sameId(w.customerId, segments[1] ?? "") || sameId(w.id, segments[1] ?? ""),
     );
     if (!workspace) {
       throw new ServiceError(404, "WorkspaceNotFoundError", `The workspace '${segments[1]}' could not be found.`);
     }
-    return Object.values(world.vaults).filter((v) => sendsTo(v, workspace.id));
+    const sentHere = (e: AuditEventRecord, table: AuditTable) =>
+      destinationsOf(world, e).some((d) => d.table === table && sameId(d.workspaceId, workspace.id));
+    return {
+      events: (table) => all.filter((e) => sentHere(e, table)),
+      tableExists: (table) => inWorkspaces(world, [workspace.id], table),
+      columns: (table) => presentColumns(table, sentTo(world, [workspace.id], table)),
+    };
   }
   const resourceId = `/${segments.join("/")}`;
-  const vault = Object.values(world.vaults).find((v) => v.id.toLowerCase() === resourceId.toLowerCase());
+  const vault = Object.values(world.vaults).find((v) => sameId(v.id, resourceId));
   if (!vault) {
     throw new ServiceError(
       404,
@@ -114,7 +99,49 @@ function scopeVaults(world: World, segments: string[]): VaultRecord[] {
       `The resource '${resourceId}' could not be found, or the acr-cmk sandbox keeps no logs for it (key vaults only).`,
     );
   }
-  return [vault];
+  const own = all.filter((e) => sameId(e.vaultName, vault.name));
+  const workspaces = [
+    ...new Set(
+      [...own.flatMap((e) => destinationsOf(world, e)), ...auditDestinations(vault)].map((d) => d.workspaceId),
+    ),
+  ];
+  return {
+    events: (table) => own.filter((e) => destinationsOf(world, e).some((d) => d.table === table)),
+    // A vault that never sent to a workspace has nowhere to resolve the table: the answer is empty, as before.
+    tableExists: (table) => workspaces.length === 0 || inWorkspaces(world, workspaces, table),
+    columns: (table) =>
+      workspaces.length === 0
+        ? new Set(AUDIT_TABLE_COLUMNS[table].map(([name]) => name))
+        : presentColumns(table, sentTo(world, workspaces, table)),
+  };
+}
+
+/** Log Analytics' answer to a name it cannot resolve (https://learn.microsoft.com/en-us/azure/azure-monitor/logs/api/errors). */
+function unresolved(operator: string, what: "table or column" | "scalar", name: string): ServiceError {
+  return new ServiceError(400, "BadArgumentError", "The request had some invalid properties", {
+    innerCode: "SEM0100",
+    innerMessage: `'${operator}' operator: Failed to resolve ${what} expression named '${name}'`,
+  });
+}
+
+/** A `project` or `order by` naming a column the table does not have fails as Log Analytics fails it. */
+function checkColumns(query: KqlQuery, columns: Set<string>): void {
+  const known = new Set(columns);
+  for (const stage of query.stages) {
+    if (stage.kind === "extend") known.add(stage.name);
+    const named =
+      stage.kind === "project"
+        ? stage.columns.flatMap((c, i) => (stage.values[i] ? operandColumns(stage.values[i]) : [c]))
+        : stage.kind === "order"
+          ? stage.keys.map((k) => k.column)
+          : [];
+    const missing = named.find((c) => !known.has(c.split(".")[0] as string));
+    if (missing) throw unresolved(stage.kind === "order" ? "order by" : stage.kind, "scalar", missing);
+    if (stage.kind === "project") {
+      known.clear();
+      for (const c of stage.columns) known.add(c);
+    }
+  }
 }
 
 export function queryLogAnalytics(ctx: RouteContext): RouteResult {
@@ -133,35 +160,43 @@ export function queryLogAnalytics(ctx: RouteContext): RouteResult {
   const body = readJson(ctx, bodySchema, "arm");
   const world = ctx.store.read();
   requireMonitoringRead(world, "log-analytics", ctx.path);
-  const vaults = scopeVaults(world, segments.slice(1, -1));
+  const scope = scopeOf(world, segments.slice(1, -1));
   const now = Date.now() + world.clock.offsetMs;
   const query = parseKql(body.query, new Date(now), "Log Analytics");
-  if (query.table !== "AzureDiagnostics") {
+  const table = query.table;
+  if (!isAuditTable(table)) {
     throw new ServiceError(
       400,
       "BadArgumentError",
-      `The acr-cmk sandbox does not simulate the table '${query.table}': only AzureDiagnostics (Key Vault's AuditEvent rows).`,
+      `The acr-cmk sandbox does not simulate the table '${table}': only Key Vault's audit events, in AzureDiagnostics (Category AuditEvent) and AZKVAuditLogs.`,
     );
   }
+  if (!scope.tableExists(table)) throw unresolved(query.stages[0]?.kind ?? "where", "table or column", table);
+  const present = scope.columns(table);
+  checkColumns(query, present);
   const { from, to } = window(body.timespan, now);
-  const names = new Set(vaults.map((v) => v.name.toLowerCase()));
-  const rows = (world.auditEvents ?? [])
-    .filter((e) => names.has(e.vaultName.toLowerCase()))
+  const rows = scope
+    .events(table)
     .filter((e) => {
       const at = Date.parse(e.time);
       return at >= from && at <= to;
     })
-    .map((e) => rowOf(world, e));
-  const result = runKql(query, rows);
-  const columns = (result.columns ?? COLUMNS.map(([name]) => name)).map((name) => ({
+    .map((e) => auditRow(table, world, e));
+  const result = runKql(query, rows, (column) => present.has(column));
+  const schema = AUDIT_TABLE_COLUMNS[table];
+  const columns = (result.columns ?? schema.map(([name]) => name).filter((name) => present.has(name))).map((name) => ({
     name,
-    type: COLUMNS.find(([n]) => n === name)?.[1] ?? "string",
+    type: schema.find(([n]) => n === name)?.[1] ?? "string",
   }));
   return {
     status: 200,
     body: {
       tables: [
-        { name: "PrimaryResult", columns, rows: result.rows.map((row) => columns.map((c) => row[c.name] ?? null)) },
+        {
+          name: "PrimaryResult",
+          columns,
+          rows: result.rows.map((row) => columns.map((c) => wireCell(c.type, row[c.name]))),
+        },
       ],
     },
   };

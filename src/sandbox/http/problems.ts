@@ -10,7 +10,7 @@ export class ServiceError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly extra: { innerCode?: string; headers?: Record<string, string> } = {},
+    readonly extra: { innerCode?: string; innerMessage?: string; headers?: Record<string, string> } = {},
   ) {
     super(message);
   }
@@ -18,11 +18,12 @@ export class ServiceError extends Error {
 
 export function errorBody(style: ErrorStyle, error: ServiceError): unknown {
   if (style === "acr") return { errors: [{ code: error.code, message: error.message, detail: null }] };
-  const body: { code: string; message: string; innererror?: { code: string } } = {
+  const body: { code: string; message: string; innererror?: { code: string; message?: string } } = {
     code: error.code,
     message: error.message,
   };
-  if (error.extra.innerCode) body.innererror = { code: error.extra.innerCode };
+  const { innerCode, innerMessage } = error.extra;
+  if (innerCode) body.innererror = { code: innerCode, ...(innerMessage ? { message: innerMessage } : {}) };
   return { error: body };
 }
 

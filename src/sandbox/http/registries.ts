@@ -138,28 +138,39 @@ export function putRegistry(ctx: RouteContext, params: Record<string, string>): 
         headers: { "azure-asyncoperation": pollUrl, ...POLL_AGAIN_NOW },
       };
     }
-    const outcome = updateExisting(world, registry, body, "put", now);
-    if (outcome instanceof ServiceError) throw outcome;
-    return outcome.result;
+    return answerUpdate(ctx, world, registry, body, "put", now);
   });
 }
 
-/** Identity and encryption changes answer as long-running operations, so the SDK's poller is exercised. */
+/**
+ * Identity and encryption changes, by PATCH or by the az CLI's full-body PUT, answer as long-running operations, so the
+ * SDK's poller is exercised. ACR's 201 body is the registry as it was, provisioningState Updating: the change shows
+ * once the status URL says Succeeded (Azure/azure-cli's recordings test_acr_identity.yaml, identity assign and remove,
+ * and test_acr_encryption_with_cmk.yaml, rotate-key).
+ */
+function answerUpdate(
+  ctx: RouteContext,
+  world: World,
+  registry: RegistryRecord,
+  body: z.infer<typeof updateSchema>,
+  mode: "patch" | "put",
+  now: Date,
+): RouteResult {
+  const before = registryBody(world, registry, "Updating");
+  const outcome = updateExisting(world, registry, body, mode, now);
+  if (outcome instanceof ServiceError) throw outcome;
+  const { result, changed } = outcome;
+  if (result.status !== 200 || !changed || !(body.identity || body.properties?.encryption)) return result;
+  const pollUrl = startOperation(world, ctx, registry.id, "registry-update");
+  return { status: 201, body: before, headers: { "azure-asyncoperation": pollUrl, ...POLL_AGAIN_NOW } };
+}
+
 export function patchRegistry(ctx: RouteContext, params: Record<string, string>): RouteResult {
   const body = readJson(ctx, updateSchema, "arm");
   return ctx.store.update((world, now) => {
     const rg = requireResourceGroup(world, params.sub as string, params.rg as string);
     const registry = findRegistry(world, rg, params.name as string);
     if (!registry) throw resourceNotFound(TYPE, params.name as string, rg);
-    const outcome = updateExisting(world, registry, body, "patch", now);
-    if (outcome instanceof ServiceError) throw outcome;
-    const { result, changed } = outcome;
-    if (result.status !== 200 || !changed || !(body.identity || body.properties?.encryption)) return result;
-    const pollUrl = startOperation(world, ctx, registry.id, "registry-update");
-    return {
-      status: 201,
-      body: registryBody(world, registry, "Updating"),
-      headers: { "azure-asyncoperation": pollUrl, ...POLL_AGAIN_NOW },
-    };
+    return answerUpdate(ctx, world, registry, body, "patch", now);
   });
 }

@@ -13,22 +13,24 @@ function loginServer(registry: RegistryRecord): string {
 
 /**
  * identity.type in the spec's casing ("UserAssigned"). ACR itself has answered "userAssigned" and "systemAssigned,
- * userAssigned", and left `identity` out when there is none (Azure/azure-cli's recordings test_acr_identity.yaml,
- * test_acr_encryption_with_cmk.yaml); the sandbox does not copy that, because Debian's az 2.45 compares the type
- * with case and then adds a system identity on `acr identity assign` (docs/azure-behaviour.md, differences).
+ * userAssigned" (Azure/azure-cli's recordings test_acr_identity.yaml, test_acr_encryption_with_cmk.yaml); the sandbox
+ * does not copy that, because Debian's az 2.45 compares the type with case and then adds a system identity on
+ * `acr identity assign` (docs/azure-behaviour.md, differences). No identity: ACR leaves `identity` out (the same
+ * recordings, after creation and after each `acr identity remove`).
  */
-function identityType(registry: RegistryRecord): string {
+function identityType(registry: RegistryRecord): string | undefined {
   const system = Boolean(registry.systemIdentity);
   const user = registry.userAssignedIdentities.length > 0;
   if (system && user) return "SystemAssigned, UserAssigned";
   if (system) return "SystemAssigned";
   if (user) return "UserAssigned";
-  return "None";
+  return undefined;
 }
 
 /** The registry as ARM returns it. `sku` is always present: the SDK's deserializer reads it unconditionally. */
 export function registryBody(world: World, registry: RegistryRecord, provisioningState = "Succeeded"): unknown {
-  const identity: Record<string, unknown> = { type: identityType(registry) };
+  const type = identityType(registry);
+  const identity: Record<string, unknown> = { type };
   if (registry.systemIdentity) {
     identity.principalId = registry.systemIdentity.principalId;
     identity.tenantId = registry.systemIdentity.tenantId;
@@ -61,7 +63,7 @@ export function registryBody(world: World, registry: RegistryRecord, provisionin
     location: registry.location,
     tags: {},
     sku: { name: registry.sku, tier: registry.sku },
-    identity,
+    ...(type ? { identity } : {}),
     systemData: { createdAt: registry.createdAt, createdByType: "User" },
     properties: {
       loginServer: loginServer(registry),

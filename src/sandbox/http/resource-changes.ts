@@ -1,7 +1,8 @@
 // Resource Graph's `resourcechanges` table: one row per Resource Manager change the sandbox recorded, with who made
 // it and with what client (changeAttributes.changedBy, clientType) and the property paths it changed
 // (https://learn.microsoft.com/en-us/azure/governance/resource-graph/changes/get-resource-changes). Role assignments
-// are not tracked there (they live in the Activity Log), nor are data-plane changes such as key deletions.
+// and diagnostic settings are not tracked there (they live in the Activity Log), nor are data-plane changes such as
+// key deletions.
 import type { ChangeClient, ChangeRecord, World } from "../world.js";
 
 /** clientType as the change history spells it ("Azure Portal" is the documented example). */
@@ -15,7 +16,7 @@ const CLIENT_TYPE: Record<ChangeClient, string> = {
 };
 
 function tracked(change: ChangeRecord): boolean {
-  return change.plane === "arm" && !/^Microsoft\.Authorization\//i.test(change.operation);
+  return change.plane === "arm" && !/^Microsoft\.(Authorization|Insights)\//i.test(change.operation);
 }
 
 function targetType(resourceId: string): string {

@@ -41,6 +41,9 @@ function timelineText(report: DiagnosisReport): string | null {
       `:warning: Not read: ${escapeText(s.source)}: ${escapeText(s.reason ?? "unknown reason")}${s.role ? ` (grant ${escapeText(s.role)})` : ""}`,
     );
   }
+  for (const s of info.sources.filter((x) => x.read && x.note)) {
+    lines.push(`:information_source: ${escapeText(s.source)}: ${escapeText(s.note ?? "")}`);
+  }
   return `*Timeline* since ${info.since.slice(0, 16).replace("T", " ")} UTC, newest first\n${lines.join("\n")}`.slice(
     0,
     3000,

@@ -11,7 +11,7 @@ const USAGE = [
   `\`/acr-cmk ${SHORTCUT_RUNBOOKS.join("|")} <resource-group>/<registry>\` — run that runbook`,
   "`/acr-cmk status [run-id]` — show a run (the latest one when no id is given)",
   "`/acr-cmk runs` — list recent runs",
-  "`/acr-cmk scan` — every CMK registry and container group at once, a Recover button per unhealthy registry",
+  "`/acr-cmk scan` — every CMK registry and container group at once, a Recover button per unhealthy resource a runbook can fix",
   "`/acr-cmk abort <run-id> <reason>` — end a run that waits for an approval, a choice or a retry (its requester or an approver)",
   "A registry is `<resource-group>/<registry>` or its full resource id.",
 ].join("\n");

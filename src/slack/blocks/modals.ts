@@ -4,6 +4,7 @@ import type { types } from "@slack/bolt";
 import type { ApprovalRequest, RunView } from "../../runs/types.js";
 import { encodeValue, VIEW, type ModalMetadata, type RunModalMetadata } from "../action-ids.js";
 import { code, escapeText, section } from "./mrkdwn.js";
+import { targetKind, targetName, targetPath, type RunTarget } from "../../machines/target.js";
 
 export const REASON_BLOCK = "reason";
 export const REASON_INPUT = "reason_input";
@@ -41,7 +42,7 @@ export function rejectReasonModal(request: ApprovalRequest, metadata: ModalMetad
 }
 
 export function abortRunModal(view: RunView, metadata: RunModalMetadata): types.ModalView {
-  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const target = `${targetPath(view.target)}`;
   const undo =
     view.rollback.length > 0 ? " The run's message keeps the commands that undo the changes made so far." : "";
   return {
@@ -62,7 +63,7 @@ export function abortRunModal(view: RunView, metadata: RunModalMetadata): types.
 
 export function confirmApprovalModal(
   request: ApprovalRequest,
-  registry: string,
+  target: RunTarget,
   metadata: ModalMetadata,
 ): types.ModalView {
   const why = request.irreversible ? "cannot be undone" : "is high risk";
@@ -80,7 +81,7 @@ export function confirmApprovalModal(
       {
         type: "input",
         block_id: CONFIRM_BLOCK,
-        label: { type: "plain_text", text: `Type the registry name (${registry}) to approve` },
+        label: { type: "plain_text", text: `Type the ${targetKind(target)} name (${targetName(target)}) to approve` },
         element: { type: "plain_text_input", action_id: CONFIRM_INPUT, max_length: 100 },
       },
     ],

@@ -18,6 +18,7 @@ import {
 } from "./mrkdwn.js";
 import { approvalExpired } from "../../runs/approval-policy.js";
 import { undoOrder } from "../../runs/undo.js";
+import { targetKind, targetPath } from "../../machines/target.js";
 
 export interface RunMessageOptions {
   now: Date;
@@ -102,7 +103,7 @@ function approvalBlocks(view: RunView, options: RunMessageOptions): Block[] {
     `Before: ${escapeText(request.before)}`,
     `After: ${escapeText(request.after)}`,
     ...(view.incident?.undoes ? [`Undoes: ${escapeText(view.incident.undoes.summary)}`] : []),
-    `Risk: *${request.risk}*${request.irreversible ? " — *irreversible*: the approver types the registry name" : ""}`,
+    `Risk: *${request.risk}*${request.irreversible ? ` — *irreversible*: the approver types the ${targetKind(view.target)} name` : ""}`,
     `Azure CLI: ${code(request.az)}`,
   ].join("\n");
   if (approvalExpired(view.approval, options.now)) {
@@ -182,12 +183,12 @@ function outcomeBlocks(view: RunView): Block[] {
 }
 
 export function runMessageText(view: RunView): string {
-  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const target = `${targetPath(view.target)}`;
   return `acr-cmk ${view.runbook} on ${target}: ${STATUS_TEXT[view.status].replace(/^:[a-z0-9_]+: /, "")}`;
 }
 
 export function renderRunMessage(view: RunView, options: RunMessageOptions): SlackMessage {
-  const target = `${view.target.resourceGroup}/${view.target.registry}`;
+  const target = `${targetPath(view.target)}`;
   const blocks: Block[] = [
     header(`${view.runbook} · ${target}`),
     context(

@@ -2,6 +2,7 @@
 import type { RunSummary } from "../../runs/types.js";
 import { code, escapeText, person, section, slackDate, type Block } from "./mrkdwn.js";
 import type { SlackMessage } from "./run-message.js";
+import { targetPath } from "../../machines/target.js";
 
 const SHOWN = 15;
 
@@ -10,7 +11,7 @@ export function renderRunsList(runs: readonly RunSummary[]): SlackMessage {
   const newest = [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, SHOWN);
   const lines = newest.map(
     (run) =>
-      `${code(run.id)} ${escapeText(run.runbook)} on ${escapeText(`${run.target.resourceGroup}/${run.target.registry}`)} — ` +
+      `${code(run.id)} ${escapeText(run.runbook)} on ${escapeText(`${targetPath(run.target)}`)} — ` +
       `*${run.status}* · ${person(run.requester)} · ${slackDate(run.startedAt)}`,
   );
   const blocks: Block[] = [section(`*Recent runs* (\`/acr-cmk status <run-id>\` shows one)\n${lines.join("\n")}`)];

@@ -1,5 +1,6 @@
-// `/acr-cmk scan` in chat: the fleet's health in one message, the unhealthy resources worst first, each registry with a
-// Recover button (it starts `/acr-cmk recover` for that registry); container groups say what fixes them instead.
+// `/acr-cmk scan` in chat: the fleet's health in one message, the unhealthy resources worst first, each with a Recover
+// button where a runbook fixes it: a registry's starts `/acr-cmk recover` for it, a container group's starts the run
+// that repairs its key on the group. A group whose fix is not its key's must be redeployed: it says so instead.
 import type { ResourceResult, ScanReport } from "../../diagnosis/fleet/scan.js";
 import { keySummary } from "../../diagnosis/fleet/scan-text.js";
 import { ACTION, encodeValue } from "../action-ids.js";
@@ -18,26 +19,24 @@ function line(r: ResourceResult): string {
         ? `runbook ${code(r.runbook)}`
         : "no runbook fixes it"
       : r.runbook
-        ? `the key's fix: runbook ${code(r.runbook)} on a registry using the key`
-        : "must be redeployed with a usable key";
+        ? `the key's fix: runbook ${code(r.runbook)} on this group`
+        : `must be redeployed with a usable key: ${code(`acr-cmk diagnose --id ${r.id}`)} gives the ${code("az container create")} shape`;
   return `:red_circle: *${escapeText(`${r.resourceGroup}/${r.name}`)}* (${what}) · key ${code(key)} · ${escapeText(finding?.id ?? "unhealthy")} · ${fix}`;
 }
 
 function resourceBlock(r: ResourceResult): Block {
-  if (r.type === "registry" && r.runbook) {
-    return {
-      type: "section",
-      text: { type: "mrkdwn", text: line(r) },
-      accessory: {
-        type: "button",
-        action_id: ACTION.recoverRegistry,
-        text: { type: "plain_text", text: "Recover" },
-        style: "danger",
-        value: encodeValue({ g: r.resourceGroup, n: r.name, s: r.subscriptionId }),
-      },
-    };
-  }
-  return section(line(r));
+  if (!r.runbook) return section(line(r));
+  return {
+    type: "section",
+    text: { type: "mrkdwn", text: line(r) },
+    accessory: {
+      type: "button",
+      action_id: r.type === "registry" ? ACTION.recoverRegistry : ACTION.recoverContainerGroup,
+      text: { type: "plain_text", text: "Recover" },
+      style: "danger",
+      value: encodeValue({ g: r.resourceGroup, n: r.name, s: r.subscriptionId }),
+    },
+  };
 }
 
 export function renderScan(report: ScanReport, user: string): { text: string; blocks: Block[] } {

@@ -6,6 +6,7 @@ import { abortAction } from "./actions/abort.js";
 import { approveAction } from "./actions/approve.js";
 import { askAgainAction } from "./actions/ask-again.js";
 import { inputAction } from "./actions/input.js";
+import { recoverContainerGroupAction } from "./actions/recover-container-group.js";
 import { recoverRegistryAction } from "./actions/recover-registry.js";
 import { rejectAction } from "./actions/reject.js";
 import { retryAction } from "./actions/retry.js";
@@ -25,6 +26,7 @@ export function registerListeners(app: App, deps: SlackDeps): void {
   app.action({ type: "block_actions", action_id: ACTION.retry }, retryAction(deps));
   app.action({ type: "block_actions", action_id: ACTION.abort }, abortAction(deps));
   app.action({ type: "block_actions", action_id: ACTION.recoverRegistry }, recoverRegistryAction(deps));
+  app.action({ type: "block_actions", action_id: ACTION.recoverContainerGroup }, recoverContainerGroupAction(deps));
   app.view({ type: "view_submission", callback_id: VIEW.rejectReason }, rejectReasonView(deps));
   app.view({ type: "view_submission", callback_id: VIEW.confirmApproval }, confirmApprovalView(deps));
   app.view({ type: "view_submission", callback_id: VIEW.abortReason }, abortReasonView(deps));

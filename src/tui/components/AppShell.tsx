@@ -208,11 +208,13 @@ export function AppShell({
     body = <screens.RunsScreen reserveRows={reserveRows} />;
   } else {
     // A new subscription is a new home: its own registry list, nothing carried over from the last one.
-    const homeTarget = screen.target ?? target;
+    const homeTarget = screen.group ? undefined : (screen.target ?? target);
+    const opened = screen.group?.id ?? (homeTarget ? `${homeTarget.resourceGroup}/${homeTarget.registry}` : "");
     body = (
       <screens.Home
-        key={`${session.subscriptionId}/${homeTarget ? `${homeTarget.resourceGroup}/${homeTarget.registry}` : ""}`}
+        key={`${session.subscriptionId}/${opened}`}
         {...(homeTarget ? { target: homeTarget } : {})}
+        {...(screen.group ? { group: screen.group } : {})}
         reserveRows={reserveRows}
       />
     );

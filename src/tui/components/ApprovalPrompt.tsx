@@ -9,18 +9,18 @@ import { capRows, commandRows, labelledRows, paragraphRows, type Row } from "../
 import { RISK_TONE, useTheme } from "../theme.js";
 import { RowList } from "./RowList.js";
 
-/** High-risk and irreversible changes need the registry name typed, not a single key. */
+/** High-risk and irreversible changes need the resource's name typed, not a single key. */
 export function needsTypedConfirmation(
   approval: Pick<ApprovalRequest, "risk" | "irreversible" | "confirmText">,
 ): boolean {
   return approval.risk === "high" || approval.irreversible || approval.confirmText !== undefined;
 }
 
-/** What the prompt asks for: the number of resources a shared key's revoke cuts off, else the registry name. */
-function typedWhat(approval: Pick<ApprovalRequest, "confirmText">, registry: string): string {
-  return approval.confirmText !== undefined
-    ? `the number of resources affected (${approval.confirmText})`
-    : `the registry name ${registry}`;
+/** What the prompt asks for: the number of resources a shared key's revoke cuts off, else the resource's name. */
+function typedWhat(approval: Pick<ApprovalRequest, "confirmText">, kind: string, name?: string): string {
+  if (approval.confirmText !== undefined)
+    return `the number of resources affected${name === undefined ? "" : ` (${approval.confirmText})`}`;
+  return `the ${kind} name${name === undefined ? "" : ` ${name}`}`;
 }
 
 /** The person at the terminal may not approve this change: who may, and how the run reaches them. */
@@ -35,7 +35,10 @@ export interface Handover {
 
 export interface ApprovalPromptProps {
   approval: ApprovalRequest;
+  /** The name typed back: the registry's, or the container group's. */
   registry: string;
+  /** What `registry` names (default registry). */
+  kind?: "registry" | "container group";
   /** Who sits at the terminal: the person a keystroke approves as. */
   approver: string;
   /** Why the change is made, in the change step's own words (dropped first when rows are short). */
@@ -113,11 +116,11 @@ export function approvalLayout(props: ApprovalPromptProps): {
     ? handoverRows(props.handover, props.approver, inner)
     : props.confirming
       ? paragraphRows(
-          `Approve this change? Type ${typedWhat(approval, props.registry)} and press Enter (Esc cancels):`,
+          `Approve this change? Type ${typedWhat(approval, props.kind ?? "registry", props.registry)} and press Enter (Esc cancels):`,
           inner,
         )
       : paragraphRows(
-          `Approve this change? Press a to approve as ${props.approver}${typed ? ` (then type ${approval.confirmText !== undefined ? "the number of resources affected" : "the registry name"})` : ""}, r to reject with a reason.`,
+          `Approve this change? Press a to approve as ${props.approver}${typed ? ` (then type ${typedWhat(approval, props.kind ?? "registry")})` : ""}, r to reject with a reason.`,
           inner,
         );
   const tail = [risk, ...action];
@@ -150,7 +153,7 @@ export function ApprovalPrompt({ scroll, ...props }: ApprovalPromptProps & { scr
       {input ? (
         <Box>
           <Text>{"> "}</Text>
-          <TextInput placeholder="registry name" onSubmit={props.onConfirm} />
+          <TextInput placeholder={`${props.kind ?? "registry"} name`} onSubmit={props.onConfirm} />
         </Box>
       ) : null}
       <RowList rows={message} />

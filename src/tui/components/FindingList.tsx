@@ -10,6 +10,8 @@ export interface FindingListProps {
   width: number;
   /** Rows the list may take; at least one finding shows whatever this says. */
   maxRows: number;
+  /** What the findings are about, for "no findings" (default "the registry"). */
+  subject?: string;
 }
 
 const LABEL = { critical: "CRITICAL", warning: "WARNING ", info: "INFO    " } as const;
@@ -21,9 +23,14 @@ const FINDING_ROWS = 3;
  * The findings as rows. As many as fit get a title, the start of their explanation and their evidence; rows left
  * over let the explanations of the most severe ones wrap in full (they say what happened and what to do).
  */
-export function findingRows(findings: readonly Finding[], width: number, maxRows: number): Row[] {
+export function findingRows(
+  findings: readonly Finding[],
+  width: number,
+  maxRows: number,
+  subject = "the registry",
+): Row[] {
   const sorted = sortBySeverity(findings);
-  if (sorted.length === 0) return [[{ text: "✔ No findings: the registry can read its key.", tone: "success" }]];
+  if (sorted.length === 0) return [[{ text: `✔ No findings: ${subject} can read its key.`, tone: "success" }]];
   const fitting = Math.floor(maxRows / FINDING_ROWS);
   const count = Math.max(1, fitting >= sorted.length ? sorted.length : Math.floor((maxRows - 1) / FINDING_ROWS));
   const hidden = sorted.length - count;
@@ -55,6 +62,6 @@ export function findingRows(findings: readonly Finding[], width: number, maxRows
   return rows;
 }
 
-export function FindingList({ findings, width, maxRows }: FindingListProps) {
-  return <RowList rows={findingRows(findings, width, maxRows)} />;
+export function FindingList({ findings, width, maxRows, subject }: FindingListProps) {
+  return <RowList rows={findingRows(findings, width, maxRows, subject)} />;
 }

@@ -7,6 +7,14 @@ export interface KeyHint {
   label: string;
 }
 
+/** Under a diagnosis, with a menu to choose from. */
+export const REPORT_HINTS: readonly KeyHint[] = [
+  { key: "Enter", label: "choose" },
+  { key: "R", label: "runs" },
+  { key: "q", label: "quit" },
+  { key: "?", label: "help" },
+];
+
 export function KeyHints({ hints }: { hints: readonly KeyHint[] }) {
   const theme = useTheme();
   return (

@@ -1,6 +1,7 @@
-// Home: which registry, what is wrong with it and why, and the runbook that fixes it — one Enter away.
+// Home: which registry (or container group), what is wrong with it and why, and the runbook that fixes it — one Enter
+// away. A container group opens its own home (GroupHome): its fix is its key's, or a redeploy.
 import { useCallback, useEffect, useState } from "react";
-import { healthKey, useFleetHealth } from "../hooks/use-fleet-health.js";
+import { useFleetHealth } from "../hooks/use-fleet-health.js";
 import { Box, Text, useInput, useWindowSize } from "ink";
 import { impactLine, impactOf } from "../../diagnosis/impact.js";
 import { incidentFor } from "../../diagnosis/timeline/incident.js";
@@ -8,10 +9,12 @@ import type { RunbookId } from "../../diagnosis/types.js";
 import { RUNBOOK_IDS } from "../../runbooks/catalogue.js";
 import type { RunSummary } from "../../runs/types.js";
 import { BusyLine } from "../components/BusyLine.js";
+import { FailedPanel } from "../components/FailedPanel.js";
 import { FindingList } from "../components/FindingList.js";
 import { HeaderBar } from "../components/HeaderBar.js";
-import { KeyHints } from "../components/KeyHints.js";
+import { KeyHints, REPORT_HINTS } from "../components/KeyHints.js";
 import { SelectList, type SelectItem } from "../components/SelectList.js";
+import { TimelinePanel, timelineHeight } from "../components/TimelinePanel.js";
 import {
   inSubscription,
   isFinal,
@@ -23,7 +26,9 @@ import {
 import { useStored } from "../hooks/use-stored.js";
 import { resumeOptions, useSession, useShell } from "../session.js";
 import { useTheme } from "../theme.js";
-import type { RegistryChoice, RegistryTarget, TuiDiagnosis } from "../types.js";
+import type { GroupChoice, RegistryChoice, RegistryTarget, TuiDiagnosis } from "../types.js";
+import { GroupHome } from "./GroupHome.js";
+import { ResourceChooser } from "./ResourceChooser.js";
 
 type Phase =
   | { name: "loading-registries"; since: number }
@@ -32,7 +37,8 @@ type Phase =
   | { name: "report"; target: RegistryTarget; report: TuiDiagnosis }
   | { name: "choose-runbook"; target: RegistryTarget; report: TuiDiagnosis }
   | { name: "starting"; target: RegistryTarget; report: TuiDiagnosis; label: string; since: number }
-  | { name: "failed"; message: string; target?: RegistryTarget };
+  | { name: "failed"; message: string; target?: RegistryTarget }
+  | { name: "group"; group: GroupChoice };
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -48,14 +54,29 @@ function sameTarget(run: RunSummary, target: RegistryTarget, subscriptionId: str
 
 /** Rows Home needs besides findings, the menu and a notice: header, verdict, blank line, keys, and a spare last row. */
 const CHROME_ROWS = 5;
+/** The diagnosis keeps at least this many rows for findings; the timeline panel takes at most MAX_TIMELINE_ROWS. */
+const MIN_FINDING_ROWS = 6;
+const MAX_TIMELINE_ROWS = 8;
 
-export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; reserveRows?: number }) {
+export function Home({
+  target,
+  group,
+  reserveRows = 0,
+}: {
+  target?: RegistryTarget;
+  group?: GroupChoice;
+  reserveRows?: number;
+}) {
   const session = useSession();
   const shell = useShell();
   const theme = useTheme();
   const { rows, columns } = useWindowSize();
   const [phase, setPhase] = useState<Phase>(() =>
-    target ? { name: "diagnosing", target, since: Date.now() } : { name: "loading-registries", since: Date.now() },
+    group
+      ? { name: "group", group }
+      : target
+        ? { name: "diagnosing", target, since: Date.now() }
+        : { name: "loading-registries", since: Date.now() },
   );
   const [notice, setNotice] = useState<string | undefined>();
   // Read again whenever the screen moves on (a run started or ended meanwhile).
@@ -83,8 +104,9 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
     );
   }, [session]);
 
-  // Runs once: the first thing on screen is either the diagnosis of the named registry or the registry list.
+  // Runs once: the first thing on screen is the diagnosis of the named registry or group, or the list.
   useEffect(() => {
+    if (group) return;
     if (target) diagnose(target);
     else loadRegistries();
   }, []);
@@ -173,61 +195,19 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
           <BusyLine label="Listing container registries" since={phase.since} />
         </Box>
       );
-    case "choose-registry": {
-      // Worst first as verdicts arrive: unhealthy, not yet known, healthy (the list's own order within each).
-      const rank = (r: RegistryChoice) => {
-        const h = fleet.health.get(healthKey(r));
-        return h ? (h.healthy ? 2 : 0) : 1;
-      };
-      const items: SelectItem[] = [...phase.registries]
-        .sort((a, b) => rank(a) - rank(b))
-        .map((r) => {
-          const h = fleet.health.get(healthKey(r));
-          const verdict = h ? (h.healthy ? "✔ healthy" : `✖ ${h.finding ?? "unhealthy"}`) : undefined;
-          return {
-            key: `${r.resourceGroup}/${r.registry}`,
-            label: targetLabel(r),
-            hint: [verdict, r.sku, r.location].filter(Boolean).join(" · "),
-          };
-        });
+    case "group":
+      return <GroupHome group={phase.group} onBack={loadRegistries} reserveRows={reserveRows} />;
+    case "choose-registry":
       return (
         <Box flexDirection="column">
           {header}
-          {items.length === 0 ? (
-            <Text wrap="wrap">
-              No container registries in {session.chosenSubscription?.choice.displayName ?? "subscription"}{" "}
-              {session.subscriptionId}.
-            </Text>
-          ) : (
-            <>
-              {fleet.state === "scanning" ? (
-                <Text dimColor>
-                  Checking every registry's key ({fleet.health.size} of {items.length} known)…
-                </Text>
-              ) : null}
-              {fleet.keys.slice(0, 5).map((line) => (
-                <Text key={line} dimColor>
-                  key {line}
-                </Text>
-              ))}
-              <Text>Which registry? (↑↓ / j k, Enter)</Text>
-              <SelectList
-                items={items}
-                maxRows={Math.max(
-                  3,
-                  rows -
-                    reserveRows -
-                    CHROME_ROWS -
-                    (fleet.state === "scanning" ? 1 : 0) -
-                    Math.min(5, fleet.keys.length),
-                )}
-                onChoose={(item) => {
-                  const chosen = phase.registries.find((r) => `${r.resourceGroup}/${r.registry}` === item.key);
-                  if (chosen) diagnose({ resourceGroup: chosen.resourceGroup, registry: chosen.registry });
-                }}
-              />
-            </>
-          )}
+          <ResourceChooser
+            registries={phase.registries}
+            fleet={fleet}
+            maxRows={rows - reserveRows - CHROME_ROWS}
+            onRegistry={diagnose}
+            onGroup={(chosen) => setPhase({ name: "group", group: chosen })}
+          />
           <KeyHints
             hints={[
               { key: "Enter", label: "diagnose" },
@@ -239,7 +219,6 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
           />
         </Box>
       );
-    }
     case "diagnosing":
       return (
         <Box flexDirection="column">
@@ -251,22 +230,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
         </Box>
       );
     case "failed":
-      return (
-        <Box flexDirection="column">
-          {header}
-          <Text wrap="wrap" color={theme.tone("danger")}>
-            ✖ {phase.message}
-          </Text>
-          <KeyHints
-            hints={[
-              { key: "Enter", label: "try again" },
-              ...(phase.target ? [] : subscriptionHint),
-              { key: "R", label: "runs" },
-              { key: "q", label: "quit" },
-            ]}
-          />
-        </Box>
-      );
+      return <FailedPanel header={header} message={phase.message} hints={phase.target ? [] : subscriptionHint} />;
     case "starting":
       return (
         <Box flexDirection="column">
@@ -311,7 +275,10 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
       // The plain report's Impact line, from the same findings (TuiDiagnosis carries only those).
       const impact = impactOf(report.findings);
       const impactRows = impact ? 1 : 0;
-      const findingRows = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0) - impactRows;
+      const spare = rows - reserveRows - CHROME_ROWS - items.length - (notice ? 2 : 0) - impactRows;
+      // The findings come first; the timeline takes what is left above their minimum, up to its own bound.
+      const timelineRoom = timelineHeight(report.timeline, Math.min(MAX_TIMELINE_ROWS, spare - MIN_FINDING_ROWS));
+      const findingRows = spare - timelineRoom;
       return (
         <Box flexDirection="column">
           {header}
@@ -325,6 +292,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             </Text>
           ) : null}
           <FindingList findings={report.findings} width={columns} maxRows={findingRows} />
+          <TimelinePanel entries={report.timeline} width={columns} maxRows={timelineRoom} />
           <Text> </Text>
           <SelectList
             items={items}
@@ -339,14 +307,7 @@ export function Home({ target, reserveRows = 0 }: { target?: RegistryTarget; res
             }}
           />
           {noticeLine}
-          <KeyHints
-            hints={[
-              { key: "Enter", label: "choose" },
-              { key: "R", label: "runs" },
-              { key: "q", label: "quit" },
-              { key: "?", label: "help" },
-            ]}
-          />
+          <KeyHints hints={REPORT_HINTS} />
         </Box>
       );
     }

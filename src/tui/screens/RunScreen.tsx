@@ -25,6 +25,7 @@ import { useSince } from "../hooks/use-since.js";
 import { capRows, paragraphRows } from "../rows.js";
 import { useSession, useShell, useTypingCapture } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
+import { isContainerGroupTarget, targetKind, targetName, targetResourceId } from "../../machines/target.js";
 
 type Mode = "idle" | "confirm" | "reject" | "abort";
 
@@ -124,9 +125,12 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
   const onConfirm = (typed: string) => {
     if (!view) return;
     // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
-    const expected = view.approval?.confirmText ?? view.target.registry;
+    const expected = view.approval?.confirmText ?? targetName(view.target);
     if (typed.trim() !== expected) {
-      const what = view.approval?.confirmText !== undefined ? "the number of resources affected" : "the registry name";
+      const what =
+        view.approval?.confirmText !== undefined
+          ? "the number of resources affected"
+          : `the ${targetKind(view.target)} name`;
       setMessage(`"${typed.trim()}" is not ${what}. Type ${expected} exactly, or Esc to cancel.`);
       return;
     }
@@ -137,7 +141,8 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
     view && approval && approvalOnScreen
       ? {
           approval,
-          registry: view.target.registry,
+          registry: targetName(view.target),
+          kind: targetKind(view.target),
           approver: session.requester,
           why: view.steps.find((step) => step.id === approval.stepId)?.why,
           ...(view.incident?.undoes ? { undoes: view.incident.undoes.summary } : {}),
@@ -179,8 +184,13 @@ export function RunScreen({ runId, reserveRows = 0 }: { runId: string; reserveRo
       }
       // Home diagnoses this registry again: with several causes, the next fix is what the engineer needs to see.
       if (key.return && final) {
-        if (shell.canGoHome) shell.go({ name: "home", target: view.target });
-        else shell.back();
+        // Home diagnoses the run's registry or container group afresh: the next fix, if any.
+        if (!shell.canGoHome) shell.back();
+        else if (!isContainerGroupTarget(view.target)) shell.go({ name: "home", target: view.target });
+        else {
+          const { resourceGroup, containerGroup } = view.target;
+          shell.go({ name: "home", group: { resourceGroup, containerGroup, id: targetResourceId(view.target) } });
+        }
       }
     },
     { isActive: mode === "idle" && !shell.paused },

@@ -74,7 +74,7 @@ describe("acr-cmk diagnose (command)", () => {
   });
 
   it("text output puts the most severe finding first and ends with the exact next command", async () => {
-    const { ctx, out } = context({
+    const { ctx, out, azure } = context({
       ...healthyWorld(),
       vault: vault({ accessPolicies: [], enablePurgeProtection: false }),
     });
@@ -83,7 +83,8 @@ describe("acr-cmk diagnose (command)", () => {
     expect(text).toMatch(/^Critical: The encryption identity has no key access .*\(1 critical, 1 warning\)$/m);
     expect(text).toContain("Impact: degraded — content still reads for now");
     expect(text.indexOf("ACCESS_MISSING")).toBeLessThan(text.indexOf("PURGE_PROTECTION_OFF"));
-    expect(text).toContain("Next: acr-cmk restore -g rg-acr -r acrprod");
+    // The subscription in use is named, so the command pasted in another shell acts on this registry.
+    expect(text).toContain(`Next: acr-cmk --subscription ${azure.subscriptionId} restore -g rg-acr -r acrprod`);
     expect(text).toMatch(/evidence: field=properties\.accessPolicies/);
   });
 

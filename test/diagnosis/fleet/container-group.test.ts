@@ -7,7 +7,7 @@ import { containerGroups } from "../../../src/sandbox/index.js";
 interface GroupJson {
   containerGroup: { id: string; encryption: { keyName: string; keyVersion: string } };
   healthy: boolean;
-  findings: Array<{ id: string; severity: string; runbook: string | null }>;
+  findings: Array<{ id: string; severity: string; detail: string; runbook: string | null }>;
   runbook: string | null;
   sharedWith: string[];
   redeploy: { command: string; file: string } | null;
@@ -57,6 +57,10 @@ describe("diagnose --id <container group id>", () => {
     expect(body.findings[0]?.id).toBe("KEY_SOFT_DELETED");
     expect(body.runbook).toBe("key-deleted");
     expect(body.redeploy).toBeNull();
+    // The rules' words are said of the group.
+    expect(body.findings[0]?.detail).toContain("the container group picks it up again");
+    const text = await s.cli(["diagnose", "--id", groupId]);
+    expect(text.stdout).not.toMatch(/\bthe registry\b/i);
   });
 
   it("a purged key: the group must be redeployed, with the az container create shape", async () => {

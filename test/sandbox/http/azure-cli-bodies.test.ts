@@ -10,7 +10,9 @@ const ARM = "https://management.azure.com";
 
 interface RegistryAnswer {
   error?: { code?: string; message?: string };
-  properties?: { encryption?: { keyVaultProperties?: { identity?: string } } };
+  identity?: { type?: string };
+  status?: string;
+  properties?: { provisioningState?: string; encryption?: { keyVaultProperties?: { identity?: string } } };
   value?: unknown[];
 }
 
@@ -27,7 +29,11 @@ function setup() {
       headers: { authorization: "Bearer az", "content-type": "application/json" },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: answer.status, json: answer.body ? (JSON.parse(answer.body) as RegistryAnswer) : {} };
+    return {
+      status: answer.status,
+      headers: answer.headers,
+      json: answer.body ? (JSON.parse(answer.body) as RegistryAnswer) : {},
+    };
   };
   const registryUrl = `${ARM}${registry.id}?api-version=2022-02-01-preview`;
   /** The whole registry, as `az acr identity assign|remove` and `az acr encryption rotate-key` resend it. */
@@ -77,13 +83,41 @@ describe("the sandbox answers the Azure CLI's requests as Azure does", () => {
     expect(again.json.properties?.encryption?.keyVaultProperties?.identity).toBe(identity.clientId);
   });
 
+  it("answers `az acr identity assign|remove`'s full-body PUT as ACR does: 201 Updating, the registry as it was", async () => {
+    // Azure/azure-cli's recording test_acr_identity.yaml: every identity change, PUT (remove) or PATCH (assign), is a
+    // 201 whose body is the registry before the change (provisioningState Updating), with an Azure-AsyncOperation URL.
+    const { send, registryUrl, cliBody, identity } = setup();
+    const users = { [identity.id]: {} };
+    const put = await send(
+      "PUT",
+      registryUrl,
+      cliBody({ type: "SystemAssigned, UserAssigned", userAssignedIdentities: users }),
+    );
+    expect(put.status).toBe(201);
+    expect(put.json.properties?.provisioningState).toBe("Updating");
+    expect(put.json.identity?.type).toBe("UserAssigned");
+    const statusUrl = put.headers["azure-asyncoperation"];
+    expect(statusUrl).toMatch(/\/operationStatuses\/registries-/);
+    let status = await send("GET", String(statusUrl));
+    for (let polls = 0; polls < 3 && status.json.status === "InProgress"; polls++)
+      status = await send("GET", String(statusUrl));
+    expect(status.json.status).toBe("Succeeded");
+    const after = await send("GET", registryUrl);
+    expect(after.json.identity?.type).toBe("SystemAssigned, UserAssigned");
+
+    const removed = await send("PUT", registryUrl, cliBody({ type: "UserAssigned", userAssignedIdentities: users }));
+    expect(removed.status).toBe(201);
+    expect(removed.json.identity?.type).toBe("SystemAssigned, UserAssigned");
+    expect((await send("GET", registryUrl)).json.identity?.type).toBe("UserAssigned");
+  });
+
   it("lists no deleted managed HSMs (`az keyvault list-deleted` asks for vaults and HSMs)", async () => {
     const { send, world } = setup();
     const answer = await send(
       "GET",
       `${ARM}/subscriptions/${world.subscriptionId}/providers/Microsoft.KeyVault/deletedManagedHSMs?api-version=2022-07-01`,
     );
-    expect(answer).toEqual({ status: 200, json: { value: [] } });
+    expect(answer).toMatchObject({ status: 200, json: { value: [] } });
     const otherSubscription = await send(
       "GET",
       `${ARM}/subscriptions/00000000-0000-0000-0000-000000000001/providers/Microsoft.KeyVault/deletedManagedHSMs?api-version=2022-07-01`,

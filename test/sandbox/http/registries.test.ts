@@ -120,7 +120,7 @@ describe("Microsoft.ContainerRegistry/registries through ContainerRegistryManage
       ),
     ).rejects.toMatchObject({ statusCode: 400, message: identityAccessMessage(registryRecord, identity.clientId) });
     const after = await c.acr.registries.get(c.rg, c.registryName);
-    expect(after.identity?.type).toBe("None");
+    expect(after.identity).toBeUndefined();
     expect(c.store.read().registries[registryKey]!.identityDetached?.identity).toBe(identity.clientId);
 
     // While detached, rotate-key (here: pinning the current version) fails with the same message.

@@ -131,8 +131,14 @@ describe("modals", () => {
 
   it("confirm a high-risk approval by typing the registry name", () => {
     expect(
-      confirmApprovalModal({ ...run.approval!, risk: "high", irreversible: true }, "acrprod01", metadata),
+      confirmApprovalModal({ ...run.approval!, risk: "high", irreversible: true }, run.target, metadata),
     ).toMatchSnapshot();
+  });
+
+  it("a container group's high-risk approval asks for the container group's name", () => {
+    const target = { subscriptionId: "sub", resourceGroup: "rg-prod", containerGroup: "ci-web" };
+    const modal = confirmApprovalModal({ ...run.approval!, risk: "high" }, target, metadata);
+    expect(JSON.stringify(modal.blocks)).toContain("Type the container group name (ci-web) to approve");
   });
 
   it("abort a run with a reason", () => {

@@ -1,6 +1,6 @@
 // Approve on a change step. The engine decides (two-person rule, approvers list, expiry, fingerprint) and writes the
 // audit entry with the clicker's Slack user id; a high-risk or irreversible change first asks for the registry name.
-import { checkApproval, needsConfirmation } from "../../../runs/approval-policy.js";
+import { checkApproval, needsConfirmation, typedBack } from "../../../runs/approval-policy.js";
 import { RunRefused, type ApprovalRequest, type RunView } from "../../../runs/types.js";
 import { approvalValue, type ApprovalValue } from "../../action-ids.js";
 import { confirmApprovalModal } from "../../blocks/modals.js";
@@ -8,6 +8,7 @@ import { escapeText, person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { openModal } from "./click.js";
 import { runButton } from "./run-button.js";
+import { targetKind, targetName } from "../../../machines/target.js";
 
 /** Who already approved exactly this change (same step, same Azure state), from the audit trail. */
 export async function approverOf(deps: SlackDeps, value: ApprovalValue): Promise<string | undefined> {
@@ -41,10 +42,10 @@ function onlyTheNameIsMissing(
         request,
         by,
         selfApprove: false,
-        registry: view.target.registry,
+        ...typedBack(view.target),
         now: deps.now(),
         fingerprint,
-        confirmation: view.target.registry,
+        confirmation: targetName(view.target),
       },
     );
     return true;
@@ -66,8 +67,8 @@ export function approveAction(deps: SlackDeps) {
       const request = view.approval;
       const confirmIn = (ref: { channel: string; ts: string }, pending: ApprovalRequest) => {
         const expected = pending.confirmText !== undefined ? { x: pending.confirmText, n: 1 as const } : {};
-        const metadata = { ...value, c: ref.channel, t: ref.ts, x: view.target.registry, ...expected };
-        const modal = confirmApprovalModal(pending, view.target.registry, metadata);
+        const typeBack = { x: targetName(view.target), k: targetKind(view.target), ...expected };
+        const modal = confirmApprovalModal(pending, view.target, { ...value, c: ref.channel, t: ref.ts, ...typeBack });
         const open = { runId: value.r, triggerId: body.trigger_id, view: modal, button: "Approve" };
         return openModal(deps, client, open, answer);
       };

@@ -1,9 +1,11 @@
-// The stronger approval for high-risk and irreversible changes: the approver types the registry name back.
+// The stronger approval for high-risk and irreversible changes: the approver types the registry's (or container
+// group's) name back.
 import { modalMetadata } from "../../action-ids.js";
 import { CONFIRM_BLOCK, CONFIRM_INPUT } from "../../blocks/modals.js";
 import { escapeText, person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { runModal } from "./run-modal.js";
+import { targetKind } from "../../../machines/target.js";
 
 export function confirmApprovalView(deps: SlackDeps) {
   return runModal(deps, {
@@ -17,7 +19,9 @@ export function confirmApprovalView(deps: SlackDeps) {
       const count = meta?.n === 1 ? expected : undefined;
       if (expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
         const what =
-          count !== undefined ? `the number of resources affected, ${count},` : `the registry name, ${expected},`;
+          count !== undefined
+            ? `the number of resources affected, ${count},`
+            : `the ${meta?.k ?? "registry"} name, ${expected},`;
         return { ok: false, errors: { [CONFIRM_BLOCK]: `Type ${what} exactly to approve.` } };
       }
       return { ok: true, input: typed };
@@ -31,7 +35,7 @@ export function confirmApprovalView(deps: SlackDeps) {
       await deps.engine.approve(meta.r, user, { fingerprint: meta.f, confirmation: typed });
       await deps.messages.say(
         meta.r,
-        `${person(user)} approved *${escapeText(title)}* (${view.approval?.confirmText !== undefined ? "number of resources affected" : "registry name"} confirmed).`,
+        `${person(user)} approved *${escapeText(title)}* (${view.approval?.confirmText !== undefined ? "number of resources affected" : `${targetKind(view.target)} name`} confirmed).`,
       );
     },
   });

@@ -31,7 +31,6 @@ export interface RunModalSpec<M extends ModalOrigin, I> {
   metadata: z.ZodType<M>;
   /** For "acr-cmk could not …". */
   what: string;
-  /** Reads the fields; `run` is the run the modal is about, when there is one. */
   /** Checked before the acknowledgement (errors go back in it): the submission and its metadata only, no store. */
   read(values: ModalValues, meta: M | undefined): ModalInput<I>;
   /** The run is still where the modal was opened; otherwise `otherwise` is said and nothing happens. */

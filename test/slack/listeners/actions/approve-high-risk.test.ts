@@ -1,6 +1,6 @@
 // A high-risk change (revoking the registry's key access) opens the registry-name modal at once for an approver, with
 // no "confirmation-required" refusal in the audit log; the requester and strangers are refused before any modal.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTION, VIEW } from "../../../../src/slack/action-ids.js";
 import { CONFIRM_BLOCK, CONFIRM_INPUT } from "../../../../src/slack/blocks/modals.js";
 import {
@@ -14,12 +14,6 @@ import {
   waitFor,
   type Harness,
 } from "../../harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 /** A revoke, its key backup approved and its method chosen, waiting for the high-risk approval. */
 async function highRiskApproval(harness: Harness) {
@@ -62,16 +56,16 @@ async function approveEntries(harness: Harness, runId: string, step: string) {
 
 describe("approving a high-risk change", () => {
   it("an approver gets the registry-name modal at once, and the audit log has only the approval", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     const { run, approve, step } = await highRiskApproval(h);
     await h.click(BOB, approve);
-    const open = await waitFor("the confirmation modal", () => h!.slack.callsTo("views.open")[0]);
+    const open = await waitFor("the confirmation modal", () => h.slack.callsTo("views.open")[0]);
     const modal = open.args.view as Record<string, unknown>;
     expect(modal.callback_id).toBe(VIEW.confirmApproval);
     expect(await approveEntries(h, run.runId, step)).toEqual([]);
 
     await h.submit(BOB, modal, { [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value: h.registry.name } } });
-    await waitFor("the approval", async () => (await approveEntries(h!, run.runId, step)).length > 0);
+    await waitFor("the approval", async () => (await approveEntries(h, run.runId, step)).length > 0);
     expect(await approveEntries(h, run.runId, step)).toEqual([{ actor: BOB, outcome: "approved" }]);
     expect((await h.engine.auditTrail(run.runId)).some((e) => e.outcome === "refused: confirmation-required")).toBe(
       false,
@@ -79,15 +73,15 @@ describe("approving a high-risk change", () => {
   });
 
   it("the requester and a stranger are refused for their real reason, audited, and no modal opens", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     const { run, approve, step } = await highRiskApproval(h);
     await h.click(ALICE, approve);
     await waitFor("the requester's refusal", () =>
-      h!.slack.responses.find((r) => String(r.body.text).includes("You started this run")),
+      h.slack.responses.find((r) => String(r.body.text).includes("You started this run")),
     );
     await h.click(STRANGER, approve);
     await waitFor("the stranger's refusal", () =>
-      h!.slack.responses.find((r) => String(r.body.text).includes("approvers list")),
+      h.slack.responses.find((r) => String(r.body.text).includes("approvers list")),
     );
     expect(h.slack.callsTo("views.open")).toHaveLength(0);
     expect(await approveEntries(h, run.runId, step)).toEqual([

@@ -1,5 +1,5 @@
 // Approvals in chat against the real Bolt app, the real engine and runbooks, and the sandbox as ground truth.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTION } from "../../../../src/slack/action-ids.js";
 import {
   ALICE,
@@ -14,12 +14,6 @@ import {
   type Button,
   type Harness,
 } from "../../harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
 
 async function waitForButton(
   harness: Harness,
@@ -42,7 +36,7 @@ async function nextStop(harness: Harness, runId: string) {
 
 describe("approvals in chat", () => {
   it("a key-deleted recovery started by one user and approved by another brings the registry back", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     expect(h.healthy()).toBe(false);
     const ack = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     expect(ack.status).toBe(200);
@@ -64,8 +58,8 @@ describe("approvals in chat", () => {
       await waitFor(
         "the click to take effect",
         async () =>
-          (await h!.engine.get(run.runId))!.status !== view.status ||
-          (await h!.engine.get(run.runId))!.currentStepId !== view.currentStepId,
+          (await h.engine.get(run.runId))!.status !== view.status ||
+          (await h.engine.get(run.runId))!.currentStepId !== view.currentStepId,
       );
       view = await nextStop(h, run.runId);
     }
@@ -92,20 +86,20 @@ describe("approvals in chat", () => {
     expect(thread.some((text) => text.includes("Run ended: *succeeded*"))).toBe(true);
     // Recover checks again when its run ends, and says so in the thread.
     await waitFor("the diagnosis after the run", () =>
-      h!.slack
+      h.slack
         .callsTo("chat.postMessage")
         .some(
           (c) =>
             c.args.thread_ts === run.ts &&
             String(c.args.text).includes(
-              `Diagnosis after the run: ${h!.registry.resourceGroup}/${h!.registry.name} is healthy`,
+              `Diagnosis after the run: ${h.registry.resourceGroup}/${h.registry.name} is healthy`,
             ),
         ),
     );
   });
 
   it("the requester cannot approve their own change step", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     const view = await nextStop(h, run.runId);
@@ -115,7 +109,7 @@ describe("approvals in chat", () => {
     const approve = await waitForButton(h, run, ACTION.approve);
     expect((await h.click(ALICE, approve)).status).toBe(200);
     const answer = await waitFor("the ephemeral refusal", () =>
-      h!.slack.responses.find((r) => String(r.body.text).includes("You started this run")),
+      h.slack.responses.find((r) => String(r.body.text).includes("You started this run")),
     );
     expect(answer.body.response_type).toBe("ephemeral");
     expect(answer.body.replace_original).toBe(false);
@@ -127,7 +121,7 @@ describe("approvals in chat", () => {
   });
 
   it("someone outside ACR_CMK_APPROVERS cannot approve", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     await nextStop(h, run.runId);
@@ -136,7 +130,7 @@ describe("approvals in chat", () => {
     const approve = await waitForButton(h, run, ACTION.approve);
     await h.click(STRANGER, approve);
     const answer = await waitFor("the ephemeral refusal", () =>
-      h!.slack.responses.find((r) => String(r.body.text).includes("approvers list")),
+      h.slack.responses.find((r) => String(r.body.text).includes("approvers list")),
     );
     expect(answer.body.response_type).toBe("ephemeral");
     expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
@@ -147,7 +141,7 @@ describe("approvals in chat", () => {
   });
 
   it("a double click and a redelivered click run the change once", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     const first = await nextStop(h, run.runId);
@@ -161,11 +155,11 @@ describe("approvals in chat", () => {
       h.click(BOB, approve, { actionTs: "1700000200.000001" }),
     ]);
     await waitFor("the change to run", async () =>
-      (await h!.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
     );
     await nextStop(h, run.runId);
     await waitFor("the second click's answer", () =>
-      h!.slack.responses.some((r) => String(r.body.text).includes("Already approved")),
+      h.slack.responses.some((r) => String(r.body.text).includes("Already approved")),
     );
 
     const trail = await h.engine.auditTrail(run.runId);
@@ -180,7 +174,7 @@ describe("approvals in chat", () => {
 
 describe("rotation in chat", () => {
   it("a rotation requested by one user and approved step by step by another ends with the registry on a new key version", async () => {
-    h = await startHarness({ scenario: { keyVersion: "pinned" } });
+    const h = await startHarness({ scenario: { keyVersion: "pinned" } });
     const keyBefore = Object.values(h.store.read().registries)[0]!.encryption.keyIdentifier;
     await h.command(ALICE, `rotate ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
@@ -192,7 +186,7 @@ describe("rotation in chat", () => {
       const before = view;
       await waitFor(
         "the approval to take effect",
-        async () => (await h!.engine.get(run.runId))!.currentStepId !== before.currentStepId,
+        async () => (await h.engine.get(run.runId))!.currentStepId !== before.currentStepId,
       );
       view = await nextStop(h, run.runId);
     }
@@ -212,7 +206,7 @@ describe("rotation in chat", () => {
 describe("approval expiry", () => {
   it("an expired approval is refused, the message offers Ask again, and the run then continues", async () => {
     const clock = movableClock();
-    h = await startHarness({ incident: "key-deleted", clock });
+    const h = await startHarness({ incident: "key-deleted", clock });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     await nextStop(h, run.runId);
@@ -220,7 +214,7 @@ describe("approval expiry", () => {
 
     clock.advance(16 * 60_000);
     await h.click(BOB, approve);
-    await waitFor("the refusal", () => h!.slack.responses.find((r) => String(r.body.text).includes("expired")));
+    await waitFor("the refusal", () => h.slack.responses.find((r) => String(r.body.text).includes("expired")));
     expect(
       (await h.engine.auditTrail(run.runId)).some((e) => e.action === "approve" && e.outcome === "refused: expired"),
     ).toBe(true);
@@ -229,13 +223,13 @@ describe("approval expiry", () => {
 
     await h.click(STRANGER, askAgain);
     await waitFor("the stranger's refusal", () =>
-      h!.slack.responses.find((r) => String(r.body.text).includes("can ask again")),
+      h.slack.responses.find((r) => String(r.body.text).includes("can ask again")),
     );
     await h.click(ALICE, askAgain);
     const fresh = await waitForButton(h, run, ACTION.approve);
     await h.click(BOB, fresh);
     await waitFor("the change", async () =>
-      (await h!.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
     );
     expect(
       (await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve" && e.outcome === "approved"),

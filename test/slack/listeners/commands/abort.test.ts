@@ -1,5 +1,5 @@
 // `/acr-cmk abort <run-id> <reason>`: the same rules as the Abort button, answered through the response URL.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ALICE,
   BOB,
@@ -12,12 +12,6 @@ import {
   type Harness,
 } from "../../harness.js";
 
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
-
 async function answerTo(harness: Harness, user: string, text: string): Promise<string> {
   const before = harness.slack.responses.length;
   const ack = (await (await harness.command(user, text)).json()) as { response_type: string; text: string };
@@ -29,7 +23,7 @@ async function answerTo(harness: Harness, user: string, text: string): Promise<s
 
 describe("/acr-cmk abort", () => {
   it("the requester aborts a run waiting for approval: audited with the reason, message and thread updated", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     const answer = await answerTo(h, ALICE, `abort ${run.runId} wrong registry, <paged> the owner &amp; stopped`);
     expect(answer).toContain("aborted");
@@ -40,12 +34,12 @@ describe("/acr-cmk abort", () => {
         details: expect.objectContaining({ reason: "wrong registry, <paged> the owner & stopped" }),
       }),
     ]);
-    await waitFor("the message", () => latestMessage(h!.slack, run.channel, run.ts)?.text.includes("aborted"));
-    await waitFor("the thread", () => threadTexts(h!, run.ts).find((t) => t.includes(`<@${ALICE}> aborted the run`)));
+    await waitFor("the message", () => latestMessage(h.slack, run.channel, run.ts)?.text.includes("aborted"));
+    await waitFor("the thread", () => threadTexts(h, run.ts).find((t) => t.includes(`<@${ALICE}> aborted the run`)));
   });
 
   it("a stranger is refused and the run goes on waiting", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     expect(await answerTo(h, STRANGER, `abort ${run.runId} not mine to stop`)).toContain("can abort it");
     expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
@@ -53,7 +47,7 @@ describe("/acr-cmk abort", () => {
   });
 
   it("a run that has ended cannot be aborted, and an unknown run is named", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     await answerTo(h, BOB, `abort ${run.runId} first abort`);
     expect(await answerTo(h, BOB, `abort ${run.runId} second abort`)).toContain("not waiting for anyone");
@@ -62,7 +56,7 @@ describe("/acr-cmk abort", () => {
   });
 
   it("answers a missing reason with ephemeral help in the acknowledgement", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     const body = (await (await h.command(ALICE, "abort 20300101-000000-abcdef")).json()) as {
       response_type: string;
       text: string;

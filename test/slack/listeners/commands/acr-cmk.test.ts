@@ -1,19 +1,13 @@
 // `/acr-cmk` over real HTTP: signed form bodies as Slack sends them, answers in the acknowledgement or the response URL.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { azureGate } from "../../azure-gate.js";
-import { ALICE, CHANNEL, startedRun, startHarness, waitFor, type Harness } from "../../harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+import { ALICE, CHANNEL, startedRun, startHarness, waitFor } from "../../harness.js";
 
 describe("/acr-cmk", () => {
   // Slack's 3 s is a figure for `npm run bench slack-ack`; the test checks the property behind it, deterministically.
   it("acknowledges a recover while all its Azure calls are still held, then does the work", async () => {
     const gate = azureGate();
-    h = await startHarness({ incident: "key-deleted", azureGate: gate });
+    const h = await startHarness({ incident: "key-deleted", azureGate: gate });
     // An acknowledgement that waited for any Azure call would never come: the gate is not opened before it.
     const response = await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     expect(response.status).toBe(200);
@@ -29,7 +23,7 @@ describe("/acr-cmk", () => {
   });
 
   it("answers an unknown subcommand with ephemeral help", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     const response = await h.command(ALICE, "frobnicate now");
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
@@ -46,7 +40,7 @@ describe("/acr-cmk", () => {
   });
 
   it("answers a malformed registry with ephemeral help and starts nothing", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const response = await h.command(ALICE, "recover not-a-registry");
     const body = (await response.json()) as { text: string; response_type: string };
     expect(body.response_type).toBe("ephemeral");
@@ -55,9 +49,9 @@ describe("/acr-cmk", () => {
   });
 
   it("says so when the registry does not exist", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/nosuchregistry1`);
-    const answer = await waitFor("the answer", () => h!.slack.responses[0]);
+    const answer = await waitFor("the answer", () => h.slack.responses[0]);
     expect(answer.body.response_type).toBe("ephemeral");
     expect(String(answer.body.text)).toContain("was not found");
     expect(await h.engine.list()).toHaveLength(0);
@@ -65,12 +59,12 @@ describe("/acr-cmk", () => {
   });
 
   it("posts a diagnosis in the channel through the response URL", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     const ack = (await (await h.command(ALICE, `diagnose ${h.registry.resourceGroup}/${h.registry.name}`)).json()) as {
       text: string;
     };
     expect(ack.text).toContain("Diagnosing");
-    const answer = await waitFor("the diagnosis", () => h!.slack.responses[0]);
+    const answer = await waitFor("the diagnosis", () => h.slack.responses[0]);
     expect(answer.body.response_type).toBe("in_channel");
     const text = JSON.stringify(answer.body.blocks);
     expect(text).toContain("KEY_SOFT_DELETED");
@@ -78,7 +72,7 @@ describe("/acr-cmk", () => {
   });
 
   it("triages a pasted error in the acknowledgement, Slack's escaping undone", async () => {
-    h = await startHarness();
+    const h = await startHarness();
     const pasted = "triage (KeyNotFound) A key with (name/id) acr-cmk was not found in this key vault &amp; more";
     const body = (await (await h.command(ALICE, pasted)).json()) as { text: string; blocks: unknown[] };
     expect(body.text).toBe("acr-cmk triage: key-deleted");
@@ -86,29 +80,30 @@ describe("/acr-cmk", () => {
   });
 
   it("refuses to start a second run on a registry that already has one", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     await h.engine.settled(run.runId);
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const refused = await waitFor("the refusal", () =>
-      h!.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("did not start")),
+      h.slack.callsTo("chat.update").find((c) => String(c.args.text).includes("did not start")),
     );
-    expect(String(refused.args.text)).toContain("Another run is already working on this registry");
+    expect(String(refused.args.text)).toContain("Another run is already working on this resource");
+    expect(String(refused.args.text)).toContain(`Registry ${h.registry.name} is busy`);
     expect(await h.engine.list()).toHaveLength(1);
   });
 
   it("tells the requester to invite the bot when it cannot post in the channel, and starts no run", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     h.slack.failures.set("chat.postMessage", "not_in_channel");
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
-    const answer = await waitFor("the answer", () => h!.slack.responses[0]);
+    const answer = await waitFor("the answer", () => h.slack.responses[0]);
     expect(String(answer.body.text)).toContain("/invite @acr-cmk");
     expect(await h.engine.list()).toHaveLength(0);
   });
 
   it("lists runs and shows a run's status ephemerally, without buttons", async () => {
-    h = await startHarness({ incident: "key-deleted" });
+    const h = await startHarness({ incident: "key-deleted" });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     await h.engine.settled(run.runId);

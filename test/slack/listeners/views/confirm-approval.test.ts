@@ -1,28 +1,12 @@
 // An irreversible change (purge protection) needs the registry name typed back in a modal before the engine approves.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTION, VIEW } from "../../../../src/slack/action-ids.js";
 import { CONFIRM_BLOCK, CONFIRM_INPUT } from "../../../../src/slack/blocks/modals.js";
-import {
-  ALICE,
-  BOB,
-  buttonsOn,
-  settle,
-  startedRun,
-  startHarness,
-  STRANGER,
-  waitFor,
-  type Harness,
-} from "../../harness.js";
-
-let h: Harness | undefined;
-afterEach(async () => {
-  await h?.close();
-  h = undefined;
-});
+import { ALICE, BOB, buttonsOn, settle, startedRun, startHarness, STRANGER, waitFor } from "../../harness.js";
 
 describe("the stronger approval", () => {
   it("choosing purge protection, then approving it with the registry name typed back, turns it on", async () => {
-    h = await startHarness({ incident: "key-deleted", scenario: { scenario: "no-purge-protection" } });
+    const h = await startHarness({ incident: "key-deleted", scenario: { scenario: "no-purge-protection" } });
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     let view = await settle(h, run.runId);
@@ -31,7 +15,7 @@ describe("the stronger approval", () => {
       const approve = buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve)!;
       await h.click(BOB, approve);
       const before = view.currentStepId;
-      await waitFor("the approval", async () => (await h!.engine.get(run.runId))!.currentStepId !== before);
+      await waitFor("the approval", async () => (await h.engine.get(run.runId))!.currentStepId !== before);
       view = await settle(h, run.runId);
     }
     expect(view.status).toBe("awaiting-input");
@@ -39,12 +23,12 @@ describe("the stronger approval", () => {
 
     await h.click(STRANGER, enable);
     await waitFor("the stranger's refusal", () =>
-      h!.slack.responses.find((r) => String(r.body.text).includes("choose for it")),
+      h.slack.responses.find((r) => String(r.body.text).includes("choose for it")),
     );
     expect((await h.engine.get(run.runId))!.status).toBe("awaiting-input");
 
     await h.click(ALICE, enable);
-    await waitFor("the choice", async () => (await h!.engine.get(run.runId))!.status !== "awaiting-input");
+    await waitFor("the choice", async () => (await h.engine.get(run.runId))!.status !== "awaiting-input");
     view = await settle(h, run.runId);
     expect(view.status).toBe("awaiting-approval");
     expect(view.approval!.irreversible).toBe(true);
@@ -53,7 +37,7 @@ describe("the stronger approval", () => {
       BOB,
       buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve)!,
     );
-    const open = await waitFor("the confirmation modal", () => h!.slack.callsTo("views.open")[0]);
+    const open = await waitFor("the confirmation modal", () => h.slack.callsTo("views.open")[0]);
     const modal = open.args.view as Record<string, unknown>;
     expect(modal.callback_id).toBe(VIEW.confirmApproval);
     expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
@@ -72,7 +56,7 @@ describe("the stronger approval", () => {
       [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value: h.registry.name.toUpperCase() } },
     });
     expect(right.status).toBe(200);
-    await waitFor("the change", async () => (await h!.engine.get(run.runId))!.status !== "awaiting-approval");
+    await waitFor("the change", async () => (await h.engine.get(run.runId))!.status !== "awaiting-approval");
     view = await settle(h, run.runId);
     expect(view.status, JSON.stringify(view.error ?? view.outcome)).toBe("succeeded");
     expect(Object.values(h.store.read().vaults)[0]!.enablePurgeProtection).toBe(true);
