@@ -1,18 +1,22 @@
 // The RunEngine's public actions: start, resume, approve, reject, retry, abort, choose, and the reads drivers make. It
 // asks the approval policy, and hands the running to the live-run loop (live-runs.ts), the approval ledger and run
 // ownership. The snapshot is the run; the engine keeps only timers and subscribers in memory.
-import { randomBytes } from "node:crypto";
-import type { CmkAzure } from "../azure/types.js";
 import type { RunbookId } from "../diagnosis/types.js";
-import type { RunbookActorOptions, RunbookDefinition } from "../machines/protocol.js";
+import type { RunbookDefinition } from "../machines/protocol.js";
 import { ApprovalLedger } from "./approval-ledger.js";
 import { checkApproval, checkRejection, typedBack } from "./approval-policy.js";
-import type { AzureResponseRecorder } from "./azure-calls.js";
 import { LiveRuns, type LiveRun } from "./live-runs.js";
 import { dryRunView, newRunRecord } from "./plan.js";
 import { openRunBackend } from "./open-store.js";
 import { registryKey } from "./registry-lock.js";
 import { ENGINE_ACTOR, journalOf, type Clock, type Journal } from "./run-journal.js";
+import {
+  DEFAULT_APPROVAL_TTL_MS,
+  DEFAULT_LOCK_TTL_MS,
+  DEFAULT_POLL_MS,
+  defaultRunId,
+  type RunEngineOptions,
+} from "./engine-options.js";
 import { RunOwnership } from "./run-ownership.js";
 import { RunQueues } from "./run-queues.js";
 import { assertSamePlace, assertSubscription } from "./run-place.js";
@@ -35,38 +39,7 @@ import {
 import { formFor } from "./run-definition.js";
 
 export type { Clock } from "./run-journal.js";
-
-export interface RunEngineOptions {
-  /** ACR_CMK_HOME: the run database lives here unless `store` names a shared one. */
-  home: string;
-  /** ACR_CMK_STORE: an Azure Storage account shared by every process; unset = the SQLite file in `home`. */
-  store?: string;
-  azure: CmkAzure;
-  runbooks: Partial<Record<RunbookId, RunbookDefinition>>;
-  clock?: Clock;
-  /** How long an approval request stays valid (default 15 minutes). */
-  approvalTtlMs?: number;
-  /** Who may approve other people's changes; empty or absent = anyone but the requester. */
-  approvers?: readonly string[];
-  /** How often a durable wait (rotation pickup) is asked to look again (default 30 s). */
-  pollIntervalMs?: number;
-  /** How long a registry lock outlives its owner's last heartbeat (default 60 s). */
-  lockTtlMs?: number;
-  /** Collects Azure request ids; pass its `onResponse` to the port's factory. */
-  responses?: AzureResponseRecorder;
-  newRunId?: () => string;
-  /** Handed to each runbook's actors: the clock Azure's state follows (the sandbox's own clock in sandbox mode). */
-  actorOptions?: RunbookActorOptions;
-}
-
-const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
-const DEFAULT_POLL_MS = 30_000;
-const DEFAULT_LOCK_TTL_MS = 60_000;
-
-function defaultRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${stamp}-${randomBytes(3).toString("hex")}`;
-}
+export type { RunEngineOptions } from "./engine-options.js";
 
 /** The machine of a stored run has ended: it reached a final state, or the runbook crashed. */
 function machineEnded(record: RunRecord): boolean {
@@ -102,7 +75,9 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     this.write = journalOf(this.backend.audit, this.clock);
     this.ledger = new ApprovalLedger(this.backend, this.backend.audit, this.write, this.clock, approvalTtlMs);
     const locks = this.backend.locks(lockTtlMs, () => this.clock.now());
-    this.ownership = new RunOwnership(this.store, locks, this.write, options.azure.place, approvalTtlMs);
+    this.ownership = new RunOwnership(this.store, locks, this.write, options.azure.place, approvalTtlMs, (id, print) =>
+      this.ledger.wasApproved(id, print),
+    );
     this.live = new LiveRuns({
       azure: options.azure,
       clock: this.clock,
@@ -207,6 +182,11 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       throw error;
     }
     await this.live.enqueue(run, () => this.ledger.approved(runId, by, request));
+    // Another engine may have taken the run over while the approval was written (its request still looked open
+    // there): that engine goes on with it; this one must not move its stale copy.
+    if (!(await this.live.stillOurs(run))) {
+      throw new RunRefused(`Run ${runId} was taken over by another process; it goes on there.`, "locked");
+    }
     run.lastApprovedBy = by;
     this.live.send(run, { type: "APPROVE", by, fingerprint: request.fingerprint });
     return run.record.view;

@@ -31,6 +31,8 @@ export class RunOwnership {
     private readonly write: Journal,
     private readonly connectedPlace: AzurePlace,
     private readonly approvalTtlMs: number,
+    /** Whether this request of the run (by fingerprint) has been approved: its holder is about to act on it. */
+    private readonly approvedAlready: (runId: string, fingerprint: string) => Promise<boolean>,
   ) {}
 
   /**
@@ -67,7 +69,10 @@ export class RunOwnership {
       // Azure write leaves (beforeWrite), so the change never runs in two places.
       takeOver: async (holder) => {
         const stored = holder.runId === runId ? await this.store.get(runId) : undefined;
-        return stored !== undefined && waitsForPerson({ status: stored.status, error: stored.view.error });
+        if (stored === undefined || !waitsForPerson({ status: stored.status, error: stored.view.error })) return false;
+        // Approved in the holder's process, whose next write (the run moving on) may not have landed yet: still theirs.
+        const pending = stored.status === "awaiting-approval" ? stored.approval?.fingerprint : undefined;
+        return pending === undefined || !(await this.approvedAlready(runId, pending));
       },
     });
     if (result.acquired) {
