@@ -82,7 +82,10 @@ describe("run messages across a restart", () => {
     const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     await h.restart();
-    const answer = (await (await h.command(ALICE, `status ${run.runId}`)).json()) as { blocks: unknown[] };
-    expect(JSON.stringify(answer.blocks)).toContain(`<#${CHANNEL}>`);
+    const since = h.slack.responses.length;
+    await h.command(ALICE, `status ${run.runId}`);
+    // Acknowledged at once; the store's answer follows through the response URL.
+    const answer = await waitFor("the status", () => h.slack.responses[since]);
+    expect(JSON.stringify(answer.body.blocks)).toContain(`<#${CHANNEL}>`);
   });
 });

@@ -107,16 +107,20 @@ describe("/acr-cmk", () => {
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     await h.engine.settled(run.runId);
-    const runs = (await (await h.command(ALICE, "runs")).json()) as { response_type: string; blocks: unknown[] };
+    // Acknowledged at once; the store's answer follows through the response URL.
+    const answer = async (text: string) => {
+      const since = h.slack.responses.length;
+      await h.command(ALICE, text);
+      return (await waitFor(`the answer to ${text}`, () => h.slack.responses[since])).body;
+    };
+    const runs = await answer("runs");
     expect(runs.response_type).toBe("ephemeral");
     expect(JSON.stringify(runs.blocks)).toContain(run.runId);
-    const status = (await (await h.command(ALICE, `status ${run.runId}`)).json()) as {
-      text: string;
-      blocks: Array<{ type: string }>;
-    };
-    expect(status.text).toContain("waiting for approval");
-    expect(status.blocks.some((b) => b.type === "actions")).toBe(false);
-    const unknown = (await (await h.command(ALICE, "status nosuchrun")).json()) as { text: string };
-    expect(unknown.text).toContain("No run with id");
+    const status = await answer(`status ${run.runId}`);
+    expect(status.response_type).toBe("ephemeral");
+    expect(String(status.text)).toContain("waiting for approval");
+    expect((status.blocks as Array<{ type: string }>).some((b) => b.type === "actions")).toBe(false);
+    const unknown = await answer("status nosuchrun");
+    expect(String(unknown.text)).toContain("No run with id");
   });
 });
