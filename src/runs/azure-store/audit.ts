@@ -55,7 +55,8 @@ function fromEntity(entity: Entity): AuditEntry {
   };
 }
 
-function entityOf(entry: AuditEntry): Entity {
+/** A chain entry as its entity (no index row). */
+export function chainEntityOf(entry: AuditEntry): Entity {
   return {
     partitionKey: CHAIN,
     rowKey: rowKeyOf(entry.seq),
@@ -87,10 +88,10 @@ export class AzureAuditChain implements AuditChain {
       const tail = this.tail ?? (await this.findTail());
       const entry = nextEntry(record, tail);
       try {
-        if (entry.runId === null) await this.client.createEntity(AUDIT_TABLE, entityOf(entry));
+        if (entry.runId === null) await this.client.createEntity(AUDIT_TABLE, chainEntityOf(entry));
         else {
           await this.client.createEntities(AUDIT_TABLE, [
-            entityOf(entry),
+            chainEntityOf(entry),
             indexEntityOf(entry.runId, entry.seq, entry.hash),
           ]);
         }

@@ -129,13 +129,26 @@ function parseKey(connectionString: string): string {
 }
 
 describe("a shared store that goes away under a running engine", () => {
-  it("gone for good: the approved change is not sent, and the run is still there when the store is back", async () => {
+  it("gone for good: the approved change is not sent, the event loop stays free while the store retries, and the run is still there when the store is back", async () => {
     const vault = fakeVault();
     const engine = toy.engineFor(vault);
     const started = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
     const run = await engine.settled(started.id);
     await azurite.stop();
-    await expect(engine.approve(run.id, "bob", { fingerprint: "fp-deleted" })).rejects.toThrow(/could not be reached/);
+    let settled = false;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      if (!settled) ticks++;
+    }, 10);
+    try {
+      const approval = engine.approve(run.id, "bob", { fingerprint: "fp-deleted" }).finally(() => (settled = true));
+      await expect(approval).rejects.toThrow(/could not be reached/);
+    } finally {
+      clearInterval(timer);
+    }
+    // A store call that held the thread while it retried (a synchronous bridge to the SDK) would let no timer fire
+    // until it returned; here the ticks go on through every retry (about a hundred a second).
+    expect(ticks).toBeGreaterThan(10);
     expect(vault.writes).toEqual([]);
     await azurite.start();
     const again = toy.engineFor(vault);
@@ -149,7 +162,7 @@ describe("a shared store that goes away under a running engine", () => {
     const started = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
     const run = await engine.settled(started.id);
     await azurite.stop();
-    // Comes back while the approval's store calls wait (this thread is blocked then): their retries carry them over.
+    // Comes back while the approval's store calls retry: their retries carry them over.
     const back = azurite.start(1500);
     await engine.approve(run.id, "bob", { fingerprint: "fp-deleted" });
     await back;
