@@ -113,9 +113,10 @@ async function bench(label, store) {
     .filter((ms) => ms !== undefined)
     .sort((a, b) => a - b);
   const ops = storageOperations() - opsBefore;
-  const steps = replicas[0]
-    .list()
-    .reduce((sum, run) => sum + (replicas[0].get(run.id)?.steps.filter((s) => s.status !== "pending").length ?? 0), 0);
+  let steps = 0;
+  for (const run of await replicas[0].list()) {
+    steps += (await replicas[0].get(run.id))?.steps.filter((s) => s.status !== "pending").length ?? 0;
+  }
   for (const engine of replicas) await engine.close();
   rmSync(home, { recursive: true, force: true });
   const ms = (v) => `${v.toFixed(1)} ms`;
