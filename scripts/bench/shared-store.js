@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { createSandboxAzure } from "../../dist/azure/factory.js";
+import { createSandboxAzure } from "../../dist/cli/sandbox-azure.js";
 import { storageOperations } from "../../dist/azure/storage/client.js";
 import { RUNBOOKS } from "../../dist/machines/index.js";
 import { createRunEngine } from "../../dist/runs/engine.js";

@@ -1,6 +1,7 @@
 // The audit chain as Table entities, one per entry, keyed by sequence number. An append is an insert of the next
 // number: the service lets exactly one insert of a key succeed (409 for the others), so two writers can never both
 // link an entry to the same predecessor, and the chain cannot fork. A loser reads what was appended and tries again.
+// A process's appends that arrive together are inserted together (group commit, below).
 // https://learn.microsoft.com/rest/api/storageservices/insert-entity
 //
 // Each entry of a run also gets an index row (its run and number, with the entry's hash) in the same partition,
@@ -23,6 +24,9 @@ const ENTRIES_ONLY = `RowKey lt ${quoted(INDEX_PREFIX)}`;
 /** The head entity is a hint of where the chain ends, refreshed every few appends; readers walk on from it. */
 const HINT_EVERY = 8;
 const MAX_ATTEMPTS = 50;
+/** An entity group transaction takes up to 100 entities and 4 MiB. */
+const MAX_BATCH_ENTITIES = 100;
+const MAX_BATCH_BYTES = 2 * 1024 * 1024;
 /** Comparisons per query when reading entries by number: keeps each request small. */
 const PER_QUERY = 15;
 
@@ -78,34 +82,89 @@ export function indexEntityOf(runId: string, seq: number, hash: string): Entity 
   return { partitionKey: CHAIN, rowKey: `${indexPrefixOf(runId)}${rowKeyOf(seq)}`, seq, hash };
 }
 
+interface Pending {
+  record: AuditRecord;
+  resolve(entry: AuditEntry): void;
+  reject(error: unknown): void;
+}
+
 export class AzureAuditChain implements AuditChain {
   private tail: Tail | undefined;
+  /** Appends waiting for the one in flight: they leave together, in order, as the next numbers of the chain. */
+  private pending: Pending[] = [];
+  private flushing = false;
 
   constructor(private readonly client: StorageClient) {}
 
-  async append(record: AuditRecord): Promise<AuditEntry> {
+  /**
+   * Group commit. Appends of this process would only race each other for the same next number; instead, those that
+   * arrive while one is in flight are linked in order and inserted in one entity group transaction (all or none), so
+   * a run's append waits for about one round trip however many runs write at once.
+   */
+  append(record: AuditRecord): Promise<AuditEntry> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ record, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.nextBatch();
+        try {
+          const entries = await this.appendAll(batch.map((p) => p.record));
+          batch.forEach((p, i) => p.resolve(entries[i]!));
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** As many waiting appends as one transaction takes: at most 100 entities and well under its 4 MiB. */
+  private nextBatch(): Pending[] {
+    let entities = 0;
+    let size = 0;
+    let count = 0;
+    for (const p of this.pending) {
+      const rows = p.record.runId === null ? 1 : 2;
+      const bytes = JSON.stringify(p.record.details ?? {}).length + 1024;
+      if (count > 0 && (entities + rows > MAX_BATCH_ENTITIES || size + bytes > MAX_BATCH_BYTES)) break;
+      entities += rows;
+      size += bytes;
+      count++;
+    }
+    return this.pending.splice(0, count);
+  }
+
+  private async appendAll(records: AuditRecord[]): Promise<AuditEntry[]> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const tail = this.tail ?? (await this.findTail());
-      const entry = nextEntry(record, tail);
+      const entries: AuditEntry[] = [];
+      for (const record of records) entries.push(nextEntry(record, entries[entries.length - 1] ?? tail));
+      const entities = entries.flatMap((entry) =>
+        entry.runId === null
+          ? [chainEntityOf(entry)]
+          : [chainEntityOf(entry), indexEntityOf(entry.runId, entry.seq, entry.hash)],
+      );
       try {
-        if (entry.runId === null) await this.client.createEntity(AUDIT_TABLE, chainEntityOf(entry));
-        else {
-          await this.client.createEntities(AUDIT_TABLE, [
-            chainEntityOf(entry),
-            indexEntityOf(entry.runId, entry.seq, entry.hash),
-          ]);
-        }
+        await this.client.createEntities(AUDIT_TABLE, entities);
       } catch (error) {
         if (!isStorageError(error, 409)) throw error;
-        // Another writer took this number: walk to the new end and link to it.
+        // Another process took one of these numbers: walk to the new end and link to it.
         this.tail = await this.walk(tail);
         continue;
       }
-      this.tail = { seq: entry.seq, hash: entry.hash };
-      if (entry.seq % HINT_EVERY === 0) {
-        await this.client.upsertEntity(AUDIT_TABLE, { partitionKey: HEAD, rowKey: HEAD, seq: entry.seq });
+      const last = entries[entries.length - 1]!;
+      this.tail = { seq: last.seq, hash: last.hash };
+      if (Math.floor(last.seq / HINT_EVERY) > Math.floor(tail.seq / HINT_EVERY)) {
+        await this.client.upsertEntity(AUDIT_TABLE, { partitionKey: HEAD, rowKey: HEAD, seq: last.seq });
       }
-      return entry;
+      return entries;
     }
     throw new Error(`the audit chain kept moving under ${MAX_ATTEMPTS} attempts to append; try again`);
   }
