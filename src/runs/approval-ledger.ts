@@ -88,6 +88,21 @@ export class ApprovalLedger {
   }
 
   /**
+   * Who approved the request now pending (its step and fingerprint) since it was last asked for: an approval another
+   * process recorded before this one took the run over. An approval of an earlier request with the same fingerprint
+   * (before a retry, or an expiry asked again) does not count.
+   */
+  async approverOfPending(runId: string, stepId: string, fingerprint: string): Promise<string | undefined> {
+    let approver: string | undefined;
+    for (const entry of await this.audit.trail(runId)) {
+      if (entry.details.step !== stepId || entry.details.fingerprint !== fingerprint) continue;
+      if (entry.action === "approval-requested") approver = undefined;
+      else if (entry.action === "approve" && entry.outcome === "approved") approver = entry.actor;
+    }
+    return approver;
+  }
+
+  /**
    * Writes "approval-expired" unless this very request (step, fingerprint, time asked) already has one. Read and
    * append are one exclusive unit, so two processes noticing the expiry at once write it once.
    */

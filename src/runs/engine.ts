@@ -75,8 +75,15 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
     this.write = journalOf(this.backend.audit, this.clock);
     this.ledger = new ApprovalLedger(this.backend, this.backend.audit, this.write, this.clock, approvalTtlMs);
     const locks = this.backend.locks(lockTtlMs, () => this.clock.now());
-    this.ownership = new RunOwnership(this.store, locks, this.write, options.azure.place, approvalTtlMs, (id, print) =>
-      this.ledger.wasApproved(id, print),
+    const approvedAlready = async (id: string, step: string, print: string) =>
+      (await this.ledger.approverOfPending(id, step, print)) !== undefined;
+    this.ownership = new RunOwnership(
+      this.store,
+      locks,
+      this.write,
+      options.azure.place,
+      approvalTtlMs,
+      approvedAlready,
     );
     this.live = new LiveRuns({
       azure: options.azure,
@@ -181,13 +188,16 @@ export class SqliteRunEngine implements RunEngine, SharedRuns {
       }
       throw error;
     }
-    await this.live.enqueue(run, () => this.ledger.approved(runId, by, request));
+    // Approved already in the process this one took the run over from, which lost it before acting: that approval
+    // stands (one approval, one change); otherwise this one is written.
+    const given = await this.ledger.approverOfPending(runId, request.stepId, request.fingerprint);
+    if (given === undefined) await this.live.enqueue(run, () => this.ledger.approved(runId, by, request));
     // Another engine may have taken the run over while the approval was written (its request still looked open
     // there): that engine goes on with it; this one must not move its stale copy.
     if (!(await this.live.stillOurs(run))) {
       throw new RunRefused(`Run ${runId} was taken over by another process; it goes on there.`, "locked");
     }
-    run.lastApprovedBy = by;
+    run.lastApprovedBy = given ?? by;
     this.live.send(run, { type: "APPROVE", by, fingerprint: request.fingerprint });
     return run.record.view;
   }

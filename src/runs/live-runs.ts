@@ -255,10 +255,14 @@ export class LiveRuns {
     const now = this.o.clock.now();
     const entered = facts.value !== run.lastValue;
     const context = facts.context;
-
     const actor = run.lastApprovedBy ?? record.requester;
+    // Written after the record, in the run's queue: a process killed in between leaves the run stored as it is now
+    // (running, say), so another process takes it over, instead of an audited step on a record that still waits.
+    const entries: Array<() => Promise<void>> = [];
+    const audit = ({ entry, details, requestId }: ChangeEntry) =>
+      entries.push(() => this.o.write(entry, details, requestId));
     if (entered && run.change && run.change.stateId !== facts.value) {
-      this.audit(run, changeEnd(record.id, actor, run.change, facts));
+      audit(changeEnd(record.id, actor, run.change, facts));
       run.change = undefined;
     }
     if (entered) {
@@ -268,14 +272,14 @@ export class LiveRuns {
     if (facts.tags.includes("change") && (!run.change || run.change.stateId !== facts.value)) {
       const started = changeStart(record.id, actor, run.definition, facts, !entered);
       run.change = started.change;
-      this.audit(run, started.audit);
+      audit(started.audit);
     }
 
     const pending = context.pendingApproval;
     if (facts.tags.includes("approval") && pending) {
       if (this.o.ledger.stamp(record, pending, now)) {
         const stamp = record.approval!;
-        this.queue(run, () => this.o.ledger.requested(record.id, pending, stamp));
+        entries.push(() => this.o.ledger.requested(record.id, pending, stamp));
       }
     } else {
       record.approval = undefined;
@@ -303,6 +307,7 @@ export class LiveRuns {
     const view = record.view;
     this.queue(run, async () => {
       await this.o.store.save(stored);
+      for (const write of entries) await write();
       if (ended && !wasEnded) {
         await this.o.write(
           { runId: record.id, actor: ENGINE_ACTOR, action: "run-end", outcome: stored.status },
@@ -314,10 +319,6 @@ export class LiveRuns {
       for (const listener of run.listeners) listener(view);
       if (isSettled(view.status)) this.wake(run);
     });
-  }
-
-  private audit(run: LiveRun, { entry, details, requestId }: ChangeEntry): void {
-    this.queue(run, () => this.o.write(entry, details, requestId));
   }
 
   private onCrash(run: LiveRun, error: unknown): void {

@@ -31,8 +31,8 @@ export class RunOwnership {
     private readonly write: Journal,
     private readonly connectedPlace: AzurePlace,
     private readonly approvalTtlMs: number,
-    /** Whether this request of the run (by fingerprint) has been approved: its holder is about to act on it. */
-    private readonly approvedAlready: (runId: string, fingerprint: string) => Promise<boolean>,
+    /** Whether the run's pending request has been approved: its holder is about to act on it. */
+    private readonly approvedAlready: (runId: string, stepId: string, fingerprint: string) => Promise<boolean>,
   ) {}
 
   /**
@@ -71,8 +71,8 @@ export class RunOwnership {
         const stored = holder.runId === runId ? await this.store.get(runId) : undefined;
         if (stored === undefined || !waitsForPerson({ status: stored.status, error: stored.view.error })) return false;
         // Approved in the holder's process, whose next write (the run moving on) may not have landed yet: still theirs.
-        const pending = stored.status === "awaiting-approval" ? stored.approval?.fingerprint : undefined;
-        return pending === undefined || !(await this.approvedAlready(runId, pending));
+        const pending = stored.status === "awaiting-approval" ? stored.approval : undefined;
+        return pending === undefined || !(await this.approvedAlready(runId, pending.stepId, pending.fingerprint));
       },
     });
     if (result.acquired) {

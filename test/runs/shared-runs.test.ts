@@ -2,6 +2,8 @@
 // person may be moved by either; the one that drove it before lets go and never acts on its stale copy.
 import { describe, expect, it } from "vitest";
 import type { RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
+import { journalOf } from "../../src/runs/run-journal.js";
+import { openSqliteBackend } from "../../src/runs/sqlite-store.js";
 import { fakeVault } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
 
@@ -60,6 +62,29 @@ describe("a run moved by another process", () => {
     expect((await slack.settled(run.id)).status).toBe("succeeded");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
     expect((await slack.auditTrail(run.id)).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
+  });
+
+  it("an approval recorded by an engine that lost the run before acting stands in the engine that took it over", async () => {
+    const vault = fakeVault();
+    const first = engineFor(vault);
+    const run = await waitingRun(first);
+    // As the first engine does before it acts: the approval is in the audit trail; then it lets go of the run.
+    const backend = openSqliteBackend(toy.home);
+    await journalOf(backend.audit, { now: () => new Date() })(
+      { runId: run.id, actor: "bob", action: "approve", outcome: "approved" },
+      { step: run.approval!.stepId, fingerprint: run.approval!.fingerprint },
+    );
+    backend.close();
+    await first.close();
+
+    const second = engineFor(vault);
+    await second.approve(run.id, "carol", { fingerprint: run.approval!.fingerprint });
+    expect((await second.settled(run.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+    const trail = await second.auditTrail(run.id);
+    // One approval of the request, bob's: carol's click released it, and the change is his.
+    expect(trail.filter((e) => e.action === "approve").map((e) => e.actor)).toEqual(["bob"]);
+    expect(trail.find((e) => e.action === "change-start")?.actor).toBe("bob");
   });
 
   it("a run that is busy with a change is not taken over", async () => {
