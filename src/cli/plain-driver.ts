@@ -135,7 +135,7 @@ function describeApproval(printer: PlainPrinter, view: RunView): void {
 export async function drivePlain(options: PlainDriverOptions): Promise<RunView> {
   const { engine, runId } = options;
   const printer = new PlainPrinter(options.out, options.waits);
-  const first = engine.get(runId);
+  const first = await engine.get(runId);
   if (first) {
     printer.header(first);
     printer.update(first);
@@ -186,7 +186,7 @@ export async function drivePlain(options: PlainDriverOptions): Promise<RunView> 
           if (error.reason === "not-approver" || error.reason === "self-approval") {
             printer.line(`An approver continues the run with: ${approve} [--as <approver>]`);
           }
-          return engine.get(runId) ?? view;
+          return (await engine.get(runId)) ?? view;
         }
         continue;
       }

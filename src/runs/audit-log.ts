@@ -2,7 +2,7 @@
 // so changing or removing any entry breaks every hash after it, and `verify()` says where.
 import { createHash } from "node:crypto";
 import type { DatabaseSync } from "node:sqlite";
-import type { AuditEntry } from "./types.js";
+import type { AuditEntry, AuditVerdict } from "./types.js";
 import { inTransaction } from "./database.js";
 import type { AuditChain } from "./store.js";
 
@@ -71,7 +71,7 @@ export function verifyChain<Row>(
   rows: readonly Row[],
   seqOf: (row: Row) => number,
   parse: (row: Row) => AuditEntry,
-): { ok: boolean; entries: number; brokenAt?: number } {
+): AuditVerdict {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
   for (const row of rows) {
@@ -108,7 +108,7 @@ function fromRow(row: AuditRow): AuditEntry {
 export class AuditLog implements AuditChain {
   constructor(private readonly db: DatabaseSync) {}
 
-  append(record: AuditRecord): AuditEntry {
+  async append(record: AuditRecord): Promise<AuditEntry> {
     return inTransaction(this.db, () => {
       const last = this.db.prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").get() as
         { seq: number; hash: string } | undefined;
@@ -134,7 +134,7 @@ export class AuditLog implements AuditChain {
     });
   }
 
-  trail(runId: string): AuditEntry[] {
+  async trail(runId: string): Promise<AuditEntry[]> {
     const rows = this.db
       .prepare("SELECT * FROM audit_log WHERE run_id = ? ORDER BY seq")
       .all(runId) as unknown as AuditRow[];
@@ -142,7 +142,7 @@ export class AuditLog implements AuditChain {
   }
 
   /** Recomputes the whole chain; `brokenAt` is the first entry whose link or hash does not hold. */
-  verify(): { ok: boolean; entries: number; brokenAt?: number } {
+  async verify(): Promise<AuditVerdict> {
     const rows = this.db.prepare("SELECT * FROM audit_log ORDER BY seq").all() as unknown as AuditRow[];
     return verifyChain(rows, (row) => row.seq, fromRow);
   }

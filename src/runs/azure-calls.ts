@@ -48,8 +48,8 @@ export class AzureResponseRecorder {
 }
 
 export interface WriteHooks {
-  /** Called synchronously before the write is sent; throwing stops the write. */
-  beforeWrite(method: string, resource: string): void;
+  /** Awaited before the write is sent; a rejection stops the write. */
+  beforeWrite(method: string, resource: string): Promise<void>;
   afterWrite(method: string, resource: string, outcome: string, requestIds: string[]): void;
 }
 
@@ -75,7 +75,7 @@ export function guardPort(azure: CmkAzure, hooks: WriteHooks, recorder?: AzureRe
       if (!WRITE_METHODS.has(method)) return (value as (...a: unknown[]) => unknown).bind(target);
       return async (...args: unknown[]) => {
         const resource = describeResource(args);
-        hooks.beforeWrite(method, resource);
+        await hooks.beforeWrite(method, resource);
         const requestIds: string[] = [];
         const call = () => Promise.resolve((value as (...a: unknown[]) => unknown).apply(target, args));
         try {

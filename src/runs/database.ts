@@ -1,7 +1,7 @@
 // The one sqlite file under ACR_CMK_HOME that holds runs, the registry locks and the audit log.
 // WAL mode lets a driver read while another process writes; migrations run in order, once each.
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { folderUnusable, UsageError } from "../errors.js";
 
@@ -62,6 +62,14 @@ const MIGRATIONS: readonly string[] = [
 
 export const DATABASE_FILE = "runs.sqlite";
 
+/**
+ * One connection per file in a process, shared by every engine that opens it. An exclusive unit holds its transaction
+ * across awaits; a second connection of this process writing meanwhile would wait for SQLite's lock on this very
+ * thread (busy_timeout blocks), so the unit could never finish: "database is locked". On one connection, the other
+ * engine's units wait their turn (inTransactionAsync) instead.
+ */
+const connections = new Map<string, { db: DatabaseSync; users: number }>();
+
 export function openRunDatabase(home: string): DatabaseSync {
   try {
     mkdirSync(home, { recursive: true });
@@ -69,16 +77,32 @@ export function openRunDatabase(home: string): DatabaseSync {
     throw folderUnusable(home, error);
   }
   const path = join(home, DATABASE_FILE);
+  const open = connections.get(resolve(path));
+  if (open) {
+    open.users++;
+    return open.db;
+  }
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;");
     migrate(db);
+    connections.set(resolve(path), { db, users: 1 });
     return db;
   } catch (error) {
     db?.close();
     throw databaseUnusable(home, path, error);
   }
+}
+
+/** Lets go of a connection from openRunDatabase: closed once its last user closes it. */
+export function closeRunDatabase(db: DatabaseSync): void {
+  for (const [path, open] of connections) {
+    if (open.db !== db) continue;
+    if (--open.users > 0) return;
+    connections.delete(path);
+  }
+  db.close();
 }
 
 // SQLite's primary result codes (https://www.sqlite.org/rescode.html) that mean "this file is not usable as is".
@@ -134,4 +158,32 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
     db.exec("ROLLBACK");
     throw error;
   }
+}
+
+/** One asynchronous unit at a time per connection: a second would otherwise join the first one's transaction. */
+const units = new WeakMap<DatabaseSync, Promise<unknown>>();
+
+/**
+ * BEGIN IMMEDIATE around `work`, which may await (the store's calls are promises). Statements other code of this
+ * process sends meanwhile on the same connection join the transaction; its own units wait their turn.
+ */
+export function inTransactionAsync<T>(db: DatabaseSync, work: () => Promise<T>): Promise<T> {
+  const previous = units.get(db) ?? Promise.resolve();
+  const unit = previous.then(async () => {
+    if (db.isTransaction) return work();
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await work();
+      db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
+  });
+  units.set(
+    db,
+    unit.catch(() => undefined),
+  );
+  return unit;
 }

@@ -1,14 +1,10 @@
 // The live-run loop: the runs this process drives. Each is an XState actor whose every snapshot is persisted, turned
-// into a RunView, audited (changes, Azure writes, the end) and handed to the drivers that follow the run.
+// into a RunView, audited (changes, Azure writes, the end) and handed to the drivers that follow the run. XState calls
+// back synchronously; what a snapshot must write goes through the run's write queue (run-writes.ts), in order, and
+// drivers hear of a view once it is stored. Before an Azure write leaves, the queue is flushed and the lease fenced.
 import { createActor, type AnyActorRef, type AnyMachineSnapshot, type Subscription } from "xstate";
 import type { CmkAzure } from "../azure/types.js";
-import type {
-  RunbookActorOptions,
-  RunbookContextBase,
-  RunbookDefinition,
-  RunbookEvent,
-  RunbookInput,
-} from "../machines/protocol.js";
+import type { RunbookActorOptions, RunbookDefinition, RunbookEvent, RunbookInput } from "../machines/protocol.js";
 import type { ApprovalLedger } from "./approval-ledger.js";
 import { guardPort, type AzureResponseRecorder } from "./azure-calls.js";
 import { ENGINE_ACTOR, type Clock, type Journal } from "./run-journal.js";
@@ -17,15 +13,11 @@ import { invocationIn } from "./run-place.js";
 import { hasEnded } from "./run-status.js";
 import { RunTimers } from "./run-timers.js";
 import type { RunRecord } from "./run-store.js";
+import { RunQueues } from "./run-queues.js";
 import { StoreConflict, type RunRecordStore } from "./store.js";
-import { buildRunView, isSettled, type MachineFacts } from "./run-view.js";
+import { changeEnd, changeStart, factsOf, type ChangeEntry, type ChangeInProgress } from "./run-changes.js";
+import { isSettled, recordView } from "./run-view.js";
 import type { RunView } from "./types.js";
-
-interface ChangeInProgress {
-  stateId: string;
-  errorBefore: string | undefined;
-  requestIds: string[];
-}
 
 export interface LiveRun extends DrivenRun {
   record: RunRecord;
@@ -41,6 +33,8 @@ export interface LiveRun extends DrivenRun {
   crashed?: string;
   timers: RunTimers;
   stopped: boolean;
+  /** A save lost an ETag race: another process has the run. Nothing more of this copy is written. */
+  lost?: boolean;
 }
 
 export interface LiveRunsOptions {
@@ -55,22 +49,13 @@ export interface LiveRunsOptions {
   actorOptions?: RunbookActorOptions;
   /** The engine was closed: nothing may be sent or written any more. */
   closed(): boolean;
-}
-
-function factsOf(snapshot: AnyMachineSnapshot, crashed?: string): MachineFacts {
-  const value = typeof snapshot.value === "string" ? snapshot.value : JSON.stringify(snapshot.value);
-  return {
-    value,
-    final: snapshot.status === "done",
-    ...(crashed !== undefined ? { crashed } : {}),
-    tags: [...snapshot.tags],
-    hasChildren: Object.keys(snapshot.children).length > 0,
-    context: snapshot.context as RunbookContextBase,
-  };
+  /** A write of a run failed for another reason than a lost race (the store is unreachable): the run was let go. */
+  onWriteFailed?(runId: string, error: unknown): void;
 }
 
 export class LiveRuns {
   private readonly runs = new Map<string, LiveRun>();
+  private readonly writes = new RunQueues();
 
   constructor(private readonly o: LiveRunsOptions) {}
 
@@ -103,7 +88,7 @@ export class LiveRuns {
         onPoll: () => this.send(run, { type: "POLL" }),
         onDeadline: () => this.send(run, { type: "DEADLINE" }),
         onApprovalExpired: () => {
-          if (!run.stopped && !this.o.closed() && this.stillOurs(run)) this.noteExpiry(run);
+          void this.expiredByTimer(run);
         },
       }),
       stopped: false,
@@ -113,22 +98,25 @@ export class LiveRuns {
     const azure = guardPort(
       this.o.azure,
       {
-        beforeWrite: (method, resource) => {
+        beforeWrite: async (method) => {
           // A stopped run's orphaned promise must not change Azure after its engine let go of the run, nor may a copy
-          // whose run another process has taken over (checked last thing before the request leaves).
-          if (run.stopped || this.o.closed() || !this.stillOurs(run)) {
-            throw new Error(`run ${record.id} is stopped; ${method} was not sent`);
-          }
-          this.persist(run);
-          void resource;
+          // whose run another process has taken over: every pending write lands first, then the snapshot, then the
+          // lease is renewed, last thing before the request leaves.
+          const refused = () => new Error(`run ${record.id} is stopped; ${method} was not sent`);
+          if (run.stopped || this.o.closed()) throw refused();
+          await this.persist(run);
+          if (run.stopped || run.lost || this.o.closed() || !(await this.stillOurs(run))) throw refused();
         },
         afterWrite: (method, resource, outcome, requestIds) => {
           run.change?.requestIds.push(...requestIds);
           if (this.o.closed()) return;
-          this.o.write(
-            { runId: record.id, actor: run.lastApprovedBy ?? record.requester, action: "azure-write", outcome },
-            { method, resource, step: run.lastValue ?? null },
-            requestIds[requestIds.length - 1],
+          const actor = run.lastApprovedBy ?? record.requester;
+          this.queue(run, () =>
+            this.o.write(
+              { runId: record.id, actor, action: "azure-write", outcome },
+              { method, resource, step: run.lastValue ?? null },
+              requestIds[requestIds.length - 1],
+            ),
           );
         },
       },
@@ -173,63 +161,91 @@ export class LiveRuns {
    * Whether this engine still holds the run's registry lock. When another process took the run over, this engine lets
    * go of its copy, so it never acts on a stale picture of the run.
    */
-  stillOurs(run: LiveRun): boolean {
+  async stillOurs(run: LiveRun): Promise<boolean> {
     if (run.stopped) return false;
-    if (this.o.ownership.holds(run.lockKey)) return true;
-    this.letGo(run);
+    if (await this.o.ownership.holds(run.lockKey)) return true;
+    await this.letGo(run);
     return false;
   }
 
+  /**
+   * Runs `work` in the run's write queue, after everything its machine produced so far has landed: an engine action
+   * (an approval's audit entry, say) keeps its place among the run's own writes. Skipped for a copy that lost its run.
+   */
+  async enqueue(run: LiveRun, work: () => Promise<void>): Promise<void> {
+    await this.writes.run(run.record.id, async () => {
+      if (!run.lost) await work();
+    });
+  }
+
+  /** Resolves once every write queued so far for the run has landed (or failed). */
+  flushed(runId: string): Promise<void> {
+    return this.writes.flushed(runId);
+  }
+
   /** The request lapsed: audited once, and a new view (same request, now past its expiry) for every driver. */
-  noteExpiry(run: LiveRun): void {
-    const { record } = run;
-    if (!record.approval || !this.o.ledger.recordExpiry(record.id, record.approval)) return;
-    record.updatedAt = this.o.clock.now().toISOString();
-    record.view = { ...record.view, updatedAt: record.updatedAt };
-    if (!this.saved(run)) return;
-    for (const listener of run.listeners) listener(record.view);
+  async noteExpiry(run: LiveRun): Promise<void> {
+    await this.enqueue(run, async () => {
+      const { record } = run;
+      if (!record.approval || !(await this.o.ledger.recordExpiry(record.id, record.approval))) return;
+      record.updatedAt = this.o.clock.now().toISOString();
+      record.view = { ...record.view, updatedAt: record.updatedAt };
+      await this.o.store.save({ ...record });
+      for (const listener of run.listeners) listener(record.view);
+    }).catch((error: unknown) => this.failed(run, error));
   }
 
   /** Keeps this process's locks alive and stops driving the runs another process took over (the machine slept). */
-  beat(): void {
-    const lost = this.o.ownership.heartbeat(
-      this.all()
-        .filter((run) => !run.stopped)
-        .map((run) => run.lockKey),
-    );
-    for (const run of this.all()) {
-      if (lost.includes(run.lockKey)) this.letGo(run);
+  async beat(): Promise<void> {
+    const driven = this.all().filter((run) => !run.stopped);
+    if (driven.length === 0) return;
+    let lost: string[];
+    try {
+      lost = await this.o.ownership.heartbeat(driven.map((run) => run.lockKey));
+    } catch {
+      // The store did not answer: the next beat asks again; a lease that lapsed meanwhile is found lost then.
+      return;
     }
+    await Promise.all(driven.filter((run) => lost.includes(run.lockKey)).map((run) => this.letGo(run)));
   }
 
   /** Stops every run without finishing it; each stays resumable from its last snapshot. */
-  stopAll(by: string): void {
-    for (const run of this.all()) this.interrupt(run, by);
+  async stopAll(by: string): Promise<void> {
+    await Promise.all(this.all().map((run) => this.interrupt(run, by)));
     this.runs.clear();
+    await this.writes.idle();
   }
 
   /**
    * Stops driving `run` where it stands. A run this process was moving (running, or in a durable wait) is stored as
    * "stopped", so `runs list` does not show it running for ever; one that waits for a person stays as it is.
    */
-  interrupt(run: LiveRun, by: string): RunView {
+  async interrupt(run: LiveRun, by: string): Promise<RunView> {
     const moving =
       !run.stopped && !run.endedNow() && (run.record.status === "running" || run.record.status === "waiting");
-    const ours = moving && this.o.ownership.holds(run.lockKey);
-    this.stop(run);
+    // Still ours, unless the store cannot say: then the run stays as stored, for whoever picks it up.
+    const ours = moving && (await this.o.ownership.holds(run.lockKey).catch(() => false));
+    this.stop(run, { release: false });
     this.runs.delete(run.record.id);
-    if (!ours || this.o.closed()) return this.o.store.get(run.record.id)?.view ?? run.record.view;
     const { record } = run;
-    record.status = "stopped";
-    record.updatedAt = this.o.clock.now().toISOString();
-    record.view = { ...record.view, status: "stopped", busy: false, updatedAt: record.updatedAt };
-    this.o.store.save(record);
-    this.o.write(
-      { runId: record.id, actor: by, action: "run-stop", outcome: "stopped" },
-      { step: record.view.currentStepId ?? null },
-    );
-    for (const listener of run.listeners) listener(record.view);
-    return record.view;
+    const stopped = await this.writes
+      .run(record.id, async () => {
+        if (!ours || run.lost || this.o.closed()) return (await this.o.store.get(record.id))?.view ?? record.view;
+        record.status = "stopped";
+        record.updatedAt = this.o.clock.now().toISOString();
+        record.view = { ...record.view, status: "stopped", busy: false, updatedAt: record.updatedAt };
+        await this.o.store.save({ ...record });
+        await this.o.write(
+          { runId: record.id, actor: by, action: "run-stop", outcome: "stopped" },
+          { step: record.view.currentStepId ?? null },
+        );
+        for (const listener of run.listeners) listener(record.view);
+        return record.view;
+      })
+      .catch(() => record.view);
+    this.release(run);
+    await this.writes.flushed(record.id);
+    return stopped;
   }
 
   private onSnapshot(run: LiveRun, snapshot: AnyMachineSnapshot): void {
@@ -239,19 +255,32 @@ export class LiveRuns {
     const now = this.o.clock.now();
     const entered = facts.value !== run.lastValue;
     const context = facts.context;
-
-    if (entered && run.change && run.change.stateId !== facts.value) this.endChange(run, facts);
+    const actor = run.lastApprovedBy ?? record.requester;
+    // Written after the record, in the run's queue: a process killed in between leaves the run stored as it is now
+    // (running, say), so another process takes it over, instead of an audited step on a record that still waits.
+    const entries: Array<() => Promise<void>> = [];
+    const audit = ({ entry, details, requestId }: ChangeEntry) =>
+      entries.push(() => this.o.write(entry, details, requestId));
+    if (entered && run.change && run.change.stateId !== facts.value) {
+      audit(changeEnd(record.id, actor, run.change, facts));
+      run.change = undefined;
+    }
     if (entered) {
       record.visited = [...record.visited, facts.value];
       run.lastValue = facts.value;
     }
-    const startsChange = facts.tags.includes("change") && (!run.change || run.change.stateId !== facts.value);
-    if (startsChange) {
-      run.change = { stateId: facts.value, errorBefore: JSON.stringify(context.lastError), requestIds: [] };
+    if (facts.tags.includes("change") && (!run.change || run.change.stateId !== facts.value)) {
+      const started = changeStart(record.id, actor, run.definition, facts, !entered);
+      run.change = started.change;
+      audit(started.audit);
     }
 
-    if (facts.tags.includes("approval") && context.pendingApproval) {
-      this.o.ledger.requested(record, context.pendingApproval, now);
+    const pending = context.pendingApproval;
+    if (facts.tags.includes("approval") && pending) {
+      if (this.o.ledger.stamp(record, pending, now)) {
+        const stamp = record.approval!;
+        entries.push(() => this.o.ledger.requested(record.id, pending, stamp));
+      }
     } else {
       record.approval = undefined;
     }
@@ -260,86 +289,36 @@ export class LiveRuns {
     if (run.crashed !== undefined) record.crashed = run.crashed;
     record.deadline = context.deadline;
     record.updatedAt = now.toISOString();
-    const incident = record.view.incident;
-    record.view = buildRunView(
-      {
-        id: record.id,
-        definition: run.definition,
-        requester: record.requester,
-        driver: record.driver,
-        dryRun: record.dryRun,
-        ...(record.place ? { place: record.place } : {}),
-        visited: record.visited,
-        ...(record.approval ? { approval: record.approval } : {}),
-        ...(record.presetChoices ? { presetChoices: record.presetChoices } : {}),
-        startedAt: record.startedAt,
-        updatedAt: record.updatedAt,
-      },
-      facts,
-    );
-    // The diagnosis a run started from is not machine state: it rides along on the view.
-    if (incident) record.view.incident = incident;
+    record.view = recordView(record, run.definition, facts);
     const wasEnded = hasEnded(record.status);
     record.status = record.view.status;
-    if (!this.saved(run)) return;
-    // Audited once the run is stored at the change: a process killed after this line leaves a run stored as working
-    // (a replica's sweep picks it up), never one stored as waiting for an approval its trail says was given.
-    if (startsChange) {
-      this.o.write(
-        { runId: record.id, actor: run.lastApprovedBy ?? record.requester, action: "change-start", outcome: "started" },
-        {
-          step: facts.value,
-          title: run.definition.steps.find((step) => step.id === facts.value)?.title ?? facts.value,
-          resumed: !entered,
-        },
-      );
-    }
 
     const ended = facts.final || run.crashed !== undefined;
-    if (ended && !wasEnded) {
-      this.o.write(
-        { runId: record.id, actor: ENGINE_ACTOR, action: "run-end", outcome: record.status },
-        {
-          state: facts.value,
-          summary: context.outcome?.summary ?? null,
-        },
-      );
-    }
-    if (ended) {
-      run.timers.clear();
-      this.o.ownership.release(run.lockKey, run.record.id);
-    } else {
+    if (ended) run.timers.clear();
+    else {
       run.timers.sync({
         deadline: facts.context.deadline,
         waiting: facts.tags.includes("wait"),
         approvalExpiresAt: run.record.approval?.expiresAt,
       });
     }
-    for (const listener of run.listeners) listener(record.view);
-    if (isSettled(record.view.status)) this.wake(run);
-  }
-
-  private endChange(run: LiveRun, facts: MachineFacts): void {
-    const change = run.change!;
-    run.change = undefined;
-    const error = facts.context.lastError;
-    const failed = error !== undefined && JSON.stringify(error) !== change.errorBefore;
-    const requestId = failed && error?.requestId ? error.requestId : change.requestIds[change.requestIds.length - 1];
-    this.o.write(
-      {
-        runId: run.record.id,
-        actor: run.lastApprovedBy ?? run.record.requester,
-        action: "change-end",
-        outcome: failed ? `failed: ${error!.cause}` : "succeeded",
-      },
-      {
-        step: change.stateId,
-        next: facts.value,
-        requestIds: change.requestIds,
-        ...(failed ? { error: error!.message } : {}),
-      },
-      requestId,
-    );
+    // The record as it is now (its fields are replaced, never changed in place): the next snapshot may come first.
+    const stored = { ...record };
+    const view = record.view;
+    this.queue(run, async () => {
+      await this.o.store.save(stored);
+      for (const write of entries) await write();
+      if (ended && !wasEnded) {
+        await this.o.write(
+          { runId: record.id, actor: ENGINE_ACTOR, action: "run-end", outcome: stored.status },
+          { state: facts.value, summary: context.outcome?.summary ?? null },
+        );
+      }
+      if (ended) await this.o.ownership.release(run.lockKey, run.record.id);
+      if (run.stopped) return;
+      for (const listener of run.listeners) listener(view);
+      if (isSettled(view.status)) this.wake(run);
+    });
   }
 
   private onCrash(run: LiveRun, error: unknown): void {
@@ -347,13 +326,47 @@ export class LiveRuns {
     this.refresh(run);
   }
 
-  private stop(run: LiveRun): void {
+  /** `release`: free the run's lock once its queued writes have landed (an interrupt writes "stopped" first). */
+  private stop(run: LiveRun, options: { release: boolean } = { release: true }): void {
     run.timers.clear();
     run.stopped = true;
     run.subscription?.unsubscribe();
     run.actor.stop();
-    this.o.ownership.release(run.lockKey, run.record.id);
+    if (options.release) this.release(run);
     this.wake(run);
+  }
+
+  private release(run: LiveRun): void {
+    void this.writes
+      .run(run.record.id, () => this.o.ownership.release(run.lockKey, run.record.id))
+      .catch(() => undefined);
+  }
+
+  /** A run's write, in its queue; a failure lets go of the run (see `failed`). */
+  private queue(run: LiveRun, work: () => Promise<void>): void {
+    this.enqueue(run, work).catch((error: unknown) => this.failed(run, error));
+  }
+
+  /**
+   * A write of the run did not land. A lost ETag race: another process has the run; let go of this copy, never
+   * overwrite. Anything else (the store unreachable after its retries): stop driving it here; it stays as last stored,
+   * resumable, and its lease lapses for another process to take it over.
+   */
+  private async failed(run: LiveRun, error: unknown): Promise<void> {
+    if (run.lost || run.stopped) return;
+    run.lost = true;
+    if (error instanceof StoreConflict) return this.letGo(run);
+    this.stop(run);
+    this.runs.delete(run.record.id);
+    this.o.onWriteFailed?.(run.record.id, error);
+  }
+
+  private async expiredByTimer(run: LiveRun): Promise<void> {
+    try {
+      if (!run.stopped && !this.o.closed() && (await this.stillOurs(run))) await this.noteExpiry(run);
+    } catch (error) {
+      await this.failed(run, error);
+    }
   }
 
   private wake(run: LiveRun): void {
@@ -361,29 +374,26 @@ export class LiveRuns {
     for (const resolve of waiters) resolve(run.record.view);
   }
 
-  /** The snapshot before a side effect. `updatedAt` stays: it dates the view, which drivers compare to notice moves. */
-  private persist(run: LiveRun): void {
+  /**
+   * The snapshot before a side effect, written after every pending write of the run. `updatedAt` stays: it dates the
+   * view, which drivers compare to notice moves.
+   */
+  private async persist(run: LiveRun): Promise<void> {
     run.record.snapshot = run.actor.getPersistedSnapshot();
-    this.o.store.save(run.record);
-  }
-
-  /** A shared store refuses a copy another process changed since this one read it: let go of it, never overwrite. */
-  private saved(run: LiveRun): boolean {
+    const stored = { ...run.record };
     try {
-      this.o.store.save(run.record);
-      return true;
+      await this.enqueue(run, () => this.o.store.save(stored));
     } catch (error) {
-      if (!(error instanceof StoreConflict)) throw error;
-      this.letGo(run);
-      return false;
+      await this.failed(run, error);
+      throw error;
     }
   }
 
   /** Stops driving a run another process has (or that ended); subscribers see the run as stored if it moved. */
-  private letGo(run: LiveRun): void {
+  private async letGo(run: LiveRun): Promise<void> {
     this.stop(run);
-    this.runs.delete(run.record.id);
-    const stored = this.o.store.get(run.record.id);
+    if (this.runs.get(run.record.id) === run) this.runs.delete(run.record.id);
+    const stored = await this.o.store.get(run.record.id).catch(() => undefined);
     if (!stored || (stored.updatedAt === run.record.updatedAt && stored.status === run.record.status)) return;
     for (const listener of run.listeners) listener(stored.view);
   }

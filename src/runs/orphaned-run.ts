@@ -17,28 +17,28 @@ export interface OrphanAbort {
 }
 
 /** `store`: ACR_CMK_STORE; unset = the SQLite file in `home`. */
-export function abortOrphanedRun(home: string, abort: OrphanAbort, storeSetting?: string): RunView {
+export async function abortOrphanedRun(home: string, abort: OrphanAbort, storeSetting?: string): Promise<RunView> {
   const clock = abort.clock ?? { now: () => new Date() };
   const backend = openRunBackend(home, storeSetting);
   try {
     const store = backend.runs;
     const write = journalOf(backend.audit, clock);
-    return backend.exclusive(() => {
-      const record = store.get(abort.runId);
+    return await backend.exclusive(abort.runId, async () => {
+      const record = await store.get(abort.runId);
       if (!record) throw new RunRefused(`No run with id ${abort.runId}.`, "unknown-run");
       if (record.status === "aborted") return record.view;
       if (hasEnded(record.status) || record.crashed !== undefined) {
         throw new RunRefused(`Run ${record.id} has ended (${record.status}); it takes no more events.`, "final");
       }
       const now = clock.now();
-      const holder = backend.locks(0, () => now).holder(registryKey(record.target));
+      const holder = await backend.locks(0, () => now).holder(registryKey(record.target));
       if (holder?.runId === record.id && Date.parse(holder.expiresAt) > now.getTime()) {
         throw new RunRefused(
           `Run ${record.id} is still driven by pid ${holder.ownerPid} on ${holder.ownerHost}; stop that process first.`,
           "locked",
         );
       }
-      write(
+      await write(
         { runId: record.id, actor: abort.by, action: "abort", outcome: "requested" },
         {
           reason: abort.reason,
@@ -70,8 +70,8 @@ export function abortOrphanedRun(home: string, abort: OrphanAbort, storeSetting?
         },
         updatedAt: record.updatedAt,
       };
-      store.save(record);
-      write(
+      await store.save(record);
+      await write(
         { runId: record.id, actor: abort.by, action: "run-end", outcome: "aborted" },
         { state: record.view.currentStepId ?? null, summary: record.view.outcome!.summary },
       );

@@ -1,7 +1,8 @@
 // A run's plan without running it: the runbook's steps in checklist order with their `az` equivalents filled in
 // from what is known about the target. Used by `--dry-run` and by the checklist of every RunView.
 import type { RunbookDefinition } from "../machines/protocol.js";
-import type { RunTarget, RunView, StartRunParams, StepMeta } from "./types.js";
+import type { RunRecord } from "./run-store.js";
+import type { RunPlace, RunTarget, RunView, StartRunParams, StepMeta } from "./types.js";
 import { targetName } from "../machines/target.js";
 
 export interface PlannedStep extends StepMeta {
@@ -71,5 +72,34 @@ export function dryRunView(id: string, definition: RunbookDefinition, params: St
     rollback: [],
     startedAt: at,
     updatedAt: at,
+  };
+}
+
+/** The record of a run about to start: its plan as the first view, running where the engine is connected. */
+export function newRunRecord(
+  id: string,
+  definition: RunbookDefinition,
+  params: StartRunParams,
+  place: RunPlace,
+  now: Date,
+): RunRecord {
+  const incident = params.incident ? { incident: params.incident } : {};
+  const view = dryRunView(id, definition, params, now);
+  return {
+    id,
+    runbook: params.runbook,
+    target: params.target,
+    place,
+    requester: params.requester,
+    driver: params.driver,
+    dryRun: false,
+    selfApprove: Boolean(params.selfApprove),
+    ...(params.presetChoices?.length ? { presetChoices: [...params.presetChoices] } : {}),
+    status: "running",
+    snapshot: null,
+    visited: [],
+    view: { ...view, place, status: "running", outcome: undefined, dryRun: false, ...incident },
+    startedAt: now.toISOString(),
+    updatedAt: now.toISOString(),
   };
 }

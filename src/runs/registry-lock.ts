@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { DatabaseSync } from "node:sqlite";
 import type { RunTarget } from "./types.js";
-import { inTransaction } from "./database.js";
+import { inTransactionAsync } from "./database.js";
 import type { LockTable } from "./store.js";
 import { isContainerGroupTarget, targetResourceId } from "../machines/target.js";
 
@@ -28,7 +28,7 @@ export type LockResult =
 
 export interface AcquireOptions {
   /** Runs inside the lock's transaction: may this live (not stale) holder's lock be taken over? */
-  takeOver?: (holder: LockHolder) => boolean;
+  takeOver?: (holder: LockHolder) => Promise<boolean>;
 }
 
 interface LockRow {
@@ -79,15 +79,15 @@ export class RegistryLocks implements LockTable {
     private readonly now: () => Date,
   ) {}
 
-  acquire(key: string, runId: string, options: AcquireOptions = {}): LockResult {
-    return inTransaction(this.db, () => {
+  acquire(key: string, runId: string, options: AcquireOptions = {}): Promise<LockResult> {
+    return inTransactionAsync(this.db, async (): Promise<LockResult> => {
       const row = this.db.prepare("SELECT * FROM registry_locks WHERE registry_key = ?").get(key) as
         LockRow | undefined;
       const now = this.now();
       let handedOver = false;
       if (row && row.owner_token !== this.token) {
         const stale = Date.parse(row.expires_at) <= now.getTime() || ownerIsGone(row.owner_host, row.owner_pid);
-        handedOver = !stale && options.takeOver?.(holderOf(row)) === true;
+        handedOver = !stale && (await options.takeOver?.(holderOf(row))) === true;
         if (!stale && !handedOver) return { acquired: false, holder: holderOf(row) };
       }
       this.db
@@ -106,7 +106,7 @@ export class RegistryLocks implements LockTable {
   }
 
   /** Pushes the expiry of every lock this engine holds; returns the registry keys it no longer holds. */
-  heartbeat(keys: Iterable<string>): string[] {
+  async heartbeat(keys: Iterable<string>): Promise<string[]> {
     const lost: string[] = [];
     const now = this.now();
     for (const key of keys) {
@@ -121,13 +121,13 @@ export class RegistryLocks implements LockTable {
   }
 
   /** Frees `key` if this engine holds it for `runId`: another run's lock (handed over in this process) stays. */
-  release(key: string, runId: string): void {
+  async release(key: string, runId: string): Promise<void> {
     this.db
       .prepare("DELETE FROM registry_locks WHERE registry_key = ? AND owner_token = ? AND run_id = ?")
       .run(key, this.token, runId);
   }
 
-  holder(key: string): LockHolder | undefined {
+  async holder(key: string): Promise<LockHolder | undefined> {
     const row = this.db.prepare("SELECT * FROM registry_locks WHERE registry_key = ?").get(key) as LockRow | undefined;
     return row ? holderOf(row) : undefined;
   }

@@ -12,14 +12,15 @@ export interface Clock {
 export type JournalEntry = Omit<AuditRecord, "at" | "details" | "azureRequestId">;
 
 /** Appends one audit entry; `requestId` ties it to the Azure request it reports. */
-export type Journal = (entry: JournalEntry, details: Record<string, unknown>, requestId?: string) => void;
+export type Journal = (entry: JournalEntry, details: Record<string, unknown>, requestId?: string) => Promise<void>;
 
 export function journalOf(audit: AuditChain, clock: Clock): Journal {
-  return (entry, details, requestId) =>
-    audit.append({
+  return async (entry, details, requestId) => {
+    await audit.append({
       ...entry,
       at: clock.now().toISOString(),
       details,
       ...(requestId ? { azureRequestId: requestId } : {}),
     });
+  };
 }

@@ -31,6 +31,8 @@ export class RunOwnership {
     private readonly write: Journal,
     private readonly connectedPlace: AzurePlace,
     private readonly approvalTtlMs: number,
+    /** Whether the run's pending request has been approved: its holder is about to act on it. */
+    private readonly approvedAlready: (runId: string, stepId: string, fingerprint: string) => Promise<boolean>,
   ) {}
 
   /**
@@ -38,7 +40,7 @@ export class RunOwnership {
    * or choose is active too, even when no process drives it (the CLI exited, Slack waits for an approver): a second
    * run would change the state that request was computed from. Such a request lapses with the approval TTL.
    */
-  refuseWhileAnotherRunIsActive(key: string, now: Date, driven: Iterable<DrivenRun>): void {
+  async refuseWhileAnotherRunIsActive(key: string, now: Date, driven: Iterable<DrivenRun>): Promise<void> {
     // A run this process drives holds its registry until its machine ends: one stopped at an error waits for RETRY.
     for (const run of driven) {
       if (!run.stopped && registryKey(run.record.target) === key && !run.endedNow()) {
@@ -51,10 +53,10 @@ export class RunOwnership {
         );
       }
     }
-    for (const run of this.store.list()) {
+    for (const run of await this.store.list()) {
       if (registryKey(run.target) !== key) continue;
       if (run.status !== "awaiting-approval" && run.status !== "awaiting-input") continue;
-      const stored = this.store.get(run.id);
+      const stored = await this.store.get(run.id);
       if (requestLapsesAt(stored?.approval, run.updatedAt, this.approvalTtlMs).getTime() > now.getTime())
         throw this.busyWith(run.target, run.id, run.status, run.requester, stored?.place);
     }
@@ -64,24 +66,27 @@ export class RunOwnership {
    * Takes the lock on `target` (its `key`) for `runId`, or refuses with who holds it and how to go on. With
    * `handOver` (a person acting on the run), a live holder's run that waits for a person is taken from it.
    */
-  lock(key: string, runId: string, target: RunTarget, options: { handOver?: boolean } = {}): void {
+  async lock(key: string, runId: string, target: RunTarget, options: { handOver?: boolean } = {}): Promise<void> {
     const handOver = options.handOver ?? true;
-    const result = this.locks.acquire(key, runId, {
+    const result = await this.locks.acquire(key, runId, {
       // Read inside the lock's transaction. A holder that was about to start a change finds its lock gone before the
       // Azure write leaves (beforeWrite), so the change never runs in two places.
-      takeOver: (holder) => {
-        const stored = handOver && holder.runId === runId ? this.store.get(runId) : undefined;
-        return stored !== undefined && waitsForPerson({ status: stored.status, error: stored.view.error });
+      takeOver: async (holder) => {
+        const stored = handOver && holder.runId === runId ? await this.store.get(runId) : undefined;
+        if (stored === undefined || !waitsForPerson({ status: stored.status, error: stored.view.error })) return false;
+        // Approved in the holder's process, whose next write (the run moving on) may not have landed yet: still theirs.
+        const pending = stored.status === "awaiting-approval" ? stored.approval : undefined;
+        return pending === undefined || !(await this.approvedAlready(runId, pending.stepId, pending.fingerprint));
       },
     });
     if (result.acquired) {
       if (result.handedOver) {
-        this.write(
+        await this.write(
           { runId, actor: ENGINE_ACTOR, action: "lock-handover", outcome: "taken over while waiting for a person" },
           { ownerPid: result.takenOverFrom?.ownerPid, ownerHost: result.takenOverFrom?.ownerHost },
         );
       } else if (result.takenOverFrom && result.takenOverFrom.runId !== runId) {
-        this.write(
+        await this.write(
           { runId, actor: ENGINE_ACTOR, action: "lock-takeover", outcome: "stale lock taken over" },
           {
             from: result.takenOverFrom.runId,
@@ -103,17 +108,17 @@ export class RunOwnership {
   }
 
   /** Whether this process still holds `key` (keeping it alive). */
-  holds(key: string): boolean {
-    return this.locks.heartbeat([key]).length === 0;
+  async holds(key: string): Promise<boolean> {
+    return (await this.locks.heartbeat([key])).length === 0;
   }
 
   /** Keeps these locks alive; returns the ones another process took over. */
-  heartbeat(keys: string[]): string[] {
+  heartbeat(keys: string[]): Promise<string[]> {
     return this.locks.heartbeat(keys);
   }
 
-  release(key: string, runId: string): void {
-    this.locks.release(key, runId);
+  release(key: string, runId: string): Promise<void> {
+    return this.locks.release(key, runId);
   }
 
   private busyWith(

@@ -1,6 +1,7 @@
 // Where a run acts. A run records the place it started in (the cloud, or a sandbox and its state file) and is only ever
 // continued there: a sandbox drill resumed without `--sandbox` must never send its changes to real Azure.
-import { RunRefused, type RunPlace } from "./types.js";
+import { targetPath } from "../machines/target.js";
+import { RunRefused, type RunPlace, type RunTarget } from "./types.js";
 
 /** In words, for messages and `runs show`: "Azure", "the sandbox at /home/me/.acr-cmk/sandbox.json". */
 export function describePlace(place: RunPlace): string {
@@ -44,4 +45,17 @@ export function invocationIn(place: RunPlace, subscriptionId?: string): string {
 /** How to continue a run where it acts. */
 export function continueHint(runId: string, place: RunPlace): string {
   return `Continue it with ${invocationIn(place)} runs resume ${runId}`;
+}
+
+/**
+ * The port reaches one subscription and the actors name resources by group and name only: a run of another
+ * subscription would act on a same-named registry here. Refuse it, saying which subscription the run needs.
+ */
+export function assertSubscription(connected: string, runId: string, target: RunTarget): void {
+  if (target.subscriptionId.toLowerCase() === connected.toLowerCase()) return;
+  throw new RunRefused(
+    `Run ${runId} is for ${targetPath(target)} in subscription ${target.subscriptionId}, but ` +
+      `acr-cmk is connected to subscription ${connected}: use --subscription ${target.subscriptionId}.`,
+    "wrong-subscription",
+  );
 }

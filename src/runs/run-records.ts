@@ -1,12 +1,12 @@
 // Read-only access to runs and the audit log, for commands that need no Azure (`runs list/show`, `audit verify`).
 import { openRunBackend } from "./open-store.js";
-import type { AuditEntry, RunSummary, RunView } from "./types.js";
+import type { AuditEntry, AuditVerdict, RunSummary, RunView } from "./types.js";
 
 export interface RunRecords {
-  list(): RunSummary[];
-  get(runId: string): RunView | undefined;
-  auditTrail(runId: string): AuditEntry[];
-  verifyAudit(): { ok: boolean; entries: number; brokenAt?: number };
+  list(): Promise<RunSummary[]>;
+  get(runId: string): Promise<RunView | undefined>;
+  auditTrail(runId: string): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerdict>;
   close(): void;
 }
 
@@ -16,7 +16,7 @@ export function openRunRecords(home: string, store?: string): RunRecords {
   const { runs, audit } = backend;
   return {
     list: () => runs.list(),
-    get: (runId) => runs.get(runId)?.view,
+    get: async (runId) => (await runs.get(runId))?.view,
     auditTrail: (runId) => audit.trail(runId),
     verifyAudit: () => audit.verify(),
     close: () => backend.close(),

@@ -1,7 +1,7 @@
 // What a run's status means for the people and processes around it. Decided here only, so the engine, the terminal,
 // Slack and the plain driver cannot disagree about whether a run has ended or waits for someone.
 import type { RunRecord } from "./run-store.js";
-import type { RunStatus, RunView } from "./types.js";
+import { RunRefused, type RunStatus, type RunView } from "./types.js";
 
 /** Statuses a run never leaves: it takes no more events. ("failed" is not one: a run stopped at an error can RETRY.) */
 export const ENDED_STATUSES: readonly RunStatus[] = ["succeeded", "unrecoverable", "escalated", "rejected", "aborted"];
@@ -32,4 +32,12 @@ export function endedOrStopped(status: RunStatus): boolean {
 export function waitsForPerson(view: Pick<RunView, "status" | "error">): boolean {
   if (view.status === "awaiting-approval" || view.status === "awaiting-input") return true;
   return view.status === "failed" && view.error !== undefined && view.error.cause !== "internal";
+}
+
+/** Why an event for a run that is not waiting for it is refused. */
+export function notAwaiting(view: RunView, what: string): RunRefused {
+  if (hasEnded(view.status)) {
+    return new RunRefused(`Run ${view.id} has ended (${view.status}); it takes no more events.`, "final");
+  }
+  return new RunRefused(`Run ${view.id} is not waiting for ${what} (it is ${view.status}).`, "not-awaiting");
 }

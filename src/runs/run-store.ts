@@ -85,7 +85,7 @@ function fromRow(row: RunRow): RunRecord {
 export class RunStore implements RunRecordStore {
   constructor(private readonly db: DatabaseSync) {}
 
-  save(record: RunRecord): void {
+  async save(record: RunRecord): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO runs (id, runbook, registry_key, target, place, requester, driver, dry_run, self_approve, status,
@@ -120,20 +120,20 @@ export class RunStore implements RunRecordStore {
       );
   }
 
-  get(id: string): RunRecord | undefined {
+  async get(id: string): Promise<RunRecord | undefined> {
     const row = this.db.prepare("SELECT * FROM runs WHERE id = ?").get(id) as RunRow | undefined;
     return row ? fromRow(row) : undefined;
   }
 
   /** Two columns per run, found by primary key: cheap enough for drivers that poll for runs another process moved. */
-  revisions(ids: readonly string[]): Map<string, RunRevision> {
+  async revisions(ids: readonly string[]): Promise<Map<string, RunRevision>> {
     const rows = this.db
       .prepare("SELECT id, updated_at, status FROM runs WHERE id IN (SELECT value FROM json_each(?))")
       .all(JSON.stringify(ids)) as unknown as Array<Pick<RunRow, "id" | "updated_at" | "status">>;
     return new Map(rows.map((row) => [row.id, { updatedAt: row.updated_at, status: row.status as RunStatus }]));
   }
 
-  list(): RunSummary[] {
+  async list(): Promise<RunSummary[]> {
     const rows = this.db
       .prepare(
         "SELECT id, runbook, target, requester, status, started_at, updated_at FROM runs ORDER BY started_at DESC, id",

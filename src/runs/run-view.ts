@@ -3,7 +3,7 @@
 import { placeholderValues } from "../machines/az.js";
 import type { RunFacts as LearnedFacts } from "../machines/facts.js";
 import { FINAL_STATE_IDS, type RunbookContextBase, type RunbookDefinition } from "../machines/protocol.js";
-import type { ApprovalStamp } from "./run-store.js";
+import type { ApprovalStamp, RunRecord } from "./run-store.js";
 import { planSteps, targetPlaceholders } from "./plan.js";
 import type { RunPlace, RunStatus, RunView, StepStatus, StepView } from "./types.js";
 
@@ -144,4 +144,28 @@ export function buildRunView(facts: RunFacts, state: MachineFacts): RunView {
     startedAt: facts.startedAt,
     updatedAt: facts.updatedAt,
   };
+}
+
+/** The view of a stored run after its machine moved to `state`; the diagnosis it started from rides along. */
+export function recordView(record: RunRecord, definition: RunbookDefinition, state: MachineFacts): RunView {
+  const view = buildRunView(
+    {
+      id: record.id,
+      definition,
+      requester: record.requester,
+      driver: record.driver,
+      dryRun: record.dryRun,
+      ...(record.place ? { place: record.place } : {}),
+      visited: record.visited,
+      ...(record.approval ? { approval: record.approval } : {}),
+      ...(record.presetChoices ? { presetChoices: record.presetChoices } : {}),
+      startedAt: record.startedAt,
+      updatedAt: record.updatedAt,
+    },
+    state,
+  );
+  const incident = record.view.incident;
+  // The diagnosis a run started from is not machine state.
+  if (incident) view.incident = incident;
+  return view;
 }

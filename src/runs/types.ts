@@ -105,6 +105,13 @@ export interface AuditEntry {
   hash: string;
 }
 
+/** What recomputing the whole audit chain found; `brokenAt` is the first entry whose link or hash does not hold. */
+export interface AuditVerdict {
+  ok: boolean;
+  entries: number;
+  brokenAt?: number;
+}
+
 export interface StartRunParams {
   runbook: RunbookId;
   target: RunTarget;
@@ -156,14 +163,17 @@ export interface RunRevision {
  */
 export interface SharedRuns {
   /** The stored revision of each run named; cheap enough to poll every few seconds. */
-  revisions(runIds: readonly string[]): Map<string, RunRevision>;
+  revisions(runIds: readonly string[]): Promise<Map<string, RunRevision>>;
   /**
    * The run as it is now. When this engine was driving it but another process has taken it over, this engine lets go
    * of its copy first (and its subscribers get the stored view).
    */
-  reload(runId: string): RunView | undefined;
+  reload(runId: string): Promise<RunView | undefined>;
   /** Keys claimed once across every process sharing the store (a thing announced once, a value the first one set). */
-  claims?: { claimOnce(key: string, value?: string): boolean; claimedValue(key: string): string | undefined };
+  claims?: {
+    claimOnce(key: string, value?: string): Promise<boolean>;
+    claimedValue(key: string): Promise<string | undefined>;
+  };
 }
 
 export interface ResumeOptions {
@@ -189,13 +199,14 @@ export interface RunEngine {
    * stays resumable and shows as "stopped" until someone resumes it.
    */
   interrupt(runId: string, by: string): Promise<RunView>;
-  get(runId: string): RunView | undefined;
-  list(): RunSummary[];
+  /** The run as this engine drives it, or as stored. */
+  get(runId: string): Promise<RunView | undefined>;
+  list(): Promise<RunSummary[]>;
   /** Called with every new view of the run; returns the unsubscribe function. */
   subscribe(runId: string, listener: (view: RunView) => void): () => void;
   /** Resolves once the run waits for a person (approval, input) or has ended. */
   settled(runId: string): Promise<RunView>;
-  auditTrail(runId: string): AuditEntry[];
-  verifyAudit(): { ok: boolean; entries: number; brokenAt?: number };
+  auditTrail(runId: string): Promise<AuditEntry[]>;
+  verifyAudit(): Promise<AuditVerdict>;
   close(): Promise<void>;
 }

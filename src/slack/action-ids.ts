@@ -51,8 +51,19 @@ export const containerGroupValue = registryValue.extend({
 export type ContainerGroupValue = z.infer<typeof containerGroupValue>;
 export type RunValue = z.infer<typeof runValue>;
 
-/** Where a modal was opened from, so its submission can answer in the same place. */
-export const modalMetadata = approvalValue.extend({ c: z.string().min(1).max(40), t: z.string().max(40).optional() });
+/**
+ * Where a modal was opened from, so its submission can answer in the same place.
+ * `x`: what the approver must type back (the registry's or container group's name, `k` saying which, or with `n` the
+ * number of resources affected), carried in the modal so the submission is checked before its acknowledgement, without
+ * a store call. The engine checks it again.
+ */
+export const modalMetadata = approvalValue.extend({
+  c: z.string().min(1).max(40),
+  t: z.string().max(40).optional(),
+  x: z.string().max(100).optional(),
+  n: z.literal(1).optional(),
+  k: z.enum(["registry", "container group"]).optional(),
+});
 export type ModalMetadata = z.infer<typeof modalMetadata>;
 
 /** Same for a modal about the run as a whole (Abort), not one approval. */

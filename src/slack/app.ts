@@ -132,7 +132,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       processBeforeResponse: false,
       signatureVerification: true,
       customRoutes: healthRoutes({
-        store: () => void options.engine.revisions(["readyz-probe"]),
+        store: async () => void (await options.engine.revisions(["readyz-probe"])),
         // Asked only once the app below exists (a request cannot arrive earlier).
         slack: async () => void (await app.client.auth.test()),
         stopping: () => stopping,
@@ -198,7 +198,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
   const takeover = new RunTakeover({
     engine: options.engine,
-    taken: (runId) => deps.messages.watch(runId),
+    taken: (runId) => void deps.messages.watch(runId),
     ...(options.takeoverIntervalMs ? { intervalMs: options.takeoverIntervalMs } : {}),
     log,
   });
@@ -216,8 +216,8 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   let started = false;
-  const reattach = () => {
-    const count = deps.messages.reattach();
+  const reattach = async () => {
+    const count = await deps.messages.reattach();
     if (count > 0) log.info({ runs: count }, "re-attached the messages of runs in progress");
     watcher.start();
     takeover.start();
@@ -236,12 +236,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       if (options.socketMode) {
         await app.start();
         started = true;
-        reattach();
+        await reattach();
         return {};
       }
       const server = (await app.start(listen ?? { port: 3000 })) as Server;
       started = true;
-      reattach();
+      await reattach();
       return { port: (server.address() as AddressInfo).port };
     },
     async stop() {

@@ -5,8 +5,8 @@ import type { ServerResponse } from "node:http";
 import type { CustomRoute } from "@slack/bolt";
 
 export interface ReadinessProbes {
-  /** Throws when the run store does not answer (one cheap read). */
-  store(): void;
+  /** Rejects when the run store does not answer (one cheap read). */
+  store(): Promise<void>;
   /** Rejects when Slack's Web API does not accept the bot token. */
   slack(): Promise<void>;
   stopping(): boolean;
@@ -37,15 +37,12 @@ export function healthRoutes(probes: ReadinessProbes, now: () => number = Date.n
       method: "GET",
       handler: (_req, res) => {
         if (probes.stopping()) return reply(res, 503, { status: "stopping" });
-        let store = "ok";
-        try {
-          probes.store();
-        } catch (error) {
-          store = reason(error);
-        }
         const fresh = now() - slackCheckedAt < SLACK_CHECK_MS;
+        let store = "ok";
+        const stored = probes.store().catch((error: unknown) => void (store = reason(error)));
         const slack = fresh ? Promise.resolve() : probes.slack();
-        slack.then(
+        // Both asked at once; the answer waits for the store's.
+        Promise.all([stored, slack]).then(
           () => {
             if (!fresh) slackCheckedAt = now();
             reply(res, store === "ok" ? 200 : 503, {

@@ -44,8 +44,8 @@ export interface RunMessagesOptions {
    * claims it first, and a run's message link is found by a replica that takes over a run it never showed.
    */
   shared?: {
-    claim(key: string, value?: string): boolean;
-    claimed(key: string): string | undefined;
+    claim(key: string, value?: string): Promise<boolean>;
+    claimed(key: string): Promise<string | undefined>;
   };
 }
 
@@ -94,20 +94,23 @@ export class RunMessages {
 
   /**
    * Binds a run to its message and follows it. Idempotent; call it again after anything that may (re)launch the run.
-   * Without `ref`, the stored link is used: a run linked before a restart is followed again.
+   * Without `ref`, the stored link is used: a run linked before a restart is followed again. Never rejects: a store
+   * that does not answer leaves the message as it is until the next view.
    */
-  watch(runId: string, ref?: MessageRef): void {
+  async watch(runId: string, ref?: MessageRef): Promise<void> {
     if (this.closed) return;
     let tracked = this.tracked.get(runId);
     if (!tracked) {
-      tracked = this.stored(runId) ?? (ref ? this.link(runId, ref) : undefined);
-      if (!tracked) return;
+      const found = (await this.stored(runId)) ?? (ref ? this.link(runId, ref) : undefined);
+      if (!found) return;
+      // Another call may have tracked it meanwhile: one Tracked per run.
+      tracked = this.tracked.get(runId) ?? found;
       this.tracked.set(runId, tracked);
     }
     // The engine only notifies about runs it drives right now; a run resumed after a restart needs a new subscription.
     tracked.unsubscribe?.();
     tracked.unsubscribe = this.options.engine.subscribe(runId, (view) => this.show(view));
-    const view = this.options.engine.get(runId);
+    const view = await this.safelyAsync("read a run", () => this.options.engine.get(runId));
     if (view) this.show(view);
   }
 
@@ -116,12 +119,12 @@ export class RunMessages {
    * error it can retry). Each message is re-rendered at once (an approval that expired meanwhile shows "Ask again")
    * and its expiry timer re-armed. Returns how many runs it re-attached.
    */
-  reattach(): number {
+  async reattach(): Promise<number> {
     let count = 0;
     for (const link of this.safely("read the run message links", () => this.options.links.all()) ?? []) {
-      const view = this.options.engine.get(link.runId);
+      const view = await this.safelyAsync("read a run", () => this.options.engine.get(link.runId));
       if (!view || endedFor(view)) continue;
-      this.watch(link.runId);
+      await this.watch(link.runId);
       count++;
     }
     return count;
@@ -142,15 +145,15 @@ export class RunMessages {
     return true;
   }
 
-  refOf(runId: string): MessageRef | undefined {
-    const ref = this.tracked.get(runId)?.ref ?? this.stored(runId)?.ref;
+  async refOf(runId: string): Promise<MessageRef | undefined> {
+    const ref = this.tracked.get(runId)?.ref ?? (await this.stored(runId))?.ref;
     return ref ? { channel: ref.channel, ts: ref.ts } : undefined;
   }
 
   /** A reply in the run's thread: who did what, so the channel has the conversation and the audit trail agrees. */
   async say(runId: string, text: string): Promise<void> {
     if (this.closed) return;
-    const ref = this.tracked.get(runId)?.ref ?? this.stored(runId)?.ref;
+    const ref = this.tracked.get(runId)?.ref ?? (await this.stored(runId))?.ref;
     if (!ref) return;
     try {
       await this.options.client.chat.postMessage({ channel: ref.channel, thread_ts: ref.threadTs, text });
@@ -176,7 +179,7 @@ export class RunMessages {
     }
   }
 
-  private stored(runId: string): Tracked | undefined {
+  private async stored(runId: string): Promise<Tracked | undefined> {
     const stored = this.safely("read a run message link", () => this.options.links.get(runId));
     if (!stored) return this.sharedLink(runId);
     return { ref: { channel: stored.channel, ts: stored.ts, threadTs: stored.threadTs }, announced: stored.announced };
@@ -186,15 +189,15 @@ export class RunMessages {
     // The message's thread holds the discussion (slash commands are not delivered in threads, so it is top level).
     const link: MessageLink = { channel: ref.channel, ts: ref.ts, threadTs: ref.ts };
     this.safely("store a run message link", () => this.options.links.link(runId, link));
-    this.safely("share a run message link", () =>
-      this.options.shared?.claim(`slack-link:${runId}`, JSON.stringify(link)),
-    );
+    void this.safelyAsync("share a run message link", async () => {
+      await this.options.shared?.claim(`slack-link:${runId}`, JSON.stringify(link));
+    });
     return { ref: link, announced: {} };
   }
 
   /** A run another replica showed: its message, as that replica shared it (kept here from now on). */
-  private sharedLink(runId: string): Tracked | undefined {
-    const raw = this.safely("read a shared run message link", () =>
+  private async sharedLink(runId: string): Promise<Tracked | undefined> {
+    const raw = await this.safelyAsync("read a shared run message link", async () =>
       this.options.shared?.claimed(`slack-link:${runId}`),
     );
     const parsed = raw === undefined ? undefined : sharedLinkSchema.safeParse(parseJson(raw));
@@ -207,6 +210,15 @@ export class RunMessages {
   private safely<T>(what: string, work: () => T): T | undefined {
     try {
       return work();
+    } catch (error) {
+      this.options.log.warn({ error: error instanceof Error ? error.name : typeof error }, `could not ${what}`);
+      return undefined;
+    }
+  }
+
+  private async safelyAsync<T>(what: string, work: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await work();
     } catch (error) {
       this.options.log.warn({ error: error instanceof Error ? error.name : typeof error }, `could not ${what}`);
       return undefined;
@@ -252,20 +264,25 @@ export class RunMessages {
     tracked.expiryTimer = setTimeout(
       () => {
         tracked.expiryTimer = undefined;
-        const latest = this.options.engine.get(view.id);
-        if (latest) this.show(latest);
+        void this.safelyAsync("read a run", () => this.options.engine.get(view.id)).then((latest) => {
+          if (latest) this.show(latest);
+        });
       },
       Math.min(Math.max(delay, 0), 2 ** 31 - 1),
     );
     tracked.expiryTimer.unref();
   }
 
-  /** With replicas, the one that claims an announcement first makes it; a store that cannot answer lets it through. */
-  private claimed(runId: string, kind: string, key: string): boolean {
+  /**
+   * Says `text` in the run's thread once across replicas: the one that claims the announcement first makes it; a store
+   * that cannot answer lets it through.
+   */
+  private announceOnce(runId: string, kind: string, key: string, text: string): void {
     const shared = this.options.shared;
-    if (!shared) return true;
-    const claim = () => shared.claim(`slack-announce:${runId}:${kind}:${key}`);
-    return this.safely("claim a thread announcement", claim) ?? true;
+    const claim = shared
+      ? this.safelyAsync("claim a thread announcement", () => shared.claim(`slack-announce:${runId}:${kind}:${key}`))
+      : Promise.resolve(true);
+    void claim.then((mine) => ((mine ?? true) ? this.say(runId, text) : undefined));
   }
 
   private announce(tracked: Tracked, view: RunView): void {
@@ -275,31 +292,31 @@ export class RunMessages {
       const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
       if (announced.approval !== key) {
         announced.approval = key;
-        if (this.claimed(view.id, "approval", key)) {
-          const who = this.options.approvers.length ? this.options.approvers.map(person).join(" ") : "An approver";
-          void this.say(
-            view.id,
-            `${who}: approval needed for *${escapeText(view.approval.title)}* (risk ${view.approval.risk}), requested by ${person(view.approval.requester)}.`,
-          );
-        }
+        const who = this.options.approvers.length ? this.options.approvers.map(person).join(" ") : "An approver";
+        this.announceOnce(
+          view.id,
+          "approval",
+          key,
+          `${who}: approval needed for *${escapeText(view.approval.title)}* (risk ${view.approval.risk}), requested by ${person(view.approval.requester)}.`,
+        );
       }
     }
     if (view.status === "awaiting-approval" && view.approval && approvalExpired(view.approval, this.options.now())) {
       const key = `${view.approval.stepId}:${view.approval.fingerprint}:${view.approval.expiresAt}`;
       if (announced.expired !== key) {
         announced.expired = key;
-        if (this.claimed(view.id, "expired", key))
-          void this.say(
-            view.id,
-            `Nobody approved *${escapeText(view.approval.title)}* before ${view.approval.expiresAt}: the request expired and the run waits. *Ask again* on the run's message requests it anew.`,
-          );
+        this.announceOnce(
+          view.id,
+          "expired",
+          key,
+          `Nobody approved *${escapeText(view.approval.title)}* before ${view.approval.expiresAt}: the request expired and the run waits. *Ask again* on the run's message requests it anew.`,
+        );
       }
     }
     if (hasEnded(view.status) && announced.status !== view.status) {
       announced.status = view.status;
       const summary = view.outcome?.summary ? ` ${escapeText(view.outcome.summary)}` : "";
-      if (this.claimed(view.id, "status", view.status))
-        void this.say(view.id, `Run ended: *${view.status}*.${summary}`);
+      this.announceOnce(view.id, "status", view.status, `Run ended: *${view.status}*.${summary}`);
     }
     if (
       announced.approval !== before.approval ||

@@ -45,16 +45,16 @@ export class RunTakeover {
     this.sweeping = true;
     const taken: string[] = [];
     try {
-      for (const run of this.options.engine.list().filter(needsDriver)) {
+      for (const run of (await this.options.engine.list()).filter(needsDriver)) {
         // Looked at again just before: a run that has since stopped to wait for a person needs no driver.
-        const now = this.options.engine.get(run.id);
+        const now = await this.options.engine.get(run.id);
         if (!now || !needsDriver(now)) continue;
         try {
           const since = new Date().toISOString();
           // Only a run nobody drives: a live replica that just asked a person keeps its run.
           await this.options.engine.resume(run.id, TAKEOVER_ACTOR, { abandonedOnly: true });
           // Resuming a run this replica drives already changes nothing; a run picked up is audited as resumed.
-          if (!this.resumedSince(run.id, since)) continue;
+          if (!(await this.resumedSince(run.id, since))) continue;
           taken.push(run.id);
           this.options.log.info({ runId: run.id }, "took over a run whose replica stopped driving it");
           this.options.taken(run.id);
@@ -74,9 +74,9 @@ export class RunTakeover {
     return taken;
   }
 
-  private resumedSince(runId: string, since: string): boolean {
-    return this.options.engine
-      .auditTrail(runId)
-      .some((entry) => entry.action === "run-resume" && entry.actor === TAKEOVER_ACTOR && entry.at >= since);
+  private async resumedSince(runId: string, since: string): Promise<boolean> {
+    return (await this.options.engine.auditTrail(runId)).some(
+      (entry) => entry.action === "run-resume" && entry.actor === TAKEOVER_ACTOR && entry.at >= since,
+    );
   }
 }

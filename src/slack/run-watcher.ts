@@ -23,12 +23,13 @@ export function sameRevision(a: RunRevision, b: RunRevision): boolean {
 
 export class RunWatcher {
   private timer?: NodeJS.Timeout;
+  private looking = false;
 
   constructor(private readonly options: RunWatcherOptions) {}
 
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => this.check(), this.options.intervalMs ?? DEFAULT_RUN_WATCH_MS);
+    this.timer = setInterval(() => void this.check(), this.options.intervalMs ?? DEFAULT_RUN_WATCH_MS);
     // The app's receiver keeps the process alive; the watcher alone never should.
     this.timer.unref();
   }
@@ -38,23 +39,26 @@ export class RunWatcher {
     this.timer = undefined;
   }
 
-  /** One look; returns how many messages it updated. */
-  check(): number {
+  /** One look; resolves to how many messages it updated. A look still waiting for the store skips the next one. */
+  async check(): Promise<number> {
     const shown = this.options.following();
-    if (shown.length === 0) return 0;
+    if (shown.length === 0 || this.looking) return 0;
+    this.looking = true;
     let updated = 0;
     try {
-      const stored = this.options.runs.revisions(shown.map((view) => view.id));
+      const stored = await this.options.runs.revisions(shown.map((view) => view.id));
       for (const view of shown) {
         const revision = stored.get(view.id);
         if (!revision || sameRevision(revision, view)) continue;
         // Reloading also makes the engine let go of a copy it drove before another process took the run over.
-        const now = this.options.runs.reload(view.id);
+        const now = await this.options.runs.reload(view.id);
         if (now && this.options.show(now)) updated++;
       }
     } catch (error) {
       // A busy or vanished database file: the next look tries again.
       this.options.log.warn({ error: error instanceof Error ? error.name : typeof error }, "could not check runs");
+    } finally {
+      this.looking = false;
     }
     return updated;
   }

@@ -172,7 +172,7 @@ export async function renderTui(options: RenderTuiOptions): Promise<TuiResult> {
   } finally {
     guard.dispose();
   }
-  const view = exit.runId && engine ? engine.get(exit.runId) : undefined;
+  const view = exit.runId && engine ? await engine.get(exit.runId) : undefined;
   const note = closingNote(view, invocation);
   if (note) options.stdout.write(note);
   return { ...exit, ...(view ? { view } : {}) };

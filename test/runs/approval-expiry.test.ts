@@ -31,8 +31,8 @@ async function waitingRun(engine: RunEngine): Promise<RunView> {
   return engine.settled(view.id);
 }
 
-function expiries(engine: RunEngine, runId: string): AuditEntry[] {
-  return engine.auditTrail(runId).filter((entry) => entry.action === "approval-expired");
+async function expiries(engine: RunEngine, runId: string): Promise<AuditEntry[]> {
+  return (await engine.auditTrail(runId)).filter((entry) => entry.action === "approval-expired");
 }
 
 describe("approval expiry", () => {
@@ -52,7 +52,7 @@ describe("approval expiry", () => {
     expect(expired.status).toBe("awaiting-approval");
     expect(expired.approval?.expiresAt).toBe(run.approval!.expiresAt);
     expect(expired.updatedAt > run.updatedAt).toBe(true);
-    const [entry, ...more] = expiries(engine, run.id);
+    const [entry, ...more] = await expiries(engine, run.id);
     expect(more).toEqual([]);
     expect(entry).toMatchObject({
       actor: "acr-cmk",
@@ -63,7 +63,7 @@ describe("approval expiry", () => {
     // A late click is refused as expired without a second expiry entry.
     await expect(engine.approve(run.id, "bob")).rejects.toMatchObject({ reason: "expired" });
     await vi.advanceTimersByTimeAsync(TTL_MS);
-    expect(expiries(engine, run.id)).toHaveLength(1);
+    expect(await expiries(engine, run.id)).toHaveLength(1);
     expect(views).toHaveLength(1);
 
     // The run stays resumable: resuming asks again with a fresh expiry, and that request can be approved.
@@ -71,7 +71,7 @@ describe("approval expiry", () => {
     expect(Date.parse(again.approval!.expiresAt)).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
     await engine.approve(run.id, "bob");
     expect((await engine.settled(run.id)).status).toBe("awaiting-input");
-    expect(engine.verifyAudit().ok).toBe(true);
+    expect((await engine.verifyAudit()).ok).toBe(true);
   });
 
   it("survives a restart: a run picked up before its expiry keeps the stored time and lapses at it", async () => {
@@ -83,13 +83,13 @@ describe("approval expiry", () => {
     const resumed = await next.resume(run.id, "alice");
     // Not a new request: the same one, with the expiry it was given before the restart.
     expect(resumed.approval?.expiresAt).toBe(run.approval!.expiresAt);
-    expect(next.auditTrail(run.id).filter((entry) => entry.action === "approval-requested")).toHaveLength(1);
+    expect((await next.auditTrail(run.id)).filter((entry) => entry.action === "approval-requested")).toHaveLength(1);
     const expiredView = new Promise<RunView>((resolve) => next.subscribe(run.id, resolve));
     await vi.advanceTimersByTimeAsync(TTL_MS + 1);
     const expired = await expiredView;
     expect(Date.now()).toBeGreaterThan(Date.parse(run.approval!.expiresAt));
     expect(expired.status).toBe("awaiting-approval");
-    expect(expiries(next, run.id)).toHaveLength(1);
+    expect(await expiries(next, run.id)).toHaveLength(1);
   });
 
   it("a request that lapsed while no process drove the run is audited when the run is picked up, and approving it is refused", async () => {
@@ -101,9 +101,9 @@ describe("approval expiry", () => {
     await expect(later.approve(run.id, "bob")).rejects.toMatchObject({ reason: "expired" });
     // The expiry timer the pick-up armed (already due) has had its chance to fire: still one entry.
     await vi.advanceTimersByTimeAsync(60_000);
-    expect(expiries(later, run.id)).toHaveLength(1);
-    expect(later.get(run.id)?.status).toBe("awaiting-approval");
-    const actions = later.auditTrail(run.id).map((entry) => `${entry.action}:${entry.outcome}`);
+    expect(await expiries(later, run.id)).toHaveLength(1);
+    expect((await later.get(run.id))?.status).toBe("awaiting-approval");
+    const actions = (await later.auditTrail(run.id)).map((entry) => `${entry.action}:${entry.outcome}`);
     expect(actions.slice(-3)).toEqual(["run-resume:resumed", "approval-expired:expired", "approve:refused: expired"]);
   });
 });

@@ -102,20 +102,22 @@ describe("crash right after each Azure write, then resume in a new engine", () =
 
       for (let crashAt = 1; crashAt <= refWrites; crashAt++) {
         const label = `${c.runbook}: crash after write ${crashAt} of ${refWrites}`;
-        const crash: { engine?: RunEngine } = {};
+        const crash: { engine?: RunEngine; closed?: Promise<void> } = {};
         let writes = 0;
         const crashWorld = world(c);
         const target = targetOf(crashWorld);
         const store = watchedStore(memoryStore(crashWorld), (n) => {
           writes = n;
           // The write is in Azure; the process dies before the response reaches the run.
-          if (n === crashAt) void crash.engine?.close();
+          if (n === crashAt) crash.closed = crash.engine?.close();
         });
         const first = (crash.engine = engineOn(store, c.runbook));
         const run = await first.start({ runbook: c.runbook, target, requester: "alice", driver: "cli" });
         // Drive until the crash: the closed engine refuses further calls, which ends this loop.
         await driveToEnd(first, run.id).catch(() => undefined);
         expect(writes, label).toBe(crashAt);
+        // The store's calls are promises: the dead engine has let go of its lock once its close has settled.
+        await crash.closed;
 
         const second = engineOn(store, c.runbook);
         await second.resume(run.id, "alice");
@@ -124,7 +126,7 @@ describe("crash right after each Azure write, then resume in a new engine", () =
         expect(writes, `${label}: no change repeated`).toBe(refWrites);
         expect(registryHealthy(store, target), label).toBe(refHealthy);
         expect(store.read().counters.purgeRequests, label).toBe(0);
-        expect(second.verifyAudit().ok, label).toBe(true);
+        expect((await second.verifyAudit()).ok, label).toBe(true);
       }
       crashPoints.push({ run: `${c.runbook}${c.incident ? `/${c.incident}` : ""}`, writes: refWrites });
     });

@@ -48,7 +48,7 @@ describe("RunEngine", () => {
     expect(done.outcome?.summary).toBe("The key is back.");
     expect(done.steps.find((s) => s.id === "waitPickup")?.status).toBe("skipped");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
-    const actions = engine.auditTrail(waiting.id).map((e) => `${e.action}:${e.outcome}`);
+    const actions = (await engine.auditTrail(waiting.id)).map((e) => `${e.action}:${e.outcome}`);
     expect(actions).toEqual([
       "run-start:started",
       "approval-requested:waiting",
@@ -59,9 +59,9 @@ describe("RunEngine", () => {
       "input:chosen",
       "run-end:succeeded",
     ]);
-    expect(engine.auditTrail(waiting.id).find((e) => e.action === "approve")?.actor).toBe("bob");
-    expect(engine.verifyAudit()).toMatchObject({ ok: true, entries: 8 });
-    expect(engine.list()).toEqual([
+    expect((await engine.auditTrail(waiting.id)).find((e) => e.action === "approve")?.actor).toBe("bob");
+    expect(await engine.verifyAudit()).toMatchObject({ ok: true, entries: 8 });
+    expect(await engine.list()).toEqual([
       expect.objectContaining({ id: waiting.id, status: "succeeded", requester: "alice" }),
     ]);
   });
@@ -70,8 +70,8 @@ describe("RunEngine", () => {
     const engine = engineFor(fakeVault());
     const view = await startToy(engine);
     await expect(engine.approve(view.id, "alice")).rejects.toMatchObject({ reason: "self-approval" });
-    expect(engine.get(view.id)?.status).toBe("awaiting-approval");
-    expect(engine.auditTrail(view.id).some((e) => e.outcome === "refused: self-approval")).toBe(true);
+    expect((await engine.get(view.id))?.status).toBe("awaiting-approval");
+    expect((await engine.auditTrail(view.id)).some((e) => e.outcome === "refused: self-approval")).toBe(true);
 
     const local = await startToy(engineFor(fakeVault(), { home: mkdtempSync(join(tmpdir(), "acr-cmk-engine-")) }), {
       selfApprove: true,
@@ -101,7 +101,7 @@ describe("RunEngine", () => {
     expect(again.id).toBe(view.id);
     await engine.settled(view.id);
     expect(vault.writes).toHaveLength(1);
-    expect(engine.auditTrail(view.id).filter((e) => e.action === "approve")).toHaveLength(1);
+    expect((await engine.auditTrail(view.id)).filter((e) => e.action === "approve")).toHaveLength(1);
     await expect(engine.approve(view.id, "bob")).rejects.toBeInstanceOf(RunRefused);
   });
 
@@ -124,7 +124,7 @@ describe("RunEngine", () => {
     await engine.reject(view.id, "bob", "not during business hours");
     const ended = await engine.settled(view.id);
     expect(ended.status).toBe("rejected");
-    expect(engine.auditTrail(view.id).find((e) => e.action === "reject")?.details).toMatchObject({
+    expect((await engine.auditTrail(view.id)).find((e) => e.action === "reject")?.details).toMatchObject({
       reason: "not during business hours",
     });
     await expect(engine.retry(view.id, "alice")).rejects.toMatchObject({ reason: "final" });
@@ -138,7 +138,7 @@ describe("RunEngine", () => {
     const stopped = await engine.settled(view.id);
     expect(stopped.status).toBe("failed");
     expect(stopped.steps.find((s) => s.id === "recoverKey")?.status).toBe("failed");
-    const failedEnd = engine.auditTrail(view.id).find((e) => e.action === "change-end");
+    const failedEnd = (await engine.auditTrail(view.id)).find((e) => e.action === "change-end");
     expect(failedEnd).toMatchObject({ outcome: "failed: unavailable", azureRequestId: "req-503" });
     await engine.retry(view.id, "alice");
     expect((await engine.settled(view.id)).status).toBe("awaiting-input");
@@ -166,7 +166,7 @@ describe("RunEngine", () => {
     await engine.approve(view.id, "alice");
     await engine.settled(view.id);
     await engine.input(view.id, "alice", "wait");
-    expect(engine.get(view.id)?.status).toBe("waiting");
+    expect((await engine.get(view.id))?.status).toBe("waiting");
     vault.pickedUp = true;
     expect((await engine.settled(view.id)).status).toBe("succeeded");
 
@@ -216,8 +216,8 @@ describe("registry lock", () => {
     // The same database seen from a process whose clock is past the lock's expiry.
     const later = engineFor(fakeVault(), { clock: { now: () => new Date(Date.now() + 120_000) } });
     const second = await later.start({ runbook: "key-deleted", target, requester: "carol", driver: "cli" });
-    expect(later.auditTrail(second.id).map((e) => e.action)).toContain("lock-takeover");
-    expect(later.auditTrail(second.id).find((e) => e.action === "lock-takeover")?.details).toMatchObject({
+    expect((await later.auditTrail(second.id)).map((e) => e.action)).toContain("lock-takeover");
+    expect((await later.auditTrail(second.id)).find((e) => e.action === "lock-takeover")?.details).toMatchObject({
       from: first.id,
     });
   });
@@ -254,7 +254,7 @@ describe("crash and resume", () => {
     const engine = engineFor(vault);
     const view = await startToy(engine);
     await engine.approve(view.id, "bob");
-    expect(engine.get(view.id)?.currentStepId).toBe("recoverKey");
+    expect((await engine.get(view.id))?.currentStepId).toBe("recoverKey");
     while (vault.recoverCalls === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     await engine.close(); // the process dies while the recover call is in flight
     release();
@@ -262,15 +262,15 @@ describe("crash and resume", () => {
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
 
     const next = engineFor(vault);
-    expect(next.get(view.id)?.currentStepId).toBe("recoverKey");
+    expect((await next.get(view.id))?.currentStepId).toBe("recoverKey");
     await next.resume(view.id, "alice");
     expect((await next.settled(view.id)).status).toBe("awaiting-input");
     await next.input(view.id, "alice", "skip");
     expect((await next.settled(view.id)).status).toBe("succeeded");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
-    const trail = next.auditTrail(view.id);
+    const trail = await next.auditTrail(view.id);
     expect(trail.find((e) => e.action === "change-start" && e.details.resumed === true)).toBeDefined();
-    expect(next.verifyAudit().ok).toBe(true);
+    expect((await next.verifyAudit()).ok).toBe(true);
   });
 
   it("stopping at every boundary and resuming in a new engine reaches the same end with one write", async () => {
@@ -296,7 +296,7 @@ describe("crash and resume", () => {
       const end = await engine.settled(id);
       expect(end.status).toBe("succeeded");
       expect(vault.writes).toEqual(["recoverDeletedKey"]);
-      expect(engine.verifyAudit().ok).toBe(true);
+      expect((await engine.verifyAudit()).ok).toBe(true);
     }
   });
 
@@ -338,7 +338,7 @@ describe("audit log", () => {
     } finally {
       db.close();
     }
-    expect(engine.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
+    expect(await engine.verifyAudit()).toMatchObject({ ok: false, brokenAt: 2 });
   });
 });
 
@@ -350,14 +350,14 @@ describe("one subscription per engine", () => {
     await expect(
       engine.start({ runbook: "key-deleted", target: elsewhere, requester: "alice", driver: "cli" }),
     ).rejects.toMatchObject({ reason: "wrong-subscription", message: expect.stringContaining("--subscription sub-2") });
-    expect(engine.list()).toEqual([]);
+    expect(await engine.list()).toEqual([]);
 
     // A run stored by an engine of sub-1 is refused by an engine connected to another subscription.
     const view = await startToy(engine);
     await engine.close();
     const other = engineFor(vault, { azure: { ...fakeAzure(vault), subscriptionId: "sub-2" } });
     await expect(other.resume(view.id, "bob")).rejects.toMatchObject({ reason: "wrong-subscription" });
-    expect(other.auditTrail(view.id).some((entry) => entry.action === "run-resume")).toBe(false);
+    expect((await other.auditTrail(view.id)).some((entry) => entry.action === "run-resume")).toBe(false);
   });
 });
 
@@ -382,7 +382,7 @@ describe("a runbook that crashes", () => {
     const crashed = await startToy(engine);
     expect(crashed.status).toBe("failed");
     expect(crashed.error).toMatchObject({ cause: "internal" });
-    expect(engine.auditTrail(crashed.id).map((e) => `${e.action}:${e.outcome}`)).toContain("run-end:failed");
+    expect((await engine.auditTrail(crashed.id)).map((e) => `${e.action}:${e.outcome}`)).toContain("run-end:failed");
     await engine.close();
 
     // The view's log is words for people; what the run is must not hang on them.
@@ -393,7 +393,7 @@ describe("a runbook that crashes", () => {
     const resumed = await again.resume(crashed.id, "alice");
     expect(resumed.status).toBe("failed");
     expect(reads).toBe(1);
-    expect(again.auditTrail(crashed.id).some((e) => e.action === "run-resume")).toBe(false);
+    expect((await again.auditTrail(crashed.id)).some((e) => e.action === "run-resume")).toBe(false);
     await expect(again.retry(crashed.id, "alice")).rejects.toMatchObject({ reason: "not-awaiting" });
   });
 });

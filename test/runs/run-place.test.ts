@@ -44,7 +44,7 @@ async function waitingRun(store: WorldStore, target: RunTarget): Promise<string>
   const first = engineAt(store, drill);
   const started = await first.start({ runbook: "restore", target, requester: "alice", driver: "cli" });
   expect((await first.settled(started.id)).status).toBe("awaiting-approval");
-  expect(first.get(started.id)?.place).toEqual(drill);
+  expect((await first.get(started.id))?.place).toEqual(drill);
   await first.close();
   return started.id;
 }

@@ -61,11 +61,11 @@ describe("key-deleted against the sandbox", () => {
       expect(view.status, JSON.stringify(view.error ?? view.outcome)).toBe("succeeded");
       expect(registryHealthy(store, target)).toBe(true);
       expect(store.read().counters.purgeRequests).toBe(0);
-      const trail = engine.auditTrail(view.id);
+      const trail = await engine.auditTrail(view.id);
       const writes = trail.filter((e) => e.action === "azure-write");
       expect(writes.length).toBeGreaterThan(0);
       expect(writes.every((e) => e.outcome === "ok" && typeof e.azureRequestId === "string")).toBe(true);
-      expect(engine.verifyAudit().ok).toBe(true);
+      expect((await engine.verifyAudit()).ok).toBe(true);
     });
   }
 
@@ -109,7 +109,7 @@ describe("key-deleted against the sandbox", () => {
       expect(view.status, `stopped at boundary ${stopAt}`).toBe("succeeded");
       expect(store.read().counters.writes - before, `stopped at boundary ${stopAt}`).toBe(cleanWrites);
       expect(registryHealthy(store, target)).toBe(true);
-      expect(engine.verifyAudit().ok).toBe(true);
+      expect((await engine.verifyAudit()).ok).toBe(true);
     }
   });
 });
@@ -134,7 +134,7 @@ describe("identity-removed against the sandbox", () => {
     expect(view.status).toBe("succeeded");
     expect(view.outcome?.summary).toContain("Encryption was not moved to another identity");
     expect(view.log).toContainEqual(expect.objectContaining({ level: "warn" }));
-    expect(engine.auditTrail(view.id)).toContainEqual(
+    expect(await engine.auditTrail(view.id)).toContainEqual(
       expect.objectContaining({ action: "input", details: expect.objectContaining({ value: "move" }) }),
     );
   });

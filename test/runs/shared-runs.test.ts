@@ -3,6 +3,8 @@
 import { describe, expect, it, vi } from "vitest";
 import type { RunRecordStore } from "../../src/runs/store.js";
 import type { RunEngine, RunTarget, RunView } from "../../src/runs/types.js";
+import { journalOf } from "../../src/runs/run-journal.js";
+import { openSqliteBackend } from "../../src/runs/sqlite-store.js";
 import { fakeVault } from "../fixtures/toy-runbook.js";
 import { useToyEngines } from "./fixtures/toy-engines.js";
 
@@ -28,20 +30,20 @@ describe("a run moved by another process", () => {
     await cli.resume(run.id, "oncall");
     expect((await cli.abort(run.id, "oncall", "handled by hand")).status).toBe("aborted");
 
-    const revision = slack.revisions([run.id]).get(run.id);
+    const revision = (await slack.revisions([run.id])).get(run.id);
     expect(revision?.status).toBe("aborted");
     expect(revision?.updatedAt).not.toBe(run.updatedAt);
     // The stale copy is let go of when it is next looked at; its subscribers learn what happened.
-    expect(slack.reload(run.id)?.status).toBe("aborted");
+    expect((await slack.reload(run.id))?.status).toBe("aborted");
     expect(seen.map((view) => view.status)).toEqual(["aborted"]);
     await expect(slack.approve(run.id, "bob", { fingerprint: "fp-deleted" })).rejects.toMatchObject({
       reason: "final",
     });
     expect(vault.writes).toEqual([]);
-    const actions = slack.auditTrail(run.id).map((entry) => entry.action);
+    const actions = (await slack.auditTrail(run.id)).map((entry) => entry.action);
     expect(actions).toContain("lock-handover");
     expect(actions.filter((action) => action === "approve")).toEqual([]);
-    expect(slack.verifyAudit().ok).toBe(true);
+    expect((await slack.verifyAudit()).ok).toBe(true);
   });
 
   it("an approval given through another engine runs the change there, once, and a click on the old copy is not a second run", async () => {
@@ -60,7 +62,30 @@ describe("a run moved by another process", () => {
     await slack.input(run.id, "alice", "skip");
     expect((await slack.settled(run.id)).status).toBe("succeeded");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
-    expect(slack.auditTrail(run.id).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
+    expect((await slack.auditTrail(run.id)).filter((entry) => entry.action === "lock-handover")).toHaveLength(2);
+  });
+
+  it("an approval recorded by an engine that lost the run before acting stands in the engine that took it over", async () => {
+    const vault = fakeVault();
+    const first = engineFor(vault);
+    const run = await waitingRun(first);
+    // As the first engine does before it acts: the approval is in the audit trail; then it lets go of the run.
+    const backend = openSqliteBackend(toy.home);
+    await journalOf(backend.audit, { now: () => new Date() })(
+      { runId: run.id, actor: "bob", action: "approve", outcome: "approved" },
+      { step: run.approval!.stepId, fingerprint: run.approval!.fingerprint },
+    );
+    backend.close();
+    await first.close();
+
+    const second = engineFor(vault);
+    await second.approve(run.id, "carol", { fingerprint: run.approval!.fingerprint });
+    expect((await second.settled(run.id)).status).toBe("awaiting-input");
+    expect(vault.writes).toEqual(["recoverDeletedKey"]);
+    const trail = await second.auditTrail(run.id);
+    // One approval of the request, bob's: carol's click released it, and the change is his.
+    expect(trail.filter((e) => e.action === "approve").map((e) => e.actor)).toEqual(["bob"]);
+    expect(trail.find((e) => e.action === "change-start")?.actor).toBe("bob");
   });
 
   it("a sweep for abandoned runs does not take a run from a live engine that waits for a person", async () => {
@@ -69,7 +94,7 @@ describe("a run moved by another process", () => {
     const run = await waitingRun(first);
     const other = engineFor(vault);
     await expect(other.resume(run.id, "acr-cmk", { abandonedOnly: true })).rejects.toMatchObject({ reason: "locked" });
-    const actions = first.auditTrail(run.id).map((entry) => entry.action);
+    const actions = (await first.auditTrail(run.id)).map((entry) => entry.action);
     expect(actions).not.toContain("lock-handover");
     expect(actions).not.toContain("run-resume");
     // The engine that asked still drives it.
@@ -85,15 +110,15 @@ describe("a run moved by another process", () => {
     const other = engineFor(vault);
     const store = (other as unknown as { store: RunRecordStore }).store;
     // What `other` read just before `first` moved the run on: still waiting for the approval.
-    const stale = store.get(run.id)!;
+    const stale = (await store.get(run.id))!;
     await first.approve(run.id, "bob", { fingerprint: "fp-deleted" });
     expect((await first.settled(run.id)).status).toBe("awaiting-input");
-    vi.spyOn(store, "get").mockReturnValueOnce(stale);
+    vi.spyOn(store, "get").mockResolvedValueOnce(stale);
 
     const picked = await other.resume(run.id, "oncall");
     expect(picked.status).toBe("awaiting-input");
-    expect(store.get(run.id)!.status).toBe("awaiting-input");
-    const requests = other.auditTrail(run.id).filter((entry) => entry.action === "approval-requested");
+    expect((await store.get(run.id))!.status).toBe("awaiting-input");
+    const requests = (await other.auditTrail(run.id)).filter((entry) => entry.action === "approval-requested");
     expect(requests).toHaveLength(1);
     await other.input(run.id, "alice", "skip");
     expect((await other.settled(run.id)).status).toBe("succeeded");
@@ -118,8 +143,11 @@ describe("a run moved by another process", () => {
   it("revisions name only the runs asked for and change when the view does", async () => {
     const engine = engineFor(fakeVault());
     const run = await waitingRun(engine);
-    expect([...engine.revisions([run.id, "no-such-run"]).keys()]).toEqual([run.id]);
-    expect(engine.revisions([run.id]).get(run.id)).toEqual({ updatedAt: run.updatedAt, status: "awaiting-approval" });
-    expect(engine.reload(run.id)).toEqual(run);
+    expect([...(await engine.revisions([run.id, "no-such-run"])).keys()]).toEqual([run.id]);
+    expect((await engine.revisions([run.id])).get(run.id)).toEqual({
+      updatedAt: run.updatedAt,
+      status: "awaiting-approval",
+    });
+    expect(await engine.reload(run.id)).toEqual(run);
   });
 });

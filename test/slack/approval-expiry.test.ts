@@ -30,7 +30,7 @@ describe("approval expiry in Slack", () => {
       ACTION.reject,
       ACTION.abort,
     ]);
-    const expiresAt = h.engine.get(run.runId)!.approval!.expiresAt;
+    const expiresAt = (await h.engine.get(run.runId))!.approval!.expiresAt;
     clock.advance(TTL_MS);
     await vi.advanceTimersByTimeAsync(TTL_MS + 1);
 
@@ -42,11 +42,11 @@ describe("approval expiry in Slack", () => {
     expect(JSON.stringify(latestMessage(h.slack, run.channel, run.ts)!.blocks)).toContain(
       `expired at <!date^${seconds}^`,
     );
-    const expired = h.engine.auditTrail(run.runId).filter((entry) => entry.action === "approval-expired");
+    const expired = (await h.engine.auditTrail(run.runId)).filter((entry) => entry.action === "approval-expired");
     expect(expired).toEqual([
       expect.objectContaining({ actor: "acr-cmk", details: expect.objectContaining({ expiresAt }) }),
     ]);
-    expect(h.engine.get(run.runId)?.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))?.status).toBe("awaiting-approval");
     // The people in the thread hear of it once, with what to do.
     const told = await waitFor("the expiry in the thread", () => {
       const texts = threadTexts(h, run.ts).filter((text) => text.includes("the request expired"));
@@ -59,10 +59,12 @@ describe("approval expiry in Slack", () => {
     const approve = await waitFor("a fresh Approve", () =>
       buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
     );
-    expect(Date.parse(h.engine.get(run.runId)!.approval!.expiresAt)).toBeGreaterThan(Date.parse(expiresAt));
+    expect(Date.parse((await h.engine.get(run.runId))!.approval!.expiresAt)).toBeGreaterThan(Date.parse(expiresAt));
     await h.click(BOB, approve);
-    await waitFor("the change", () => h!.engine.auditTrail(run.runId).some((e) => e.action === "change-end"));
-    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "approval-expired")).toHaveLength(1);
+    await waitFor("the change", async () =>
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+    );
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approval-expired")).toHaveLength(1);
     expect(threadTexts(h, run.ts).filter((text) => text.includes("the request expired"))).toHaveLength(1);
   });
 });

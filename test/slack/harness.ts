@@ -262,10 +262,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** Polls until `check` returns a value (the app works after it acknowledges). */
-export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -304,7 +308,7 @@ export async function startedRun(h: Harness): Promise<{ runId: string; channel: 
   const post = await waitFor("the run's message", () =>
     h.slack.callsTo("chat.postMessage").find((call) => !call.args.thread_ts && call.result?.ok),
   );
-  const runId = await waitFor("the run id", () => h.engine.list()[0]?.id);
+  const runId = await waitFor("the run id", async () => (await h.engine.list())[0]?.id);
   return { runId, channel: String(post.args.channel), ts: String(post.result!.ts) };
 }
 

@@ -11,7 +11,7 @@ describe("/acr-cmk recover with a firewall switched on and an access policy remo
     h.store.update((world, now) => void breakWorld(world, "access-revoked", now));
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
-    expect(h.engine.get(run.runId)?.runbook).toBe("restore");
+    expect((await h.engine.get(run.runId))?.runbook).toBe("restore");
 
     let view = await settle(h, run.runId);
     while (view.status === "awaiting-approval") {
@@ -21,7 +21,7 @@ describe("/acr-cmk recover with a firewall switched on and an access policy remo
       await h.click(BOB, approve);
       await waitFor(
         "the approval to take effect",
-        () => h!.engine.get(run.runId)!.currentStepId !== view.currentStepId,
+        async () => (await h.engine.get(run.runId))!.currentStepId !== view.currentStepId,
       );
       view = await settle(h, run.runId);
     }

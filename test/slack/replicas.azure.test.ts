@@ -134,7 +134,7 @@ const click = (url: string, user: string, button: Button) =>
 
 /** The run started by the slash command: its id and its message (the first top-level post after `since` calls). */
 async function startedRun(since: number): Promise<{ runId: string; channel: string; ts: string }> {
-  const runId = await waitFor("the run", () => records!.list()[0]?.id, PATIENCE_MS);
+  const runId = await waitFor("the run", async () => (await records!.list())[0]?.id, PATIENCE_MS);
   const post = await waitFor(
     "the run's message",
     () =>
@@ -146,17 +146,17 @@ async function startedRun(since: number): Promise<{ runId: string; channel: stri
   return { runId, channel: String(post.args.channel), ts: String(post.result!.ts) };
 }
 
-const view = (runId: string): RunView => records!.get(runId)!;
+const view = async (runId: string): Promise<RunView> => (await records!.get(runId))!;
 
 /** Clicks through the run on `urls` (round robin) until it ends: Approve for changes, "not now" for choices. */
 async function driveToEnd(run: { runId: string; channel: string; ts: string }, urls: string[]): Promise<RunView> {
   for (let turn = 0; turn < 20; turn++) {
     const current = await waitFor(
       "the run to wait for a person or end",
-      () =>
-        (["awaiting-approval", "awaiting-input"].includes(view(run.runId).status) ||
-          !["running", "waiting"].includes(view(run.runId).status)) &&
-        view(run.runId),
+      async () =>
+        (["awaiting-approval", "awaiting-input"].includes((await view(run.runId)).status) ||
+          !["running", "waiting"].includes((await view(run.runId)).status)) &&
+        (await view(run.runId)),
       PATIENCE_MS,
     );
     if (current.status !== "awaiting-approval" && current.status !== "awaiting-input") return current;
@@ -175,7 +175,11 @@ async function driveToEnd(run: { runId: string; channel: string; ts: string }, u
       PATIENCE_MS,
     );
     await click(urls[turn % urls.length]!, BOB, buttons);
-    await waitFor("the click to take effect", () => view(run.runId).updatedAt !== current.updatedAt, PATIENCE_MS);
+    await waitFor(
+      "the click to take effect",
+      async () => (await view(run.runId)).updatedAt !== current.updatedAt,
+      PATIENCE_MS,
+    );
   }
   throw new Error("the run did not end in 20 turns");
 }
@@ -212,7 +216,7 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const run = await startedRun(since);
     const waiting = await waitFor(
       "the approval request",
-      () => view(run.runId).status === "awaiting-approval" && view(run.runId),
+      async () => (await view(run.runId)).status === "awaiting-approval" && (await view(run.runId)),
       PATIENCE_MS,
     );
     const approve = await waitFor(
@@ -224,19 +228,20 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200]);
     await waitFor(
       "the change to run",
-      () => view(run.runId).updatedAt !== waiting.updatedAt && view(run.runId).status !== "running",
+      async () =>
+        (await view(run.runId)).updatedAt !== waiting.updatedAt && (await view(run.runId)).status !== "running",
       PATIENCE_MS,
     );
     const ended = await driveToEnd(run, [b.url, a.url]);
     expect(ended.status, JSON.stringify(ended.error ?? ended.outcome)).toBe("succeeded");
-    const approvedSteps = trail(run.runId)
+    const approvedSteps = (await trail(run.runId))
       .filter((entry) => entry.action === "approve" && entry.outcome === "approved")
       .map((entry) => entry.details.step);
     expect(new Set(approvedSteps).size).toBe(approvedSteps.length);
     expect(
-      trail(run.runId).filter((entry) => entry.action === "change-start" && entry.details.resumed === false),
+      (await trail(run.runId)).filter((entry) => entry.action === "change-start" && entry.details.resumed === false),
     ).toHaveLength(approvedSteps.length);
-    expect(records!.verifyAudit().ok).toBe(true);
+    expect((await records!.verifyAudit()).ok).toBe(true);
     // Both replicas follow the run; its thread is told each thing once.
     const thread = () => threadOf(run.ts);
     await waitFor("the end in the thread", () => thread().some((text) => text.startsWith("Run ended")), PATIENCE_MS);
@@ -253,11 +258,12 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     ).toHaveLength(1);
     // The approval was requested once (no replica picked the run up from an older copy and asked again), and
     // announced once, by whichever replica claimed it first.
-    const clue = `${thread().join("\n")}\n--- audit:\n${trail(run.runId)
+    const audited = await trail(run.runId);
+    const clue = `${thread().join("\n")}\n--- audit:\n${audited
       .map((entry) => `${entry.at} ${entry.actor} ${entry.action} ${entry.outcome}`)
       .join("\n")}`;
     expect(
-      trail(run.runId).filter((entry) => entry.action === "approval-requested"),
+      audited.filter((entry) => entry.action === "approval-requested"),
       clue,
     ).toHaveLength(1);
     expect(
@@ -274,7 +280,11 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const since = slack.calls.length;
     await command(a.url, ALICE, "recover rg-acr-cmk-demo/acrcmkdemo");
     const run = await startedRun(since);
-    await waitFor("the approval request", () => view(run.runId).status === "awaiting-approval", PATIENCE_MS);
+    await waitFor(
+      "the approval request",
+      async () => (await view(run.runId)).status === "awaiting-approval",
+      PATIENCE_MS,
+    );
     const home = mkdtempSync(join(dir, "laptop-"));
     const resumed = spawnSync(
       process.execPath,
@@ -287,10 +297,12 @@ describe("two acr-cmk slack replicas on one storage account", () => {
       },
     );
     expect(resumed.stderr).not.toContain("unexpected error");
-    const approvals = trail(run.runId).filter((entry) => entry.action === "approve" && entry.outcome === "approved");
+    const approvals = (await trail(run.runId)).filter(
+      (entry) => entry.action === "approve" && entry.outcome === "approved",
+    );
     expect(approvals.length).toBeGreaterThan(0);
     expect(approvals.every((entry) => entry.actor === BOB)).toBe(true);
-    expect(trail(run.runId).map((entry) => entry.action)).toContain("lock-handover");
+    expect((await trail(run.runId)).map((entry) => entry.action)).toContain("lock-handover");
   });
 
   it("kill -9 of the replica working a step: the other takes the run over and no change is repeated", async () => {
@@ -300,7 +312,7 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const since = slack.calls.length;
     await command(a.url, ALICE, "recover rg-acr-cmk-demo/acrcmkdemo");
     const run = await startedRun(since);
-    await waitFor("the approval request", () => view(run.runId).status === "awaiting-approval", 120_000);
+    await waitFor("the approval request", async () => (await view(run.runId)).status === "awaiting-approval", 120_000);
     const approve = await waitFor(
       "the Approve button",
       () => buttonsOn(slack, run.channel, run.ts).find((button) => button.action_id === ACTION.approve),
@@ -309,12 +321,12 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     await click(a.url, BOB, approve);
     await waitFor(
       "the change to start on a",
-      () => trail(run.runId).some((entry) => entry.action === "change-start"),
+      async () => (await trail(run.runId)).some((entry) => entry.action === "change-start"),
       120_000,
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
       const said = slack.responses.map((post) => JSON.stringify(post.body).slice(0, 200));
       throw new Error(
-        `${error.message}; audit: ${trail(run.runId)
+        `${error.message}; audit: ${(await trail(run.runId))
           .map((e) => `${e.action}/${e.outcome}`)
           .join(", ")}; said: ${said.slice(-3).join(" | ")}`,
       );
@@ -324,15 +336,15 @@ describe("two acr-cmk slack replicas on one storage account", () => {
     const killedAtIso = new Date(killedAt).toISOString();
     await waitFor(
       "b to take the run over",
-      () =>
-        trail(run.runId).some(
+      async () =>
+        (await trail(run.runId)).some(
           (entry) => entry.action === "run-resume" && entry.actor === "acr-cmk" && entry.at >= killedAtIso,
         ),
       PATIENCE_MS,
-    ).catch((error: Error) => {
-      const audit = trail(run.runId).map((e) => `${e.at} ${e.actor} ${e.action} ${e.outcome}`);
+    ).catch(async (error: Error) => {
+      const audit = (await trail(run.runId)).map((e) => `${e.at} ${e.actor} ${e.action} ${e.outcome}`);
       throw new Error(
-        `${error.message} (killed at ${killedAtIso}; run ${view(run.runId).status})\naudit:\n${audit.join("\n")}\n` +
+        `${error.message} (killed at ${killedAtIso}; run ${(await view(run.runId)).status})\naudit:\n${audit.join("\n")}\n` +
           `b said:\n${replicas[1]!.output().slice(-4000)}`,
       );
     });
@@ -347,6 +359,6 @@ describe("two acr-cmk slack replicas on one storage account", () => {
       PATIENCE_MS,
     );
     expect(threadOf(run.ts).filter((text) => text.startsWith("Run ended"))).toHaveLength(1);
-    expect(records!.verifyAudit().ok).toBe(true);
+    expect((await records!.verifyAudit()).ok).toBe(true);
   }, 300_000);
 });

@@ -41,7 +41,9 @@ describe("run messages across a restart", () => {
       buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve),
     );
     await h.click(BOB, approve);
-    await waitFor("the change", () => h!.engine.auditTrail(run.runId).some((e) => e.action === "change-end"));
+    await waitFor("the change", async () =>
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+    );
     const view = await h.engine.settled(run.runId);
     await h.app.deps.messages.idle();
     // The message shows the run as it is now: the approved change done, the status of the latest view.
@@ -63,7 +65,7 @@ describe("run messages across a restart", () => {
 
     await h.restart();
     await h.submit(BOB, modal, { [REASON_BLOCK]: { [REASON_INPUT]: { value: "wrong vault, page the key owner" } } });
-    await waitFor("the rejection", () => h!.engine.get(run.runId)!.status === "rejected");
+    await waitFor("the rejection", async () => (await h.engine.get(run.runId))!.status === "rejected");
     await waitFor("the original message to say so", () =>
       latestMessage(h.slack, run.channel, run.ts)?.text.includes("rejected"),
     );
@@ -80,7 +82,10 @@ describe("run messages across a restart", () => {
     const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     await h.restart();
-    const answer = (await (await h.command(ALICE, `status ${run.runId}`)).json()) as { blocks: unknown[] };
-    expect(JSON.stringify(answer.blocks)).toContain(`<#${CHANNEL}>`);
+    const since = h.slack.responses.length;
+    await h.command(ALICE, `status ${run.runId}`);
+    // Acknowledged at once; the store's answer follows through the response URL.
+    const answer = await waitFor("the status", () => h.slack.responses[since]);
+    expect(JSON.stringify(answer.body.blocks)).toContain(`<#${CHANNEL}>`);
   });
 });

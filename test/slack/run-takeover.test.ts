@@ -14,9 +14,9 @@ const toy = useToyEngines("acr-cmk-takeover-");
 function seenRunning(engine: RunEngine): RunEngine {
   const running = <T extends RunSummary | RunView>(run: T): T => ({ ...run, status: "running" });
   return Object.assign(Object.create(engine) as RunEngine, {
-    list: () => engine.list().map(running),
-    get: (id: string) => {
-      const view = engine.get(id);
+    list: async () => (await engine.list()).map(running),
+    get: async (id: string) => {
+      const view = await engine.get(id);
       return view && running(view);
     },
   });
@@ -38,7 +38,7 @@ describe("the take-over sweep", () => {
     });
     expect(await sweep.sweep()).toEqual([]);
     expect(taken).toEqual([]);
-    const trail = driver.auditTrail(run.id);
+    const trail = await driver.auditTrail(run.id);
     expect(trail.filter((entry) => entry.action === "lock-handover" || entry.action === "run-resume")).toEqual([]);
     expect(trail.filter((entry) => entry.action === "approval-requested")).toHaveLength(1);
     await driver.approve(run.id, "bob", { fingerprint: "fp-deleted" });

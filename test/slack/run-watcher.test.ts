@@ -58,14 +58,14 @@ describe("runs moved by another process", () => {
     });
     expect(updatesOf(h, run.ts)).toBeGreaterThan(updatesBefore);
     expect(message.blocks.some((block) => block.type === "actions")).toBe(false);
-    expect(h.engine.get(run.runId)?.status).toBe("aborted");
+    expect((await h.engine.get(run.runId))?.status).toBe("aborted");
 
     await h.click(BOB, approve);
     await waitFor("the refusal", () => h.slack.responses.find((r) => String(r.body.text).includes("has ended")));
-    const trail = h.engine.auditTrail(run.runId);
+    const trail = await h.engine.auditTrail(run.runId);
     expect(trail.filter((entry) => entry.action === "approve")).toEqual([]);
     expect(trail.find((entry) => entry.action === "abort")?.details).toMatchObject({ reason: "fixed by hand" });
-    expect(h.engine.verifyAudit().ok).toBe(true);
+    expect((await h.engine.verifyAudit()).ok).toBe(true);
   });
 
   it("a change approved through a second engine shows on the message, and a late click on the old Approve runs nothing twice", async () => {
@@ -91,7 +91,7 @@ describe("runs moved by another process", () => {
 
     await h.click(BOB, approve);
     await waitFor("the answer", () => h.slack.responses.find((r) => String(r.body.text).includes("Already approved")));
-    const trail = h.engine.auditTrail(run.runId);
+    const trail = await h.engine.auditTrail(run.runId);
     expect(trail.filter((e) => e.action === "approve" && e.outcome === "approved").map((e) => e.actor)).toEqual([BOB]);
     expect(trail.filter((e) => e.action === "change-start")).toHaveLength(1);
     expect(trail.find((e) => e.action === "lock-handover")).toBeDefined();

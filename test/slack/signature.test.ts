@@ -48,7 +48,7 @@ describe("request verification over HTTP", () => {
     expect(dispatched).toEqual(["help"]);
     expect(harness.slack.calls.filter((c) => c.method !== "auth.test")).toHaveLength(0);
     expect(harness.slack.responses).toHaveLength(0);
-    expect(harness.engine.list()).toHaveLength(0);
+    expect(await harness.engine.list()).toHaveLength(0);
   }
 
   it("a correctly signed request is answered", async () => {

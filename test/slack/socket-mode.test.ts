@@ -37,7 +37,7 @@ describe("Socket Mode", () => {
     const run = await startedRun(h);
     expect(run.channel).toBe(CHANNEL);
     expect((await settle(h, run.runId)).status).toBe("awaiting-approval");
-    expect(h.engine.get(run.runId)?.requester).toBe(ALICE);
+    expect((await h.engine.get(run.runId))?.requester).toBe(ALICE);
     // One ack per envelope: Slack would redeliver an envelope left unanswered.
     expect(socket.received.filter((message) => message.envelope_id === "env-slash-1")).toHaveLength(1);
   });

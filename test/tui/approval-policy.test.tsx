@@ -54,9 +54,8 @@ function openRunAs(e: RunEngine, runId: string, person: string, approvers: strin
   );
 }
 
-function approvals(e: RunEngine, runId: string) {
-  return e
-    .auditTrail(runId)
+async function approvals(e: RunEngine, runId: string) {
+  return (await e.auditTrail(runId))
     .filter((entry) => entry.action === "approve")
     .map((entry) => ({ actor: entry.actor, outcome: entry.outcome }));
 }
@@ -69,7 +68,7 @@ describe("approvals at a terminal", () => {
     await waitForFrame(alice.stdout, (f) => f.includes("Press a to approve as alice"));
     await type(alice, "a");
     await waitForFrame(alice.stdout, (f) => f.includes("Wait for the registry to pick the key up?"));
-    expect(approvals(e, id)).toEqual([{ actor: "alice", outcome: "approved" }]);
+    expect(await approvals(e, id)).toEqual([{ actor: "alice", outcome: "approved" }]);
   });
 
   it("with approvers named and the requester not among them, the engine's refusal shows who may approve and how to hand over", async () => {
@@ -88,8 +87,8 @@ describe("approvals at a terminal", () => {
     // Pressing a again does not ask the engine again: no loop of refusals.
     await type(alice, "a");
     await waitForFrame(alice.stdout, (f) => f.includes("Not yours to approve"));
-    expect(approvals(e, id)).toEqual([{ actor: "alice", outcome: "refused: self-approval" }]);
-    expect(e.get(id)?.status).toBe("awaiting-approval");
+    expect(await approvals(e, id)).toEqual([{ actor: "alice", outcome: "refused: self-approval" }]);
+    expect((await e.get(id))?.status).toBe("awaiting-approval");
     alice.unmount();
 
     // Handed over: bob, an approver, picks the run up and approves it with a key.
@@ -97,7 +96,7 @@ describe("approvals at a terminal", () => {
     await waitForFrame(bob.stdout, (f) => f.includes("Press a to approve as bob"));
     await type(bob, "a");
     await waitForFrame(bob.stdout, (f) => f.includes("Wait for the registry to pick the key up?"));
-    expect(approvals(e, id).at(-1)).toEqual({ actor: "bob", outcome: "approved" });
+    expect((await approvals(e, id)).at(-1)).toEqual({ actor: "bob", outcome: "approved" });
   });
 
   it("an approver resuming someone else's run leaves that run's self-approval as it was", async () => {

@@ -359,12 +359,12 @@ export class FakeEngine implements RunEngine {
     return view.status === "running" ? this.emit({ ...view, status: "stopped", busy: false }) : view;
   }
 
-  get(runId: string): RunView | undefined {
+  async get(runId: string): Promise<RunView | undefined> {
     const view = this.views.get(runId);
     return view ? structuredClone(view) : undefined;
   }
 
-  list(): RunSummary[] {
+  async list(): Promise<RunSummary[]> {
     return [...this.views.values()].map(({ id, runbook, target, requester, status, startedAt, updatedAt }) => ({
       id,
       runbook,
@@ -387,11 +387,11 @@ export class FakeEngine implements RunEngine {
     return this.mustGet(runId);
   }
 
-  auditTrail(runId: string): AuditEntry[] {
+  async auditTrail(runId: string): Promise<AuditEntry[]> {
     return [...(this.audit.get(runId) ?? [])];
   }
 
-  verifyAudit(): { ok: boolean; entries: number } {
+  async verifyAudit(): Promise<{ ok: boolean; entries: number }> {
     return { ok: true, entries: this.seq };
   }
 

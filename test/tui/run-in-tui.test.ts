@@ -54,12 +54,9 @@ describe("runInTui", () => {
     await screenShows(stdout, "Wait for the registry to pick the key up?");
     stdin.write("q");
     expect(await exit).toBeGreaterThanOrEqual(0);
-    expect(
-      engine!
-        .auditTrail(id)
-        .filter((e) => e.action === "approve")
-        .map((e) => e.outcome),
-    ).toEqual(["approved"]);
+    expect((await engine!.auditTrail(id)).filter((e) => e.action === "approve").map((e) => e.outcome)).toEqual([
+      "approved",
+    ]);
   });
 
   it("does not let --yes override named approvers: the requester is refused and told who may approve", async () => {
@@ -72,13 +69,10 @@ describe("runInTui", () => {
     stdin.write("q");
     await exit;
     expect(stdout.allText()).toContain(`Resume it with: acr-cmk runs resume ${id}`);
-    expect(engine!.get(id)?.status).toBe("awaiting-approval");
-    expect(
-      engine!
-        .auditTrail(id)
-        .filter((e) => e.action === "approve")
-        .map((e) => e.outcome),
-    ).toEqual(["refused: self-approval"]);
+    expect((await engine!.get(id))?.status).toBe("awaiting-approval");
+    expect((await engine!.auditTrail(id)).filter((e) => e.action === "approve").map((e) => e.outcome)).toEqual([
+      "refused: self-approval",
+    ]);
   });
 
   it("lets a requester who is a named approver approve their own change", async () => {
@@ -91,11 +85,6 @@ describe("runInTui", () => {
     await screenShows(stdout, "Wait for the registry to pick the key up?");
     stdin.write("q");
     await exit;
-    expect(
-      engine!
-        .auditTrail(id)
-        .filter((e) => e.action === "approve")
-        .map((e) => e.actor),
-    ).toEqual(["alice"]);
+    expect((await engine!.auditTrail(id)).filter((e) => e.action === "approve").map((e) => e.actor)).toEqual(["alice"]);
   });
 });

@@ -1,9 +1,9 @@
-// Azure Storage (Tables and Blobs) behind a synchronous face. The run store's contract is synchronous, as node:sqlite
-// is: the engine persists a step inside XState's synchronous callbacks and fences an Azure write right before it leaves.
-// The SDK is async, so its calls run in a worker thread and this thread waits for each answer (Atomics.wait), as it
-// waits for SQLite's file lock (busy_timeout). A call costs one round trip to the account; the engine makes few.
-import { existsSync } from "node:fs";
-import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+// Azure Storage (Tables and Blobs) for the shared run store, called through the SDK directly: every call is a promise,
+// so a slow or unreachable account delays only the run that waits for it, never this process's event loop (other
+// runs, Slack's 3-second acks). A call costs one round trip to the account (plus the SDK's retries).
+import { DefaultAzureCredential } from "@azure/identity";
+import { odata, TableClient, TableServiceClient, type TransactionAction } from "@azure/data-tables";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { AzureFailure } from "../types.js";
 import type { StoreLocation } from "./location.js";
 
@@ -37,49 +37,81 @@ export function storageOperations(): number {
   return processOperations;
 }
 
-/** Longer than the worker's whole retry budget: past it the worker is wedged, not slow. */
-const CALL_TIMEOUT_MS = 60_000;
+// Retries are short: a store that stays unreachable for ~10 s is reported (exit 3) rather than waited for; an emulator
+// or account that blinks (a restart) is ridden out. https://learn.microsoft.com/azure/storage/blobs/storage-retry-policy
+const TABLE_RETRY = { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 3000 };
+const BLOB_RETRY = { maxTries: 7, retryDelayInMs: 200, maxRetryDelayInMs: 3000, tryTimeoutInMs: 20_000 };
 
-function workerUrl(): URL {
-  const compiled = new URL("./worker.js", import.meta.url);
-  return existsSync(compiled) ? compiled : new URL("./worker.ts", import.meta.url);
+/** Entities come back with the service's metadata; `etag` is kept under its own name, the rest is dropped. */
+function plain(entity: Record<string, unknown>): Entity {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entity)) {
+    if (key === "odata.metadata") continue;
+    out[key] = value;
+  }
+  return out as Entity;
 }
 
 export class StorageClient {
-  private readonly worker: Worker;
-  private readonly port;
-  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   /** Store operations sent, for the benchmark and the tests (one per round trip to the account). */
   operations = 0;
   private closed = false;
+  private readonly tables = new Map<string, TableClient>();
+  private readonly blobService: BlobServiceClient;
+  private readonly credential: DefaultAzureCredential | undefined;
+  private readonly insecure: boolean;
 
-  constructor(readonly location: StoreLocation) {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    this.worker = new Worker(workerUrl(), {
-      workerData: { ...location.secretSetup, signal: this.signal, port: port2 },
-      transferList: [port2],
-    });
-    // The worker only answers calls: it must not keep a finished CLI process alive.
-    this.worker.unref();
+  /** `ready`: what every call waits for first (the store's schema check and set-up, made by another client). */
+  constructor(
+    readonly location: StoreLocation,
+    private readonly ready?: Promise<unknown>,
+  ) {
+    const setup = location.secretSetup;
+    this.insecure =
+      "connectionString" in setup &&
+      (setup.connectionString.includes("http://") || /UseDevelopmentStorage=true/i.test(setup.connectionString));
+    this.credential = "connectionString" in setup ? undefined : new DefaultAzureCredential();
+    this.blobService =
+      "connectionString" in setup
+        ? BlobServiceClient.fromConnectionString(setup.connectionString, { retryOptions: BLOB_RETRY })
+        : new BlobServiceClient(setup.blobUrl, this.credential, { retryOptions: BLOB_RETRY });
   }
 
-  private call<T>(op: string, ...args: unknown[]): T {
+  private table(name: string): TableClient {
+    let client = this.tables.get(name);
+    if (!client) {
+      const setup = this.location.secretSetup;
+      const options = { retryOptions: TABLE_RETRY, allowInsecureConnection: this.insecure };
+      client =
+        "connectionString" in setup
+          ? TableClient.fromConnectionString(setup.connectionString, name, options)
+          : new TableClient(setup.tableUrl, name, this.credential!, options);
+      this.tables.set(name, client);
+    }
+    return client;
+  }
+
+  private container(name: string): ContainerClient {
+    return this.blobService.getContainerClient(name);
+  }
+
+  /** One round trip: counted, and its failure said in the store's terms (never with its key). */
+  private async call<T>(work: () => Promise<T>): Promise<T> {
+    if (this.ready) await this.ready;
     if (this.closed) throw new Error("the shared store is closed");
     this.operations++;
     processOperations++;
-    Atomics.store(this.signal, 0, 0);
-    this.port.postMessage({ op, args });
-    const waited = Atomics.wait(this.signal, 0, 0, CALL_TIMEOUT_MS);
-    const message = receiveMessageOnPort(this.port)?.message as
-      { ok: true; value: T } | { ok: false; error: { status?: number; code?: string; message: string } } | undefined;
-    if (!message) {
-      throw this.unreachable(waited === "timed-out" ? `no answer within ${CALL_TIMEOUT_MS / 1000} s` : "no answer");
+    try {
+      return await work();
+    } catch (error) {
+      const e = error as { statusCode?: number; code?: string; message?: string; details?: { errorCode?: string } };
+      const status = e.statusCode;
+      // The first line only: SDK messages may append the whole response body.
+      const message = String(e.message ?? error).split("\n")[0]!;
+      if (status === undefined || status === 401 || status === 403) throw this.unreachable(message, status);
+      const code = e.details?.errorCode ?? e.code;
+      throw new StorageError(message, status, code === undefined ? undefined : String(code));
     }
-    if (message.ok) return message.value;
-    const { status, code } = message.error;
-    if (status === undefined || status === 401 || status === 403) throw this.unreachable(message.error.message, status);
-    throw new StorageError(message.error.message, status, code);
   }
 
   /** Unreachable or refusing us: exit 3 with the store's name (never its key) and what to check. */
@@ -96,58 +128,97 @@ export class StorageClient {
     );
   }
 
-  probe(): void {
-    this.call("tableServiceProbe");
+  async probe(): Promise<void> {
+    const setup = this.location.secretSetup;
+    const service =
+      "connectionString" in setup
+        ? TableServiceClient.fromConnectionString(setup.connectionString, {
+            retryOptions: TABLE_RETRY,
+            allowInsecureConnection: this.insecure,
+          })
+        : new TableServiceClient(setup.tableUrl, this.credential!, { retryOptions: TABLE_RETRY });
+    await this.call(() => service.getProperties());
   }
-  ensureTable(table: string): void {
-    this.call("ensureTable", table);
+  async ensureTable(table: string): Promise<void> {
+    await this.call(() => this.table(table).createTable());
   }
-  getEntity(table: string, partitionKey: string, rowKey: string): Entity | undefined {
-    return this.call<Entity | null>("getEntity", table, partitionKey, rowKey) ?? undefined;
+  async getEntity(table: string, partitionKey: string, rowKey: string): Promise<Entity | undefined> {
+    try {
+      return plain(await this.call(() => this.table(table).getEntity(partitionKey, rowKey)));
+    } catch (error) {
+      if (isStorageError(error, 404)) return undefined;
+      throw error;
+    }
   }
   /** Fails with 409 when the entity exists: the insert is the atomic claim of its key. */
-  createEntity(table: string, entity: Entity): string {
-    return this.call("createEntity", table, entity);
+  async createEntity(table: string, entity: Entity): Promise<string> {
+    return (await this.call(() => this.table(table).createEntity(entity))).etag ?? "";
+  }
+  /**
+   * Inserts every entity or none (an entity group transaction: one partition, one round trip). A 409 on any of them
+   * fails all. https://learn.microsoft.com/rest/api/storageservices/performing-entity-group-transactions
+   */
+  async createEntities(table: string, entities: Entity[]): Promise<void> {
+    const actions: TransactionAction[] = entities.map((entity) => ["create", entity]);
+    await this.call(() => this.table(table).submitTransaction(actions));
   }
   /** Fails with 412 when the stored entity changed since `etag` was read. */
-  replaceEntity(table: string, entity: Entity, etag: string): string {
-    return this.call("replaceEntity", table, entity, etag);
+  async replaceEntity(table: string, entity: Entity, etag: string): Promise<string> {
+    return (await this.call(() => this.table(table).updateEntity(entity, "Replace", { etag }))).etag ?? "";
   }
-  upsertEntity(table: string, entity: Entity): string {
-    return this.call("upsertEntity", table, entity);
+  async upsertEntity(table: string, entity: Entity): Promise<string> {
+    return (await this.call(() => this.table(table).upsertEntity(entity, "Replace"))).etag ?? "";
   }
-  listEntities(table: string, partitionKey: string, filter?: string, select?: string[]): Entity[] {
-    return this.call("listEntities", table, partitionKey, filter ?? null, select ?? null);
+  async listEntities(table: string, partitionKey: string, filter?: string, select?: string[]): Promise<Entity[]> {
+    const full = odata`PartitionKey eq ${partitionKey}` + (filter ? ` and ${filter}` : "");
+    const queryOptions = select ? { filter: full, select } : { filter: full };
+    return this.call(async () => {
+      const out: Entity[] = [];
+      for await (const entity of this.table(table).listEntities({ queryOptions })) out.push(plain(entity));
+      return out;
+    });
   }
-  ensureContainer(container: string): void {
-    this.call("ensureContainer", container);
+  async ensureContainer(container: string): Promise<void> {
+    await this.call(() => this.container(container).createIfNotExists());
   }
-  ensureBlob(container: string, blob: string): void {
-    this.call("ensureBlob", container, blob);
+  async ensureBlob(container: string, blob: string): Promise<void> {
+    try {
+      await this.call(() =>
+        this.container(container)
+          .getBlockBlobClient(blob)
+          .upload("", 0, { conditions: { ifNoneMatch: "*" } }),
+      );
+    } catch (error) {
+      // Already there (409 while leased, 412 otherwise): nothing to do.
+      if (!isStorageError(error, 409) && !isStorageError(error, 412)) throw error;
+    }
   }
-  blobState(container: string, blob: string): BlobState {
-    return this.call("blobProperties", container, blob);
+  async blobState(container: string, blob: string): Promise<BlobState> {
+    const props = await this.call(() => this.container(container).getBlobClient(blob).getProperties());
+    return { metadata: props.metadata ?? {}, leaseState: props.leaseState ?? "available" };
   }
-  acquireLease(container: string, blob: string, leaseId: string, seconds: number): void {
-    this.call("acquireLease", container, blob, leaseId, seconds);
+  async acquireLease(container: string, blob: string, leaseId: string, seconds: number): Promise<void> {
+    const lease = this.container(container).getBlobClient(blob).getBlobLeaseClient(leaseId);
+    await this.call(() => lease.acquireLease(seconds));
   }
-  renewLease(container: string, blob: string, leaseId: string): void {
-    this.call("renewLease", container, blob, leaseId);
+  async renewLease(container: string, blob: string, leaseId: string): Promise<void> {
+    const lease = this.container(container).getBlobClient(blob).getBlobLeaseClient(leaseId);
+    await this.call(() => lease.renewLease());
   }
-  releaseLease(container: string, blob: string, leaseId: string): void {
-    this.call("releaseLease", container, blob, leaseId);
+  async releaseLease(container: string, blob: string, leaseId: string): Promise<void> {
+    const lease = this.container(container).getBlobClient(blob).getBlobLeaseClient(leaseId);
+    await this.call(() => lease.releaseLease());
   }
-  breakLease(container: string, blob: string): void {
-    this.call("breakLease", container, blob);
+  async breakLease(container: string, blob: string): Promise<void> {
+    const lease = this.container(container).getBlobClient(blob).getBlobLeaseClient();
+    await this.call(() => lease.breakLease(0));
   }
-  setMetadata(container: string, blob: string, metadata: Record<string, string>, leaseId: string): void {
-    this.call("setMetadata", container, blob, metadata, leaseId);
+  async setMetadata(container: string, blob: string, metadata: Record<string, string>, leaseId: string) {
+    const client = this.container(container).getBlobClient(blob);
+    await this.call(() => client.setMetadata(metadata, { conditions: { leaseId } }));
   }
 
   close(): void {
-    if (this.closed) return;
     this.closed = true;
-    this.port.close();
-    void this.worker.terminate();
   }
 }

@@ -7,7 +7,7 @@ import { UsageError } from "../../errors.js";
 export interface StoreLocation {
   /** Safe to print: the account name and endpoint, never the key or a SAS. */
   name: string;
-  /** Handed to the worker only; holds the connection string's key. */
+  /** Handed to the SDK clients only; holds the connection string's key. */
   secretSetup: { connectionString: string } | { tableUrl: string; blobUrl: string };
 }
 

@@ -6,9 +6,9 @@ import type { CommandRunner } from "../program.js";
 
 export const verifyAuditCommand: CommandRunner = async (ctx) => {
   const records = openRunRecords(ctx.globals.home, ctx.env.ACR_CMK_STORE);
-  let result: ReturnType<typeof records.verifyAudit>;
+  let result: Awaited<ReturnType<typeof records.verifyAudit>>;
   try {
-    result = records.verifyAudit();
+    result = await records.verifyAudit();
   } finally {
     records.close();
   }

@@ -86,7 +86,7 @@ export async function recoverInRounds(
       }
     }
   } finally {
-    if (runs.length > 0 && !text) printRecovery(ctx, engine, runs, report, run.confirmAffected);
+    if (runs.length > 0 && !text) await printRecovery(ctx, engine, runs, report, run.confirmAffected);
   }
   const last = runs[runs.length - 1]!;
   const healthy = report !== first || runs.length > 1 ? report.healthy : undefined;
@@ -106,19 +106,20 @@ export async function recoverInRounds(
 }
 
 /** The one JSON document of a recovery: the last run as `run` (as for one run), every run with its audit trail. */
-function printRecovery(
+async function printRecovery(
   ctx: CliContext,
   engine: RunEngine,
   runs: RunView[],
   report: DiagnosisReport,
   confirmAffected: number | undefined,
-): void {
+): Promise<void> {
   const last = runs[runs.length - 1]!;
+  const trails = await Promise.all(runs.map((r) => engine.auditTrail(r.id)));
   printJson(ctx, {
     run: last,
-    audit: engine.auditTrail(last.id),
+    audit: trails[trails.length - 1],
     ...affectedConfirmation(last, confirmAffected, invocationOf(ctx)),
-    runs: runs.map((r) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: engine.auditTrail(r.id) })),
+    runs: runs.map((r, i) => ({ id: r.id, runbook: r.runbook, status: r.status, audit: trails[i] })),
     diagnosis: report,
   });
 }

@@ -23,7 +23,7 @@ export async function driveRun(
   by: string,
   options: DriveOptions,
 ): Promise<number> {
-  const view = engine.get(runId);
+  const view = await engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
   if (inTerminal(ctx)) {
     // Ink and React load only when a person sits at a terminal.
@@ -34,7 +34,7 @@ export async function driveRun(
   if (ctx.globals.output === "json")
     printJson(ctx, {
       run: last,
-      audit: engine.auditTrail(runId),
+      audit: await engine.auditTrail(runId),
       ...affectedConfirmation(last, options.confirmAffected, invocationOf(ctx)),
     });
   return exitCodeForRun(last);
@@ -50,7 +50,7 @@ export async function drivePlainRun(
   { printEnd = true }: { printEnd?: boolean } = {},
 ): Promise<RunView> {
   const json = ctx.globals.output === "json";
-  const view = engine.get(runId);
+  const view = await engine.get(runId);
   // Ctrl-C stops the run at its last saved step instead of killing the process mid-call; a second one kills.
   let onInterrupt = (): void => undefined;
   const interrupted = new Promise<void>((resolve) => (onInterrupt = resolve));

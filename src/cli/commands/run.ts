@@ -127,7 +127,7 @@ async function runRunbook(
     return runForContainerGroup(ctx, runbook, groupOptions, rawOptions.id, nameStoppedRuns, reportRefusal);
   }
   const { ref, target, azure } = await targetOf(ctx, rawOptions);
-  if (!options.dryRun) nameStoppedRuns(ctx, target);
+  if (!options.dryRun) await nameStoppedRuns(ctx, target);
   const requester = localUser(ctx, options.requester);
   let id: RunbookId;
   let hints: Record<string, string> = {};
@@ -187,11 +187,11 @@ async function runRunbook(
 }
 
 /** Runs on this registry that were interrupted and never resumed: a new run starts beside them, so say they exist. */
-function nameStoppedRuns(ctx: CliContext, target: RunTarget): void {
+async function nameStoppedRuns(ctx: CliContext, target: RunTarget): Promise<void> {
   const records = openRunRecords(ctx.globals.home);
   let runs: RunSummary[];
   try {
-    runs = records.list();
+    runs = await records.list();
   } finally {
     records.close();
   }

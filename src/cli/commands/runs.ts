@@ -27,18 +27,21 @@ function parseRunId(value: string | undefined): string {
   return parsed.data;
 }
 
-function withRecords<T>(ctx: CliContext, work: (records: ReturnType<typeof openRunRecords>) => T): T {
+async function withRecords<T>(
+  ctx: CliContext,
+  work: (records: ReturnType<typeof openRunRecords>) => Promise<T>,
+): Promise<T> {
   const records = openRunRecords(ctx.globals.home, ctx.env.ACR_CMK_STORE);
   try {
-    return work(records);
+    return await work(records);
   } finally {
     records.close();
   }
 }
 
 export const listRunsCommand: CommandRunner = async (ctx) =>
-  withRecords(ctx, (records) => {
-    const runs = records.list();
+  withRecords(ctx, async (records) => {
+    const runs = await records.list();
     if (ctx.globals.output === "json") {
       printJson(ctx, { runs });
       return EXIT.ok;
@@ -117,10 +120,10 @@ export const showRunCommand: CommandRunner = async (ctx, options, runId) => {
   const id = parseRunId(runId);
   const parsed = showOptions.safeParse({ format: options.format });
   if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
-  return withRecords(ctx, (records) => {
-    const view = records.get(id);
+  return withRecords(ctx, async (records) => {
+    const view = await records.get(id);
     if (!view) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
-    const trail = records.auditTrail(id);
+    const trail = await records.auditTrail(id);
     if (ctx.globals.output === "json") printJson(ctx, { run: view, audit: trail });
     else if (parsed.data.format === "md") ctx.stdout.write(renderIncidentReport(view, trail));
     else printRun(ctx, view, trail);
@@ -228,7 +231,7 @@ export const resumeRunCommand: CommandRunner = async (ctx, options, runId) => {
   const confirmAffected = parseConfirmAffected(options.confirmAffected, yes);
   const method = revokeMethod.safeParse(options.method);
   if (!method.success) throw new UsageError(method.error.issues.map((i) => i.message).join("; "));
-  const known = withRecords(ctx, (records) => records.get(id));
+  const known = await withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
   connectToRunPlace(ctx, known);
   const by = localUser(ctx, actorName(options.as));
@@ -267,7 +270,7 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
     .safeParse(options.reason);
   if (!parsedReason.success) throw new UsageError(parsedReason.error.issues.map((i) => i.message).join("; "));
   const reason = parsedReason.data;
-  const known = withRecords(ctx, (records) => records.get(id));
+  const known = await withRecords(ctx, (records) => records.get(id));
   if (!known) throw new UsageError(`no run with id ${id} (see acr-cmk runs list)`);
   const by = localUser(ctx, actorName(options.as));
   try {
@@ -291,9 +294,15 @@ export const abortRunCommand: CommandRunner = async (ctx, options, runId) => {
   }
 };
 
-function abortWherePlaceIsGone(ctx: CliContext, id: string, by: string, reason: string, placeGone: string): number {
+async function abortWherePlaceIsGone(
+  ctx: CliContext,
+  id: string,
+  by: string,
+  reason: string,
+  placeGone: string,
+): Promise<number> {
   try {
-    const view = abortOrphanedRun(
+    const view = await abortOrphanedRun(
       ctx.globals.home,
       { runId: id, by, reason, placeGone: capitalised(placeGone) },
       ctx.env.ACR_CMK_STORE,

@@ -341,7 +341,7 @@ export const homeCommand: CommandRunner = async (ctx, options) => {
  * person leaves. `by` is who sits at the terminal: they approve as themselves. Returns the run's exit code.
  */
 export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string, by: string): Promise<number> {
-  const view = engine.get(runId);
+  const view = await engine.get(runId);
   if (!view) throw new UsageError(`no run with id ${runId}`);
   // The requester's own run follows the terminal's policy whatever the command line asked: with named approvers,
   // `--yes` does not let a requester who is not one approve their own change here.
@@ -351,6 +351,6 @@ export async function runInTui(ctx: CliContext, engine: RunEngine, runId: string
   }
   const azure = await ctx.azure();
   const result = await openTui(ctx, connectionOf(ctx, engine, azure), { runId, requester: by });
-  const last = result.view ?? engine.get(runId) ?? view;
+  const last = result.view ?? (await engine.get(runId)) ?? view;
   return exitCodeOf(last);
 }

@@ -5,7 +5,7 @@ import { UsageError } from "../../errors.js";
 import type { Entity } from "../../azure/storage/client.js";
 
 /** The layout this acr-cmk writes; a store holding a newer one is refused, never rewritten. */
-export const STORE_SCHEMA = 1;
+export const STORE_SCHEMA = 2;
 
 const CHUNK = 30_000;
 const MAX_CHUNKS = 30;

@@ -42,6 +42,8 @@ export class AzureLeaseLocks implements LockTable {
   private readonly token = randomUUID();
   private readonly held = new Map<string, string>();
   private readonly blobs = new Set<string>();
+  /** When this holder last wrote its name and expiry on each lock (ms since the epoch, by its clock). */
+  private readonly stamped = new Map<string, number>();
   private readonly seconds: number;
 
   constructor(
@@ -52,68 +54,72 @@ export class AzureLeaseLocks implements LockTable {
     this.seconds = leaseSeconds(ttlMs);
   }
 
-  acquire(key: string, runId: string, options: AcquireOptions = {}): LockResult {
+  async acquire(key: string, runId: string, options: AcquireOptions = {}): Promise<LockResult> {
     if (!this.blobs.has(key)) {
-      this.client.ensureBlob(LOCKS_CONTAINER, key);
+      await this.client.ensureBlob(LOCKS_CONTAINER, key);
       this.blobs.add(key);
     }
-    const state = this.client.blobState(LOCKS_CONTAINER, key);
+    const state = await this.client.blobState(LOCKS_CONTAINER, key);
     const before = holderOf(key, state.metadata);
     const theirs = before !== undefined && before.token !== this.token;
     let handedOver = false;
     if (state.leaseState === "leased" && before?.token !== this.token) {
       const gone = before !== undefined && ownerIsGone(before.ownerHost, before.ownerPid);
-      handedOver = !gone && before !== undefined && options.takeOver?.(before) === true;
+      handedOver = !gone && before !== undefined && (await options.takeOver?.(before)) === true;
       if (!gone && !handedOver) return { acquired: false, holder: before ? shown(before) : this.unnamed(key) };
-      this.client.breakLease(LOCKS_CONTAINER, key);
+      await this.client.breakLease(LOCKS_CONTAINER, key);
     }
     try {
-      this.client.acquireLease(LOCKS_CONTAINER, key, this.token, this.seconds);
+      await this.client.acquireLease(LOCKS_CONTAINER, key, this.token, this.seconds);
     } catch (error) {
       if (!isStorageError(error, 409)) throw error;
       // Another process leased it between our read and our request: it won.
-      const now = holderOf(key, this.client.blobState(LOCKS_CONTAINER, key).metadata);
+      const now = holderOf(key, (await this.client.blobState(LOCKS_CONTAINER, key)).metadata);
       return { acquired: false, holder: now ? shown(now) : this.unnamed(key) };
     }
     this.held.set(key, runId);
-    this.stamp(key, runId);
+    await this.stamp(key, runId);
     if (!theirs) return { acquired: true };
     return { acquired: true, takenOverFrom: shown(before), ...(handedOver ? { handedOver } : {}) };
   }
 
-  heartbeat(keys: Iterable<string>): string[] {
+  async heartbeat(keys: Iterable<string>): Promise<string[]> {
     const lost: string[] = [];
-    for (const key of keys) {
-      const runId = this.held.get(key);
-      try {
-        if (runId === undefined) throw new Error("not held");
-        this.client.renewLease(LOCKS_CONTAINER, key, this.token);
-        this.stamp(key, runId);
-      } catch (error) {
-        if (!(error instanceof Error) || (error.message !== "not held" && !isStorageError(error))) throw error;
-        this.held.delete(key);
-        lost.push(key);
-      }
-    }
+    await Promise.all(
+      [...keys].map(async (key) => {
+        const runId = this.held.get(key);
+        try {
+          if (runId === undefined) throw new Error("not held");
+          await this.client.renewLease(LOCKS_CONTAINER, key, this.token);
+          // The lease is the lock; the holder's stamp (for people and take-over messages) is refreshed now and then.
+          const stamped = this.stamped.get(key) ?? 0;
+          if (this.now().getTime() - stamped >= (this.seconds * 1000) / 3) await this.stamp(key, runId);
+        } catch (error) {
+          if (!(error instanceof Error) || (error.message !== "not held" && !isStorageError(error))) throw error;
+          this.held.delete(key);
+          lost.push(key);
+        }
+      }),
+    );
     return lost;
   }
 
-  release(key: string, runId: string): void {
+  async release(key: string, runId: string): Promise<void> {
     if (this.held.get(key) !== runId) return;
     this.held.delete(key);
     try {
       // Cleared first: a lock without a holder's name was released, not abandoned.
-      this.client.setMetadata(LOCKS_CONTAINER, key, {}, this.token);
-      this.client.releaseLease(LOCKS_CONTAINER, key, this.token);
+      await this.client.setMetadata(LOCKS_CONTAINER, key, {}, this.token);
+      await this.client.releaseLease(LOCKS_CONTAINER, key, this.token);
     } catch (error) {
       // Lost already (lapsed, broken by a take-over): nothing of ours to free.
       if (!isStorageError(error)) throw error;
     }
   }
 
-  holder(key: string): LockHolder | undefined {
+  async holder(key: string): Promise<LockHolder | undefined> {
     try {
-      const holder = holderOf(key, this.client.blobState(LOCKS_CONTAINER, key).metadata);
+      const holder = holderOf(key, (await this.client.blobState(LOCKS_CONTAINER, key)).metadata);
       return holder ? shown(holder) : undefined;
     } catch (error) {
       if (isStorageError(error, 404)) return undefined;
@@ -121,9 +127,10 @@ export class AzureLeaseLocks implements LockTable {
     }
   }
 
-  private stamp(key: string, runId: string): void {
+  private async stamp(key: string, runId: string): Promise<void> {
     const now = this.now();
-    this.client.setMetadata(
+    this.stamped.set(key, now.getTime());
+    await this.client.setMetadata(
       LOCKS_CONTAINER,
       key,
       {

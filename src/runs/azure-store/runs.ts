@@ -21,20 +21,22 @@ export class AzureRunStore implements RunRecordStore {
     private readonly storeName: string,
   ) {}
 
-  save(record: RunRecord): void {
+  async save(record: RunRecord): Promise<void> {
     const known = this.etags.get(record.id);
     // As in SQLite: the place a run acts in, once stored, stays.
     const toWrite = known?.place && !record.place ? { ...record, place: known.place } : record;
     const body = JSON.stringify(toWrite);
+    // Nothing changed since this process last wrote or read it: no round trip.
+    if (known?.body === body) return;
     const entity = this.entityOf(toWrite, body);
     try {
       const etag = known
-        ? this.client.replaceEntity(RUNS_TABLE, entity, known.etag)
-        : this.client.createEntity(RUNS_TABLE, entity);
+        ? await this.client.replaceEntity(RUNS_TABLE, entity, known.etag)
+        : await this.client.createEntity(RUNS_TABLE, entity);
       this.etags.set(record.id, { etag, body, ...(toWrite.place ? { place: toWrite.place } : {}) });
     } catch (error) {
       if (!isStorageError(error, 412) && !isStorageError(error, 409)) throw error;
-      const stored = this.get(record.id);
+      const stored = await this.get(record.id);
       if (stored && JSON.stringify(stored) === body) return;
       throw new StoreConflict(
         `run ${record.id} was changed by another process (now ${stored?.status ?? "gone"}); this copy was not written`,
@@ -43,8 +45,8 @@ export class AzureRunStore implements RunRecordStore {
     }
   }
 
-  get(id: string): RunRecord | undefined {
-    const entity = this.client.getEntity(RUNS_TABLE, RUN, id);
+  async get(id: string): Promise<RunRecord | undefined> {
+    const entity = await this.client.getEntity(RUNS_TABLE, RUN, id);
     if (!entity) return undefined;
     assertSchema(this.storeName, entity);
     const body = unchunked("d", entity);
@@ -53,7 +55,7 @@ export class AzureRunStore implements RunRecordStore {
     return record;
   }
 
-  revisions(ids: readonly string[]): Map<string, RunRevision> {
+  async revisions(ids: readonly string[]): Promise<Map<string, RunRevision>> {
     const out = new Map<string, RunRevision>();
     // An OData filter of up to 15 comparisons a query keeps the request small.
     for (let i = 0; i < ids.length; i += 15) {
@@ -61,15 +63,15 @@ export class AzureRunStore implements RunRecordStore {
         .slice(i, i + 15)
         .map((id) => `RowKey eq ${quoted(id)}`)
         .join(" or ")})`;
-      for (const entity of this.client.listEntities(RUNS_TABLE, RUN, filter, ["RowKey", "status", "updatedAt"])) {
+      for (const entity of await this.client.listEntities(RUNS_TABLE, RUN, filter, ["RowKey", "status", "updatedAt"])) {
         out.set(entity.rowKey, { updatedAt: entity.updatedAt as string, status: entity.status as RunStatus });
       }
     }
     return out;
   }
 
-  list(): RunSummary[] {
-    const rows = this.client.listEntities(RUNS_TABLE, RUN, undefined, SUMMARY);
+  async list(): Promise<RunSummary[]> {
+    const rows = await this.client.listEntities(RUNS_TABLE, RUN, undefined, SUMMARY);
     for (const row of rows) assertSchema(this.storeName, row);
     return rows
       .map((row) => ({

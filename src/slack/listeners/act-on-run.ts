@@ -19,9 +19,9 @@ export function actOnRun(deps: SlackDeps, action: RunAction, call: () => Promise
   return deps.queue.run(action.runId, async () => {
     try {
       await call();
-      deps.messages.watch(action.runId);
+      await deps.messages.watch(action.runId);
     } catch (error) {
-      deps.messages.watch(action.runId);
+      await deps.messages.watch(action.runId);
       if (error instanceof RunRefused) {
         await action.answer(describeRefusal(error));
         return;

@@ -39,7 +39,8 @@ function refusalReason(failure: unknown): RunRefused["reason"] | undefined {
 }
 
 export function useRun(engine: RunEngine, runId: string): RunHandle {
-  const [view, setView] = useState<RunView | undefined>(() => engine.get(runId));
+  // The first view comes from the engine's promise: the screen shows the run as soon as the store answers.
+  const [view, setView] = useState<RunView | undefined>();
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | undefined>();
   const [refusal, setRefusal] = useState<RunRefused["reason"] | undefined>();
@@ -50,23 +51,34 @@ export function useRun(engine: RunEngine, runId: string): RunHandle {
   useEffect(() => {
     const shared = sharedRunsOf(engine);
     if (!shared) return undefined;
+    let looking = false;
+    const look = async () => {
+      const revision = (await shared.revisions([runId])).get(runId);
+      const seen = shown.current;
+      if (!revision || (seen && revision.updatedAt === seen.updatedAt && revision.status === seen.status)) return;
+      const next = await shared.reload(runId);
+      if (next && mounted.current) setView(next);
+    };
     const timer = setInterval(() => {
-      try {
-        const revision = shared.revisions([runId]).get(runId);
-        const seen = shown.current;
-        if (!revision || (seen && revision.updatedAt === seen.updatedAt && revision.status === seen.status)) return;
-        const next = shared.reload(runId);
-        if (next && mounted.current) setView(next);
-      } catch {
-        // The engine closed while the screen goes away: nothing left to follow.
-      }
+      // One look at a time: a store that is slow to answer is not asked again meanwhile.
+      if (looking) return;
+      looking = true;
+      look()
+        .catch(() => undefined) // The engine closed while the screen goes away, or the store did not answer: next time.
+        .finally(() => (looking = false));
     }, FOLLOW_STORE_MS);
     return () => clearInterval(timer);
   }, [engine, runId]);
 
   useEffect(() => {
     mounted.current = true;
-    setView(engine.get(runId));
+    engine.get(runId).then(
+      (stored) => {
+        // A view the engine announced meanwhile is newer than the one read.
+        if (mounted.current) setView((current) => current ?? stored);
+      },
+      () => undefined,
+    );
     const unsubscribe = engine.subscribe(runId, (next) => {
       if (mounted.current) setView(next);
     });

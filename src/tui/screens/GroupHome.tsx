@@ -13,6 +13,7 @@ import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints, REPORT_HINTS } from "../components/KeyHints.js";
 import { SelectList, type SelectItem } from "../components/SelectList.js";
 import { inSubscription, isFinal, statusWords } from "../format.js";
+import { useStored } from "../hooks/use-stored.js";
 import { resumeOptions, useSession, useShell } from "../session.js";
 import { useTheme } from "../theme.js";
 import type { GroupChoice, TuiGroupDiagnosis } from "../types.js";
@@ -55,6 +56,8 @@ export function GroupHome({
   const [phase, setPhase] = useState<Phase>({ name: "diagnosing", since: Date.now() });
   const [notice, setNotice] = useState<string | undefined>();
   const label = `container group ${group.resourceGroup}/${group.containerGroup}`;
+  // Read again whenever the screen moves on (a run started or ended meanwhile).
+  const stored = useStored(() => session.engine.list(), [session.engine, phase.name]);
 
   const diagnose = useCallback(() => {
     setNotice(undefined);
@@ -130,7 +133,7 @@ export function GroupHome({
   if (phase.name === "failed") return <FailedPanel header={header} message={phase.message} />;
 
   const { report } = phase;
-  const active = session.engine.list().find((run) => isGroupRun(run, group, session.subscriptionId) && !isFinal(run));
+  const active = (stored.value ?? []).find((run) => isGroupRun(run, group, session.subscriptionId) && !isFinal(run));
   const items: SelectItem[] = [];
   if (active)
     items.push({ key: "resume", label: `Resume run ${active.id} (${active.runbook}, ${statusWords(active.status)})` });

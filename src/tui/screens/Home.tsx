@@ -23,6 +23,7 @@ import {
   subscriptionDetail,
   targetLabel,
 } from "../format.js";
+import { useStored } from "../hooks/use-stored.js";
 import { resumeOptions, useSession, useShell } from "../session.js";
 import { useTheme } from "../theme.js";
 import type { GroupChoice, RegistryChoice, RegistryTarget, TuiDiagnosis } from "../types.js";
@@ -78,6 +79,8 @@ export function Home({
         : { name: "loading-registries", since: Date.now() },
   );
   const [notice, setNotice] = useState<string | undefined>();
+  // Read again whenever the screen moves on (a run started or ended meanwhile).
+  const stored = useStored(() => session.engine.list(), [session.engine, phase.name]);
   const fleet = useFleetHealth(phase.name === "choose-registry");
 
   const diagnose = useCallback(
@@ -249,9 +252,9 @@ export function Home({
     case "report": {
       const { target: chosen, report } = phase;
       const recommended = recommendedRunbook(report.findings);
-      const active = session.engine
-        .list()
-        .find((run) => sameTarget(run, chosen, session.subscriptionId) && !isFinal(run));
+      const active = (stored.value ?? []).find(
+        (run) => sameTarget(run, chosen, session.subscriptionId) && !isFinal(run),
+      );
       const items: SelectItem[] = [];
       if (active)
         items.push({

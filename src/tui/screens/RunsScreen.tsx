@@ -7,6 +7,7 @@ import { HeaderBar } from "../components/HeaderBar.js";
 import { KeyHints } from "../components/KeyHints.js";
 import { SelectList } from "../components/SelectList.js";
 import { inSubscription, isFinal, statusWords, targetLabel } from "../format.js";
+import { useStored } from "../hooks/use-stored.js";
 import { resumeOptions, useSession, useShell } from "../session.js";
 import { statusTone, useTheme } from "../theme.js";
 
@@ -27,8 +28,13 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   const shell = useShell();
   const theme = useTheme();
   const { rows } = useWindowSize();
-  const [runs] = useState(() => newestFirst(session.engine.list()));
+  const listed = useStored(() => session.engine.list(), [session.engine]);
+  const runs = newestFirst(listed.value ?? []);
   const [openId, setOpenId] = useState<string | undefined>();
+  const audit = useStored(
+    () => (openId === undefined ? Promise.resolve([]) : session.engine.auditTrail(openId)),
+    [session.engine, openId],
+  );
   const [resuming, setResuming] = useState<{ id: string; since: number } | undefined>();
   const [message, setMessage] = useState<string | undefined>();
   const open = runs.find((run) => run.id === openId);
@@ -69,9 +75,10 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   );
 
   const listRows = Math.max(3, rows - reserveRows - CHROME_ROWS);
-  const messageLine = message ? (
+  const problem = message ?? listed.error ?? audit.error;
+  const messageLine = problem ? (
     <Text wrap="wrap" color={theme.tone("danger")}>
-      {message}
+      {problem}
     </Text>
   ) : null;
 
@@ -85,7 +92,7 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   }
 
   if (open) {
-    const trail = session.engine.auditTrail(open.id);
+    const trail = audit.value ?? [];
     const shown = trail.slice(-Math.max(1, listRows - 3));
     return (
       <Box flexDirection="column">
@@ -119,7 +126,9 @@ export function RunsScreen({ reserveRows = 0 }: { reserveRows?: number }) {
   return (
     <Box flexDirection="column">
       <HeaderBar title="runs" detail={`${runs.length} run${runs.length === 1 ? "" : "s"}`} />
-      {runs.length === 0 ? (
+      {listed.value === undefined && listed.error === undefined ? (
+        <Text dimColor>Reading the runs…</Text>
+      ) : runs.length === 0 ? (
         <Text>No runs yet. Start one from home (Esc).</Text>
       ) : (
         <Text>Choose a run to see its audit trail:</Text>

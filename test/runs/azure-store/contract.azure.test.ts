@@ -32,17 +32,17 @@ describe("a blob-lease lock whose holder crashed on another machine", () => {
     try {
       const now = () => new Date();
       const dead = crashed.locks(15_000, now);
-      expect(dead.acquire("sub-1/rg/acr", "r1")).toEqual({ acquired: true });
+      expect(await dead.acquire("sub-1/rg/acr", "r1")).toEqual({ acquired: true });
       // As if the holder ran elsewhere: its pid cannot be checked from here, only its lease can lapse.
-      const { metadata } = client.blobState(LOCKS_CONTAINER, "sub-1/rg/acr");
-      client.setMetadata(
+      const { metadata } = await client.blobState(LOCKS_CONTAINER, "sub-1/rg/acr");
+      await client.setMetadata(
         LOCKS_CONTAINER,
         "sub-1/rg/acr",
         { ...metadata, ownerhost: "replica-elsewhere" },
         metadata.token!,
       );
       const other = survivor.locks(15_000, now);
-      expect(other.acquire("sub-1/rg/acr", "r1")).toMatchObject({
+      expect(await other.acquire("sub-1/rg/acr", "r1")).toMatchObject({
         acquired: false,
         holder: { ownerHost: "replica-elsewhere" },
       });
@@ -53,14 +53,14 @@ describe("a blob-lease lock whose holder crashed on another machine", () => {
       await new Promise((resolve) => setTimeout(resolve, statedEnd - Date.now()));
       await until(
         "the service to end the lease",
-        () => client.blobState(LOCKS_CONTAINER, "sub-1/rg/acr").leaseState !== "leased",
+        async () => (await client.blobState(LOCKS_CONTAINER, "sub-1/rg/acr")).leaseState !== "leased",
         30_000,
       );
-      expect(other.acquire("sub-1/rg/acr", "r1")).toMatchObject({
+      expect(await other.acquire("sub-1/rg/acr", "r1")).toMatchObject({
         acquired: true,
         takenOverFrom: { runId: "r1", ownerHost: "replica-elsewhere" },
       });
-      expect(dead.heartbeat(["sub-1/rg/acr"])).toEqual(["sub-1/rg/acr"]);
+      expect(await dead.heartbeat(["sub-1/rg/acr"])).toEqual(["sub-1/rg/acr"]);
     } finally {
       client.close();
       crashed.close();

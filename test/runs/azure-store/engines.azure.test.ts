@@ -38,7 +38,7 @@ describe("engines sharing an Azure Storage account", () => {
     expect(run.status).toBe("awaiting-approval");
 
     const laptop = toy.engineFor(vault);
-    expect(laptop.list().map((summary) => summary.id)).toEqual([run.id]);
+    expect((await laptop.list()).map((summary) => summary.id)).toEqual([run.id]);
     await laptop.approve(run.id, "bob", { fingerprint: "fp-deleted" });
     expect((await laptop.settled(run.id)).status).toBe("awaiting-input");
     // A second click on the first engine's stale copy picks the run up as stored: no second change.
@@ -48,10 +48,10 @@ describe("engines sharing an Azure Storage account", () => {
     await slack.input(run.id, "alice", "skip");
     expect((await slack.settled(run.id)).status).toBe("succeeded");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
-    const actions = slack.auditTrail(run.id).map((entry) => entry.action);
+    const actions = (await slack.auditTrail(run.id)).map((entry) => entry.action);
     expect(actions.filter((action) => action === "approve")).toHaveLength(1);
     expect(actions.filter((action) => action === "azure-write")).toHaveLength(1);
-    expect(laptop.verifyAudit()).toMatchObject({ ok: true });
+    expect(await laptop.verifyAudit()).toMatchObject({ ok: true });
   });
 
   it("two approvals of one request arriving at two engines at once run the change once", async () => {
@@ -66,7 +66,7 @@ describe("engines sharing an Azure Storage account", () => {
     expect(results.some((result) => result.status === "fulfilled")).toBe(true);
     await Promise.all([a.settled(run.id), b.settled(run.id)]);
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
-    expect(a.verifyAudit()).toMatchObject({ ok: true });
+    expect(await a.verifyAudit()).toMatchObject({ ok: true });
   });
 
   it("a run busy with a change is not taken over, and the registry stays locked for a second run", async () => {
@@ -93,31 +93,31 @@ describe("engines sharing an Azure Storage account", () => {
     const run = await waitingRun(slack);
     const cli = toy.engineFor(vault);
     expect((await cli.abort(run.id, "oncall", "handled by hand")).status).toBe("aborted");
-    expect(slack.reload(run.id)?.status).toBe("aborted");
+    expect((await slack.reload(run.id))?.status).toBe("aborted");
     await expect(slack.approve(run.id, "bob", { fingerprint: "fp-deleted" })).rejects.toMatchObject({
       reason: "final",
     });
     expect(vault.writes).toEqual([]);
-    expect(slack.auditTrail(run.id).map((entry) => entry.action)).toContain("lock-handover");
+    expect((await slack.auditTrail(run.id)).map((entry) => entry.action)).toContain("lock-handover");
   });
 
-  it("a write that lost a race re-reads and refuses instead of overwriting the newer run", () => {
+  it("a write that lost a race re-reads and refuses instead of overwriting the newer run", async () => {
     const a = openAzureBackend(store);
     const b = openAzureBackend(store);
     try {
-      a.runs.save(runRecord("r1"));
-      const mine = a.runs.get("r1")!;
-      const theirs = b.runs.get("r1")!;
-      b.runs.save({ ...theirs, status: "aborted", updatedAt: "2026-12-03T05:05:00.000Z" });
-      expect(() => a.runs.save({ ...mine, status: "awaiting-approval" })).toThrow(StoreConflict);
-      expect(b.runs.get("r1")?.status).toBe("aborted");
+      await a.runs.save(runRecord("r1"));
+      const mine = (await a.runs.get("r1"))!;
+      const theirs = (await b.runs.get("r1"))!;
+      await b.runs.save({ ...theirs, status: "aborted", updatedAt: "2026-12-03T05:05:00.000Z" });
+      await expect(a.runs.save({ ...mine, status: "awaiting-approval" })).rejects.toThrow(StoreConflict);
+      expect((await b.runs.get("r1"))?.status).toBe("aborted");
       // The loser re-read the run: deciding again from it, its next write goes through.
-      const stored = a.runs.get("r1")!;
-      a.runs.save({ ...stored, updatedAt: "2026-12-03T05:06:00.000Z" });
-      expect(b.runs.get("r1")?.updatedAt).toBe("2026-12-03T05:06:00.000Z");
+      const stored = (await a.runs.get("r1"))!;
+      await a.runs.save({ ...stored, updatedAt: "2026-12-03T05:06:00.000Z" });
+      expect((await b.runs.get("r1"))?.updatedAt).toBe("2026-12-03T05:06:00.000Z");
       // Writing the same content again after a lost race is no conflict: nothing would change.
-      const same = b.runs.get("r1")!;
-      a.runs.save(same);
+      const same = (await b.runs.get("r1"))!;
+      await a.runs.save(same);
     } finally {
       a.close();
       b.close();

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { StorageClient } from "../../../src/azure/storage/client.js";
 import { parseStoreLocation } from "../../../src/azure/storage/location.js";
 import { openAzureBackend } from "../../../src/runs/azure-store/index.js";
+import { STORE_SCHEMA } from "../../../src/runs/azure-store/entities.js";
 import { RUNS_TABLE } from "../../../src/runs/azure-store/runs.js";
 import { startAzurite, type Azurite } from "../../fixtures/azurite.js";
 import { runRecord } from "../fixtures/store-contract.js";
@@ -83,37 +84,39 @@ describe("a shared store that cannot be used", () => {
     expect(cli("https://acct.blob.core.windows.net", ["runs", "list"]).stderr).toContain("Table endpoint");
   });
 
-  it("holding runs of a newer schema: refuses with the version and rewrites nothing", () => {
+  it("holding runs of a newer schema: refuses with the version and rewrites nothing", async () => {
     const newer = azurite.freshStore();
-    openAzureBackend(newer).close();
+    const first = openAzureBackend(newer);
+    await first.runs.list();
+    first.close();
     const client = new StorageClient(parseStoreLocation(newer));
     try {
-      client.upsertEntity(RUNS_TABLE, { partitionKey: "meta", rowKey: "schema", schema: 2 });
-      const before = client.getEntity(RUNS_TABLE, "meta", "schema");
+      await client.upsertEntity(RUNS_TABLE, { partitionKey: "meta", rowKey: "schema", schema: STORE_SCHEMA + 1 });
+      const before = await client.getEntity(RUNS_TABLE, "meta", "schema");
       const result = cli(newer, ["runs", "list"]);
-      expect(result.stderr).toContain("holds runs of store schema version 2");
+      expect(result.stderr).toContain(`holds runs of store schema version ${STORE_SCHEMA + 1}`);
       expect(result.stderr).toContain("Upgrade acr-cmk");
       expect(result.status).toBe(2);
-      expect(client.getEntity(RUNS_TABLE, "meta", "schema")?.etag).toBe(before?.etag);
+      expect((await client.getEntity(RUNS_TABLE, "meta", "schema"))?.etag).toBe(before?.etag);
     } finally {
       client.close();
     }
   });
 
-  it("one run of a newer schema: that run is refused with its version, and left as it is", () => {
+  it("one run of a newer schema: that run is refused with its version, and left as it is", async () => {
     const newer = azurite.freshStore();
     const backend = openAzureBackend(newer);
     const client = new StorageClient(parseStoreLocation(newer));
     try {
-      backend.runs.save(runRecord("r-new"));
-      const stored = client.getEntity(RUNS_TABLE, "run", "r-new")!;
+      await backend.runs.save(runRecord("r-new"));
+      const stored = (await client.getEntity(RUNS_TABLE, "run", "r-new"))!;
       const { etag: _etag, ...entity } = stored;
-      client.upsertEntity(RUNS_TABLE, { ...entity, schema: 3 });
-      const before = client.getEntity(RUNS_TABLE, "run", "r-new")!;
+      await client.upsertEntity(RUNS_TABLE, { ...entity, schema: STORE_SCHEMA + 1 });
+      const before = (await client.getEntity(RUNS_TABLE, "run", "r-new"))!;
       const result = cli(newer, ["runs", "show", "r-new"]);
-      expect(result.stderr).toContain("store schema version 3");
+      expect(result.stderr).toContain(`store schema version ${STORE_SCHEMA + 1}`);
       expect(result.status).toBe(2);
-      expect(client.getEntity(RUNS_TABLE, "run", "r-new")).toEqual(before);
+      expect(await client.getEntity(RUNS_TABLE, "run", "r-new")).toEqual(before);
     } finally {
       client.close();
       backend.close();
@@ -126,18 +129,31 @@ function parseKey(connectionString: string): string {
 }
 
 describe("a shared store that goes away under a running engine", () => {
-  it("gone for good: the approved change is not sent, and the run is still there when the store is back", async () => {
+  it("gone for good: the approved change is not sent, the event loop stays free while the store retries, and the run is still there when the store is back", async () => {
     const vault = fakeVault();
     const engine = toy.engineFor(vault);
     const started = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
     const run = await engine.settled(started.id);
     await azurite.stop();
-    await expect(engine.approve(run.id, "bob", { fingerprint: "fp-deleted" })).rejects.toThrow(/could not be reached/);
+    let settled = false;
+    let ticks = 0;
+    const timer = setInterval(() => {
+      if (!settled) ticks++;
+    }, 10);
+    try {
+      const approval = engine.approve(run.id, "bob", { fingerprint: "fp-deleted" }).finally(() => (settled = true));
+      await expect(approval).rejects.toThrow(/could not be reached/);
+    } finally {
+      clearInterval(timer);
+    }
+    // A store call that held the thread while it retried (a synchronous bridge to the SDK) would let no timer fire
+    // until it returned; here the ticks go on through every retry (about a hundred a second).
+    expect(ticks).toBeGreaterThan(10);
     expect(vault.writes).toEqual([]);
     await azurite.start();
     const again = toy.engineFor(vault);
-    expect(again.get(run.id)?.status).toBe("awaiting-approval");
-    expect(again.verifyAudit()).toMatchObject({ ok: true });
+    expect((await again.get(run.id))?.status).toBe("awaiting-approval");
+    expect(await again.verifyAudit()).toMatchObject({ ok: true });
   });
 
   it("restarted: the engine rides the restart out, the change runs once and no run is lost", async () => {
@@ -146,14 +162,14 @@ describe("a shared store that goes away under a running engine", () => {
     const started = await engine.start({ runbook: "key-deleted", target, requester: "alice", driver: "slack" });
     const run = await engine.settled(started.id);
     await azurite.stop();
-    // Comes back while the approval's store calls wait (this thread is blocked then): their retries carry them over.
+    // Comes back while the approval's store calls retry: their retries carry them over.
     const back = azurite.start(1500);
     await engine.approve(run.id, "bob", { fingerprint: "fp-deleted" });
     await back;
     expect((await engine.settled(run.id)).status).toBe("awaiting-input");
     expect(vault.writes).toEqual(["recoverDeletedKey"]);
     const other = toy.engineFor(vault);
-    expect(other.list().map((summary) => summary.id)).toEqual([run.id]);
-    expect(other.verifyAudit()).toMatchObject({ ok: true });
+    expect((await other.list()).map((summary) => summary.id)).toEqual([run.id]);
+    expect(await other.verifyAudit()).toMatchObject({ ok: true });
   });
 });

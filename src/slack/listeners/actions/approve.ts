@@ -8,19 +8,17 @@ import { escapeText, person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { openModal } from "./click.js";
 import { runButton } from "./run-button.js";
-import { targetName } from "../../../machines/target.js";
+import { targetKind, targetName } from "../../../machines/target.js";
 
 /** Who already approved exactly this change (same step, same Azure state), from the audit trail. */
-export function approverOf(deps: SlackDeps, value: ApprovalValue): string | undefined {
-  return deps.engine
-    .auditTrail(value.r)
-    .find(
-      (entry) =>
-        entry.action === "approve" &&
-        entry.outcome === "approved" &&
-        entry.details.fingerprint === value.f &&
-        entry.details.step === value.s,
-    )?.actor;
+export async function approverOf(deps: SlackDeps, value: ApprovalValue): Promise<string | undefined> {
+  return (await deps.engine.auditTrail(value.r)).find(
+    (entry) =>
+      entry.action === "approve" &&
+      entry.outcome === "approved" &&
+      entry.details.fingerprint === value.f &&
+      entry.details.step === value.s,
+  )?.actor;
 }
 
 /**
@@ -63,12 +61,14 @@ export function approveAction(deps: SlackDeps) {
     what: "approve the change",
     async act({ value, view, click, body, client, answer }) {
       if (view.status !== "awaiting-approval") {
-        const approver = approverOf(deps, value);
+        const approver = await approverOf(deps, value);
         if (approver) return answer(`Already approved by ${person(approver)}; the change runs once.`);
       }
       const request = view.approval;
       const confirmIn = (ref: { channel: string; ts: string }, pending: ApprovalRequest) => {
-        const modal = confirmApprovalModal(pending, view.target, { ...value, c: ref.channel, t: ref.ts });
+        const expected = pending.confirmText !== undefined ? { x: pending.confirmText, n: 1 as const } : {};
+        const typeBack = { x: targetName(view.target), k: targetKind(view.target), ...expected };
+        const modal = confirmApprovalModal(pending, view.target, { ...value, c: ref.channel, t: ref.ts, ...typeBack });
         const open = { runId: value.r, triggerId: body.trigger_id, view: modal, button: "Approve" };
         return openModal(deps, client, open, answer);
       };

@@ -44,10 +44,10 @@ export function runButton<T extends { r: string }>(
     const answer = (text: string) => tell(respond, text);
     const value = decodeValue(spec.value, action.value);
     if (!value) return answer("This button is not one acr-cmk can act on.");
-    if (click.ref) deps.messages.watch(value.r, click.ref);
+    if (click.ref) await deps.messages.watch(value.r, click.ref);
 
     await actOnRun(deps, { runId: value.r, what: spec.what, answer, source: "button" }, async () => {
-      const view = deps.engine.get(value.r);
+      const view = await deps.engine.get(value.r);
       if (!view) throw new RunRefused(`No run with id ${value.r}.`, "unknown-run");
       if (spec.still && !spec.still.applies(view, value, deps.now())) return answer(spec.still.otherwise);
       if (spec.driversOnly !== undefined && !mayDrive(deps, click.user, view.requester)) {

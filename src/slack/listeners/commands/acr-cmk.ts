@@ -100,7 +100,7 @@ export async function startRun(
       incident: incidentFor(report, runbook),
     });
     deps.log.info({ runId: view.id, runbook, user, registry: name }, "run started from Slack");
-    deps.messages.watch(view.id, ref);
+    await deps.messages.watch(view.id, ref);
     if (action === "recover") diagnoseAfterwards(deps, view.id, registry, runbook);
   } catch (error) {
     // The placeholder says why in the channel, where everyone looks; the requester needs no second copy.
@@ -159,11 +159,11 @@ function afterRunText(report: DiagnosisReport, name: string, ran: RunbookId, sto
 }
 
 async function showStatus(deps: SlackDeps, runId: string | undefined): Promise<RespondArguments> {
-  const id = runId ?? [...deps.engine.list()].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]?.id;
-  const view = id ? deps.engine.get(id) : undefined;
+  const id = runId ?? [...(await deps.engine.list())].sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0]?.id;
+  const view = id ? await deps.engine.get(id) : undefined;
   if (!view) return ephemeral(runId ? `No run with id ${code(runId)}.` : "No runs yet.");
   const message = deps.messages.render(view);
-  const ref = deps.messages.refOf(view.id);
+  const ref = await deps.messages.refOf(view.id);
   // Buttons live only on the run's own message, so every click acts on one up-to-date picture.
   const blocks = message.blocks.filter((block) => block.type !== "actions");
   const where = ref
@@ -187,7 +187,7 @@ async function abortFromCommand(
     await respond(ephemeral(text));
   };
   await actOnRun(deps, { runId, what: "abort the run", answer, source: "command" }, async () => {
-    const view = deps.engine.get(runId);
+    const view = await deps.engine.get(runId);
     if (!view) return answer(`No run with id ${code(runId)}.`);
     if (!waitsForPerson(view)) return answer(NOT_ABORTABLE);
     if (!mayDrive(deps, user, view.requester)) return answer(onlyDrivers("can abort it"));
@@ -215,11 +215,17 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
         // Pure and synchronous: the answer fits in the acknowledgement.
         await ack({ response_type: "ephemeral", ...renderTriage(deps.triage(cmd.text)) });
         return;
+      // The store answers after the acknowledgement (an account far away, or retrying, must not miss Slack's 3 s).
       case "runs":
-        await ack({ response_type: "ephemeral", ...renderRunsList(deps.engine.list()) });
+        await ack();
+        await answerFromStore(deps, respond, async () => ({
+          response_type: "ephemeral",
+          ...renderRunsList(await deps.engine.list()),
+        }));
         return;
       case "status":
-        await ack(await showStatus(deps, cmd.runId));
+        await ack();
+        await answerFromStore(deps, respond, () => showStatus(deps, cmd.runId));
         return;
       case "abort":
         await ack(ephemeral(`:hourglass_flowing_sand: Aborting run ${code(cmd.runId)}…`));
@@ -288,6 +294,16 @@ export function acrCmkCommand(deps: SlackDeps): Middleware<SlackCommandMiddlewar
       }
     }
   };
+}
+
+async function answerFromStore(deps: SlackDeps, respond: Respond, work: () => Promise<RespondArguments>) {
+  try {
+    await respond(await work());
+  } catch (error) {
+    deps.log.warn({ error: errorName(error) }, "could not read the runs");
+    const why = isAzureFailure(error) ? escapeText(error.message) : "the app's log has the details";
+    await respond(ephemeral(`:warning: Could not read the runs: ${why}.`));
+  }
 }
 
 /** Logged instead of the error itself: messages from Slack or Azure can quote request details. */

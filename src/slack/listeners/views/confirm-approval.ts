@@ -5,23 +5,23 @@ import { CONFIRM_BLOCK, CONFIRM_INPUT } from "../../blocks/modals.js";
 import { escapeText, person } from "../../blocks/mrkdwn.js";
 import type { SlackDeps } from "../../deps.js";
 import { runModal } from "./run-modal.js";
-import { targetKind, targetName } from "../../../machines/target.js";
+import { targetKind } from "../../../machines/target.js";
 
 export function confirmApprovalView(deps: SlackDeps) {
   return runModal(deps, {
     name: "confirm-approval",
     metadata: modalMetadata,
     what: "approve the change",
-    read(values, run) {
+    read(values, meta) {
       const typed = values[CONFIRM_BLOCK]?.[CONFIRM_INPUT]?.value?.trim() ?? "";
       // A revoke that cuts off a shared key's other users asks for their number instead of the registry name.
-      const count = run?.approval?.confirmText;
-      const expected = count ?? (run ? targetName(run.target) : undefined);
-      if (run && expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
+      const expected = meta?.x;
+      const count = meta?.n === 1 ? expected : undefined;
+      if (expected !== undefined && typed.toLowerCase() !== expected.toLowerCase()) {
         const what =
           count !== undefined
             ? `the number of resources affected, ${count},`
-            : `the ${targetKind(run.target)} name, ${expected},`;
+            : `the ${meta?.k ?? "registry"} name, ${expected},`;
         return { ok: false, errors: { [CONFIRM_BLOCK]: `Type ${what} exactly to approve.` } };
       }
       return { ok: true, input: typed };

@@ -31,8 +31,8 @@ export interface RunModalSpec<M extends ModalOrigin, I> {
   metadata: z.ZodType<M>;
   /** For "acr-cmk could not …". */
   what: string;
-  /** Reads the fields; `run` is the run the modal is about, when there is one. */
-  read(values: ModalValues, run: RunView | undefined): ModalInput<I>;
+  /** Checked before the acknowledgement (errors go back in it): the submission and its metadata only, no store. */
+  read(values: ModalValues, meta: M | undefined): ModalInput<I>;
   /** The run is still where the modal was opened; otherwise `otherwise` is said and nothing happens. */
   still: { applies(view: RunView, meta: M, now: Date): boolean; otherwise: string };
   /** Only the requester and the approvers may submit; the words finish "Only … ". Absent: the engine decides. */
@@ -46,7 +46,7 @@ export function runModal<M extends ModalOrigin, I>(
 ): Middleware<SlackViewMiddlewareArgs<ViewSubmitAction>> {
   return async ({ ack, body, view, client }) => {
     const meta = decodeValue(spec.metadata, view.private_metadata);
-    const read = spec.read(view.state.values, meta ? deps.engine.get(meta.r) : undefined);
+    const read = spec.read(view.state.values, meta);
     if (!read.ok) {
       await ack({ response_action: "errors", errors: read.errors });
       return;
@@ -61,7 +61,7 @@ export function runModal<M extends ModalOrigin, I>(
     const answer = (text: string) => notifyUser(deps, client, meta, user, text);
 
     await actOnRun(deps, { runId: meta.r, what: spec.what, answer, source: "modal" }, async () => {
-      const current = deps.engine.get(meta.r);
+      const current = await deps.engine.get(meta.r);
       if (!current || !spec.still.applies(current, meta, deps.now())) return answer(spec.still.otherwise);
       if (spec.driversOnly !== undefined && !mayDrive(deps, user, current.requester)) {
         return answer(onlyDrivers(spec.driversOnly));

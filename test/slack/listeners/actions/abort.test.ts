@@ -39,12 +39,12 @@ describe("abort", () => {
 
     const tooShort = await submitAbort(h, BOB, " x ");
     expect(await tooShort.json()).toMatchObject({ response_action: "errors" });
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
 
     expect((await submitAbort(h, BOB, "duplicate of the run in #incident-2")).status).toBe(200);
-    await waitFor("the abort", () => h!.engine.get(run.runId)!.status === "aborted");
+    await waitFor("the abort", async () => (await h.engine.get(run.runId))!.status === "aborted");
     expect(h.store.read().counters.writes).toBe(writes);
-    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "abort")).toEqual([
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "abort")).toEqual([
       expect.objectContaining({
         actor: BOB,
         details: expect.objectContaining({ reason: "duplicate of the run in #incident-2" }),
@@ -79,8 +79,8 @@ describe("abort", () => {
 
     await h.click(ALICE, await abortButton(h, run));
     await submitAbort(h, ALICE, "fixed by hand from the portal");
-    await waitFor("the abort", () => h!.engine.get(run.runId)!.status === "aborted");
-    expect(h.engine.auditTrail(run.runId).find((e) => e.action === "abort")).toMatchObject({
+    await waitFor("the abort", async () => (await h.engine.get(run.runId))!.status === "aborted");
+    expect((await h.engine.auditTrail(run.runId)).find((e) => e.action === "abort")).toMatchObject({
       actor: ALICE,
       details: { reason: "fixed by hand from the portal" },
     });
@@ -95,8 +95,8 @@ describe("abort", () => {
     );
     expect(answer.body.response_type).toBe("ephemeral");
     expect(h.slack.callsTo("views.open")).toHaveLength(0);
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
-    expect(h.engine.auditTrail(run.runId).some((e) => e.action === "abort")).toBe(false);
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
+    expect((await h.engine.auditTrail(run.runId)).some((e) => e.action === "abort")).toBe(false);
   });
 
   it("a stranger cannot abort by submitting the modal either", async () => {
@@ -109,7 +109,7 @@ describe("abort", () => {
         .callsTo("chat.postEphemeral")
         .find((c) => c.args.user === STRANGER && String(c.args.text).includes("can abort it")),
     );
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
-    expect(h.engine.auditTrail(run.runId).some((e) => e.action === "abort")).toBe(false);
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
+    expect((await h.engine.auditTrail(run.runId)).some((e) => e.action === "abort")).toBe(false);
   });
 });

@@ -34,7 +34,10 @@ async function highRiskApproval(harness: Harness) {
       );
     }
     const before = view;
-    await waitFor("the step to move on", () => harness.engine.get(run.runId)!.currentStepId !== before.currentStepId);
+    await waitFor(
+      "the step to move on",
+      async () => (await harness.engine.get(run.runId))!.currentStepId !== before.currentStepId,
+    );
     view = await settle(harness, run.runId);
   }
   expect(view.status, JSON.stringify(view.error ?? view.outcome)).toBe("awaiting-approval");
@@ -45,9 +48,8 @@ async function highRiskApproval(harness: Harness) {
   return { run, approve, step: view.approval!.stepId };
 }
 
-function approveEntries(harness: Harness, runId: string, step: string) {
-  return harness.engine
-    .auditTrail(runId)
+async function approveEntries(harness: Harness, runId: string, step: string) {
+  return (await harness.engine.auditTrail(runId))
     .filter((e) => e.action === "approve" && e.details.step === step)
     .map((e) => ({ actor: e.actor, outcome: e.outcome }));
 }
@@ -60,12 +62,14 @@ describe("approving a high-risk change", () => {
     const open = await waitFor("the confirmation modal", () => h.slack.callsTo("views.open")[0]);
     const modal = open.args.view as Record<string, unknown>;
     expect(modal.callback_id).toBe(VIEW.confirmApproval);
-    expect(approveEntries(h, run.runId, step)).toEqual([]);
+    expect(await approveEntries(h, run.runId, step)).toEqual([]);
 
     await h.submit(BOB, modal, { [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value: h.registry.name } } });
-    await waitFor("the approval", () => approveEntries(h, run.runId, step).length > 0);
-    expect(approveEntries(h, run.runId, step)).toEqual([{ actor: BOB, outcome: "approved" }]);
-    expect(h.engine.auditTrail(run.runId).some((e) => e.outcome === "refused: confirmation-required")).toBe(false);
+    await waitFor("the approval", async () => (await approveEntries(h, run.runId, step)).length > 0);
+    expect(await approveEntries(h, run.runId, step)).toEqual([{ actor: BOB, outcome: "approved" }]);
+    expect((await h.engine.auditTrail(run.runId)).some((e) => e.outcome === "refused: confirmation-required")).toBe(
+      false,
+    );
   });
 
   it("the requester and a stranger are refused for their real reason, audited, and no modal opens", async () => {
@@ -80,10 +84,10 @@ describe("approving a high-risk change", () => {
       h.slack.responses.find((r) => String(r.body.text).includes("approvers list")),
     );
     expect(h.slack.callsTo("views.open")).toHaveLength(0);
-    expect(approveEntries(h, run.runId, step)).toEqual([
+    expect(await approveEntries(h, run.runId, step)).toEqual([
       { actor: ALICE, outcome: "refused: self-approval" },
       { actor: STRANGER, outcome: "refused: not-approver" },
     ]);
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
   });
 });

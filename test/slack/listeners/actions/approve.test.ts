@@ -57,9 +57,9 @@ describe("approvals in chat", () => {
       }
       await waitFor(
         "the click to take effect",
-        () =>
-          h!.engine.get(run.runId)!.status !== view.status ||
-          h!.engine.get(run.runId)!.currentStepId !== view.currentStepId,
+        async () =>
+          (await h.engine.get(run.runId))!.status !== view.status ||
+          (await h.engine.get(run.runId))!.currentStepId !== view.currentStepId,
       );
       view = await nextStop(h, run.runId);
     }
@@ -68,10 +68,12 @@ describe("approvals in chat", () => {
     expect(h.healthy()).toBe(true);
     expect(h.store.read().counters.purgeRequests).toBe(0);
 
-    const approved = h.engine.auditTrail(run.runId).filter((e) => e.action === "approve" && e.outcome === "approved");
+    const approved = (await h.engine.auditTrail(run.runId)).filter(
+      (e) => e.action === "approve" && e.outcome === "approved",
+    );
     expect(approved).toHaveLength(approvals);
     expect(approved.every((e) => e.actor === BOB)).toBe(true);
-    expect(h.engine.verifyAudit().ok).toBe(true);
+    expect((await h.engine.verifyAudit()).ok).toBe(true);
 
     const final = latestMessage(h.slack, run.channel, run.ts)!;
     expect(final.text).toContain("succeeded");
@@ -112,9 +114,9 @@ describe("approvals in chat", () => {
     expect(answer.body.response_type).toBe("ephemeral");
     expect(answer.body.replace_original).toBe(false);
 
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
     expect(h.store.read().counters.writes).toBe(writes);
-    const refused = h.engine.auditTrail(run.runId).filter((e) => e.action === "approve");
+    const refused = (await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve");
     expect(refused).toEqual([expect.objectContaining({ actor: ALICE, outcome: "refused: self-approval" })]);
   });
 
@@ -131,9 +133,9 @@ describe("approvals in chat", () => {
       h.slack.responses.find((r) => String(r.body.text).includes("approvers list")),
     );
     expect(answer.body.response_type).toBe("ephemeral");
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
     expect(h.store.read().counters.writes).toBe(writes);
-    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "approve")).toEqual([
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve")).toEqual([
       expect.objectContaining({ actor: STRANGER, outcome: "refused: not-approver" }),
     ]);
   });
@@ -152,13 +154,15 @@ describe("approvals in chat", () => {
       h.click(BOB, approve, { actionTs: "1700000200.000002" }),
       h.click(BOB, approve, { actionTs: "1700000200.000001" }),
     ]);
-    await waitFor("the change to run", () => h!.engine.auditTrail(run.runId).some((e) => e.action === "change-end"));
+    await waitFor("the change to run", async () =>
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+    );
     await nextStop(h, run.runId);
     await waitFor("the second click's answer", () =>
       h.slack.responses.some((r) => String(r.body.text).includes("Already approved")),
     );
 
-    const trail = h.engine.auditTrail(run.runId);
+    const trail = await h.engine.auditTrail(run.runId);
     expect(trail.filter((e) => e.action === "approve" && e.outcome === "approved")).toHaveLength(1);
     expect(
       trail.filter((e) => e.action === "change-start" && e.details.step === step.replace(/^approve-/, "")),
@@ -182,7 +186,7 @@ describe("rotation in chat", () => {
       const before = view;
       await waitFor(
         "the approval to take effect",
-        () => h!.engine.get(run.runId)!.currentStepId !== before.currentStepId,
+        async () => (await h.engine.get(run.runId))!.currentStepId !== before.currentStepId,
       );
       view = await nextStop(h, run.runId);
     }
@@ -191,12 +195,11 @@ describe("rotation in chat", () => {
     const keyAfter = Object.values(h.store.read().registries)[0]!.encryption.keyIdentifier;
     expect(keyAfter).not.toBe(keyBefore);
     expect(h.healthy()).toBe(true);
-    expect(
-      h.engine
-        .auditTrail(run.runId)
-        .filter((e) => e.action === "approve")
-        .map((e) => e.actor),
-    ).toEqual([BOB, BOB, BOB]);
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve").map((e) => e.actor)).toEqual([
+      BOB,
+      BOB,
+      BOB,
+    ]);
   });
 });
 
@@ -212,9 +215,9 @@ describe("approval expiry", () => {
     clock.advance(16 * 60_000);
     await h.click(BOB, approve);
     await waitFor("the refusal", () => h.slack.responses.find((r) => String(r.body.text).includes("expired")));
-    expect(h.engine.auditTrail(run.runId).some((e) => e.action === "approve" && e.outcome === "refused: expired")).toBe(
-      true,
-    );
+    expect(
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "approve" && e.outcome === "refused: expired"),
+    ).toBe(true);
     const askAgain = await waitForButton(h, run, ACTION.askAgain);
     expect(buttonsOn(h.slack, run.channel, run.ts).some((b) => b.action_id === ACTION.approve)).toBe(false);
 
@@ -225,9 +228,11 @@ describe("approval expiry", () => {
     await h.click(ALICE, askAgain);
     const fresh = await waitForButton(h, run, ACTION.approve);
     await h.click(BOB, fresh);
-    await waitFor("the change", () => h!.engine.auditTrail(run.runId).some((e) => e.action === "change-end"));
+    await waitFor("the change", async () =>
+      (await h.engine.auditTrail(run.runId)).some((e) => e.action === "change-end"),
+    );
     expect(
-      h.engine.auditTrail(run.runId).filter((e) => e.action === "approve" && e.outcome === "approved"),
+      (await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve" && e.outcome === "approved"),
     ).toHaveLength(1);
   });
 });

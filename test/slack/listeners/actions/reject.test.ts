@@ -31,17 +31,17 @@ describe("reject", () => {
 
     const tooShort = await h.submit(BOB, view, { [REASON_BLOCK]: { [REASON_INPUT]: { value: " x " } } });
     expect(await tooShort.json()).toMatchObject({ response_action: "errors" });
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
 
     const ok = await h.submit(BOB, view, {
       [REASON_BLOCK]: { [REASON_INPUT]: { value: "wrong vault, page the key owner" } },
     });
     expect(ok.status).toBe(200);
     const ended = await h.engine.settled(run.runId);
-    await waitFor("the rejection", () => h!.engine.get(run.runId)!.status === "rejected");
+    await waitFor("the rejection", async () => (await h.engine.get(run.runId))!.status === "rejected");
     expect(ended).toBeDefined();
     expect(h.store.read().counters.writes).toBe(writes);
-    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "reject")).toEqual([
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "reject")).toEqual([
       expect.objectContaining({
         actor: BOB,
         outcome: "rejected",
@@ -61,6 +61,6 @@ describe("reject", () => {
     await h.click(STRANGER, reject);
     await waitFor("the refusal", () => h.slack.responses.find((r) => String(r.body.text).includes("can reject")));
     expect(h.slack.callsTo("views.open")).toHaveLength(0);
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
   });
 });

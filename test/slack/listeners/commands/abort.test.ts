@@ -27,8 +27,8 @@ describe("/acr-cmk abort", () => {
     const run = await recoveryAwaitingApproval(h);
     const answer = await answerTo(h, ALICE, `abort ${run.runId} wrong registry, <paged> the owner &amp; stopped`);
     expect(answer).toContain("aborted");
-    expect(h.engine.get(run.runId)!.status).toBe("aborted");
-    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "abort")).toEqual([
+    expect((await h.engine.get(run.runId))!.status).toBe("aborted");
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "abort")).toEqual([
       expect.objectContaining({
         actor: ALICE,
         details: expect.objectContaining({ reason: "wrong registry, <paged> the owner & stopped" }),
@@ -42,8 +42,8 @@ describe("/acr-cmk abort", () => {
     const h = await startHarness({ incident: "key-deleted" });
     const run = await recoveryAwaitingApproval(h);
     expect(await answerTo(h, STRANGER, `abort ${run.runId} not mine to stop`)).toContain("can abort it");
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
-    expect(h.engine.auditTrail(run.runId).some((e) => e.action === "abort")).toBe(false);
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
+    expect((await h.engine.auditTrail(run.runId)).some((e) => e.action === "abort")).toBe(false);
   });
 
   it("a run that has ended cannot be aborted, and an unknown run is named", async () => {
@@ -51,7 +51,7 @@ describe("/acr-cmk abort", () => {
     const run = await recoveryAwaitingApproval(h);
     await answerTo(h, BOB, `abort ${run.runId} first abort`);
     expect(await answerTo(h, BOB, `abort ${run.runId} second abort`)).toContain("not waiting for anyone");
-    expect(h.engine.auditTrail(run.runId).filter((e) => e.action === "abort")).toHaveLength(1);
+    expect((await h.engine.auditTrail(run.runId)).filter((e) => e.action === "abort")).toHaveLength(1);
     expect(await answerTo(h, BOB, "abort nosuchrun because")).toContain("No run with id");
   });
 

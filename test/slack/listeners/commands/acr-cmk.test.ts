@@ -45,7 +45,7 @@ describe("/acr-cmk", () => {
     const body = (await response.json()) as { text: string; response_type: string };
     expect(body.response_type).toBe("ephemeral");
     expect(body.text).toContain("is not <resource-group>/<registry>");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 
   it("says so when the registry does not exist", async () => {
@@ -54,7 +54,7 @@ describe("/acr-cmk", () => {
     const answer = await waitFor("the answer", () => h.slack.responses[0]);
     expect(answer.body.response_type).toBe("ephemeral");
     expect(String(answer.body.text)).toContain("was not found");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
     expect(h.slack.callsTo("chat.postMessage")).toHaveLength(0);
   });
 
@@ -90,7 +90,7 @@ describe("/acr-cmk", () => {
     );
     expect(String(refused.args.text)).toContain("Another run is already working on this resource");
     expect(String(refused.args.text)).toContain(`Registry ${h.registry.name} is busy`);
-    expect(h.engine.list()).toHaveLength(1);
+    expect(await h.engine.list()).toHaveLength(1);
   });
 
   it("tells the requester to invite the bot when it cannot post in the channel, and starts no run", async () => {
@@ -99,7 +99,7 @@ describe("/acr-cmk", () => {
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const answer = await waitFor("the answer", () => h.slack.responses[0]);
     expect(String(answer.body.text)).toContain("/invite @acr-cmk");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 
   it("lists runs and shows a run's status ephemerally, without buttons", async () => {
@@ -107,16 +107,20 @@ describe("/acr-cmk", () => {
     await h.command(ALICE, `recover ${h.registry.resourceGroup}/${h.registry.name}`);
     const run = await startedRun(h);
     await h.engine.settled(run.runId);
-    const runs = (await (await h.command(ALICE, "runs")).json()) as { response_type: string; blocks: unknown[] };
+    // Acknowledged at once; the store's answer follows through the response URL.
+    const answer = async (text: string) => {
+      const since = h.slack.responses.length;
+      await h.command(ALICE, text);
+      return (await waitFor(`the answer to ${text}`, () => h.slack.responses[since])).body;
+    };
+    const runs = await answer("runs");
     expect(runs.response_type).toBe("ephemeral");
     expect(JSON.stringify(runs.blocks)).toContain(run.runId);
-    const status = (await (await h.command(ALICE, `status ${run.runId}`)).json()) as {
-      text: string;
-      blocks: Array<{ type: string }>;
-    };
-    expect(status.text).toContain("waiting for approval");
-    expect(status.blocks.some((b) => b.type === "actions")).toBe(false);
-    const unknown = (await (await h.command(ALICE, "status nosuchrun")).json()) as { text: string };
-    expect(unknown.text).toContain("No run with id");
+    const status = await answer(`status ${run.runId}`);
+    expect(status.response_type).toBe("ephemeral");
+    expect(String(status.text)).toContain("waiting for approval");
+    expect((status.blocks as Array<{ type: string }>).some((b) => b.type === "actions")).toBe(false);
+    const unknown = await answer("status nosuchrun");
+    expect(String(unknown.text)).toContain("No run with id");
   });
 });

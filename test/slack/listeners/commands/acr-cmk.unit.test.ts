@@ -1,8 +1,11 @@
-// `/acr-cmk` with fake arguments: what fits in the acknowledgement is answered there (help, a usage error, triage, the
-// runs list), Azure work is acknowledged first and answered through the response URL.
+// `/acr-cmk` with fake arguments: what fits in the acknowledgement is answered there (help, a usage error, triage);
+// Azure work and the store's reads (runs, status) are acknowledged first and answered through the response URL.
 import { describe, expect, it } from "vitest";
+import { AzureFailure } from "../../../../src/azure/types.js";
+import type { RunView } from "../../../../src/runs/types.js";
 import { acrCmkCommand } from "../../../../src/slack/listeners/commands/acr-cmk.js";
 import { REPORT_KEY_DELETED, RUN_AWAITING_APPROVAL as run } from "../../../fixtures/slack-views.js";
+import { until } from "../../../fixtures/until.js";
 import { fakeDeps, fakeSlack, slashCommand } from "../../fake-deps.js";
 
 const ALICE = "UALICE0001";
@@ -56,6 +59,28 @@ describe("/acr-cmk", () => {
         text: ":warning: The resource id names subscription 11111111-2222-3333-4444-555555555555, but acr-cmk works in sub.",
       },
     ]);
+  });
+
+  it("runs is acknowledged before the store answers, and a store that fails is said in the answer", async () => {
+    const { deps } = fakeDeps([run]);
+    let answer!: (views: RunView[]) => void;
+    deps.engine.list = () => new Promise<RunView[]>((resolve) => (answer = resolve));
+    const slack = fakeSlack();
+    const handled = acrCmkCommand(deps)(slashCommand(slack, ALICE, "runs"));
+    // Slack gives three seconds: the acknowledgement is out while the store has not answered yet.
+    await until("the acknowledgement", () => slack.acks.length > 0);
+    expect(slack.acks).toEqual(["ack"]);
+    expect(slack.answers).toEqual([]);
+    answer([run]);
+    await handled;
+    expect(slack.answers).toHaveLength(1);
+
+    deps.engine.list = () =>
+      Promise.reject(
+        new AzureFailure("the shared store acct1 (ACR_CMK_STORE) could not be reached (ECONNREFUSED).", "network"),
+      );
+    await acrCmkCommand(deps)(slashCommand(slack, ALICE, "runs"));
+    expect(slack.answers[1]).toContain(":warning: Could not read the runs: the shared store acct1");
   });
 
   it("abort names an unknown run and aborts nothing", async () => {

@@ -54,7 +54,7 @@ describe("/acr-cmk scan", () => {
     });
     const run = await startedRun(h);
     expect(run.channel).toBe(CHANNEL);
-    expect(h.engine.get(run.runId)?.runbook).toBe("key-deleted");
+    expect((await h.engine.get(run.runId))?.runbook).toBe("key-deleted");
   });
 
   it("a container group's Recover button starts key-deleted on the group; another person's approvals bring it back", async () => {
@@ -71,7 +71,7 @@ describe("/acr-cmk scan", () => {
       ts: "1700000000.000300",
     });
     const run = await startedRun(h);
-    const started = h.engine.get(run.runId)!;
+    const started = (await h.engine.get(run.runId))!;
     expect(started.runbook).toBe("key-deleted");
     expect(started.target).toMatchObject({ resourceGroup: "rg-acr-cmk-fleet", containerGroup: broken });
     await waitFor("the run's message", () =>
@@ -95,9 +95,10 @@ describe("/acr-cmk scan", () => {
       const before = view;
       await waitFor(
         "the click to take effect",
-        () =>
-          h.engine.get(run.runId)!.status !== before.status ||
-          h.engine.get(run.runId)!.currentStepId !== before.currentStepId,
+        async () => {
+          const now = (await h.engine.get(run.runId))!;
+          return now.status !== before.status || now.currentStepId !== before.currentStepId;
+        },
       );
       view = await settle(h, run.runId);
     }
@@ -106,7 +107,7 @@ describe("/acr-cmk scan", () => {
     const after = sandboxStatus(h.store.read(), worldNow(h.store.read()));
     expect(after.containerGroups!.find((g) => g.name === broken)!.healthy).toBe(true);
     expect(h.store.read().counters.purgeRequests).toBe(0);
-    const approved = h.engine.auditTrail(run.runId).filter((e) => e.action === "approve" && e.outcome === "approved");
+    const approved = (await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve" && e.outcome === "approved");
     expect(approved.every((e) => e.actor === BOB)).toBe(true);
     expect(threadTexts(h, run.ts).some((text) => text.includes("Run ended: *succeeded*"))).toBe(true);
   });
@@ -147,7 +148,7 @@ describe("/acr-cmk scan", () => {
     expect(text).toContain(`az container create --resource-group ${group.resourceGroup} --file ${group.name}.yaml`);
     expect(text).toContain("encryptionProperties");
     expect(text).toContain("FIREWALL_BLOCKS_REGISTRY");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 
   it.each([
@@ -163,7 +164,7 @@ describe("/acr-cmk scan", () => {
     });
     const refusal = await waitFor("the refusal", () => h.slack.responses[0]);
     expect(JSON.stringify(refusal.body)).toContain("not one acr-cmk can act on");
-    expect(h.engine.list()).toHaveLength(0);
+    expect(await h.engine.list()).toHaveLength(0);
   });
 });
 

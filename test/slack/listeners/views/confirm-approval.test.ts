@@ -15,7 +15,7 @@ describe("the stronger approval", () => {
       const approve = buttonsOn(h.slack, run.channel, run.ts).find((b) => b.action_id === ACTION.approve)!;
       await h.click(BOB, approve);
       const before = view.currentStepId;
-      await waitFor("the approval", () => h!.engine.get(run.runId)!.currentStepId !== before);
+      await waitFor("the approval", async () => (await h.engine.get(run.runId))!.currentStepId !== before);
       view = await settle(h, run.runId);
     }
     expect(view.status).toBe("awaiting-input");
@@ -25,10 +25,10 @@ describe("the stronger approval", () => {
     await waitFor("the stranger's refusal", () =>
       h.slack.responses.find((r) => String(r.body.text).includes("choose for it")),
     );
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-input");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-input");
 
     await h.click(ALICE, enable);
-    await waitFor("the choice", () => h!.engine.get(run.runId)!.status !== "awaiting-input");
+    await waitFor("the choice", async () => (await h.engine.get(run.runId))!.status !== "awaiting-input");
     view = await settle(h, run.runId);
     expect(view.status).toBe("awaiting-approval");
     expect(view.approval!.irreversible).toBe(true);
@@ -40,29 +40,28 @@ describe("the stronger approval", () => {
     const open = await waitFor("the confirmation modal", () => h.slack.callsTo("views.open")[0]);
     const modal = open.args.view as Record<string, unknown>;
     expect(modal.callback_id).toBe(VIEW.confirmApproval);
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
     // The modal opened without a first approval attempt that the engine refuses for want of the name.
-    expect(h.engine.auditTrail(run.runId).some((e) => e.outcome === "refused: confirmation-required")).toBe(false);
+    expect((await h.engine.auditTrail(run.runId)).some((e) => e.outcome === "refused: confirmation-required")).toBe(
+      false,
+    );
 
     const wrong = await h.submit(BOB, modal, {
       [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value: "some-other-registry" } },
     });
     expect(await wrong.json()).toMatchObject({ response_action: "errors" });
-    expect(h.engine.get(run.runId)!.status).toBe("awaiting-approval");
+    expect((await h.engine.get(run.runId))!.status).toBe("awaiting-approval");
 
     const right = await h.submit(BOB, modal, {
       [CONFIRM_BLOCK]: { [CONFIRM_INPUT]: { value: h.registry.name.toUpperCase() } },
     });
     expect(right.status).toBe(200);
-    await waitFor("the change", () => h!.engine.get(run.runId)!.status !== "awaiting-approval");
+    await waitFor("the change", async () => (await h.engine.get(run.runId))!.status !== "awaiting-approval");
     view = await settle(h, run.runId);
     expect(view.status, JSON.stringify(view.error ?? view.outcome)).toBe("succeeded");
     expect(Object.values(h.store.read().vaults)[0]!.enablePurgeProtection).toBe(true);
     expect(h.healthy()).toBe(true);
-    const last = h.engine
-      .auditTrail(run.runId)
-      .filter((e) => e.action === "approve")
-      .at(-1)!;
+    const last = (await h.engine.auditTrail(run.runId)).filter((e) => e.action === "approve").at(-1)!;
     expect(last).toMatchObject({
       actor: BOB,
       outcome: "approved",

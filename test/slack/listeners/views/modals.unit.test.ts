@@ -11,7 +11,8 @@ import { CHANNEL, fakeDeps, fakeSlack, TS, viewSubmission } from "../../fake-dep
 
 const BOB = "UBOB000002";
 const MALLORY = "UMALLORY09";
-const meta = { r: run.id, s: "recover-key", f: "f00d", c: CHANNEL, t: TS };
+// What the Approve button put in the modal: the name to type back, checked before the acknowledgement.
+const meta = { r: run.id, s: "recover-key", f: "f00d", c: CHANNEL, t: TS, x: "acrprod01", k: "registry" as const };
 const reason = (value: string) => ({ [REASON_BLOCK]: { [REASON_INPUT]: { value } } });
 
 describe("the reject modal", () => {
